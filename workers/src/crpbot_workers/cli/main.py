@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+from typing import Annotated
+
 import typer
+from crpbot.telemetry import configure_logging
+
+from crpbot_workers.cli import config
 
 app = typer.Typer(
     name="crpbot",
@@ -10,6 +17,26 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+
+
+@app.callback()
+def _root(
+    config_file: Annotated[
+        Path | None,
+        typer.Option("--config", help="YAML settings file for every command (CRPBOT_CONFIG_FILE)."),
+    ] = None,
+    log_level: Annotated[
+        str, typer.Option("--log-level", help="DEBUG, INFO, WARNING or ERROR.")
+    ] = "WARNING",
+    log_format: Annotated[str, typer.Option("--log-format", help="json or text.")] = "json",
+) -> None:
+    """Settings come from defaults, the YAML file and CRPBOT_* env vars (`config show`)."""
+    if config_file is not None:
+        os.environ["CRPBOT_CONFIG_FILE"] = str(config_file)
+    configure_logging("cli", level=log_level.upper(), fmt=log_format)
+
+
+app.add_typer(config.app, name="config")
 
 
 def main() -> None:

@@ -1,0 +1,194 @@
+"""The effective configuration of every crpbot process.
+
+Precedence, highest first: keyword arguments, `CRPBOT_*` environment variables (nested fields
+with `__`, e.g. `CRPBOT_RISK__ACCOUNT_SIZE`), the YAML file passed to `load_settings` (or named
+by `CRPBOT_CONFIG_FILE`), then the defaults below. One model for all processes keeps the
+cluster's ConfigMap, the local demo and the CLI reading the same names.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    YamlConfigSettingsSource,
+)
+
+Granularity = Literal[
+    "ONE_MINUTE",
+    "FIVE_MINUTE",
+    "FIFTEEN_MINUTE",
+    "THIRTY_MINUTE",
+    "ONE_HOUR",
+    "TWO_HOUR",
+    "SIX_HOUR",
+    "ONE_DAY",
+]
+
+
+class CoinbaseSettings(BaseModel):
+    """Coinbase Advanced Trade access; the key itself is the top-level `coinbase_api_*`."""
+
+    base_url: str = Field(
+        "https://api.coinbase.com", description="API origin; point it at a stand-in for tests."
+    )
+    timeout_s: float = Field(10.0, gt=0, description="Per-request timeout in seconds.")
+    max_retries: int = Field(5, ge=0, description="Retries on 429 and 5xx before giving up.")
+
+
+class RiskSettings(BaseModel):
+    """FTMO rules and signal rate limits the risk guard enforces."""
+
+    account_size: float = Field(100_000.0, gt=0, description="Initial balance, account currency.")
+    daily_loss_pct: float = Field(5.0, gt=0, lt=100, description="Max daily loss, % of initial.")
+    total_loss_pct: float = Field(10.0, gt=0, lt=100, description="Max total loss, % of initial.")
+    profit_target_pct: float = Field(10.0, gt=0, description="Profit target, % of initial.")
+    risk_per_trade_pct: float = Field(
+        0.5, gt=0, le=5, description="Risk per signal, % of balance, sizes positions."
+    )
+    signals_per_hour: int = Field(10, ge=1, description="Approved signals per rolling hour.")
+    high_tier_per_hour: int = Field(5, ge=0, description="High-tier approvals per rolling hour.")
+    min_confidence: float = Field(
+        0.55, ge=0, le=1, description="Signals below this calibrated probability are dropped."
+    )
+    guard_url: str | None = Field(
+        None, description="Risk-guard HTTP URL; unset means the guard runs in-process."
+    )
+
+    @model_validator(mode="after")
+    def _limits_are_consistent(self) -> RiskSettings:
+        if self.high_tier_per_hour > self.signals_per_hour:
+            raise ValueError("risk.high_tier_per_hour must not exceed risk.signals_per_hour")
+        if self.daily_loss_pct >= self.total_loss_pct:
+            raise ValueError("risk.daily_loss_pct must be below risk.total_loss_pct")
+        return self
+
+
+class ConfidenceSettings(BaseModel):
+    """Calibrated-probability thresholds that map a signal to a tier."""
+
+    high: float = Field(0.70, ge=0, le=1, description="Probability at or above which: high.")
+    medium: float = Field(0.60, ge=0, le=1, description="Probability at or above which: medium.")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ConfidenceSettings:
+        if self.medium > self.high:
+            raise ValueError("confidence.medium must not exceed confidence.high")
+        return self
+
+
+class TelegramSettings(BaseModel):
+    """Telegram bot access; only allow-listed chats ever get an answer."""
+
+    allowed_chats: list[int] = Field(
+        default_factory=list, description="Chat ids allowed to talk to the bot and get alerts."
+    )
+    base_url: str = Field(
+        "https://api.telegram.org/bot", description="Bot API base URL (a stand-in in tests)."
+    )
+
+
+class StorageSettings(BaseModel):
+    """S3-compatible object store for model artifacts and reports."""
+
+    endpoint_url: str | None = Field(None, description="S3 endpoint; unset means AWS.")
+    bucket: str = Field("crpbot", description="Bucket for artifacts and reports.")
+    region: str = Field("us-east-1", description="AWS region.")
+
+
+class TelemetrySettings(BaseModel):
+    """Where metrics go."""
+
+    exporter: Literal["prometheus", "otlp", "none"] = Field(
+        "prometheus", description="prometheus serves /metrics; otlp pushes to otlp_endpoint."
+    )
+    otlp_endpoint: str | None = Field(None, description="OTLP/HTTP endpoint for metrics.")
+
+
+class Settings(BaseSettings):
+    """Every knob of crpbot. `crpbot config show` prints the effective values, secrets masked."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="CRPBOT_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        validate_default=True,
+    )
+
+    bot_name: str = Field("local", min_length=1, description="Name of this bot (DB key).")
+    mode: Literal["observe", "paper"] = Field(
+        "observe", description="observe: record signals, send no orders (dry run)."
+    )
+    symbols: list[str] = Field(
+        default_factory=lambda: ["BTC-USD", "ETH-USD"], description="Products to scan."
+    )
+    granularity: Granularity = Field("ONE_HOUR", description="Candle granularity to scan.")
+    data_dir: Path = Field(Path("var/data"), description="Candle store (Parquet files).")
+    model_dir: Path = Field(Path("var/models"), description="Trained model artifacts.")
+    report_dir: Path = Field(Path("var/reports"), description="Reports and plots.")
+    database_url: SecretStr = Field(
+        SecretStr("sqlite:///var/crpbot.db"),
+        description="SQLAlchemy URL; may hold a password, so it is treated as a secret.",
+    )
+    inference: Literal["inprocess", "torchserve"] = Field(
+        "inprocess", description="Where models run: in this process or on TorchServe."
+    )
+    torchserve_url: str = Field(
+        "http://127.0.0.1:8080", description="TorchServe inference API when inference=torchserve."
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "INFO", description="Log level."
+    )
+    log_format: Literal["json", "text"] = Field("json", description="Log line format.")
+    coinbase_api_key: SecretStr | None = Field(
+        None, description="CDP API key name (organizations/…/apiKeys/…); unset: public data only."
+    )
+    coinbase_api_secret: SecretStr | None = Field(
+        None, description="PEM EC private key of the CDP API key (ES256)."
+    )
+    risk_token: SecretStr | None = Field(
+        None, description="Bearer token the risk guard requires and the scanner sends."
+    )
+    telegram_token: SecretStr | None = Field(None, description="Telegram bot token.")
+    coinbase: CoinbaseSettings = Field(default_factory=CoinbaseSettings)
+    risk: RiskSettings = Field(default_factory=RiskSettings)
+    confidence: ConfidenceSettings = Field(default_factory=ConfidenceSettings)
+    telegram: TelegramSettings = Field(default_factory=TelegramSettings)
+    storage: StorageSettings = Field(default_factory=StorageSettings)
+    telemetry: TelemetrySettings = Field(default_factory=TelemetrySettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, YamlConfigSettingsSource(settings_cls))
+
+
+class ConfigFileError(ValueError):
+    """The YAML file named for the configuration is missing or unreadable."""
+
+
+def load_settings(config_file: Path | None = None) -> Settings:
+    """Build the effective settings; `config_file` wins over `CRPBOT_CONFIG_FILE`."""
+    env_file = os.environ.get("CRPBOT_CONFIG_FILE")
+    path = config_file or (Path(env_file) if env_file else None)
+    if path is None:
+        return Settings()
+    if not path.is_file():
+        raise ConfigFileError(f"config file not found: {path}")
+
+    class _FromFile(Settings):
+        model_config = SettingsConfigDict(**{**Settings.model_config, "yaml_file": path})
+
+    return _FromFile()

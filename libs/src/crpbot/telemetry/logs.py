@@ -1,0 +1,71 @@
+"""JSON-lines logging for every crpbot process.
+
+Each line carries `ts`, `level`, `event`, `component`, `logger` and whatever context the caller
+passed with `extra=`; everything goes through redaction last, so a secret in a message, an
+exception or a context field never reaches the output.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from datetime import UTC, datetime
+from typing import Any, TextIO
+
+from crpbot.telemetry.redact import redact_text, redact_value
+
+_STANDARD_ATTRS = frozenset(
+    vars(logging.LogRecord("", 0, "", 0, "", (), None)).keys() | {"message", "asctime"}
+)
+
+
+class JsonFormatter(logging.Formatter):
+    """Formats a record as one JSON object per line, secrets redacted."""
+
+    def __init__(self, component: str) -> None:
+        super().__init__()
+        self.component = component
+
+    def format(self, record: logging.LogRecord) -> str:
+        payload: dict[str, Any] = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "event": redact_text(record.getMessage()),
+            "component": getattr(record, "component", self.component),
+            "logger": record.name,
+        }
+        for key, value in vars(record).items():
+            if key not in _STANDARD_ATTRS and key not in payload:
+                payload[key] = redact_value(key, value)
+        if record.exc_info:
+            payload["exc"] = redact_text(self.formatException(record.exc_info))
+        return json.dumps(payload, default=str)
+
+
+class TextFormatter(logging.Formatter):
+    """Human-readable lines for a terminal, with the same redaction."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact_text(super().format(record))
+
+
+def configure_logging(
+    component: str,
+    level: str = "INFO",
+    fmt: str = "json",
+    stream: TextIO | None = None,
+) -> logging.Handler:
+    """Route the root logger to one handler on `stream` (stderr by default); idempotent."""
+    handler = logging.StreamHandler(stream or sys.stderr)
+    if fmt == "json":
+        handler.setFormatter(JsonFormatter(component))
+    else:
+        handler.setFormatter(TextFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if getattr(h, "_crpbot", False)]:
+        root.removeHandler(old)
+    handler._crpbot = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+    root.setLevel(level)
+    return handler

@@ -1,0 +1,92 @@
+from pathlib import Path
+
+import pytest
+from crpbot.config import describe_settings, load_settings
+from crpbot.config.settings import ConfigFileError
+from pydantic import ValidationError
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    for key in [k for k in os.environ if k.startswith("CRPBOT_")]:
+        monkeypatch.delenv(key)
+
+
+def test_settings_defaults_follow_design() -> None:
+    s = load_settings()
+    assert s.mode == "observe"
+    assert s.risk.daily_loss_pct == 5.0
+    assert s.risk.total_loss_pct == 10.0
+    assert s.risk.signals_per_hour == 10
+    assert s.risk.high_tier_per_hour == 5
+    assert s.database_url.get_secret_value().startswith("sqlite:///")
+
+
+def test_settings_env_overrides_yaml_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cfg = tmp_path / "crpbot.yaml"
+    cfg.write_text("bot_name: from-file\nrisk:\n  account_size: 50000\n  signals_per_hour: 8\n")
+    monkeypatch.setenv("CRPBOT_RISK__SIGNALS_PER_HOUR", "6")
+    s = load_settings(cfg)
+    assert s.bot_name == "from-file"
+    assert s.risk.account_size == 50000
+    assert s.risk.signals_per_hour == 6
+
+
+def test_settings_env_file_variable_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("symbols: [SOL-USD]\n")
+    monkeypatch.setenv("CRPBOT_CONFIG_FILE", str(cfg))
+    assert load_settings().symbols == ["SOL-USD"]
+
+
+def test_settings_missing_file_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigFileError, match="config file not found"):
+        load_settings(tmp_path / "nope.yaml")
+
+
+@pytest.mark.parametrize(
+    ("env", "value"),
+    [
+        ("CRPBOT_RISK__HIGH_TIER_PER_HOUR", "11"),
+        ("CRPBOT_RISK__DAILY_LOSS_PCT", "12"),
+        ("CRPBOT_MODE", "live"),
+        ("CRPBOT_GRANULARITY", "THREE_HOUR"),
+        ("CRPBOT_CONFIDENCE__MEDIUM", "0.9"),
+    ],
+)
+def test_settings_reject_inconsistent_values(
+    monkeypatch: pytest.MonkeyPatch, env: str, value: str
+) -> None:
+    monkeypatch.setenv(env, value)
+    with pytest.raises(ValidationError):
+        load_settings()
+
+
+def test_settings_unknown_yaml_key_is_rejected(tmp_path: Path) -> None:
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("sybmols: [BTC-USD]\n")
+    with pytest.raises(ValidationError, match="sybmols"):
+        load_settings(cfg)
+
+
+def test_describe_settings_masks_every_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CRPBOT_DATABASE_URL", "postgresql+psycopg://bot:hunter2@db:5432/crpbot")
+    monkeypatch.setenv("CRPBOT_RISK_TOKEN", "risk-token-value")
+    monkeypatch.setenv("CRPBOT_TELEGRAM_TOKEN", "123456:telegram-secret")
+    monkeypatch.setenv("CRPBOT_COINBASE_API_SECRET", "-----BEGIN EC PRIVATE KEY-----abc")
+    rows = {r.name: r for r in describe_settings(load_settings())}
+    printed = " ".join(r.value for r in rows.values())
+    for secret in ("hunter2", "risk-token-value", "telegram-secret", "BEGIN EC"):
+        assert secret not in printed
+    assert rows["database_url"].value == "postgresql+psycopg://bot:***@db:5432/crpbot"
+    assert rows["risk_token"].secret and rows["coinbase_api_key"].value == "(unset)"
+
+
+def test_describe_settings_documents_every_field() -> None:
+    rows = describe_settings(load_settings())
+    assert all(r.description for r in rows), [r.name for r in rows if not r.description]
+    assert all(r.env.startswith("CRPBOT_") for r in rows)

@@ -1,0 +1,48 @@
+"""What every command shares: one-line failures, JSON output, loading settings."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, is_dataclass
+from pathlib import Path
+from typing import Any, NoReturn
+
+import typer
+from crpbot.config import Settings, load_settings
+from crpbot.config.settings import ConfigFileError
+from pydantic import ValidationError
+from rich.console import Console
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    """Stop the command with a one-line reason on stderr and a non-zero exit."""
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def print_json(payload: Any) -> None:
+    """Print a machine-readable result on stdout (dataclasses and paths included)."""
+
+    def _default(value: Any) -> Any:
+        if is_dataclass(value) and not isinstance(value, type):
+            return asdict(value)
+        if isinstance(value, Path):
+            return str(value)
+        return str(value)
+
+    typer.echo(json.dumps(payload, default=_default, indent=2))
+
+
+def settings_or_fail(config_file: Path | None = None) -> Settings:
+    """Load settings, turning a bad file or value into a one-line error."""
+    try:
+        return load_settings(config_file)
+    except ConfigFileError as exc:
+        fail(str(exc))
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        fail(f"invalid configuration: {where}: {first['msg']}")
