@@ -1,9 +1,10 @@
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
+
 from crpbot.config import describe_settings, load_settings
 from crpbot.config.settings import ConfigFileError
-from pydantic import ValidationError
 
 
 @pytest.fixture(autouse=True)

@@ -3,6 +3,7 @@ import json
 import logging
 
 import pytest
+
 from crpbot.telemetry import configure_logging, register_secret
 
 

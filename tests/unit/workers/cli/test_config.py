@@ -1,8 +1,9 @@
 import json
 
 import pytest
-from crpbot_workers.cli import app
 from typer.testing import CliRunner
+
+from crpbot_workers.cli import app
 
 runner = CliRunner()
 

@@ -8,10 +8,11 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import typer
-from crpbot.config import Settings, load_settings
-from crpbot.config.settings import ConfigFileError
 from pydantic import ValidationError
 from rich.console import Console
+
+from crpbot.config import Settings, load_settings
+from crpbot.config.settings import ConfigFileError
 
 console = Console()
 err_console = Console(stderr=True)

@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from crpbot.config import describe_settings
 from rich.table import Table
 
+from crpbot.config import describe_settings
 from crpbot_workers.cli.common import console, print_json, settings_or_fail
 
 app = typer.Typer(help="Inspect the effective configuration.", no_args_is_help=True)
