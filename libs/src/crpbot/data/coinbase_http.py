@@ -164,7 +164,7 @@ class JsonGetter:
         if isinstance(error, RetryableResponseError) and error.retry_after is not None:
             return min(error.retry_after, policy.max_retry_after)
         backoff = wait_exponential_jitter(
-            initial=policy.backoff_initial, max=policy.backoff_max, jitter=policy.jitter
+            multiplier=policy.backoff_initial, max=policy.backoff_max, jitter=policy.jitter
         )
         return float(backoff(state))
 
