@@ -124,13 +124,15 @@ def _label(ts: pd.Timestamp) -> str:
 def _value_problems(frame: pd.DataFrame, index: pd.DatetimeIndex) -> list[RowProblem]:
     values = {col: frame[col].to_numpy(dtype="float64") for col in CANDLE_COLUMNS}
     problems = _rows(np.asarray(index.isna()), index, "missing timestamp")
+    finite = np.ones(len(index), dtype=bool)
     for col, column in values.items():
         problems += _rows(~np.isfinite(column), index, f"{col} is NaN or infinite")
+        finite &= np.isfinite(column)
     low, high = values["low"], values["high"]
     body_low = np.minimum(values["open"], values["close"])
     body_high = np.maximum(values["open"], values["close"])
     with np.errstate(invalid="ignore"):
-        inconsistent = (low > body_low) | (high < body_high) | (low > high)
+        inconsistent = ((low > body_low) | (high < body_high) | (low > high)) & finite
         negative = values["volume"] < 0
     problems += _rows(inconsistent, index, "OHLC inconsistent (need low <= open, close <= high)")
     problems += _rows(negative, index, "volume is negative")

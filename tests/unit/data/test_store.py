@@ -1,0 +1,194 @@
+"""The Parquet candle store: incremental, idempotent, deduplicated, and never loses data."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pandas as pd
+import pytest
+
+from crpbot.data.store import CandleStore, TimeRange, missing_ranges
+from crpbot.data.validate import CandleValidationError
+
+
+@pytest.fixture
+def store(tmp_path) -> CandleStore:
+    return CandleStore(tmp_path / "candles")
+
+
+def snapshot(store: CandleStore) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(store.data_dir.iterdir())}
+
+
+def test_candle_store_round_trips_the_convention(store, make_candles):
+    frame = make_candles(30)
+    update = store.merge("BTC-USD", "ONE_HOUR", frame)
+    assert update.added == 30 and update.report.rows == 30
+    loaded = store.load("BTC-USD", "ONE_HOUR")
+    pd.testing.assert_frame_equal(loaded, frame, check_freq=False)
+    assert store.path_for("BTC-USD", "ONE_HOUR").name == "BTC-USD_ONE_HOUR.parquet"
+
+
+def test_candle_store_merge_is_idempotent_and_deduplicates(store, make_candles):
+    store.merge("BTC-USD", "ONE_HOUR", make_candles(20))
+    before = snapshot(store)
+    assert store.merge("BTC-USD", "ONE_HOUR", make_candles(20)).added == 0
+    assert snapshot(store) == before
+    update = store.merge("BTC-USD", "ONE_HOUR", make_candles(30).iloc[10:])
+    assert update.added == 10
+    loaded = store.load("BTC-USD", "ONE_HOUR")
+    assert len(loaded) == 30 and loaded.index.is_unique and loaded.index.is_monotonic_increasing
+
+
+def test_candle_store_refuses_to_overwrite_a_stored_bar(store, make_candles):
+    store.merge("BTC-USD", "ONE_HOUR", make_candles(10))
+    before = snapshot(store)
+    changed = make_candles(12).iloc[8:]
+    changed.iloc[1, changed.columns.get_loc("close")] += 0.5
+    with pytest.raises(CandleValidationError) as caught:
+        store.merge("BTC-USD", "ONE_HOUR", changed)
+    [problem] = caught.value.problems
+    assert problem.row == 2 and problem.rule == "differs from the stored bar"
+    assert snapshot(store) == before
+
+
+def test_candle_store_malformed_file_names_rows_and_keeps_store(store, make_candles, tmp_path):
+    store.merge("BTC-USD", "ONE_HOUR", make_candles(5))
+    before = snapshot(store)
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "ts,open,high,low,close,volume\n"
+        "2024-01-01T05:00:00Z,105,107,103,106,10\n"
+        "2024-01-01T06:00:00Z,106,100,104,105,10\n"
+        "2024-01-01T07:00:00Z,107,109,105,,10\n"
+        "2024-01-01T08:00:00Z,108,110,106,109,-3\n"
+    )
+    with pytest.raises(CandleValidationError) as caught:
+        store.import_file(bad, "BTC-USD", "ONE_HOUR")
+    message = str(caught.value)
+    assert "bad.csv" in message
+    assert "row 2 (2024-01-01T06:00:00+00:00): OHLC inconsistent" in message
+    assert "row 3 (2024-01-01T07:00:00+00:00): close is NaN" in message
+    assert "row 4 (2024-01-01T08:00:00+00:00): volume is negative" in message
+    assert snapshot(store) == before
+    assert len(store.load("BTC-USD", "ONE_HOUR")) == 5
+
+
+def test_candle_store_imports_good_csv(store, tmp_path, make_candles):
+    path = tmp_path / "good.csv"
+    make_candles(12).to_csv(path)
+    update = store.import_file(path, "ETH-USD", "ONE_HOUR")
+    assert update.added == 12
+
+
+def test_candle_store_crash_during_write_keeps_previous_file(store, make_candles, monkeypatch):
+    store.merge("BTC-USD", "ONE_HOUR", make_candles(10))
+    before = snapshot(store)
+
+    def crash(self, handle, *args, **kwargs):
+        handle.write(b"PAR1 half written")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", crash)
+    with pytest.raises(OSError, match="disk full"):
+        store.merge("BTC-USD", "ONE_HOUR", make_candles(20))
+    monkeypatch.undo()
+    assert snapshot(store) == before, "no temp file left behind and the old file intact"
+    assert len(store.load("BTC-USD", "ONE_HOUR")) == 10
+
+
+def test_candle_store_detects_damaged_stored_file(store, make_candles):
+    bad = make_candles(4)
+    bad.iloc[2, bad.columns.get_loc("low")] = 1e9
+    path = store.path_for("BTC-USD", "ONE_HOUR")
+    path.parent.mkdir(parents=True)
+    bad.to_parquet(path)
+    with pytest.raises(CandleValidationError, match="row 3"):
+        store.load("BTC-USD", "ONE_HOUR")
+
+
+@pytest.mark.parametrize("symbol", ["../etc", "a/b", ".hidden", ""])
+def test_candle_store_rejects_path_like_symbols(store, symbol):
+    with pytest.raises(ValueError, match="symbol"):
+        store.path_for(symbol, "ONE_HOUR")
+
+
+def test_candle_store_fetch_missing_is_incremental(store, standin, client_factory):
+    client = client_factory()
+    start = datetime.fromtimestamp(standin.data_start, tz=UTC)
+    first = store.fetch_missing(client, "BTC-USD", "ONE_HOUR", start + timedelta(hours=700), start)
+    assert first.added == 700 and first.report.gaps == ()
+    calls = len(standin.candle_requests())
+
+    again = store.fetch_missing(client, "BTC-USD", "ONE_HOUR", start + timedelta(hours=700))
+    assert again.added == 0
+    assert len(standin.candle_requests()) == calls, "nothing stored is fetched again"
+
+    more = store.fetch_missing(client, "BTC-USD", "ONE_HOUR", start + timedelta(hours=710))
+    assert more.added == 10 and more.report.rows == 710
+    [latest] = standin.candle_requests()[calls:]
+    assert int(latest.params["start"]) == standin.data_start + 700 * 3600
+
+
+def test_candle_store_fetch_missing_reports_exchange_gaps(store, standin, client_factory):
+    standin.missing.update({standin.data_start + 3600 * h for h in (3, 4)})
+    start = datetime.fromtimestamp(standin.data_start, tz=UTC)
+    update = store.fetch_missing(
+        client_factory(), "BTC-USD", "ONE_HOUR", start + timedelta(hours=10), start
+    )
+    assert update.added == 8
+    [gap] = update.report.gaps
+    assert gap.bars == 2 and gap.first_missing == start + timedelta(hours=3)
+
+
+def test_candle_store_fetch_missing_needs_start_when_empty(store, client_factory):
+    with pytest.raises(ValueError, match="give a start"):
+        store.fetch_missing(
+            client_factory(), "BTC-USD", "ONE_HOUR", datetime(2024, 1, 2, tzinfo=UTC)
+        )
+
+
+class BadSource:
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.frame = frame
+
+    def fetch_candles(self, symbol, granularity, start, end):
+        return self.frame
+
+
+def test_candle_store_bad_fetched_batch_stores_nothing(store, make_candles):
+    store.merge("BTC-USD", "ONE_HOUR", make_candles(5))
+    before = snapshot(store)
+    batch = make_candles(10).iloc[5:]
+    batch.iloc[2, batch.columns.get_loc("volume")] = -1
+    with pytest.raises(CandleValidationError, match="volume is negative"):
+        store.fetch_missing(
+            BadSource(batch), "BTC-USD", "ONE_HOUR", datetime(2024, 1, 2, tzinfo=UTC)
+        )
+    assert snapshot(store) == before
+
+
+H = pd.Timedelta(hours=1)
+T = pd.Timestamp("2024-01-01", tz="UTC")
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "start", "until", "expected"),
+    [
+        (None, None, T, T + 5 * H, [TimeRange(T, T + 5 * H)]),
+        (None, None, T + 5 * H, T, []),
+        (T, T + 9 * H, None, T + 20 * H, [TimeRange(T + 10 * H, T + 20 * H)]),
+        (T, T + 9 * H, None, T + 10 * H, []),
+        (T, T + 9 * H, T + 2 * H, T + 12 * H, [TimeRange(T + 10 * H, T + 12 * H)]),
+        (
+            T + 5 * H,
+            T + 9 * H,
+            T,
+            T + 12 * H,
+            [TimeRange(T, T + 5 * H), TimeRange(T + 10 * H, T + 12 * H)],
+        ),
+        (T, T + 9 * H, T + 15 * H, T + 20 * H, [TimeRange(T + 15 * H, T + 20 * H)]),
+    ],
+)
+def test_missing_ranges_only_asks_for_unstored_bars(first, last, start, until, expected):
+    assert missing_ranges(first, last, H, start, until) == expected
