@@ -10,6 +10,7 @@ import typer
 from crpbot.telemetry import configure_logging
 
 from crpbot_workers.cli import config
+from crpbot_workers.cli import data as data_cli
 
 app = typer.Typer(
     name="crpbot",
@@ -37,6 +38,7 @@ def _root(
 
 
 app.add_typer(config.app, name="config")
+app.add_typer(data_cli.app, name="data")
 
 
 def main() -> None:
