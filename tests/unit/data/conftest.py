@@ -100,6 +100,7 @@ def client_factory(
             base_url=standin.base_url,  # type: ignore[attr-defined]
             policy=policy or fast_policy,
             sleep=sleeps.append,
+            pacing=False,
         )
 
     return make

@@ -9,7 +9,12 @@ import jwt
 import pandas as pd
 import pytest
 
-from crpbot.data.coinbase import MAX_CANDLES_PER_REQUEST, candles_from_payload, plan_pages
+from crpbot.data.coinbase import (
+    MAX_CANDLES_PER_REQUEST,
+    CoinbaseClient,
+    candles_from_payload,
+    plan_pages,
+)
 from crpbot.data.coinbase_auth import CoinbaseCredentials, build_request_jwt
 from crpbot.data.coinbase_errors import (
     CoinbaseAuthError,
@@ -310,3 +315,21 @@ def test_candles_from_payload_normalises_newest_first_strings():
 def test_candles_from_payload_rejects_malformed(payload):
     with pytest.raises(CoinbaseError, match="candle"):
         candles_from_payload(payload)
+
+
+def test_coinbase_client_paces_pages_under_public_rate_limit(standin, fast_policy):
+    client = CoinbaseClient(base_url=standin.base_url, policy=fast_policy)
+    start = t0(standin)
+    client.fetch_candles("BTC-USD", "ONE_HOUR", start, start + timedelta(hours=1400))
+    times = [seen.at for seen in standin.candle_requests()]
+    assert len(times) == 5
+    assert all(later - earlier >= 0.09 for earlier, later in itertools.pairwise(times))
+
+
+def test_coinbase_client_reports_page_progress(standin, client_factory):
+    client = client_factory()
+    pages: list[tuple[int, int]] = []
+    client.on_page = lambda done, total: pages.append((done, total))
+    start = t0(standin)
+    client.fetch_candles("BTC-USD", "ONE_HOUR", start, start + timedelta(hours=1000))
+    assert pages == [(1, 3), (2, 3), (3, 3)]
