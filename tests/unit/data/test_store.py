@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from importlib.resources import files
 
 import pandas as pd
 import pytest
 
+from crpbot.data.csv import read_candles_csv
+from crpbot.data.source import FrameSource
 from crpbot.data.store import CandleStore, TimeRange, missing_ranges
 from crpbot.data.validate import CandleValidationError
 
@@ -192,3 +195,18 @@ T = pd.Timestamp("2024-01-01", tz="UTC")
 )
 def test_missing_ranges_only_asks_for_unstored_bars(first, last, start, until, expected):
     assert missing_ranges(first, last, H, start, until) == expected
+
+
+def test_candle_store_fetch_missing_from_bundled_frame_source(store):
+    bars = read_candles_csv(files("backtesting") / "test" / "EURUSD.csv")
+    source = FrameSource(bars, "ONE_HOUR")
+    middle = bars.index[2500].to_pydatetime()
+    first = store.fetch_missing(source, "EURUSD", "ONE_HOUR", middle, bars.index[0].to_pydatetime())
+    assert first.added == 2500
+    rest = store.fetch_missing(
+        source, "EURUSD", "ONE_HOUR", bars.index[-1].to_pydatetime() + timedelta(hours=1)
+    )
+    assert rest.added == 2500 and rest.report.rows == 5000
+    assert rest.report.missing_bars > 0, "weekend gaps in FX data are reported, not filled"
+    with pytest.raises(ValueError, match="holds ONE_HOUR bars"):
+        source.fetch_candles("EURUSD", "ONE_DAY", middle, middle)

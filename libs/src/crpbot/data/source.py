@@ -30,3 +30,22 @@ def empty_candles() -> pd.DataFrame:
     return pd.DataFrame(
         {col: pd.Series([], dtype="float64") for col in CANDLE_COLUMNS}, index=index
     )
+
+
+class FrameSource:
+    """A `CandleSource` over candles already in memory (the bundled data, a loaded file), so
+    offline runs and tests go through the same store path as a live exchange."""
+
+    def __init__(self, candles: pd.DataFrame, granularity: str) -> None:
+        self._candles = candles
+        self._granularity = granularity
+
+    def fetch_candles(
+        self, symbol: str, granularity: str, start: datetime, end: datetime
+    ) -> pd.DataFrame:
+        """The held bars in [start, end); a different granularity is an error, not a resample."""
+        if granularity != self._granularity:
+            raise ValueError(f"this source holds {self._granularity} bars, not {granularity}")
+        index = self._candles.index
+        in_range = (index >= pd.Timestamp(start)) & (index < pd.Timestamp(end))
+        return self._candles.loc[in_range, list(CANDLE_COLUMNS)]
