@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import itertools
+import time
 from datetime import UTC, datetime, timedelta
 
 import jwt
 import pandas as pd
 import pytest
+import requests
 
 from crpbot.data.coinbase import (
     MAX_CANDLES_PER_REQUEST,
@@ -196,8 +198,6 @@ def test_coinbase_client_other_4xx_fails_without_retry(
 
 
 def test_coinbase_standin_rejects_more_than_350_candles(standin, client_factory):
-    import requests
-
     start = standin.data_start
     response = requests.get(
         f"{standin.base_url}/api/v3/brokerage/market/products/BTC-USD/candles",
@@ -333,3 +333,35 @@ def test_coinbase_client_reports_page_progress(standin, client_factory):
     start = t0(standin)
     client.fetch_candles("BTC-USD", "ONE_HOUR", start, start + timedelta(hours=1000))
     assert pages == [(1, 3), (2, 3), (3, 3)]
+
+
+def _token(ec_key, key_name, uri, nbf_offset=0, lifetime=120, kid=None):
+    now = int(time.time()) + nbf_offset
+    claims = {"sub": key_name, "iss": "cdp", "nbf": now, "exp": now + lifetime, "uri": uri}
+    headers = {"kid": kid or key_name, "nonce": "abc123"}
+    return jwt.encode(claims, ec_key, algorithm="ES256", headers=headers)
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"uri": "GET api.coinbase.com/api/v3/brokerage/products/BTC-USD/candles"}, "uri"),
+        ({"nbf_offset": -600}, "ExpiredSignature"),
+        ({"kid": "organizations/other/apiKeys/x"}, "kid"),
+        ({"lifetime": 600}, "lifetime"),
+    ],
+)
+def test_coinbase_standin_rejects_tokens_coinbase_would_reject(standin, ec_key, change, reason):
+    path = "/api/v3/brokerage/products/BTC-USD/candles"
+    host = standin.base_url.removeprefix("http://")
+    uri = change.pop("uri", f"GET {host}{path}")
+    token = _token(ec_key, standin.key_name, uri, **change)
+    start = standin.data_start
+    response = requests.get(
+        standin.base_url + path,
+        params={"start": start, "end": start + 3600, "granularity": "ONE_HOUR"},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=2,
+    )
+    assert response.status_code == 401
+    assert reason in response.json()["message"]
