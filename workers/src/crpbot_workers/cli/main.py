@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from crpbot.telemetry import configure_logging
 
+from crpbot.telemetry import configure_logging
 from crpbot_workers.cli import config
 from crpbot_workers.cli import data as data_cli
 

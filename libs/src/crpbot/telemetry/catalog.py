@@ -1,0 +1,155 @@
+"""The metrics crpbot emits: one list, so code, alert rules and dashboards agree on names.
+
+Names are the Prometheus names as scraped (what alert rules and dashboards query); the
+OpenTelemetry instrument is created from the same spec (`otel_name`, `unit`), and the
+Prometheus exporter turns it back into `name`. A test checks that every query in the chart
+names a metric listed here (or a kube-state-metrics series).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Kind = Literal["counter", "histogram", "gauge"]
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    """One metric: its scraped name, kind, unit, labels and meaning."""
+
+    name: str
+    kind: Kind
+    unit: str
+    labels: tuple[str, ...]
+    description: str
+
+    @property
+    def otel_name(self) -> str:
+        """Instrument name without the suffixes the Prometheus exporter appends."""
+        base = self.name.removesuffix("_total")
+        for suffix in ("_seconds", "_ratio"):
+            base = base.removesuffix(suffix)
+        return base
+
+    @property
+    def series(self) -> tuple[str, ...]:
+        """Every series name Prometheus stores for this metric."""
+        if self.kind == "histogram":
+            return (f"{self.name}_bucket", f"{self.name}_sum", f"{self.name}_count")
+        return (self.name,)
+
+
+METRICS: tuple[MetricSpec, ...] = (
+    MetricSpec(
+        "crpbot_signals_total",
+        "counter",
+        "1",
+        ("tier", "decision", "symbol"),
+        "Signals produced, by tier and risk decision (approved|rejected|error).",
+    ),
+    MetricSpec(
+        "crpbot_risk_rejections_total",
+        "counter",
+        "1",
+        ("reason",),
+        "Risk-guard rejections by reason code.",
+    ),
+    MetricSpec(
+        "crpbot_signal_confidence",
+        "histogram",
+        "1",
+        ("tier",),
+        "Calibrated confidence of produced signals.",
+    ),
+    MetricSpec(
+        "crpbot_outcomes_total",
+        "counter",
+        "1",
+        ("tier", "result"),
+        "Resolved signal outcomes (won|lost|expired), for realised win rate.",
+    ),
+    MetricSpec(
+        "crpbot_scan_cycle_duration_seconds",
+        "histogram",
+        "s",
+        (),
+        "Wall time of one scan cycle over all symbols.",
+    ),
+    MetricSpec(
+        "crpbot_scan_cycles_total",
+        "counter",
+        "1",
+        ("result",),
+        "Scan cycles by result (ok|partial|failed).",
+    ),
+    MetricSpec(
+        "crpbot_inference_latency_seconds",
+        "histogram",
+        "s",
+        ("backend", "model"),
+        "Latency of one inference call.",
+    ),
+    MetricSpec(
+        "crpbot_errors_total",
+        "counter",
+        "1",
+        ("component",),
+        "Errors by component (scanner|risk_guard|telegram|operator|model_server).",
+    ),
+    MetricSpec(
+        "crpbot_telegram_deliveries_total",
+        "counter",
+        "1",
+        ("result",),
+        "Telegram messages by delivery result (ok|failed|retried).",
+    ),
+    MetricSpec(
+        "crpbot_notifications_total",
+        "counter",
+        "1",
+        ("channel", "result"),
+        "Notifications by channel and result (ok|failed).",
+    ),
+    MetricSpec(
+        "crpbot_equity",
+        "gauge",
+        "1",
+        ("account",),
+        "Paper equity of the account, account currency.",
+    ),
+    MetricSpec(
+        "crpbot_ftmo_daily_headroom",
+        "gauge",
+        "1",
+        ("account",),
+        "Equity above the daily-loss floor, account currency.",
+    ),
+    MetricSpec(
+        "crpbot_ftmo_total_headroom",
+        "gauge",
+        "1",
+        ("account",),
+        "Equity above the total-loss floor, account currency.",
+    ),
+    MetricSpec(
+        "crpbot_bot_active",
+        "gauge",
+        "1",
+        ("bot",),
+        "1 while the bot scans (not paused, not halted), else 0.",
+    ),
+)
+
+
+def metric(name: str) -> MetricSpec:
+    """The spec of one metric by its scraped name."""
+    for spec in METRICS:
+        if spec.name == name:
+            return spec
+    raise KeyError(f"unknown metric {name!r}")
+
+
+def all_series() -> frozenset[str]:
+    """Every series name crpbot exposes, histogram suffixes included."""
+    return frozenset(series for spec in METRICS for series in spec.series)
