@@ -1,0 +1,8 @@
+"""Kopf handlers; importing this package registers them all.
+
+Run with `kopf run -m crpbot_operator.handlers --all-namespaces` or `python -m crpbot_operator`.
+"""
+
+from crpbot_operator.handlers import bots, children, indexes, startup
+
+__all__ = ["bots", "children", "indexes", "startup"]

@@ -1,0 +1,35 @@
+"""Operator-wide settings and the shared API client, set once at startup."""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+import kopf
+
+from crpbot_operator.apply import Applier, make_api_client
+from crpbot_operator.images import images_from_env
+
+WORKERS = 16
+PEERING_NAME = "crpbot-operator"
+
+
+@kopf.on.startup()
+def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> None:
+    """Progress lives in annotations: the CRD's status schema is ours, not Kopf's."""
+    settings.posting.level = logging.INFO
+    settings.posting.reporting_component = "crpbot-operator"
+    settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix="crpbot.io")
+    settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(
+        prefix="crpbot.io", key="last-handled-configuration"
+    )
+    settings.peering.name = os.environ.get("CRPBOT_PEERING_NAME", PEERING_NAME)
+    settings.peering.mandatory = False
+    settings.watching.server_timeout = 270
+    settings.watching.client_timeout = 300
+    settings.watching.connect_timeout = 10
+    settings.execution.max_workers = WORKERS
+    settings.networking.error_backoffs = (0.5, 1, 2, 5)
+    memo.applier = Applier(make_api_client(pool_size=WORKERS + 4))
+    memo.images = images_from_env(os.environ)

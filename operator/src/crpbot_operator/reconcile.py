@@ -1,0 +1,99 @@
+"""What a reconcile does, between the pure rendering and the API adapter.
+
+Handlers call these with a `BotRef` (the few owner fields that matter), so the same steps
+serve the bot's own events, the drift watch on its children and the periodic resync.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+import kopf
+
+from crpbot_operator.apply import Applier
+from crpbot_operator.drift import drifted, find_child
+from crpbot_operator.images import Images, resolve_images
+from crpbot_operator.render import Manifest, render_children
+from crpbot_operator.render.common import RISK_TOKEN_KEY
+from crpbot_operator.spec import TradingBotSpec, parse_spec
+
+GROUP = "crpbot.io"
+VERSION = "v1alpha1"
+API_VERSION = f"{GROUP}/{VERSION}"
+KIND = "TradingBot"
+PLURAL = "tradingbots"
+
+
+@dataclass(frozen=True)
+class BotRef:
+    """A TradingBot as the reconcile steps need it: identity, labels, parsed spec."""
+
+    name: str
+    namespace: str
+    uid: str
+    generation: int
+    spec: TradingBotSpec
+    labels: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_body(cls, body: Mapping[str, Any]) -> BotRef:
+        meta = body.get("metadata") or {}
+        return cls(
+            name=str(meta["name"]),
+            namespace=str(meta["namespace"]),
+            uid=str(meta["uid"]),
+            generation=int(meta.get("generation") or 0),
+            spec=parse_spec(body.get("spec") or {}),
+            labels=dict(meta.get("labels") or {}),
+        )
+
+    def owner_body(self) -> dict[str, Any]:
+        """Just enough of the object for owner references and Kubernetes Events."""
+        return {
+            "apiVersion": API_VERSION,
+            "kind": KIND,
+            "metadata": {
+                "name": self.name,
+                "namespace": self.namespace,
+                "uid": self.uid,
+                "labels": dict(self.labels),
+            },
+        }
+
+
+def desired_children(bot: BotRef, images: Images) -> list[Manifest]:
+    """The rendering, adopted: owner references to the bot, the bot's labels copied."""
+    children = render_children(
+        bot.name, bot.namespace, bot.spec, resolve_images(images, bot.spec.images)
+    )
+    kopf.adopt(children, owner=cast(kopf.Body, bot.owner_body()))
+    return children
+
+
+def apply_bot(applier: Applier, bot: BotRef, images: Images) -> list[Manifest]:
+    """Bring every child to its rendering; the token Secret is created once, never rotated."""
+    owner_ref = kopf.build_owner_reference(cast(kopf.Body, bot.owner_body()))
+    applier.ensure_token_secret(
+        bot.namespace, f"{bot.name}-risk-token", RISK_TOKEN_KEY, [dict(owner_ref)]
+    )
+    return applier.apply_all(desired_children(bot, images))
+
+
+def repair_child(
+    applier: Applier,
+    bot: BotRef,
+    images: Images,
+    kind: str,
+    name: str,
+    actual: Mapping[str, Any] | None,
+) -> bool:
+    """Re-apply one child when it is gone (`actual` None) or differs; True if it did."""
+    wanted = find_child(desired_children(bot, images), kind, name)
+    if wanted is None:
+        return False
+    if actual is not None and not drifted(actual, wanted):
+        return False
+    applier.apply(wanted)
+    return True

@@ -1,0 +1,185 @@
+"""Building blocks every child shares: names, labels, hardened pods.
+
+Kept in one place so the security baseline (non-root, read-only root filesystem, no
+capabilities, seccomp) cannot be forgotten by one child kind.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from crpbot_operator.images import Images
+from crpbot_operator.spec import Resources, TradingBotSpec
+
+Manifest = dict[str, Any]
+
+MANAGED_BY = "crpbot-operator"
+PART_OF = "crpbot"
+APP_NAME = "crpbot"
+RUN_AS = 10001
+CONFIG_DIR = "/etc/crpbot"
+CONFIG_FILE = f"{CONFIG_DIR}/config.yaml"
+RISK_GUARD_PORT = 8000
+MODEL_SERVER_PORT = 8080
+RISK_TOKEN_KEY = "token"
+
+COMPONENT_SCANNER = "scanner"
+COMPONENT_MODEL_SERVER = "model-server"
+COMPONENT_RISK_GUARD = "risk-guard"
+COMPONENT_TELEGRAM = "telegram"
+COMPONENT_CONFIG = "config"
+COMPONENT_NETWORK = "network"
+
+
+@dataclass(frozen=True)
+class BotContext:
+    """What every renderer needs: who the bot is, what it asks for, which images to run."""
+
+    name: str
+    namespace: str
+    spec: TradingBotSpec
+    images: Images
+    config_hash: str = ""
+
+    def child(self, component: str) -> str:
+        return f"{self.name}-{component}"
+
+    def service_url(self, component: str, port: int) -> str:
+        return f"http://{self.child(component)}.{self.namespace}.svc:{port}"
+
+
+def selector_labels(ctx: BotContext, component: str) -> dict[str, str]:
+    """The stable subset used in selectors (selectors are immutable on Deployments)."""
+    return {
+        "app.kubernetes.io/name": APP_NAME,
+        "app.kubernetes.io/instance": ctx.name,
+        "app.kubernetes.io/component": component,
+    }
+
+
+def labels(ctx: BotContext, component: str) -> dict[str, str]:
+    return {
+        **selector_labels(ctx, component),
+        "app.kubernetes.io/part-of": PART_OF,
+        "app.kubernetes.io/managed-by": MANAGED_BY,
+    }
+
+
+def metadata(ctx: BotContext, component: str, name: str | None = None) -> Manifest:
+    return {
+        "name": name or ctx.child(component),
+        "namespace": ctx.namespace,
+        "labels": labels(ctx, component),
+    }
+
+
+def resources(spec: Resources, default: Resources) -> Manifest:
+    """Requests and limits, each field from the bot's spec where set, else the default."""
+    out: Manifest = {}
+    for part in ("requests", "limits"):
+        given, fallback = getattr(spec, part), getattr(default, part)
+        out[part] = {
+            field: value
+            for field in ("cpu", "memory")
+            if (value := getattr(given, field) or getattr(fallback, field)) is not None
+        }
+    return out
+
+
+def container_security() -> Manifest:
+    return {
+        "runAsNonRoot": True,
+        "runAsUser": RUN_AS,
+        "runAsGroup": RUN_AS,
+        "allowPrivilegeEscalation": False,
+        "readOnlyRootFilesystem": True,
+        "capabilities": {"drop": ["ALL"]},
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
+
+
+def pod_security() -> Manifest:
+    return {
+        "runAsNonRoot": True,
+        "runAsUser": RUN_AS,
+        "runAsGroup": RUN_AS,
+        "fsGroup": RUN_AS,
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
+
+
+def secret_env(name: str, ref_name: str, ref_key: str) -> Manifest:
+    return {"name": name, "valueFrom": {"secretKeyRef": {"name": ref_name, "key": ref_key}}}
+
+
+def worker_env(ctx: BotContext) -> list[Manifest]:
+    """Secrets and the config file location every `crpbot` worker process reads."""
+    env: list[Manifest] = [{"name": "CRPBOT_CONFIG_FILE", "value": CONFIG_FILE}]
+    if ctx.spec.database is not None:
+        ref = ctx.spec.database.secret_ref
+        env.append(secret_env("CRPBOT_DATABASE_URL", ref.name, ref.key))
+    else:
+        env.append({"name": "CRPBOT_DATABASE_URL", "value": "sqlite:////tmp/crpbot.db"})
+    env.append(secret_env("CRPBOT_RISK_TOKEN", risk_token_secret(ctx), RISK_TOKEN_KEY))
+    telegram = ctx.spec.telegram
+    if telegram is not None and telegram.secret_ref is not None:
+        ref = telegram.secret_ref
+        env.append(secret_env("CRPBOT_TELEGRAM_TOKEN", ref.name, ref.key))
+    return env
+
+
+def risk_token_secret(ctx: BotContext) -> str:
+    """The Secret holding the bearer token shared by the risk guard and its callers."""
+    return ctx.child("risk-token")
+
+
+def config_volume(ctx: BotContext) -> Manifest:
+    return {"name": "config", "configMap": {"name": ctx.child(COMPONENT_CONFIG)}}
+
+
+def pod_spec(
+    ctx: BotContext,
+    service_account: str,
+    containers: list[Manifest],
+    extra_volumes: list[Manifest] | None = None,
+) -> Manifest:
+    """A pod with the security baseline, /tmp as scratch and the bot config mounted."""
+    hardened = [harden(c) for c in containers]
+    return {
+        "serviceAccountName": service_account,
+        "automountServiceAccountToken": False,
+        "securityContext": pod_security(),
+        "containers": hardened,
+        "volumes": [
+            {"name": "tmp", "emptyDir": {}},
+            config_volume(ctx),
+            *(extra_volumes or []),
+        ],
+    }
+
+
+def harden(container: Manifest) -> Manifest:
+    """The container baseline: non-root, read-only root, no capabilities, /tmp and config."""
+    mounts = [
+        {"name": "tmp", "mountPath": "/tmp"},
+        {"name": "config", "mountPath": CONFIG_DIR, "readOnly": True},
+        *container.get("volumeMounts", []),
+    ]
+    return {
+        **container,
+        "imagePullPolicy": "IfNotPresent",
+        "securityContext": container_security(),
+        "volumeMounts": mounts,
+    }
+
+
+def pod_template(ctx: BotContext, component: str, spec: Manifest) -> Manifest:
+    """Pods restart when the bot config changes: the hash of the config is an annotation."""
+    return {
+        "metadata": {
+            "labels": labels(ctx, component),
+            "annotations": {"crpbot.io/config-hash": ctx.config_hash},
+        },
+        "spec": spec,
+    }

@@ -1,0 +1,92 @@
+"""The bot's ConfigMap: the settings file every worker reads and TorchServe's properties.
+
+Keys follow `crpbot.config.Settings` (the workers' one settings model), so a worker in the
+cluster and a local run read the same names; secrets never go here, they arrive as
+`CRPBOT_*` environment variables from Secrets.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import yaml
+
+from crpbot_operator.render.common import (
+    COMPONENT_CONFIG,
+    COMPONENT_MODEL_SERVER,
+    COMPONENT_RISK_GUARD,
+    MODEL_SERVER_PORT,
+    RISK_GUARD_PORT,
+    BotContext,
+    Manifest,
+    metadata,
+)
+
+MODEL_STORE = "/models"
+
+TORCHSERVE_PROPERTIES = "\n".join(
+    [
+        f"inference_address=http://0.0.0.0:{MODEL_SERVER_PORT}",
+        "management_address=http://127.0.0.1:8081",
+        "metrics_address=http://0.0.0.0:8082",
+        f"model_store={MODEL_STORE}",
+        "load_models=all",
+        "disable_token_authorization=true",
+        "",
+    ]
+)
+
+
+def bot_settings(ctx: BotContext) -> dict[str, Any]:
+    """The worker settings for this bot, as `crpbot.config.Settings` field names."""
+    spec = ctx.spec
+    return {
+        "bot_name": ctx.name,
+        "mode": spec.mode,
+        "symbols": list(spec.symbols),
+        "granularity": spec.granularity,
+        "inference": "torchserve",
+        "torchserve_url": ctx.service_url(COMPONENT_MODEL_SERVER, MODEL_SERVER_PORT),
+        "data_dir": "/tmp/data",
+        "model_dir": "/tmp/models",
+        "report_dir": "/tmp/reports",
+        "log_format": "json",
+        "risk": {
+            "account_size": spec.risk.account_size,
+            "daily_loss_pct": spec.risk.daily_loss_pct,
+            "total_loss_pct": spec.risk.total_loss_pct,
+            "signals_per_hour": spec.risk.signals_per_hour,
+            "high_tier_per_hour": spec.risk.high_tier_per_hour,
+            "min_confidence": spec.risk.min_confidence,
+            "guard_url": ctx.service_url(COMPONENT_RISK_GUARD, RISK_GUARD_PORT),
+        },
+        "telegram": {
+            "allowed_chats": list(spec.telegram.allowed_chats) if spec.telegram else [],
+        },
+    }
+
+
+def config_data(ctx: BotContext) -> dict[str, str]:
+    return {
+        "config.yaml": yaml.safe_dump(bot_settings(ctx), sort_keys=True),
+        "torchserve.properties": TORCHSERVE_PROPERTIES,
+    }
+
+
+def config_hash(data: dict[str, str]) -> str:
+    """A short digest of the config; pods carry it so a config change rolls them."""
+    digest = hashlib.sha256()
+    for key in sorted(data):
+        digest.update(key.encode())
+        digest.update(data[key].encode())
+    return digest.hexdigest()[:16]
+
+
+def render_config_map(ctx: BotContext) -> Manifest:
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": metadata(ctx, COMPONENT_CONFIG),
+        "data": config_data(ctx),
+    }

@@ -1,0 +1,119 @@
+"""The TorchServe model server: a Deployment and its Service.
+
+The model archives are copied from the bot's `storageUri` into an emptyDir by an init
+container before TorchServe starts, so the server image stays generic and a new model
+version is a spec change (which rolls the pods), not an image build.
+"""
+
+from __future__ import annotations
+
+from crpbot_operator.render.common import (
+    COMPONENT_MODEL_SERVER,
+    CONFIG_DIR,
+    MODEL_SERVER_PORT,
+    BotContext,
+    Manifest,
+    harden,
+    metadata,
+    pod_spec,
+    pod_template,
+    resources,
+    selector_labels,
+)
+from crpbot_operator.render.config import MODEL_STORE
+from crpbot_operator.spec import ResourceList, Resources
+
+MODEL_SERVER_RESOURCES = Resources(
+    requests=ResourceList(cpu="500m", memory="1Gi"),
+    limits=ResourceList(cpu="2", memory="2Gi"),
+)
+FETCH_RESOURCES = {
+    "requests": {"cpu": "100m", "memory": "128Mi"},
+    "limits": {"cpu": "500m", "memory": "512Mi"},
+}
+
+# `python -c SCRIPT DEST URI MODEL VERSION ...`: copies `<URI>/<MODEL>/<VERSION>/*` to DEST.
+FETCH_SCRIPT = """
+import sys
+from pathlib import Path
+from urllib.parse import urlparse
+from crpbot.storage.s3 import ObjectStore
+dest, uri = Path(sys.argv[1]), urlparse(sys.argv[2])
+store = ObjectStore(uri.netloc)
+for model, version in zip(sys.argv[3::2], sys.argv[4::2]):
+    prefix = "/".join(p for p in (uri.path.strip("/"), model, version) if p)
+    store.download_prefix(prefix, dest)
+""".strip()
+
+
+def _fetch_container(ctx: BotContext, storage_uri: str) -> Manifest:
+    models = ctx.spec.models
+    return harden(
+        {
+            "name": "fetch-models",
+            "image": ctx.images.workers,
+            "command": ["python", "-c", FETCH_SCRIPT, MODEL_STORE, storage_uri],
+            "args": ["lstm", models.lstm.version, "transformer", models.transformer.version],
+            "resources": FETCH_RESOURCES,
+            "volumeMounts": [{"name": "model-store", "mountPath": MODEL_STORE}],
+        }
+    )
+
+
+def _server_container(ctx: BotContext) -> Manifest:
+    probe = {"httpGet": {"path": "/ping", "port": "http"}}
+    return {
+        "name": "torchserve",
+        "image": ctx.images.model_server,
+        "command": [
+            "torchserve",
+            "--start",
+            "--foreground",
+            "--ncs",
+            "--ts-config",
+            f"{CONFIG_DIR}/torchserve.properties",
+        ],
+        "env": [
+            {"name": "LOG_LOCATION", "value": "/tmp/logs"},
+            {"name": "METRICS_LOCATION", "value": "/tmp/logs"},
+            {"name": "TEMP", "value": "/tmp"},
+        ],
+        "ports": [{"name": "http", "containerPort": MODEL_SERVER_PORT}],
+        "readinessProbe": {**probe, "periodSeconds": 5, "failureThreshold": 3},
+        "livenessProbe": {**probe, "initialDelaySeconds": 30, "periodSeconds": 10},
+        "resources": resources(ctx.spec.model_server.resources, MODEL_SERVER_RESOURCES),
+        "volumeMounts": [{"name": "model-store", "mountPath": MODEL_STORE}],
+    }
+
+
+def render_model_server(ctx: BotContext) -> list[Manifest]:
+    name = ctx.child(COMPONENT_MODEL_SERVER)
+    pod = pod_spec(
+        ctx,
+        name,
+        [_server_container(ctx)],
+        extra_volumes=[{"name": "model-store", "emptyDir": {}}],
+    )
+    storage_uri = ctx.spec.models.storage_uri
+    if storage_uri:
+        pod["initContainers"] = [_fetch_container(ctx, storage_uri)]
+    deployment: Manifest = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": metadata(ctx, COMPONENT_MODEL_SERVER),
+        "spec": {
+            "replicas": ctx.spec.model_server.replicas,
+            "selector": {"matchLabels": selector_labels(ctx, COMPONENT_MODEL_SERVER)},
+            "template": pod_template(ctx, COMPONENT_MODEL_SERVER, pod),
+        },
+    }
+    service: Manifest = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": metadata(ctx, COMPONENT_MODEL_SERVER),
+        "spec": {
+            "selector": selector_labels(ctx, COMPONENT_MODEL_SERVER),
+            "ports": [{"name": "http", "port": MODEL_SERVER_PORT, "targetPort": "http"}],
+        },
+    }
+    return [deployment, service]

@@ -1,0 +1,51 @@
+"""The Telegram bot Deployment.
+
+Telegram allows one long-poller per bot token, so there is exactly one pod and an update
+stops the old pod before starting the new one (`Recreate`). Without a token secret in the
+spec the Deployment is kept at zero replicas, so the set of children never depends on it.
+"""
+
+from __future__ import annotations
+
+from crpbot_operator.render.common import (
+    COMPONENT_TELEGRAM,
+    BotContext,
+    Manifest,
+    metadata,
+    pod_spec,
+    pod_template,
+    selector_labels,
+    worker_env,
+)
+
+TELEGRAM_RESOURCES = {
+    "requests": {"cpu": "50m", "memory": "128Mi"},
+    "limits": {"cpu": "250m", "memory": "256Mi"},
+}
+
+
+def telegram_replicas(ctx: BotContext) -> int:
+    telegram = ctx.spec.telegram
+    return 1 if telegram is not None and telegram.secret_ref is not None else 0
+
+
+def render_telegram(ctx: BotContext) -> Manifest:
+    container: Manifest = {
+        "name": "telegram",
+        "image": ctx.images.workers,
+        "command": ["crpbot", "telegram", "serve"],
+        "env": worker_env(ctx),
+        "resources": TELEGRAM_RESOURCES,
+    }
+    pod = pod_spec(ctx, ctx.child(COMPONENT_TELEGRAM), [container])
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": metadata(ctx, COMPONENT_TELEGRAM),
+        "spec": {
+            "replicas": telegram_replicas(ctx),
+            "strategy": {"type": "Recreate"},
+            "selector": {"matchLabels": selector_labels(ctx, COMPONENT_TELEGRAM)},
+            "template": pod_template(ctx, COMPONENT_TELEGRAM, pod),
+        },
+    }

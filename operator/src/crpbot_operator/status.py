@@ -1,0 +1,175 @@
+"""The TradingBot's status, computed from what its children really report.
+
+Pure: the caller passes the children's observed state, the previous conditions and the
+clock, so transitions keep their `lastTransitionTime` and the result can be compared with
+the stored status to decide whether a patch is needed at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from crpbot_operator.render.common import (
+    COMPONENT_MODEL_SERVER,
+    COMPONENT_RISK_GUARD,
+    COMPONENT_TELEGRAM,
+)
+
+READY = "Ready"
+MODEL_SERVER_READY = "ModelServerReady"
+RISK_GUARD_READY = "RiskGuardReady"
+SCANNER_SCHEDULED = "ScannerScheduled"
+CONDITION_TYPES = (READY, MODEL_SERVER_READY, RISK_GUARD_READY, SCANNER_SCHEDULED)
+
+
+@dataclass(frozen=True)
+class DeploymentState:
+    """What a Deployment reports: asked-for replicas and how many are rolled out and up."""
+
+    desired: int
+    available: int
+    updated: int
+    rolled_out: bool
+
+    @classmethod
+    def from_body(
+        cls, spec: Mapping[str, Any], status: Mapping[str, Any], generation: int
+    ) -> DeploymentState:
+        return cls(
+            desired=int(spec.get("replicas", 1)),
+            available=int(status.get("availableReplicas") or 0),
+            updated=int(status.get("updatedReplicas") or 0),
+            rolled_out=int(status.get("observedGeneration") or 0) >= generation,
+        )
+
+    @property
+    def ready(self) -> bool:
+        return self.rolled_out and min(self.available, self.updated) >= self.desired
+
+
+@dataclass(frozen=True)
+class CronJobState:
+    suspended: bool
+    last_schedule_time: str | None
+
+
+@dataclass(frozen=True)
+class ChildrenState:
+    """The observed children of one bot, deployments keyed by component."""
+
+    deployments: Mapping[str, DeploymentState]
+    cronjob: CronJobState | None
+
+
+@dataclass(frozen=True)
+class Condition:
+    type: str
+    status: bool
+    reason: str
+    message: str
+
+
+def _deployment_condition(kind: str, component: str, children: ChildrenState) -> Condition:
+    state = children.deployments.get(component)
+    if state is None:
+        return Condition(kind, False, "Missing", f"{component} Deployment does not exist")
+    detail = f"{state.available}/{state.desired} replicas available"
+    if state.ready:
+        return Condition(kind, True, "Available", detail)
+    return Condition(kind, False, "Unavailable" if state.rolled_out else "RollingOut", detail)
+
+
+def _scanner_condition(children: ChildrenState) -> Condition:
+    cronjob = children.cronjob
+    if cronjob is None:
+        return Condition(SCANNER_SCHEDULED, False, "Missing", "scanner CronJob does not exist")
+    if cronjob.suspended:
+        return Condition(SCANNER_SCHEDULED, False, "Suspended", "spec.suspend is true")
+    last = cronjob.last_schedule_time or "never"
+    return Condition(SCANNER_SCHEDULED, True, "Scheduled", f"last scheduled: {last}")
+
+
+def evaluate(children: ChildrenState) -> list[Condition]:
+    """Every condition; Ready needs every workload available and the scanner scheduled."""
+    model_server = _deployment_condition(MODEL_SERVER_READY, COMPONENT_MODEL_SERVER, children)
+    risk_guard = _deployment_condition(RISK_GUARD_READY, COMPONENT_RISK_GUARD, children)
+    telegram = _deployment_condition("TelegramReady", COMPONENT_TELEGRAM, children)
+    scanner = _scanner_condition(children)
+    blocking = [c for c in (model_server, risk_guard, telegram, scanner) if not c.status]
+    if blocking:
+        reasons = ", ".join(f"{c.type}={c.reason}" for c in blocking)
+        ready = Condition(READY, False, "NotReady", f"waiting for: {reasons}")
+    else:
+        ready = Condition(READY, True, "AllChildrenReady", "every child is ready")
+    return [ready, model_server, risk_guard, scanner]
+
+
+def _previous_by_type(previous: Iterable[Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:
+    return {str(c.get("type")): c for c in previous}
+
+
+def as_conditions(
+    conditions: Iterable[Condition],
+    previous: Iterable[Mapping[str, Any]],
+    now: datetime,
+    generation: int,
+) -> list[dict[str, Any]]:
+    """API-shaped conditions; a transition time only moves when the status flips."""
+    before = _previous_by_type(previous)
+    stamp = now.strftime("%Y-%m-%dT%H:%M:%SZ")
+    out = []
+    for cond in conditions:
+        status = "True" if cond.status else "False"
+        old = before.get(cond.type)
+        unchanged = old is not None and old.get("status") == status
+        out.append(
+            {
+                "type": cond.type,
+                "status": status,
+                "reason": cond.reason,
+                "message": cond.message,
+                "observedGeneration": generation,
+                "lastTransitionTime": old.get("lastTransitionTime") if unchanged and old else stamp,
+            }
+        )
+    return out
+
+
+def compute_status(
+    children: ChildrenState,
+    previous: Mapping[str, Any],
+    now: datetime,
+    generation: int,
+) -> dict[str, Any]:
+    """The status subtree to store: conditions and the scanner's last schedule time."""
+    before = previous.get("conditions") or []
+    conditions = as_conditions(evaluate(children), before, now, generation)
+    status: dict[str, Any] = {"conditions": conditions}
+    if children.cronjob is not None and children.cronjob.last_schedule_time:
+        status["lastScheduleTime"] = children.cronjob.last_schedule_time
+    return status
+
+
+def status_changed(previous: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
+    """True when storing `new` would change anything the status already says."""
+    return any(previous.get(key) != value for key, value in new.items())
+
+
+def flipped(previous: Mapping[str, Any], new: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The conditions whose status differs from before; they deserve a Kubernetes Event."""
+    before = _previous_by_type(previous.get("conditions") or [])
+    return [
+        cond
+        for cond in new.get("conditions") or []
+        if before.get(cond["type"], {}).get("status") != cond["status"]
+    ]
+
+
+def collect_children(
+    deployments: Iterable[tuple[str, DeploymentState]], cronjobs: Iterable[CronJobState]
+) -> ChildrenState:
+    """Gather one bot's indexed children; a second CronJob (never rendered) is ignored."""
+    return ChildrenState(deployments=dict(deployments), cronjob=next(iter(cronjobs), None))
