@@ -1,0 +1,57 @@
+"""Scale-free versions of the features, for models trained across symbols and years.
+
+A 50-bar SMA of 1.08 (EUR/USD) and of 43000 (BTC/USD) say the same thing only relative to the
+close, so a model fed raw pandas-ta columns would learn price levels instead of patterns. The
+raw catalog stays as it is (pandas-ta's columns, for people and reports); models take these.
+Every transform uses the same bar's close or a trailing window, so causality carries over.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from crpbot.features.catalog import FEATURE_SPECS, FeatureSpec
+from crpbot.features.compute import compute_features
+
+OBV_WINDOW = 20
+
+
+def model_feature_name(spec: FeatureSpec) -> str:
+    """A level-dependent feature gets a `_rel` suffix once rescaled; unitless ones keep theirs."""
+    return spec.name if spec.scale == "unitless" else f"{spec.name}_rel"
+
+
+def model_feature_names() -> list[str]:
+    """Column names of `model_features`, in catalog order."""
+    return [model_feature_name(spec) for spec in FEATURE_SPECS]
+
+
+def model_features(candles: pd.DataFrame) -> pd.DataFrame:
+    """The catalog with level-dependent columns rescaled; same index and order as the catalog.
+
+    - price (moving averages, bands, VWAP): log(feature / close), the distance from price;
+    - price distance (ATR, MACD): feature / close;
+    - running volume (OBV): its change over the last 20 bars divided by the volume traded in
+      them, so -1..1 however far back the series starts.
+    """
+    return rescale(compute_features(candles), candles)
+
+
+def rescale(features: pd.DataFrame, candles: pd.DataFrame) -> pd.DataFrame:
+    """Apply the scale-free transforms to already computed catalog features."""
+    close = candles["close"].astype("float64")
+    volume = candles["volume"].astype("float64")
+    columns: dict[str, pd.Series] = {}
+    for spec in FEATURE_SPECS:
+        raw = features[spec.name]
+        if spec.scale == "price":
+            values = pd.Series(np.log((raw / close).to_numpy()), index=raw.index)
+        elif spec.scale == "price_diff":
+            values = raw / close
+        elif spec.scale == "cumulative_volume":
+            values = raw.diff(OBV_WINDOW) / volume.rolling(OBV_WINDOW).sum()
+        else:
+            values = raw
+        columns[model_feature_name(spec)] = values.astype("float64")
+    return pd.DataFrame(columns, index=features.index)
