@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from crpbot.telemetry import configure_logging
-from crpbot_workers.cli import config
+from crpbot_workers.cli import config, demo
 from crpbot_workers.cli import data as data_cli
 
 app = typer.Typer(
@@ -38,6 +38,7 @@ def _root(
 
 
 app.add_typer(config.app, name="config")
+app.command("demo")(demo.demo)
 app.add_typer(data_cli.app, name="data")
 
 
