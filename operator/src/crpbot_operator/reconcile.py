@@ -14,7 +14,7 @@ import kopf
 
 from crpbot_operator.apply import Applier
 from crpbot_operator.drift import drifted, find_child
-from crpbot_operator.images import Images, resolve_images
+from crpbot_operator.images import Images
 from crpbot_operator.render import Manifest, render_children
 from crpbot_operator.render.common import RISK_TOKEN_KEY
 from crpbot_operator.spec import TradingBotSpec, parse_spec
@@ -65,9 +65,7 @@ class BotRef:
 
 def desired_children(bot: BotRef, images: Images) -> list[Manifest]:
     """The rendering, adopted: owner references to the bot, the bot's labels copied."""
-    children = render_children(
-        bot.name, bot.namespace, bot.spec, resolve_images(images, bot.spec.images)
-    )
+    children = render_children(bot.name, bot.namespace, bot.spec, images)
     kopf.adopt(children, owner=cast(kopf.Body, bot.owner_body()))
     return children
 

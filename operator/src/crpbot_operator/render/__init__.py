@@ -6,7 +6,7 @@ tested and diffed without a cluster or an owner object.
 
 from __future__ import annotations
 
-from crpbot_operator.images import Images
+from crpbot_operator.images import Images, resolve_images
 from crpbot_operator.render.access import render_network_policy, render_service_accounts
 from crpbot_operator.render.common import BotContext, Manifest
 from crpbot_operator.render.config import config_data, config_hash, render_config_map
@@ -22,7 +22,11 @@ __all__ = ["Manifest", "render_children"]
 def render_children(
     name: str, namespace: str, spec: TradingBotSpec, images: Images
 ) -> list[Manifest]:
-    """Every child object of the bot, in an order safe to apply one by one."""
+    """Every child object of the bot, in an order safe to apply one by one.
+
+    `images` are the operator's defaults; the spec's overrides are applied here.
+    """
+    images = resolve_images(images, spec.images)
     bare = BotContext(name=name, namespace=namespace, spec=spec, images=images)
     ctx = BotContext(
         name=name,

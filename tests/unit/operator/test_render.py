@@ -1,0 +1,290 @@
+"""render_children: which children exist and what each one says, without a cluster."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+import yaml
+
+from crpbot.config import Settings
+from crpbot_operator.render import Manifest
+from crpbot_operator.render.scanner import cron_interval_seconds, deadlines
+from tests.unit.operator.conftest import FULL_SPEC, by_kind_name, pod_specs, render
+
+EXPECTED = {
+    ("ConfigMap", "alpha-config"),
+    ("ServiceAccount", "alpha-scanner"),
+    ("ServiceAccount", "alpha-model-server"),
+    ("ServiceAccount", "alpha-risk-guard"),
+    ("ServiceAccount", "alpha-telegram"),
+    ("Deployment", "alpha-risk-guard"),
+    ("Service", "alpha-risk-guard"),
+    ("PodDisruptionBudget", "alpha-risk-guard"),
+    ("Deployment", "alpha-model-server"),
+    ("Service", "alpha-model-server"),
+    ("Deployment", "alpha-telegram"),
+    ("NetworkPolicy", "alpha-network"),
+    ("CronJob", "alpha-scanner"),
+}
+
+
+def _with(**changes: Any) -> dict[str, Any]:
+    spec = copy.deepcopy(FULL_SPEC)
+    spec.update(changes)
+    return spec
+
+
+def _container(child: Manifest, cronjob: bool = False) -> Manifest:
+    if cronjob:
+        return child["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]
+    return child["spec"]["template"]["spec"]["containers"][0]
+
+
+def test_render_children_produces_every_child(full_children: list[Manifest]) -> None:
+    assert set(by_kind_name(full_children)) == EXPECTED
+    assert len(full_children) == len(EXPECTED)
+
+
+def test_render_children_same_set_for_minimal_spec(minimal_children: list[Manifest]) -> None:
+    assert set(by_kind_name(minimal_children)) == EXPECTED
+
+
+def test_render_children_is_deterministic() -> None:
+    assert render(FULL_SPEC) == render(copy.deepcopy(FULL_SPEC))
+
+
+def test_render_children_is_owner_agnostic(full_children: list[Manifest]) -> None:
+    for child in full_children:
+        assert "ownerReferences" not in child["metadata"]
+        assert child["metadata"]["namespace"] == "bots"
+
+
+def test_render_children_labels_every_object_and_pod(full_children: list[Manifest]) -> None:
+    for child in full_children:
+        labels = child["metadata"]["labels"]
+        assert labels["app.kubernetes.io/managed-by"] == "crpbot-operator"
+        assert labels["app.kubernetes.io/instance"] == "alpha"
+        assert labels["app.kubernetes.io/part-of"] == "crpbot"
+        assert labels["app.kubernetes.io/name"] == "crpbot"
+        assert labels["app.kubernetes.io/component"]
+    for child in full_children:
+        if child["kind"] == "Deployment":
+            selector = child["spec"]["selector"]["matchLabels"]
+            pod_labels = child["spec"]["template"]["metadata"]["labels"]
+            assert selector.items() <= pod_labels.items()
+
+
+@pytest.mark.parametrize("spec", [FULL_SPEC, {}], ids=["full", "minimal"])
+def test_render_children_hardens_every_pod(spec: dict[str, Any]) -> None:
+    for owner, pod in pod_specs(render(spec)):
+        assert pod["securityContext"]["runAsNonRoot"] is True, owner
+        assert pod["securityContext"]["runAsUser"] == 10001
+        assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
+        assert pod["automountServiceAccountToken"] is False
+        assert {"name": "tmp", "emptyDir": {}} in pod["volumes"]
+        for container in pod["containers"] + pod.get("initContainers", []):
+            ctx = container["securityContext"]
+            assert ctx["readOnlyRootFilesystem"] is True, (owner, container["name"])
+            assert ctx["allowPrivilegeEscalation"] is False
+            assert ctx["capabilities"] == {"drop": ["ALL"]}
+            assert ctx["runAsUser"] == 10001
+            assert {"name": "tmp", "mountPath": "/tmp"} in container["volumeMounts"]
+            assert container["resources"]["requests"].keys() == {"cpu", "memory"}
+            assert container["resources"]["limits"].keys() == {"cpu", "memory"}
+
+
+def test_render_children_service_accounts_mount_no_token(full_children: list[Manifest]) -> None:
+    accounts = [c for c in full_children if c["kind"] == "ServiceAccount"]
+    assert len(accounts) == 4
+    assert all(sa["automountServiceAccountToken"] is False for sa in accounts)
+    names = {sa["metadata"]["name"] for sa in accounts}
+    assert {pod["serviceAccountName"] for _, pod in pod_specs(full_children)} == names
+
+
+def test_render_scanner_cronjob(full_children: list[Manifest]) -> None:
+    cron = by_kind_name(full_children)[("CronJob", "alpha-scanner")]["spec"]
+    assert cron["schedule"] == "*/2 * * * *"
+    assert cron["concurrencyPolicy"] == "Forbid"
+    assert cron["suspend"] is False
+    assert cron["startingDeadlineSeconds"] < 120
+    assert cron["jobTemplate"]["spec"]["activeDeadlineSeconds"] < 120
+    assert cron["successfulJobsHistoryLimit"] >= 1
+    assert cron["failedJobsHistoryLimit"] >= 1
+    container = cron["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]
+    assert container["command"] == ["crpbot", "scan", "--once"]
+    assert container["image"] == "example.org/workers:1"
+
+
+def test_render_scanner_suspend_propagates() -> None:
+    cron = by_kind_name(render(_with(suspend=True)))[("CronJob", "alpha-scanner")]
+    assert cron["spec"]["suspend"] is True
+
+
+@pytest.mark.parametrize(
+    ("schedule", "interval"),
+    [
+        ("* * * * *", 60),
+        ("*/2 * * * *", 120),
+        ("*/15 * * * *", 900),
+        ("0 * * * *", 60),
+        ("*/5 1 * * *", 60),
+        ("nonsense", 60),
+    ],
+)
+def test_cron_interval_seconds_never_overestimates(schedule: str, interval: int) -> None:
+    assert cron_interval_seconds(schedule) == interval
+    starting, active = deadlines(schedule)
+    assert 0 < starting < interval
+    assert 0 < active < interval
+
+
+def test_render_schedule_change_updates_cronjob_and_deadlines() -> None:
+    cron = by_kind_name(render(_with(schedule="* * * * *")))[("CronJob", "alpha-scanner")]
+    assert cron["spec"]["schedule"] == "* * * * *"
+    assert cron["spec"]["jobTemplate"]["spec"]["activeDeadlineSeconds"] < 60
+
+
+def test_render_model_server(full_children: list[Manifest]) -> None:
+    children = by_kind_name(full_children)
+    deployment = children[("Deployment", "alpha-model-server")]
+    assert deployment["spec"]["replicas"] == 2
+    container = _container(deployment)
+    assert container["image"] == "example.org/ts:1"
+    assert container["readinessProbe"]["httpGet"] == {"path": "/ping", "port": "http"}
+    assert container["ports"] == [{"name": "http", "containerPort": 8080}]
+    assert container["resources"]["requests"] == {"cpu": "1", "memory": "2Gi"}
+    assert container["resources"]["limits"]["memory"] == "3Gi"
+    fetch = deployment["spec"]["template"]["spec"]["initContainers"][0]
+    assert "s3://models/crpbot" in fetch["command"]
+    assert fetch["args"] == ["lstm", "v3", "transformer", "v2"]
+    service = children[("Service", "alpha-model-server")]["spec"]
+    assert service["ports"][0]["port"] == 8080
+    assert service["selector"] == deployment["spec"]["selector"]["matchLabels"]
+
+
+def test_render_model_server_without_storage_has_no_fetch(
+    minimal_children: list[Manifest],
+) -> None:
+    deployment = by_kind_name(minimal_children)[("Deployment", "alpha-model-server")]
+    assert "initContainers" not in deployment["spec"]["template"]["spec"]
+
+
+def test_render_risk_guard(full_children: list[Manifest]) -> None:
+    children = by_kind_name(full_children)
+    deployment = children[("Deployment", "alpha-risk-guard")]
+    container = _container(deployment)
+    assert container["command"][:3] == ["crpbot", "risk-guard", "serve"]
+    assert container["command"][3:] == [
+        "--host",
+        "0.0.0.0",
+        "--port",
+        "8000",
+        "--database-url",
+        "$(CRPBOT_DATABASE_URL)",
+    ]
+    env = {e["name"]: e for e in container["env"]}
+    assert env["CRPBOT_DATABASE_URL"]["valueFrom"]["secretKeyRef"] == {"name": "db", "key": "url"}
+    assert env["CRPBOT_RISK_TOKEN"]["valueFrom"]["secretKeyRef"]["name"] == "alpha-risk-token"
+    assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
+    assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
+    assert deployment["spec"]["replicas"] == 2
+    budget = children[("PodDisruptionBudget", "alpha-risk-guard")]["spec"]
+    assert budget["selector"]["matchLabels"] == deployment["spec"]["selector"]["matchLabels"]
+    assert children[("Service", "alpha-risk-guard")]["spec"]["ports"][0]["port"] == 8000
+
+
+def test_render_risk_guard_without_database_is_single_sqlite_replica(
+    minimal_children: list[Manifest],
+) -> None:
+    deployment = by_kind_name(minimal_children)[("Deployment", "alpha-risk-guard")]
+    env = {e["name"]: e for e in _container(deployment)["env"]}
+    assert env["CRPBOT_DATABASE_URL"]["value"].startswith("sqlite:////tmp/")
+    assert deployment["spec"]["replicas"] == 1
+
+
+def test_render_telegram(full_children: list[Manifest]) -> None:
+    deployment = by_kind_name(full_children)[("Deployment", "alpha-telegram")]
+    assert deployment["spec"]["replicas"] == 1
+    assert deployment["spec"]["strategy"] == {"type": "Recreate"}
+    container = _container(deployment)
+    assert container["command"] == ["crpbot", "telegram", "serve"]
+    env = {e["name"]: e for e in container["env"]}
+    assert env["CRPBOT_TELEGRAM_TOKEN"]["valueFrom"]["secretKeyRef"] == {
+        "name": "tg",
+        "key": "token",
+    }
+
+
+def test_render_telegram_without_token_runs_no_pod(minimal_children: list[Manifest]) -> None:
+    deployment = by_kind_name(minimal_children)[("Deployment", "alpha-telegram")]
+    assert deployment["spec"]["replicas"] == 0
+    env = {e["name"] for e in _container(deployment)["env"]}
+    assert "CRPBOT_TELEGRAM_TOKEN" not in env
+
+
+def test_render_network_policy_admits_only_own_pods(full_children: list[Manifest]) -> None:
+    policy = by_kind_name(full_children)[("NetworkPolicy", "alpha-network")]["spec"]
+    target = policy["podSelector"]
+    assert target["matchLabels"]["app.kubernetes.io/instance"] == "alpha"
+    assert set(target["matchExpressions"][0]["values"]) == {"risk-guard", "model-server"}
+    assert policy["policyTypes"] == ["Ingress"]
+    (rule,) = policy["ingress"]
+    assert rule["from"] == [
+        {
+            "podSelector": {
+                "matchLabels": {
+                    "app.kubernetes.io/name": "crpbot",
+                    "app.kubernetes.io/instance": "alpha",
+                }
+            }
+        }
+    ]
+    assert {p["port"] for p in rule["ports"]} == {8000, 8080}
+
+
+def test_render_config_map_is_valid_worker_settings(full_children: list[Manifest]) -> None:
+    data = by_kind_name(full_children)[("ConfigMap", "alpha-config")]["data"]
+    settings = Settings(**yaml.safe_load(data["config.yaml"]))
+    assert settings.bot_name == "alpha"
+    assert settings.symbols == ["BTC-USD", "ETH-USD"]
+    assert settings.granularity == "FIVE_MINUTE"
+    assert settings.mode == "paper"
+    assert settings.risk.signals_per_hour == 6
+    assert settings.risk.daily_loss_pct == 4
+    assert settings.risk.guard_url == "http://alpha-risk-guard.bots.svc:8000"
+    assert settings.torchserve_url == "http://alpha-model-server.bots.svc:8080"
+    assert settings.telegram.allowed_chats == [42, -100]
+    assert "inference_address=http://0.0.0.0:8080" in data["torchserve.properties"]
+
+
+def test_render_config_never_holds_secrets(full_children: list[Manifest]) -> None:
+    config = yaml.safe_load(
+        by_kind_name(full_children)[("ConfigMap", "alpha-config")]["data"]["config.yaml"]
+    )
+    assert not {"database_url", "risk_token", "telegram_token"} & config.keys()
+
+
+def test_render_spec_change_rolls_pods_through_config_hash() -> None:
+    def hashes(spec: dict[str, Any]) -> set[str]:
+        return {
+            d["spec"]["template"]["metadata"]["annotations"]["crpbot.io/config-hash"]
+            for d in render(spec)
+            if d["kind"] == "Deployment"
+        }
+
+    before, after = hashes(FULL_SPEC), hashes(_with(symbols=["SOL-USD"]))
+    assert len(before) == 1
+    assert before != after
+
+
+def test_render_image_overrides_win(full_children: list[Manifest]) -> None:
+    children = by_kind_name(
+        render(_with(images={"workers": "mirror/w:2", "modelServer": "mirror/ts:2"}))
+    )
+    assert _container(children[("Deployment", "alpha-risk-guard")])["image"] == "mirror/w:2"
+    assert _container(children[("Deployment", "alpha-model-server")])["image"] == "mirror/ts:2"
+    assert _container(children[("CronJob", "alpha-scanner")], cronjob=True)["image"] == (
+        "mirror/w:2"
+    )
