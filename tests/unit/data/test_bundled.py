@@ -64,4 +64,3 @@ def test_bundled_datasets_describe_each_file() -> None:
         assert dataset.first == pd.Timestamp(first, tz="UTC")
         assert dataset.last == pd.Timestamp(last, tz="UTC")
         assert "backtesting" in dataset.source
-

@@ -8,7 +8,6 @@ Every transform uses the same bar's close or a trailing window, so causality car
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from crpbot.features.catalog import FEATURE_SPECS, FeatureSpec
@@ -30,7 +29,8 @@ def model_feature_names() -> list[str]:
 def model_features(candles: pd.DataFrame) -> pd.DataFrame:
     """The catalog with level-dependent columns rescaled; same index and order as the catalog.
 
-    - price (moving averages, bands, VWAP): log(feature / close), the distance from price;
+    - price (moving averages, bands, VWAP): feature / close - 1, the distance from price
+      (not a log: a lower band can go below zero after a violent bar);
     - price distance (ATR, MACD): feature / close;
     - running volume (OBV): its change over the last 20 bars divided by the volume traded in
       them, so -1..1 however far back the series starts.
@@ -46,7 +46,7 @@ def rescale(features: pd.DataFrame, candles: pd.DataFrame) -> pd.DataFrame:
     for spec in FEATURE_SPECS:
         raw = features[spec.name]
         if spec.scale == "price":
-            values = pd.Series(np.log((raw / close).to_numpy()), index=raw.index)
+            values = raw / close - 1.0
         elif spec.scale == "price_diff":
             values = raw / close
         elif spec.scale == "cumulative_volume":
