@@ -11,6 +11,7 @@ import typer
 from crpbot.telemetry import configure_logging
 from crpbot_workers.cli import config, demo
 from crpbot_workers.cli import data as data_cli
+from crpbot_workers.cli import features as features_cli
 
 app = typer.Typer(
     name="crpbot",
@@ -40,6 +41,7 @@ def _root(
 app.add_typer(config.app, name="config")
 app.command("demo")(demo.demo)
 app.add_typer(data_cli.app, name="data")
+app.add_typer(features_cli.app, name="features")
 
 
 def main() -> None:
