@@ -1,0 +1,153 @@
+"""FTMO challenge rules and the verdict drawn from the per-day account record.
+
+The rules (domain facts, see DESIGN.md):
+- daily floor = balance at the previous midnight Europe/Prague − 5% of the INITIAL balance;
+- total floor = 90% of the initial balance;
+- equity (balance, which already carries every fee paid, plus open P/L) must stay above both;
+- profit target 10% (challenge) or 5% (verification) of the initial balance;
+- at least 4 trading days (Prague days on which a position was opened).
+
+How the engine applies them, bar by bar (in `loop.py`): after stops and targets, equity is
+taken with every open position at its bar's worst price (low for a long, high for a short), a
+deliberately pessimistic stand-in for FTMO's tick-by-tick equity. If that equity is below a
+floor, every position is closed at that worst price: the daily floor halts new trades until
+the next Prague midnight, the total floor halts them for good. The verdict is decided by the
+first decisive day: a breach fails the account; a day that ends with equity at or above the
+target after the minimum number of trading days passes it. Later days are still simulated
+and reported, but do not change the verdict.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+Phase = Literal["challenge", "verification"]
+PROFIT_TARGETS: dict[str, float] = {"challenge": 0.10, "verification": 0.05}
+
+BREACH_NONE = 0
+BREACH_DAILY = 1
+BREACH_TOTAL = 2
+
+# Columns of the per-day record the compiled loop fills (one row per Prague day with bars).
+D_CODE, D_BASE, D_FLOOR, D_MIN_EQUITY, D_END_BALANCE, D_END_EQUITY, D_OPENED, D_BREACH = range(8)
+DAY_FIELDS = 8
+
+
+@dataclass(frozen=True)
+class FtmoRules:
+    """One account's rule set; fractions are of the initial balance."""
+
+    initial_balance: float = 100_000.0
+    phase: Phase = "challenge"
+    max_daily_loss: float = 0.05
+    max_total_loss: float = 0.10
+    min_trading_days: int = 4
+    timezone: str = "Europe/Prague"
+
+    @property
+    def profit_target(self) -> float:
+        return PROFIT_TARGETS[self.phase]
+
+    @property
+    def total_floor(self) -> float:
+        return self.initial_balance * (1.0 - self.max_total_loss)
+
+    @property
+    def target_equity(self) -> float:
+        return self.initial_balance * (1.0 + self.profit_target)
+
+
+@dataclass(frozen=True)
+class FtmoVerdict:
+    """Overall outcome and the per-day table it was read from.
+
+    `status` is `passed`, `failed` or `not_passed` (no breach, target or days not reached).
+    """
+
+    status: Literal["passed", "failed", "not_passed"]
+    reasons: list[str]
+    trading_days: int
+    decided_on: pd.Timestamp | None
+    days: pd.DataFrame = field(repr=False)
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "passed"
+
+
+def day_table(days: npt.NDArray[np.float64], rules: FtmoRules) -> pd.DataFrame:
+    """The compiled loop's per-day record as a DataFrame indexed by Prague calendar date."""
+    dates = pd.to_datetime(days[:, D_CODE].astype(np.int64), unit="D")
+    opened = days[:, D_OPENED].astype(np.int64)
+    breach = days[:, D_BREACH].astype(np.int64)
+    trading = np.cumsum(opened > 0)
+    reached = (days[:, D_END_EQUITY] >= rules.target_equity) & (trading >= rules.min_trading_days)
+    status = np.where(
+        breach == BREACH_TOTAL,
+        "total_loss_breached",
+        np.where(breach == BREACH_DAILY, "daily_loss_breached", "ok"),
+    )
+    status = np.where((breach == BREACH_NONE) & reached, "target_reached", status)
+    return pd.DataFrame(
+        {
+            "start_balance": days[:, D_BASE],
+            "daily_floor": days[:, D_FLOOR],
+            "total_floor": rules.total_floor,
+            "min_equity": days[:, D_MIN_EQUITY],
+            "end_balance": days[:, D_END_BALANCE],
+            "end_equity": days[:, D_END_EQUITY],
+            "trades_opened": opened,
+            "trading_days": trading,
+            "status": status,
+        },
+        index=pd.DatetimeIndex(dates, name="date"),
+    )
+
+
+def verdict(days: pd.DataFrame, rules: FtmoRules) -> FtmoVerdict:
+    """Read the first decisive day off the per-day table and explain the outcome."""
+    trading_days = int(days["trading_days"].iloc[-1]) if len(days) else 0
+    decisive = np.flatnonzero(days["status"].to_numpy() != "ok")
+    if decisive.size == 0:
+        return FtmoVerdict("not_passed", _shortfall(days, rules), trading_days, None, days)
+    row = days.iloc[int(decisive[0])]
+    when = pd.Timestamp(days.index[int(decisive[0])])
+    day = when.date().isoformat()
+    if row["status"] == "target_reached":
+        gain = row["end_equity"] / rules.initial_balance - 1.0
+        reason = (
+            f"profit target {rules.profit_target:.0%} reached on {day}: equity "
+            f"{row['end_equity']:.2f} (+{gain:.2%}) after {int(row['trading_days'])} trading days"
+        )
+        return FtmoVerdict("passed", [reason], trading_days, when, days)
+    if row["status"] == "total_loss_breached":
+        reason = (
+            f"max total loss breached on {day}: equity {row['min_equity']:.2f} "
+            f"below the floor {rules.total_floor:.2f} ({1 - rules.max_total_loss:.0%} of initial)"
+        )
+    else:
+        reason = (
+            f"max daily loss breached on {day}: equity {row['min_equity']:.2f} below the daily "
+            f"floor {row['daily_floor']:.2f} (midnight balance {row['start_balance']:.2f} "
+            f"− {rules.max_daily_loss:.0%} of initial)"
+        )
+    return FtmoVerdict("failed", [reason], trading_days, when, days)
+
+
+def _shortfall(days: pd.DataFrame, rules: FtmoRules) -> list[str]:
+    reasons = []
+    final = float(days["end_equity"].iloc[-1]) if len(days) else rules.initial_balance
+    if final < rules.target_equity:
+        gain = final / rules.initial_balance - 1.0
+        reasons.append(f"profit target {rules.profit_target:.0%} not reached: ended at {gain:+.2%}")
+    trading = int(days["trading_days"].iloc[-1]) if len(days) else 0
+    if trading < rules.min_trading_days:
+        reasons.append(f"only {trading} trading day(s); at least {rules.min_trading_days} needed")
+    if not reasons:
+        reasons.append("target and trading days were never met on the same day-end")
+    return reasons

@@ -1,0 +1,89 @@
+"""Summary statistics of one replay, from its trades and its per-bar equity curve.
+
+Sharpe: mean ÷ standard deviation of the per-bar simple returns of the marked-to-market equity
+curve, annualised by √(bars per year) where bars per year is *measured* from the data (bar
+count ÷ years spanned). Hourly crypto gives ≈ 8766, hourly FX with closed weekends ≈ 6200, so
+the annualisation fits the market's actual trading hours instead of assuming 24/7. Risk-free
+rate 0. Max drawdown is the largest peak-to-trough fall of that curve, as a fraction of the peak.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+_SECONDS_PER_YEAR = 365.25 * 86_400
+
+
+@dataclass(frozen=True)
+class Metrics:
+    """Money in account currency; rates and drawdown as fractions."""
+
+    n_trades: int
+    win_rate: float
+    profit_factor: float
+    expectancy: float
+    expectancy_r: float
+    total_return: float
+    final_equity: float
+    max_drawdown: float
+    sharpe: float
+    bars_per_year: float
+    total_fees: float
+
+
+def compute_metrics(trades: pd.DataFrame, equity: pd.Series, initial_balance: float) -> Metrics:
+    """NaN where a figure is undefined (no trades, no losses for the profit factor, flat curve)."""
+    pnl = trades["pnl"].to_numpy(dtype=np.float64)
+    wins, losses = pnl[pnl > 0].sum(), -pnl[pnl < 0].sum()
+    values = equity.to_numpy(dtype=np.float64)
+    final = float(values[-1]) if values.size else initial_balance
+    return Metrics(
+        n_trades=int(pnl.size),
+        win_rate=float(np.mean(pnl > 0)) if pnl.size else float("nan"),
+        profit_factor=float(wins / losses) if losses > 0 else float("nan"),
+        expectancy=float(pnl.mean()) if pnl.size else float("nan"),
+        expectancy_r=_expectancy_r(trades),
+        total_return=final / initial_balance - 1.0,
+        final_equity=final,
+        max_drawdown=_max_drawdown(values, initial_balance),
+        sharpe=_sharpe(equity),
+        bars_per_year=_bars_per_year(pd.DatetimeIndex(equity.index)),
+        total_fees=float(trades["fees"].sum()),
+    )
+
+
+def _expectancy_r(trades: pd.DataFrame) -> float:
+    """Mean P/L in units of the initial risk (entry-to-stop move times size)."""
+    if trades.empty:
+        return float("nan")
+    risk = (trades["entry_price"] - trades["stop"]).abs() * trades["size"]
+    return float((trades["pnl"] / risk).mean())
+
+
+def _max_drawdown(values: npt.NDArray[np.float64], initial_balance: float) -> float:
+    if values.size == 0:
+        return 0.0
+    peaks = np.maximum(np.maximum.accumulate(values), initial_balance)
+    return float(np.max(1.0 - values / peaks))
+
+
+def _bars_per_year(index: pd.DatetimeIndex) -> float:
+    if len(index) < 2:
+        return float("nan")
+    span = (index[-1] - index[0]).total_seconds()
+    return (len(index) - 1) / span * _SECONDS_PER_YEAR if span > 0 else float("nan")
+
+
+def _sharpe(equity: pd.Series) -> float:
+    values = equity.to_numpy(dtype=np.float64)
+    if values.size < 3:
+        return float("nan")
+    returns = values[1:] / values[:-1] - 1.0
+    spread = returns.std(ddof=1)
+    if not spread > 0:
+        return float("nan")
+    return float(returns.mean() / spread * np.sqrt(_bars_per_year(pd.DatetimeIndex(equity.index))))

@@ -1,0 +1,150 @@
+"""The signal table: what any signal source (a model run, a baseline rule, a CSV) hands the engine.
+
+Columns: `ts, symbol, side, entry, stop, target, expiry`.
+
+- `ts`: when the signal is known. It maps to the bar whose open time is the last one ≤ `ts`
+  (normally `ts` *is* a bar's open time and the signal was computed at that bar's close, as
+  features are), and the position is entered at the NEXT bar's open. Nothing fills on the bar
+  that produced the signal, so a replay cannot peek.
+- `side`: `long` or `short`.
+- `entry`: a reference price only (what the signal source saw, e.g. the close). It does not
+  change the fill; it is kept so reports can show how far the fill landed from it. NaN is fine.
+- `stop`: required; it sets the position size (risk ÷ stop distance) and the stop exit.
+- `target`: optional (NaN = none).
+- `expiry`: optional (NaT = none). A position still open on the first bar whose open time is
+  ≥ `expiry` is closed at that bar's close; a signal whose expiry falls on or before its own
+  bar never fills.
+
+Naive timestamps are read as UTC. Validation lists every bad row at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from crpbot.data.csv import parse_timestamps
+
+SIGNAL_COLUMNS: tuple[str, ...] = ("ts", "symbol", "side", "entry", "stop", "target", "expiry")
+_REQUIRED: tuple[str, ...] = ("ts", "symbol", "side", "stop")
+_SHOWN_ROWS = 5
+
+
+class SignalTableError(ValueError):
+    """The signal table cannot be replayed; the message names the bad rows."""
+
+
+class SignalStatus(IntEnum):
+    """What became of each signal. Overlaps are skipped, never queued: one position per symbol,
+    and a signal arriving while that symbol has an open or pending position is dropped."""
+
+    FILLED = 0
+    SKIPPED_OVERLAP = 1
+    SKIPPED_HALTED = 2
+    SKIPPED_PRICE_PAST_LEVELS = 3
+    SKIPPED_NO_NEXT_BAR = 4
+    SKIPPED_BEFORE_DATA = 5
+    SKIPPED_EXPIRED = 6
+
+
+@dataclass(frozen=True)
+class SignalArrays:
+    """The table as the compiled loop wants it: sorted by bar, one plain array per field."""
+
+    order: npt.NDArray[np.int64]
+    bar: npt.NDArray[np.int64]
+    symbol: npt.NDArray[np.int64]
+    side: npt.NDArray[np.float64]
+    stop: npt.NDArray[np.float64]
+    target: npt.NDArray[np.float64]
+    expiry_bar: npt.NDArray[np.int64]
+
+
+def normalize_signals(table: pd.DataFrame) -> pd.DataFrame:
+    """Return the table with canonical dtypes (UTC times, float prices, lowercase sides)."""
+    by_lower = {str(col).strip().lower(): col for col in table.columns}
+    missing = [col for col in _REQUIRED if col not in by_lower]
+    if missing:
+        raise SignalTableError(f"signal table lacks column(s): {', '.join(missing)}")
+    out = pd.DataFrame(index=pd.RangeIndex(len(table)))
+    out["ts"] = _times(table[by_lower["ts"]])
+    out["symbol"] = table[by_lower["symbol"]].astype(str).str.strip().to_numpy()
+    out["side"] = table[by_lower["side"]].astype(str).str.strip().str.lower().to_numpy()
+    for col in ("entry", "stop", "target"):
+        values = table[by_lower[col]] if col in by_lower else pd.Series(np.nan, index=table.index)
+        out[col] = pd.to_numeric(values, errors="coerce").astype("float64").to_numpy()
+    if "expiry" in by_lower:
+        out["expiry"] = _times(table[by_lower["expiry"]])
+    else:
+        out["expiry"] = pd.DatetimeIndex([pd.NaT] * len(table), tz="UTC")
+    _check(out)
+    return out
+
+
+def _times(values: pd.Series) -> pd.DatetimeIndex:
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        return pd.DatetimeIndex(values).tz_convert("UTC")
+    if pd.api.types.is_datetime64_dtype(values.dtype):
+        return pd.DatetimeIndex(values).tz_localize("UTC")
+    text = values.astype(str).replace({"": "NaT", "nan": "NaT", "None": "NaT"})
+    return parse_timestamps(text)
+
+
+def _check(table: pd.DataFrame) -> None:
+    side = table["side"]
+    stop, target = table["stop"], table["target"]
+    sign = np.where(side == "long", 1.0, -1.0)
+    problems = {
+        "ts is missing or not a time": table["ts"].isna(),
+        "side is not long|short": ~side.isin(["long", "short"]),
+        "stop is missing or not positive": ~(stop > 0),
+        "target is not positive": target.notna() & ~(target > 0),
+        "target is not beyond stop in the trade's direction": (
+            target.notna() & (sign * (target - stop) <= 0)
+        ),
+    }
+    lines = []
+    for reason, mask in problems.items():
+        rows = np.flatnonzero(mask.to_numpy())
+        if rows.size:
+            shown = ", ".join(str(r) for r in rows[:_SHOWN_ROWS])
+            more = f" (+{rows.size - _SHOWN_ROWS} more)" if rows.size > _SHOWN_ROWS else ""
+            lines.append(f"{reason} in row(s) {shown}{more}")
+    if lines:
+        raise SignalTableError("bad signal table: " + "; ".join(lines))
+
+
+def signal_arrays(table: pd.DataFrame, index: pd.DatetimeIndex, symbols: list[str]) -> SignalArrays:
+    """Map a normalized table onto bar positions of `index` and positions in `symbols`."""
+    codes = pd.Index(symbols).get_indexer(pd.Index(table["symbol"]))
+    if (codes < 0).any():
+        unknown = sorted(set(table["symbol"][codes < 0]))
+        raise SignalTableError(
+            f"signals for symbol(s) without candles: {', '.join(unknown[:_SHOWN_ROWS])}"
+        )
+    stamps = np.asarray(index.as_unit("ns").asi8, dtype=np.int64)
+    bar = np.searchsorted(stamps, _ns(table["ts"]), side="right") - 1
+    expiry_ns = _ns(table["expiry"])
+    never = expiry_ns == np.iinfo(np.int64).min
+    expiry_bar = np.searchsorted(stamps, expiry_ns, side="left")
+    expiry_bar[never] = len(index) + 1
+    order = np.argsort(bar, kind="stable")
+    side = np.where(table["side"].to_numpy() == "long", 1.0, -1.0)
+    return SignalArrays(
+        order=order.astype(np.int64),
+        bar=bar[order].astype(np.int64),
+        symbol=codes[order].astype(np.int64),
+        side=side[order],
+        stop=table["stop"].to_numpy(dtype=np.float64)[order],
+        target=table["target"].to_numpy(dtype=np.float64)[order],
+        expiry_bar=expiry_bar[order].astype(np.int64),
+    )
+
+
+def _ns(values: pd.Series) -> npt.NDArray[np.int64]:
+    """UTC nanoseconds; NaT becomes int64 min (pandas' own NaT encoding)."""
+    return np.asarray(pd.DatetimeIndex(values).as_unit("ns").asi8, dtype=np.int64)
