@@ -1,0 +1,196 @@
+"""Operator benchmark: reconcile latency, 100 bots at once, drift repair, operator memory.
+
+Runs the operator as its own process (`python -m crpbot_operator`) against the real local
+control plane of `tests/k8s` (needs KUBEBUILDER_ASSETS, see hack/build-control-plane.sh), or
+against any cluster whose kubeconfig is passed with `--kubeconfig`. Prints one table.
+
+    .venv/bin/python tests/bench/bench_operator.py [--bots 100] [--samples 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from tests.k8s.operator_support import (
+    CHILD_LISTERS,
+    EXPECTED_CHILDREN,
+    Cluster,
+    api_client,
+    bot_manifest,
+    start_operator,
+    stop_operator,
+    wait_for,
+)
+
+TARGETS = {"one bot ready": 2.0, "100 bots ready": 60.0, "drift repaired": 5.0}
+
+
+def _p(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def _stopwatch(check: Callable[[], object], timeout_s: float, what: str) -> float:
+    start = time.monotonic()
+    wait_for(check, timeout_s, what, every=0.02)
+    return time.monotonic() - start
+
+
+def _rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def single_bot_latency(cluster: Cluster, samples: int) -> tuple[list[float], list[float]]:
+    """Sequential creates: seconds until all children exist, and until Ready=True."""
+    ns = f"bench-one-{uuid.uuid4().hex[:6]}"
+    cluster.create_namespace(ns)
+    to_children, to_ready = [], []
+    for i in range(samples):
+        name = f"one-{i}"
+        start = time.monotonic()
+        cluster.create_bot(bot_manifest(name, ns))
+        wait_for(
+            lambda n=name: len(cluster.children(ns, n)) == EXPECTED_CHILDREN,
+            30,
+            "children",
+            every=0.02,
+        )
+        to_children.append(time.monotonic() - start)
+        wait_for(lambda n=name: cluster.is_ready(ns, n), 60, "Ready", every=0.02)
+        to_ready.append(time.monotonic() - start)
+    return to_children, to_ready
+
+
+def _children_per_bot(cluster: Cluster, ns: str) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    selector = "app.kubernetes.io/managed-by=crpbot-operator"
+    for _kind, lister, api_class in CHILD_LISTERS:
+        for item in getattr(api_class(cluster.api), lister)(ns, label_selector=selector).items:
+            counts[item.metadata.labels["app.kubernetes.io/instance"]] += 1
+    return counts
+
+
+def _ready_bots(cluster: Cluster, ns: str) -> int:
+    bots = cluster.custom.list_namespaced_custom_object("crpbot.io", "v1alpha1", ns, "tradingbots")
+    return sum(
+        any(
+            c.get("type") == "Ready" and c.get("status") == "True"
+            for c in (b.get("status") or {}).get("conditions") or []
+        )
+        for b in bots["items"]
+    )
+
+
+def many_bots(cluster: Cluster, count: int) -> tuple[float, float]:
+    """`count` bots created at once: seconds until every child exists, until all Ready."""
+    ns = f"bench-many-{uuid.uuid4().hex[:6]}"
+    cluster.create_namespace(ns)
+    start = time.monotonic()
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(lambda i: cluster.create_bot(bot_manifest(f"b{i:03d}", ns)), range(count)))
+
+    def all_children() -> bool:
+        counts = _children_per_bot(cluster, ns)
+        return len(counts) == count and all(v == EXPECTED_CHILDREN for v in counts.values())
+
+    wait_for(all_children, 300, f"children of {count} bots", every=0.5)
+    children_s = time.monotonic() - start
+    wait_for(lambda: _ready_bots(cluster, ns) == count, 300, f"{count} bots Ready", every=0.5)
+    return children_s, time.monotonic() - start
+
+
+def drift_repair(cluster: Cluster, samples: int) -> list[float]:
+    """Seconds from deleting a bot's risk-guard Deployment to its replacement existing."""
+    from kubernetes import client
+
+    apps = client.AppsV1Api(cluster.api)
+    ns = f"bench-drift-{uuid.uuid4().hex[:6]}"
+    cluster.create_namespace(ns)
+    cluster.create_bot(bot_manifest("drift", ns))
+    wait_for(lambda: len(cluster.children(ns, "drift")) == EXPECTED_CHILDREN, 30, "children")
+    times = []
+    for _ in range(samples):
+        old = apps.read_namespaced_deployment("drift-risk-guard", ns).metadata.uid
+        apps.delete_namespaced_deployment("drift-risk-guard", ns)
+
+        def back(old_uid: str = old) -> bool:
+            items = apps.list_namespaced_deployment(
+                ns, field_selector="metadata.name=drift-risk-guard"
+            ).items
+            return bool(items) and items[0].metadata.uid != old_uid
+
+        times.append(_stopwatch(back, 30, "Deployment restored"))
+    return times
+
+
+@contextmanager
+def kubeconfig_from_args(args: argparse.Namespace) -> Iterator[Path]:
+    if args.kubeconfig:
+        yield Path(args.kubeconfig)
+        return
+    from tests.k8s.control_plane import ControlPlane  # the tests/k8s fixtures' launcher
+
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-operator-") as tmp,
+        ControlPlane.started(Path(tmp)) as plane,
+    ):
+        plane.install_crds()
+        yield plane.kubeconfig
+
+
+def _row(name: str, value: float, target: float | None = None) -> str:
+    verdict = "" if target is None else ("ok" if value < target else "MISSED")
+    limit = "" if target is None else f"< {target:g}"
+    return f"| {name:<34} | {value:>9.2f} | {limit:>8} | {verdict:<6} |"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--kubeconfig", help="use this cluster instead of starting one")
+    parser.add_argument("--bots", type=int, default=100)
+    parser.add_argument("--samples", type=int, default=10)
+    args = parser.parse_args()
+    with kubeconfig_from_args(args) as kubeconfig, tempfile.TemporaryDirectory() as logs:
+        cluster = Cluster(api_client(kubeconfig))
+        operator = start_operator(kubeconfig, Path(logs) / "operator.log", {})
+        try:
+            time.sleep(3)
+            idle_mib = _rss_mib(operator.pid)
+            children, ready = single_bot_latency(cluster, args.samples)
+            drift = drift_repair(cluster, args.samples)
+            many_children, many_ready = many_bots(cluster, args.bots)
+            loaded_mib = _rss_mib(operator.pid)
+        finally:
+            stop_operator(operator)
+    print(f"| {'measure (seconds unless noted)':<34} | {'value':>9} | {'target':>8} | {'':<6} |")
+    print(f"|{'-' * 36}|{'-' * 11}|{'-' * 10}|{'-' * 8}|")
+    print(_row("one bot: all children, p50", statistics.median(children)))
+    print(_row("one bot: all children, p95", _p(children, 0.95)))
+    print(_row("one bot: Ready, p50", statistics.median(ready)))
+    print(_row("one bot: Ready, p95", _p(ready, 0.95), TARGETS["one bot ready"]))
+    print(_row(f"{args.bots} bots: all children", many_children))
+    print(_row(f"{args.bots} bots: all Ready", many_ready, TARGETS["100 bots ready"]))
+    print(_row("drift repaired, p50", statistics.median(drift)))
+    print(_row("drift repaired, p95", _p(drift, 0.95), TARGETS["drift repaired"]))
+    print(_row("operator RSS idle (MiB)", idle_mib))
+    print(_row(f"operator RSS after {args.bots} bots (MiB)", loaded_mib))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,147 @@
+"""Helpers the operator's cluster tests and benchmark share: clients, waits, the operator.
+
+Everything goes through the real API server the `tests/k8s` fixtures start; nothing here
+fakes Kubernetes.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from kubernetes import client, config
+
+from crpbot_operator.images import Images
+from crpbot_operator.reconcile import API_VERSION, GROUP, KIND, PLURAL, VERSION, BotRef
+from crpbot_operator.reconcile import desired_children as operator_rendering
+
+REPO = Path(__file__).resolve().parents[2]
+
+# (kind, list call name on the typed API, typed API class)
+CHILD_LISTERS: tuple[tuple[str, str, Any], ...] = (
+    ("ConfigMap", "list_namespaced_config_map", client.CoreV1Api),
+    ("ServiceAccount", "list_namespaced_service_account", client.CoreV1Api),
+    ("Service", "list_namespaced_service", client.CoreV1Api),
+    ("Deployment", "list_namespaced_deployment", client.AppsV1Api),
+    ("CronJob", "list_namespaced_cron_job", client.BatchV1Api),
+    ("PodDisruptionBudget", "list_namespaced_pod_disruption_budget", client.PolicyV1Api),
+    ("NetworkPolicy", "list_namespaced_network_policy", client.NetworkingV1Api),
+)
+EXPECTED_CHILDREN = 13
+
+
+def api_client(kubeconfig: Path | str) -> client.ApiClient:
+    configuration = client.Configuration()
+    config.load_kube_config(config_file=str(kubeconfig), client_configuration=configuration)
+    configuration.connection_pool_maxsize = 16
+    return client.ApiClient(configuration)
+
+
+def wait_for[T](
+    check: Callable[[], T | None], timeout_s: float, what: str, every: float = 0.1
+) -> T:
+    """Poll `check` until it returns something truthy; fail with `what` after the timeout."""
+    deadline = time.monotonic() + timeout_s
+    last: T | None = None
+    while time.monotonic() < deadline:
+        last = check()
+        if last:
+            return last
+        time.sleep(every)
+    raise AssertionError(f"timed out after {timeout_s}s waiting for {what} (last: {last!r})")
+
+
+def bot_manifest(name: str, namespace: str, **spec: Any) -> dict[str, Any]:
+    return {
+        "apiVersion": API_VERSION,
+        "kind": KIND,
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": {"symbols": ["BTC-USD"], **spec},
+    }
+
+
+class Cluster:
+    """Typed views over the API server, as plain dicts in the API's own camelCase."""
+
+    def __init__(self, api: client.ApiClient) -> None:
+        self.api = api
+        self.custom = client.CustomObjectsApi(api)
+        self.core = client.CoreV1Api(api)
+
+    def plain(self, obj: Any) -> dict[str, Any]:
+        result: dict[str, Any] = self.api.sanitize_for_serialization(obj)
+        return result
+
+    def create_namespace(self, name: str) -> None:
+        self.core.create_namespace({"metadata": {"name": name}})
+
+    def create_bot(self, manifest: dict[str, Any]) -> dict[str, Any]:
+        ns = manifest["metadata"]["namespace"]
+        result: dict[str, Any] = self.custom.create_namespaced_custom_object(
+            GROUP, VERSION, ns, PLURAL, manifest
+        )
+        return result
+
+    def get_bot(self, namespace: str, name: str) -> dict[str, Any]:
+        result: dict[str, Any] = self.custom.get_namespaced_custom_object(
+            GROUP, VERSION, namespace, PLURAL, name
+        )
+        return result
+
+    def patch_bot(self, namespace: str, name: str, spec: dict[str, Any]) -> None:
+        self.custom.patch_namespaced_custom_object(
+            GROUP, VERSION, namespace, PLURAL, name, {"spec": spec}
+        )
+
+    def children(self, namespace: str, bot: str) -> dict[tuple[str, str], dict[str, Any]]:
+        """Every object labelled as this bot's child, keyed by (kind, name)."""
+        selector = f"app.kubernetes.io/instance={bot},app.kubernetes.io/managed-by=crpbot-operator"
+        found: dict[tuple[str, str], dict[str, Any]] = {}
+        for kind, lister, api_class in CHILD_LISTERS:
+            items = getattr(api_class(self.api), lister)(namespace, label_selector=selector).items
+            for item in items:
+                body = self.plain(item)
+                body.setdefault("kind", kind)
+                found[(kind, body["metadata"]["name"])] = body
+        return found
+
+    def condition(self, namespace: str, bot: str, kind: str) -> dict[str, Any] | None:
+        conditions = (self.get_bot(namespace, bot).get("status") or {}).get("conditions") or []
+        return next((c for c in conditions if c.get("type") == kind), None)
+
+    def is_ready(self, namespace: str, bot: str) -> bool:
+        ready = self.condition(namespace, bot, "Ready")
+        return ready is not None and ready["status"] == "True"
+
+    def rendering(self, namespace: str, bot: str, images: Images) -> list[dict[str, Any]]:
+        """What the operator should have applied for the bot as it is stored now."""
+        return operator_rendering(BotRef.from_body(self.get_bot(namespace, bot)), images)
+
+
+def start_operator(
+    kubeconfig: Path | str, log_path: Path, env: dict[str, str]
+) -> subprocess.Popen[bytes]:
+    """`python -m crpbot_operator` as a separate process, the way a Deployment runs it."""
+    full_env = {**os.environ, **env, "KUBECONFIG": str(kubeconfig)}
+    with log_path.open("wb") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "crpbot_operator", "--standalone", "--verbose"],
+            cwd=REPO,
+            env=full_env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def stop_operator(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=5)

@@ -1,0 +1,267 @@
+"""The operator against a real API server: the user's flow with the real kubectl.
+
+The control plane (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok with a
+fake node) comes from the `tests/k8s` fixtures; the operator runs in-process through Kopf's
+`KopfRunner`. Assertions read the real API.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from kopf.testing import KopfRunner
+from kubernetes import client
+
+from crpbot_operator.drift import drifted
+from crpbot_operator.images import images_from_env
+from tests.k8s.operator_support import (
+    EXPECTED_CHILDREN,
+    REPO,
+    Cluster,
+    api_client,
+    bot_manifest,
+    wait_for,
+)
+
+pytestmark = [
+    pytest.mark.k8s,
+    pytest.mark.skipif(
+        not os.environ.get("KUBEBUILDER_ASSETS"),
+        reason="needs the control-plane binaries: export KUBEBUILDER_ASSETS=$(hack/build-control-plane.sh)",
+    ),
+]
+SAMPLES = REPO / "manifests" / "samples"
+IMAGES = images_from_env({})
+
+
+@pytest.fixture(scope="module")
+def cluster(kubeconfig: Path) -> Cluster:
+    return Cluster(api_client(kubeconfig))
+
+
+@pytest.fixture(scope="module")
+def operator(kubeconfig: Path) -> Iterator[KopfRunner]:
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("KUBECONFIG", str(kubeconfig))
+        for name in ("CRPBOT_IMAGE_WORKERS", "CRPBOT_IMAGE_MODEL_SERVER"):
+            env.delenv(name, raising=False)
+        args = ["run", "-m", "crpbot_operator.handlers", "--all-namespaces", "--standalone"]
+        with KopfRunner(args, timeout=60) as runner:
+            yield runner
+    assert runner.exit_code == 0, runner.output
+    assert runner.exception is None
+
+
+@pytest.fixture
+def namespace(cluster: Cluster, operator: KopfRunner) -> str:
+    name = f"bots-{uuid.uuid4().hex[:8]}"
+    cluster.create_namespace(name)
+    return name
+
+
+def kubectl(kubeconfig: Path, *args: str, stdin: str | None = None) -> str:
+    done = subprocess.run(
+        ["kubectl", "--kubeconfig", str(kubeconfig), *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, f"kubectl {' '.join(args)}: {done.stderr}"
+    return done.stdout
+
+
+def _sample() -> Path:
+    samples = sorted(SAMPLES.glob("*.yaml"))
+    if not samples:
+        pytest.skip(f"no TradingBot sample under {SAMPLES}")
+    return next((s for s in samples if "minimal" in s.name), samples[0])
+
+
+def _apply_bot(kubeconfig: Path, namespace: str, name: str, **spec: Any) -> None:
+    kubectl(kubeconfig, "apply", "-f", "-", stdin=json.dumps(bot_manifest(name, namespace, **spec)))
+
+
+def _all_children(cluster: Cluster, namespace: str, bot: str) -> dict[Any, Any] | None:
+    found = cluster.children(namespace, bot)
+    return found if len(found) == EXPECTED_CHILDREN else None
+
+
+def test_operator_sample_brings_every_child_with_owner_references(
+    kubeconfig: Path, cluster: Cluster, namespace: str
+) -> None:
+    sample = _sample()
+    name = yaml.safe_load(sample.read_text())["metadata"]["name"]
+    kubectl(kubeconfig, "apply", "-n", namespace, "-f", str(sample))
+    children = wait_for(lambda: _all_children(cluster, namespace, name), 30, "13 children")
+    bot = cluster.get_bot(namespace, name)
+    for key, child in children.items():
+        refs = child["metadata"].get("ownerReferences") or []
+        assert [(r["kind"], r["uid"], r.get("controller")) for r in refs] == [
+            ("TradingBot", bot["metadata"]["uid"], True)
+        ], key
+    for wanted in cluster.rendering(namespace, name, IMAGES):
+        actual = children[(wanted["kind"], wanted["metadata"]["name"])]
+        assert not drifted(actual, wanted), f"{wanted['kind']} differs from its rendering"
+    token = cluster.core.read_namespaced_secret(f"{name}-risk-token", namespace)
+    assert token.data and token.data["token"]
+    observed = wait_for(
+        lambda: (cluster.get_bot(namespace, name).get("status") or {}).get("observedGeneration"),
+        15,
+        "observedGeneration",
+    )
+    assert observed == bot["metadata"]["generation"]
+
+
+def test_operator_conditions_turn_ready_when_pods_run(
+    kubeconfig: Path, cluster: Cluster, namespace: str
+) -> None:
+    _apply_bot(kubeconfig, namespace, "ready")
+    wait_for(lambda: cluster.is_ready(namespace, "ready"), 90, "Ready=True")
+    for kind in ("ModelServerReady", "RiskGuardReady", "ScannerScheduled"):
+        cond = cluster.condition(namespace, "ready", kind)
+        assert cond is not None and cond["status"] == "True", cond
+    events = kubectl(
+        kubeconfig,
+        "get",
+        "events",
+        "-n",
+        namespace,
+        "--field-selector",
+        "involvedObject.kind=TradingBot,involvedObject.name=ready",
+        "-o",
+        "name",
+    )
+    assert events.strip(), "the operator posted no Event on the TradingBot"
+
+
+def test_operator_spec_edit_updates_children(
+    kubeconfig: Path, cluster: Cluster, namespace: str
+) -> None:
+    _apply_bot(kubeconfig, namespace, "edit")
+    wait_for(lambda: _all_children(cluster, namespace, "edit"), 30, "children")
+    kubectl(
+        kubeconfig,
+        "patch",
+        "tradingbot",
+        "edit",
+        "-n",
+        namespace,
+        "--type",
+        "merge",
+        "-p",
+        '{"spec": {"symbols": ["ETH-USD", "SOL-USD"], "modelServer": {"replicas": 2},'
+        ' "schedule": "*/5 * * * *"}}',
+    )
+
+    def updated() -> bool:
+        kids = cluster.children(namespace, "edit")
+        config = kids[("ConfigMap", "edit-config")]["data"]["config.yaml"]
+        return (
+            "SOL-USD" in config
+            and kids[("Deployment", "edit-model-server")]["spec"]["replicas"] == 2
+            and kids[("CronJob", "edit-scanner")]["spec"]["schedule"] == "*/5 * * * *"
+        )
+
+    wait_for(updated, 30, "children to follow the spec edit")
+
+
+def test_operator_restores_deleted_and_edited_children(
+    kubeconfig: Path, cluster: Cluster, namespace: str
+) -> None:
+    _apply_bot(kubeconfig, namespace, "drift")
+    children = wait_for(lambda: _all_children(cluster, namespace, "drift"), 30, "children")
+    old_uid = children[("Deployment", "drift-risk-guard")]["metadata"]["uid"]
+    kubectl(kubeconfig, "delete", "deployment", "drift-risk-guard", "-n", namespace)
+
+    def recreated() -> bool:
+        kids = cluster.children(namespace, "drift")
+        dep = kids.get(("Deployment", "drift-risk-guard"))
+        return dep is not None and dep["metadata"]["uid"] != old_uid
+
+    wait_for(recreated, 5, "the deleted Deployment to come back")
+    kubectl(kubeconfig, "delete", "service", "drift-model-server", "-n", namespace)
+    wait_for(
+        lambda: ("Service", "drift-model-server") in cluster.children(namespace, "drift"),
+        5,
+        "the deleted Service to come back",
+    )
+    kubectl(
+        kubeconfig,
+        "patch",
+        "cronjob",
+        "drift-scanner",
+        "-n",
+        namespace,
+        "--type",
+        "merge",
+        "-p",
+        '{"spec": {"concurrencyPolicy": "Allow", "schedule": "0 0 1 1 *"}}',
+    )
+
+    def restored() -> bool:
+        spec = cluster.children(namespace, "drift")[("CronJob", "drift-scanner")]["spec"]
+        return bool(spec["concurrencyPolicy"] == "Forbid" and spec["schedule"] == "*/2 * * * *")
+
+    wait_for(restored, 5, "the hand-edited CronJob to be restored")
+
+
+def test_operator_suspend_suspends_the_cronjob(
+    kubeconfig: Path, cluster: Cluster, namespace: str
+) -> None:
+    _apply_bot(kubeconfig, namespace, "pause")
+    wait_for(lambda: _all_children(cluster, namespace, "pause"), 30, "children")
+    _apply_bot(kubeconfig, namespace, "pause", suspend=True)
+    wait_for(
+        lambda: cluster.children(namespace, "pause")[("CronJob", "pause-scanner")]["spec"][
+            "suspend"
+        ],
+        15,
+        "CronJob suspended",
+    )
+
+    def reported() -> bool:
+        cond = cluster.condition(namespace, "pause", "ScannerScheduled")
+        return cond is not None and cond["reason"] == "Suspended" and cond["status"] == "False"
+
+    wait_for(reported, 15, "ScannerScheduled=False/Suspended")
+
+
+def test_operator_bot_deletion_garbage_collects_children(
+    kubeconfig: Path, cluster: Cluster, namespace: str
+) -> None:
+    _apply_bot(kubeconfig, namespace, "gone")
+    wait_for(lambda: _all_children(cluster, namespace, "gone"), 30, "children")
+    kubectl(kubeconfig, "delete", "tradingbot", "gone", "-n", namespace, "--wait=true")
+    wait_for(lambda: not cluster.children(namespace, "gone"), 60, "children to be collected")
+
+
+@pytest.mark.slow
+def test_operator_cronjob_creates_jobs_on_schedule(
+    kubeconfig: Path, cluster: Cluster, namespace: str
+) -> None:
+    _apply_bot(kubeconfig, namespace, "tick", schedule="* * * * *")
+    wait_for(lambda: _all_children(cluster, namespace, "tick"), 30, "children")
+    batch = client.BatchV1Api(cluster.api)
+
+    def jobs() -> list[Any]:
+        items = batch.list_namespaced_job(namespace).items
+        return [j for j in items if j.metadata.name.startswith("tick-scanner-")]
+
+    (job, *_) = wait_for(jobs, 75, "a Job created by the scanner CronJob")
+    assert job.spec.active_deadline_seconds < 60
+    assert job.spec.template.spec.containers[0].command == ["crpbot", "scan", "--once"]
+    wait_for(
+        lambda: (cluster.get_bot(namespace, "tick").get("status") or {}).get("lastScheduleTime"),
+        15,
+        "status.lastScheduleTime",
+    )
