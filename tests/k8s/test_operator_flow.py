@@ -35,7 +35,7 @@ pytestmark = [
     pytest.mark.k8s,
     pytest.mark.skipif(
         not os.environ.get("KUBEBUILDER_ASSETS"),
-        reason="needs the control-plane binaries: export KUBEBUILDER_ASSETS=$(hack/build-control-plane.sh)",
+        reason="needs control-plane binaries: KUBEBUILDER_ASSETS=$(hack/build-control-plane.sh)",
     ),
 ]
 SAMPLES = REPO / "manifests" / "samples"
