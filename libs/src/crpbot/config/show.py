@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import BaseModel, SecretStr
-from sqlalchemy.engine import make_url
 
 MASK = "********"
 
@@ -30,11 +30,22 @@ def _mask(name: str, value: SecretStr | None) -> str:
         return "(unset)"
     raw = value.get_secret_value()
     if name == "database_url":
-        try:
-            return make_url(raw).render_as_string(hide_password=True)
-        except Exception:  # an unparsable URL is masked whole rather than echoed
-            return MASK
+        return _mask_url_password(raw)
     return MASK
+
+
+def _mask_url_password(url: str) -> str:
+    """Show where a database is but not its password; anything unparsable is masked whole."""
+    try:
+        parts = urlsplit(url)
+        if parts.password is None:
+            return url
+        host = parts.hostname or ""
+        port = f":{parts.port}" if parts.port else ""
+        netloc = f"{parts.username}:***@{host}{port}"
+        return urlunsplit(parts._replace(netloc=netloc))
+    except ValueError:
+        return MASK
 
 
 def _render(value: Any) -> str:

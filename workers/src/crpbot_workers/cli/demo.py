@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from crpbot_workers.cli.common import console, err_console, print_json
-from crpbot_workers.demo import DemoSummary, run_demo
+
+if TYPE_CHECKING:
+    from crpbot_workers.demo import DemoSummary
 
 
 def _print_summary(summary: DemoSummary) -> None:
@@ -45,6 +47,8 @@ def demo(
 
     Safe to re-run: the candle store is incremental, so a second run adds no bars.
     """
+    from crpbot_workers.demo import run_demo  # deferred: pandas-ta takes seconds to import
+
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
