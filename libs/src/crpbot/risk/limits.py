@@ -21,6 +21,7 @@ class RiskLimits:
 
     `open_signal_lifetime` is how long an approved signal counts as open risk: the guard
     never learns when a position closes, so it assumes the worst case for this long.
+    `cooldown_lookback` bounds how far back realised losses can form a losing streak.
     """
 
     daily_loss_pct: float = 5.0
@@ -39,6 +40,7 @@ class RiskLimits:
     open_signal_lifetime: timedelta = timedelta(hours=4)
     cooldown_losses: int = 3
     cooldown_period: timedelta = timedelta(hours=2)
+    cooldown_lookback: timedelta = timedelta(hours=24)
     timezone: str = "Europe/Prague"
 
     def __post_init__(self) -> None:
@@ -53,6 +55,7 @@ class RiskLimits:
         _require(self.open_signal_lifetime >= timedelta(0), "open_signal_lifetime")
         _require(self.cooldown_losses >= 1, "cooldown_losses")
         _require(self.cooldown_period >= timedelta(0), "cooldown_period")
+        _require(self.cooldown_lookback >= timedelta(0), "cooldown_lookback")
 
     @property
     def profit_target_pct(self) -> float:

@@ -1,0 +1,188 @@
+"""The risk guard's persistence: one locked transaction per account, and the few reads and
+writes the guard needs, on the shared models (`accounts`, `account_snapshots`,
+`risk_decisions`).
+
+Serialising per account is what keeps concurrent callers from exceeding a limit: PostgreSQL
+locks the account row (`SELECT … FOR UPDATE`); on SQLite the engine from
+`crpbot.db.engine.make_engine` starts every transaction with `BEGIN IMMEDIATE`, which takes
+the database write lock up front, so two callers cannot both read, decide, then both write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine, func, select, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from crpbot.db.models import Account, AccountSnapshot, RiskDecision
+from crpbot.risk import ApprovedSignal, CheckRequest, Decision, EquityPoint, Tier
+
+
+class UnknownAccountError(LookupError):
+    """No `/v1/equity` has been recorded for this account yet."""
+
+
+class StaleEventError(ValueError):
+    """The event is older than the newest one already seen for the account."""
+
+
+class AccountRepo:
+    """Reads and writes for one account inside the caller's locked transaction."""
+
+    def __init__(self, session: Session, account: Account) -> None:
+        self._session = session
+        self._account = account
+
+    @property
+    def initial_balance(self) -> float:
+        return float(self._account.initial_balance)
+
+    @property
+    def last_ts(self) -> datetime:
+        """Newest event time seen (an account is created by an event, so there is one)."""
+        return self._account.last_ts or self._account.created_at
+
+    def advance_clock(self, ts: datetime) -> None:
+        """Event time never goes back: an older event would rewrite a decided past."""
+        newest = self._account.last_ts
+        if newest is not None and ts < newest:
+            raise StaleEventError(
+                f"ts {ts.isoformat()} is older than the newest seen {newest.isoformat()}"
+            )
+        self._account.last_ts = ts
+
+    def add_snapshot(self, point: EquityPoint) -> None:
+        self._session.add(
+            AccountSnapshot(
+                account_id=self._account.id,
+                ts=point.ts,
+                balance=point.balance,
+                equity=point.equity,
+            )
+        )
+        self._session.flush()
+
+    def add_decision(self, request: CheckRequest, ts: datetime, decision: Decision) -> None:
+        self._session.add(
+            RiskDecision(
+                account_id=self._account.id,
+                ts=ts,
+                symbol=request.symbol,
+                side=str(request.side),
+                entry=request.entry,
+                stop=request.stop,
+                confidence=request.confidence,
+                tier=str(request.tier),
+                approved=decision.approved,
+                size=decision.size,
+                reasons=[str(r) for r in decision.reasons],
+                created_at=datetime.now(UTC),
+            )
+        )
+        self._session.flush()
+
+    def points_since(self, start: datetime) -> list[EquityPoint]:
+        rows = self._session.execute(
+            select(AccountSnapshot.ts, AccountSnapshot.balance, AccountSnapshot.equity)
+            .where(AccountSnapshot.account_id == self._account.id, AccountSnapshot.ts >= start)
+            .order_by(AccountSnapshot.ts, AccountSnapshot.id)
+        )
+        return [EquityPoint(ts, float(b), float(e)) for ts, b, e in rows]
+
+    def last_point_before(self, start: datetime) -> EquityPoint | None:
+        row = self._session.execute(
+            select(AccountSnapshot.ts, AccountSnapshot.balance, AccountSnapshot.equity)
+            .where(AccountSnapshot.account_id == self._account.id, AccountSnapshot.ts < start)
+            .order_by(AccountSnapshot.ts.desc(), AccountSnapshot.id.desc())
+            .limit(1)
+        ).first()
+        return None if row is None else EquityPoint(row[0], float(row[1]), float(row[2]))
+
+    def lowest_equity_before(self, start: datetime) -> float | None:
+        lowest = self._session.scalar(
+            select(func.min(AccountSnapshot.equity)).where(
+                AccountSnapshot.account_id == self._account.id, AccountSnapshot.ts < start
+            )
+        )
+        return None if lowest is None else float(lowest)
+
+    def approval_times(self) -> list[datetime]:
+        rows = self._session.scalars(
+            select(RiskDecision.ts).where(
+                RiskDecision.account_id == self._account.id, RiskDecision.approved.is_(True)
+            )
+        )
+        return [ts for ts in rows]
+
+    def approvals_since(self, start: datetime) -> list[ApprovedSignal]:
+        rows = self._session.execute(
+            select(
+                RiskDecision.ts,
+                RiskDecision.symbol,
+                RiskDecision.tier,
+                RiskDecision.size,
+                RiskDecision.entry,
+                RiskDecision.stop,
+            ).where(
+                RiskDecision.account_id == self._account.id,
+                RiskDecision.approved.is_(True),
+                RiskDecision.ts >= start,
+            )
+        )
+        return [
+            ApprovedSignal(ts, symbol, Tier(tier), float(size) * abs(entry - stop))
+            for ts, symbol, tier, size, entry, stop in rows
+        ]
+
+    @staticmethod
+    def reachable(engine: Engine) -> bool:
+        try:
+            with engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except SQLAlchemyError:
+            return False
+        return True
+
+
+@contextmanager
+def locked_account(
+    engine: Engine, account_id: str, opening: EquityPoint | None = None
+) -> Iterator[AccountRepo]:
+    """One transaction holding the account's lock; commits on success, rolls back on error.
+
+    With `opening`, a missing account is created with that balance as its initial balance
+    (the first `/v1/equity`); without it, a missing account is an `UnknownAccountError`.
+    """
+    with Session(engine, expire_on_commit=False) as session:
+        account = _lock(session, account_id)
+        if account is None and opening is not None:
+            _insert_if_missing(session, account_id, opening)
+            account = _lock(session, account_id)
+        if account is None:
+            raise UnknownAccountError(f"unknown account {account_id!r}: post /v1/equity first")
+        yield AccountRepo(session, account)
+        session.commit()
+
+
+def _lock(session: Session, account_id: str) -> Account | None:
+    return session.scalar(select(Account).where(Account.id == account_id).with_for_update())
+
+
+def _insert_if_missing(session: Session, account_id: str, opening: EquityPoint) -> None:
+    """Two first reports at once must create one account: the loser's insert is a no-op and
+    it then waits on the winner's row lock."""
+    values = {
+        "id": account_id,
+        "initial_balance": opening.balance,
+        "created_at": datetime.now(UTC),
+        "last_ts": opening.ts,
+    }
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(postgresql.insert(Account).values(values).on_conflict_do_nothing())
+    else:
+        session.execute(sqlite.insert(Account).values(values).on_conflict_do_nothing())

@@ -1,0 +1,1 @@
+"""The risk-guard HTTP service (`crpbot risk-guard serve`)."""
