@@ -12,6 +12,7 @@ from crpbot.telemetry import configure_logging
 from crpbot_workers.cli import config, demo
 from crpbot_workers.cli import data as data_cli
 from crpbot_workers.cli import features as features_cli
+from crpbot_workers.cli import risk_guard as risk_guard_cli
 
 app = typer.Typer(
     name="crpbot",
@@ -42,6 +43,7 @@ app.add_typer(config.app, name="config")
 app.command("demo")(demo.demo)
 app.add_typer(data_cli.app, name="data")
 app.add_typer(features_cli.app, name="features")
+app.add_typer(risk_guard_cli.app, name="risk-guard")
 
 
 def main() -> None:
