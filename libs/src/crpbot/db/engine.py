@@ -1,0 +1,118 @@
+"""Engines, sessions and migrations: the only place that knows backend differences.
+
+SQLite is the embedded default. Its connections get WAL (readers never block the writer),
+enforced foreign keys and a busy timeout; every transaction starts with `BEGIN IMMEDIATE`, so
+a read-then-write sequence (the risk guard's check, insert-or-ignore) holds the write lock from
+its first statement and two writers serialise instead of failing with "database is locked"
+half-way. Postgres is reached through psycopg 3; `postgresql://` URLs are mapped to it.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+DEFAULT_URL = "sqlite:///var/crpbot.db"
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+_log = logging.getLogger(__name__)
+
+
+def normalize_url(url: str | URL) -> URL:
+    """Parse `url`, sending every Postgres URL through psycopg 3 (the only driver shipped)."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres", "postgresql+psycopg2"):
+        return parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def _is_memory(url: URL) -> bool:
+    return url.database in (None, "", ":memory:") or "mode=memory" in str(url.query)
+
+
+def _sqlite_connect(dbapi_connection: Any, _record: Any, memory: bool) -> None:
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        if not memory:
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    finally:
+        cursor.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def make_engine(url: str | URL = DEFAULT_URL, **kwargs: Any) -> Engine:
+    """An engine for `url`; a SQLite file's parent directory is created when missing."""
+    parsed = normalize_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(parsed, pool_pre_ping=True, **kwargs)
+    memory = _is_memory(parsed)
+    if not memory and parsed.database:
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(parsed, **kwargs)
+    event.listen(engine, "connect", lambda conn, rec: _sqlite_connect(conn, rec, memory))
+    event.listen(engine, "begin", _sqlite_begin)
+    return engine
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions whose objects stay readable after commit (records are built from them)."""
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+def alembic_config() -> Config:
+    """Alembic configuration pointing at the migrations shipped inside this package."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return config
+
+
+def upgrade(url: str | URL = DEFAULT_URL, revision: str = "head") -> str | None:
+    """Migrate the database at `url` to `revision`; returns the revision it is now at."""
+    engine = make_engine(url)
+    try:
+        config = alembic_config()
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, revision)
+        now = _current(engine)
+    finally:
+        engine.dispose()
+    _log.info(
+        "database migrated",
+        extra={"database": engine.url.render_as_string(hide_password=True), "revision": now},
+    )
+    return now
+
+
+def _current(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def current_revision(url: str | URL = DEFAULT_URL) -> str | None:
+    """The revision the database at `url` is at (None: never migrated)."""
+    engine = make_engine(url)
+    try:
+        return _current(engine)
+    finally:
+        engine.dispose()
+
+
+def head_revision() -> str | None:
+    """The newest revision shipped with this code."""
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
