@@ -1,0 +1,126 @@
+"""HTTP client of the risk guard, for scanners running beside a remote guard.
+
+Every way of not getting a clear answer (network error, timeout, 5xx, unreadable body, a
+refused request) raises `RiskGuardUnavailable`, so a caller that catches it and emits
+nothing fails closed. A check is never retried: if the first attempt reached the guard and
+only the answer was lost, a retry would count the signal twice toward the rate limits.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import requests
+
+from crpbot.risk import CheckRequest, FtmoStatus, GuardState, Reason
+
+_DATETIME_FIELDS = {"day_start", "cooldown_until"}
+
+
+class RiskGuardUnavailable(RuntimeError):  # noqa: N818 - the name scanners catch
+    """No usable answer from the risk guard: treat the signal as not approved."""
+
+
+class RiskGuardRefusedError(RiskGuardUnavailable):
+    """The guard answered 4xx (bad token, stale `ts`, unknown account, malformed body)."""
+
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(f"risk guard refused the request ({status}): {detail}")
+        self.status = status
+        self.detail = detail
+
+
+@dataclass(frozen=True, slots=True)
+class CheckAnswer:
+    approved: bool
+    reasons: tuple[Reason, ...]
+    size: float
+    state: GuardState
+
+
+class RiskClient:
+    def __init__(
+        self,
+        base_url: str,
+        token: str | None,
+        *,
+        connect_timeout_s: float = 2.0,
+        read_timeout_s: float = 5.0,
+        session: requests.Session | None = None,
+    ) -> None:
+        self._base = base_url.rstrip("/")
+        self._timeout = (connect_timeout_s, read_timeout_s)
+        self._session = session or requests.Session()
+        self._headers = {"Authorization": f"Bearer {token}"} if token else {}
+
+    def equity(self, account: str, balance: float, equity: float, ts: datetime) -> GuardState:
+        body = {"account": account, "balance": balance, "equity": equity, "ts": ts.isoformat()}
+        return parse_state(self._call("POST", "/v1/equity", json=body))
+
+    def check(self, request: CheckRequest) -> CheckAnswer:
+        body = {
+            "account": request.account,
+            "symbol": request.symbol,
+            "side": str(request.side),
+            "entry": request.entry,
+            "stop": request.stop,
+            "confidence": request.confidence,
+            "tier": str(request.tier),
+            "ts": request.ts.isoformat(),
+        }
+        payload = self._call("POST", "/v1/check", json=body)
+        try:
+            return CheckAnswer(
+                approved=bool(payload["approved"]),
+                reasons=tuple(Reason(r) for r in payload["reasons"]),
+                size=float(payload["size"]),
+                state=parse_state(payload["state"]),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise RiskGuardUnavailable(f"unreadable check answer: {exc}") from exc
+
+    def state(self, account: str) -> GuardState:
+        return parse_state(self._call("GET", "/v1/state", params={"account": account}))
+
+    def close(self) -> None:
+        self._session.close()
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        try:
+            response = self._session.request(
+                method, self._base + path, headers=self._headers, timeout=self._timeout, **kwargs
+            )
+        except requests.RequestException as exc:
+            raise RiskGuardUnavailable(f"risk guard unreachable: {type(exc).__name__}") from exc
+        if response.status_code >= 500:
+            raise RiskGuardUnavailable(f"risk guard error {response.status_code}")
+        payload = _json(response)
+        if response.status_code >= 400:
+            raise RiskGuardRefusedError(response.status_code, str(payload.get("detail", "")))
+        return payload
+
+
+def parse_state(payload: dict[str, Any]) -> GuardState:
+    """Rebuild the guard's state record from its JSON form."""
+    try:
+        values = {f.name: payload[f.name] for f in dataclasses.fields(GuardState)}
+        values["status"] = FtmoStatus(values["status"])
+        for name in _DATETIME_FIELDS:
+            raw = values[name]
+            values[name] = None if raw is None else datetime.fromisoformat(raw)
+        return GuardState(**values)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise RiskGuardUnavailable(f"unreadable guard state: {exc}") from exc
+
+
+def _json(response: requests.Response) -> dict[str, Any]:
+    try:
+        payload = response.json()
+    except ValueError as exc:
+        raise RiskGuardUnavailable("risk guard answered with a non-JSON body") from exc
+    if not isinstance(payload, dict):
+        raise RiskGuardUnavailable("risk guard answered with an unexpected body")
+    return payload
