@@ -19,10 +19,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from crpbot.backtest.calendar import local_day_codes
-from crpbot.backtest.fills import EXIT_REASONS
-from crpbot.backtest.ftmo import FtmoRules, FtmoVerdict, day_table, verdict
-from crpbot.backtest.loop import (
+from crpbot.backtest.account import (
     T_ENTRY,
     T_ENTRY_BAR,
     T_EXIT,
@@ -34,8 +31,11 @@ from crpbot.backtest.loop import (
     T_SIG,
     T_SIZE,
     T_SYM,
-    simulate,
 )
+from crpbot.backtest.calendar import local_day_codes
+from crpbot.backtest.fills import EXIT_REASONS
+from crpbot.backtest.ftmo import FtmoRules, FtmoVerdict, day_table, verdict
+from crpbot.backtest.loop import simulate
 from crpbot.backtest.metrics import Metrics, compute_metrics
 from crpbot.backtest.signals import (
     SignalArrays,

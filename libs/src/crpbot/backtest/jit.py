@@ -16,3 +16,9 @@ import numba as nb
 def compiled[F: Callable[..., Any]](func: F) -> F:
     """Compile `func` in nopython mode with a persistent cache; keep its static type."""
     return cast(F, nb.njit(cache=True)(func))
+
+
+def inlined[F: Callable[..., Any]](func: F) -> F:
+    """Like `compiled`, and inlined into its callers at numba IR level: a helper of the bar
+    loop called per bar would otherwise pay reference counting on every array argument."""
+    return cast(F, nb.njit(cache=True, inline="always")(func))

@@ -1,16 +1,19 @@
 """The compiled bar loop: fills, exits, FTMO accounting and the equity curve in one pass.
 
-Plain numpy arrays in and out (state lives in small float arrays indexed by the constants
-below) so numba compiles it once and caches the machine code on disk (`cache=True`): a fresh
-process loads it instead of recompiling. Order of events inside bar j:
+Plain numpy arrays in and out, compiled by numba and cached on disk (`cache=True`) so a fresh
+process loads machine code instead of recompiling. Order of events inside bar j:
 
 1. a new Prague day: its base is the balance now (= at midnight), its daily floor follows,
    a daily halt is lifted;
 2. signals queued on bar j−1 fill at bar j's open (unless halted);
 3. stop / target (stop first), then expiry at the close;
 4. FTMO: equity with open positions at the bar's worst price against both floors;
-5. the equity curve point: balance + open P/L at the close;
+5. the equity-curve point: balance + open P/L at the close;
 6. signals whose bar is j are queued (or skipped: overlap, halt, expired).
+
+Speed: most bars change nothing but the marks. `quiet_bars` walks those in one tight loop
+(no calls that take arrays, which would cost reference counting per bar) and stops at the
+first bar where something happens; `_eventful_bar` then runs the full sequence for that bar.
 """
 
 from __future__ import annotations
@@ -18,268 +21,147 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from crpbot.backtest.fills import (
-    EXIT_DAILY_HALT,
-    EXIT_END_OF_DATA,
-    EXIT_EXPIRY,
-    EXIT_NONE,
-    EXIT_TOTAL_HALT,
-    adverse_price,
-    bar_exit,
-    levels_already_passed,
-    slipped,
+from crpbot.backtest.account import (
+    A_BALANCE,
+    A_DAILY_FLOOR,
+    A_DAY,
+    A_DAY_CODE,
+    A_HALT_ALL,
+    A_HALT_DAY,
+    A_PENDING,
+    A_TOTAL_FLOOR,
+    A_TRADES,
+    ACCOUNT_FIELDS,
+    P_ENTRY,
+    P_EXPIRY,
+    P_OPEN,
+    P_SIDE,
+    P_SIZE,
+    P_STOP,
+    P_TARGET,
+    POS_FIELDS,
+    R_INITIAL,
+    R_TOTAL_LOSS,
+    S_BEFORE,
+    S_NO_NEXT,
+    TRADE_FIELDS,
+    Floats,
+    Ints,
+    Status,
+    check_floors,
+    equity_at,
+    exit_positions,
+    fill_pending,
+    finish,
+    new_day,
+    queue,
 )
-from crpbot.backtest.ftmo import (
-    BREACH_DAILY,
-    BREACH_TOTAL,
-    D_BASE,
-    D_BREACH,
-    D_CODE,
-    D_END_BALANCE,
-    D_END_EQUITY,
-    D_FLOOR,
-    D_MIN_EQUITY,
-    D_OPENED,
-    DAY_FIELDS,
-)
+from crpbot.backtest.fills import EXIT_NONE, adverse_price, bar_exit
+from crpbot.backtest.ftmo import D_END_BALANCE, D_END_EQUITY, D_MIN_EQUITY, DAY_FIELDS
 from crpbot.backtest.jit import compiled
 
-Floats = npt.NDArray[np.float64]
-Ints = npt.NDArray[np.int64]
 
-# params
-R_INITIAL, R_RISK, R_FEE, R_SLIP, R_DAILY_LOSS, R_TOTAL_LOSS = range(6)
-# position state, one row per symbol
-P_OPEN, P_SIDE, P_SIZE, P_ENTRY, P_STOP, P_TARGET, P_EXPIRY, P_BAR, P_SIG, P_FEE = range(10)
-POS_FIELDS = 10
-# trade records, one row per filled signal
-T_SIG, T_SYM, T_SIDE, T_ENTRY_BAR, T_EXIT_BAR, T_ENTRY, T_EXIT, T_SIZE, T_PNL, T_FEES = range(10)
-T_REASON = 10
-TRADE_FIELDS = 11
-# account
-A_BALANCE, A_DAILY_FLOOR, A_TOTAL_FLOOR, A_HALT_DAY, A_HALT_ALL, A_TRADES, A_DAY = range(7)
-ACCOUNT_FIELDS = 7
-# signal status (same numbers as signals.SignalStatus)
-S_FILLED, S_OVERLAP, S_HALTED, S_PASSED, S_NO_NEXT, S_BEFORE, S_EXPIRED = range(7)
+@compiled
+def _floor(acct: Floats) -> float:
+    """The equity level whose crossing is an event now (−inf once trading is over for good)."""
+    if acct[A_HALT_ALL] > 0:
+        return -np.inf
+    if acct[A_HALT_DAY] > 0:
+        return float(acct[A_TOTAL_FLOOR])
+    return float(max(acct[A_DAILY_FLOOR], acct[A_TOTAL_FLOOR]))
 
 
 @compiled
-def _close(
-    s: int,
+def quiet_bars(
     j: int,
-    raw: float,
-    reason: int,
-    pos: Floats,
-    trades: Floats,
-    acct: Floats,
-    params: Floats,
-) -> None:
-    side, size, entry = pos[s, P_SIDE], pos[s, P_SIZE], pos[s, P_ENTRY]
-    price = slipped(raw, side, False, params[R_SLIP])
-    fee = size * price * params[R_FEE]
-    gross = side * size * (price - entry)
-    acct[A_BALANCE] += gross - fee
-    t = int(acct[A_TRADES])
-    acct[A_TRADES] += 1.0
-    trades[t, T_SIG] = pos[s, P_SIG]
-    trades[t, T_SYM] = s
-    trades[t, T_SIDE] = side
-    trades[t, T_ENTRY_BAR] = pos[s, P_BAR]
-    trades[t, T_EXIT_BAR] = j
-    trades[t, T_ENTRY] = entry
-    trades[t, T_EXIT] = price
-    trades[t, T_SIZE] = size
-    trades[t, T_PNL] = gross - fee - pos[s, P_FEE]
-    trades[t, T_FEES] = fee + pos[s, P_FEE]
-    trades[t, T_REASON] = reason
-    pos[s, P_OPEN] = 0.0
-
-
-@compiled
-def _open(
-    s: int,
-    q: int,
-    j: int,
-    open_: float,
-    sig: Floats,
-    pos: Floats,
-    acct: Floats,
-    params: Floats,
-) -> bool:
-    """Open signal q on symbol s at this bar's open; False when the open is past its levels."""
-    side, stop, target = sig[q, 0], sig[q, 1], sig[q, 2]
-    price = slipped(open_, side, True, params[R_SLIP])
-    if levels_already_passed(side, stop, target, price):
-        return False
-    size = params[R_RISK] * acct[A_BALANCE] / abs(price - stop)
-    fee = size * price * params[R_FEE]
-    acct[A_BALANCE] -= fee
-    pos[s, P_OPEN] = 1.0
-    pos[s, P_SIDE] = side
-    pos[s, P_SIZE] = size
-    pos[s, P_ENTRY] = price
-    pos[s, P_STOP] = stop
-    pos[s, P_TARGET] = target
-    pos[s, P_EXPIRY] = sig[q, 3]
-    pos[s, P_BAR] = j
-    pos[s, P_SIG] = q
-    pos[s, P_FEE] = fee
-    return True
-
-
-@compiled
-def _fill_pending(
-    j: int,
-    o: Floats,
-    pending: Ints,
-    sig: Floats,
-    pos: Floats,
-    status: npt.NDArray[np.int8],
-    acct: Floats,
-    days: Floats,
-    params: Floats,
-) -> None:
-    halted = acct[A_HALT_DAY] > 0 or acct[A_HALT_ALL] > 0
-    for s in range(pending.shape[0]):
-        q = pending[s]
-        if q < 0:
-            continue
-        pending[s] = -1
-        if halted:
-            status[q] = S_HALTED
-        elif _open(s, q, j, o[j, s], sig, pos, acct, params):
-            status[q] = S_FILLED
-            days[int(acct[A_DAY]), D_OPENED] += 1.0
-        else:
-            status[q] = S_PASSED
-
-
-@compiled
-def _exits(
-    j: int,
+    end: int,
+    day_code: Ints,
     o: Floats,
     h: Floats,
     lo: Floats,
     c: Floats,
     pos: Floats,
-    trades: Floats,
-    acct: Floats,
-    params: Floats,
-) -> None:
-    for s in range(pos.shape[0]):
-        if pos[s, P_OPEN] == 0.0:
-            continue
-        reason, raw = bar_exit(
-            pos[s, P_SIDE], pos[s, P_STOP], pos[s, P_TARGET], o[j, s], h[j, s], lo[j, s]
-        )
-        if reason == EXIT_NONE and j >= pos[s, P_EXPIRY]:
-            reason, raw = EXIT_EXPIRY, c[j, s]
-        if reason != EXIT_NONE:
-            _close(s, j, raw, reason, pos, trades, acct, params)
-
-
-@compiled
-def _equity_at(
-    prices_hi: Floats, prices_lo: Floats, j: int, pos: Floats, balance: float, worst: bool
-) -> float:
-    """Balance plus open P/L, marked at the worst price of the bar or at `prices_hi` (close)."""
-    equity = balance
-    for s in range(pos.shape[0]):
-        if pos[s, P_OPEN] == 0.0:
-            continue
-        side = pos[s, P_SIDE]
-        mark = adverse_price(side, prices_hi[j, s], prices_lo[j, s]) if worst else prices_hi[j, s]
-        equity += side * pos[s, P_SIZE] * (mark - pos[s, P_ENTRY])
-    return equity
-
-
-@compiled
-def _ftmo(
-    j: int,
-    h: Floats,
-    lo: Floats,
-    pos: Floats,
-    trades: Floats,
     acct: Floats,
     days: Floats,
+    equity: Floats,
     params: Floats,
-) -> None:
-    d = int(acct[A_DAY])
-    worst = _equity_at(h, lo, j, pos, acct[A_BALANCE], True)
-    days[d, D_MIN_EQUITY] = min(days[d, D_MIN_EQUITY], worst)
-    if acct[A_HALT_ALL] > 0:
-        return
-    if worst < acct[A_TOTAL_FLOOR]:
-        reason, breach = EXIT_TOTAL_HALT, BREACH_TOTAL
-        acct[A_HALT_ALL] = 1.0
-    elif worst < acct[A_DAILY_FLOOR] and acct[A_HALT_DAY] == 0.0:
-        reason, breach = EXIT_DAILY_HALT, BREACH_DAILY
-        acct[A_HALT_DAY] = 1.0
-    else:
-        return
-    days[d, D_BREACH] = max(days[d, D_BREACH], breach)
-    for s in range(pos.shape[0]):
-        if pos[s, P_OPEN] > 0:
-            raw = adverse_price(pos[s, P_SIDE], h[j, s], lo[j, s])
-            _close(s, j, raw, reason, pos, trades, acct, params)
+) -> int:
+    """Mark bars j.. up to `end` while none exits or touches a floor; return the first that
+    does (or `end`). New days are opened on the way."""
+    balance, floor = acct[A_BALANCE], _floor(acct)
+    while j < end:
+        if day_code[j] != acct[A_DAY_CODE]:
+            new_day(day_code[j], acct, days, params)
+            floor = _floor(acct)
+        worst, mark = balance, balance
+        for s in range(pos.shape[0]):
+            if pos[s, P_OPEN] == 0.0:
+                continue
+            side, size, entry = pos[s, P_SIDE], pos[s, P_SIZE], pos[s, P_ENTRY]
+            hit, _ = bar_exit(side, pos[s, P_STOP], pos[s, P_TARGET], o[j, s], h[j, s], lo[j, s])
+            if hit != EXIT_NONE or j >= pos[s, P_EXPIRY]:
+                return j
+            worst += side * size * (adverse_price(side, h[j, s], lo[j, s]) - entry)
+            mark += side * size * (c[j, s] - entry)
+        if worst < floor:
+            return j
+        d = int(acct[A_DAY])
+        days[d, D_MIN_EQUITY] = min(days[d, D_MIN_EQUITY], worst)
+        days[d, D_END_EQUITY] = mark
+        equity[j] = mark
+        j += 1
+    return j
 
 
 @compiled
-def _new_day(code: int, acct: Floats, days: Floats, params: Floats) -> None:
-    d = int(acct[A_DAY]) + 1
-    acct[A_DAY] = d
-    acct[A_HALT_DAY] = 0.0
-    base = acct[A_BALANCE]
-    acct[A_DAILY_FLOOR] = base - params[R_DAILY_LOSS] * params[R_INITIAL]
-    days[d, D_CODE] = code
-    days[d, D_BASE] = base
-    days[d, D_FLOOR] = acct[A_DAILY_FLOOR]
-    days[d, D_MIN_EQUITY] = np.inf
-
-
-@compiled
-def _queue(
+def _eventful_bar(
     j: int,
     sp: int,
+    prices: tuple[Floats, Floats, Floats, Floats],
     bar: Ints,
     sym: Ints,
     sig: Floats,
     pending: Ints,
     pos: Floats,
-    status: npt.NDArray[np.int8],
+    trades: Floats,
+    status: Status,
     acct: Floats,
+    days: Floats,
+    equity: Floats,
+    params: Floats,
 ) -> int:
-    halted = acct[A_HALT_DAY] > 0 or acct[A_HALT_ALL] > 0
-    while sp < bar.shape[0] and bar[sp] == j:
-        s = sym[sp]
-        if sig[sp, 3] <= j:
-            status[sp] = S_EXPIRED
-        elif halted:
-            status[sp] = S_HALTED
-        elif pending[s] >= 0 or pos[s, P_OPEN] > 0:
-            status[sp] = S_OVERLAP
-        else:
-            pending[s] = sp
-        sp += 1
+    """Bar j with everything that may happen in it; returns the next signal to look at."""
+    o, h, lo, c = prices
+    if acct[A_PENDING] > 0:
+        fill_pending(j, o, pending, sig, pos, status, acct, days, params)
+    exit_positions(j, o, h, lo, c, pos, trades, acct, params)
+    check_floors(j, h, lo, pos, trades, acct, days, params)
+    equity[j] = equity_at(c, c, j, pos, acct[A_BALANCE], False)
+    sp = queue(j, sp, bar, sym, sig, pending, pos, status, acct)
+    d = int(acct[A_DAY])
+    days[d, D_END_BALANCE] = acct[A_BALANCE]
+    days[d, D_END_EQUITY] = equity[j]
     return sp
 
 
 @compiled
-def _finish(
-    c: Floats,
-    pending: Ints,
-    pos: Floats,
-    trades: Floats,
-    status: npt.NDArray[np.int8],
-    acct: Floats,
-    params: Floats,
-) -> None:
-    last = c.shape[0] - 1
-    for s in range(pos.shape[0]):
-        if pending[s] >= 0:
-            status[pending[s]] = S_NO_NEXT
-        if pos[s, P_OPEN] > 0:
-            _close(s, last, c[last, s], EXIT_END_OF_DATA, pos, trades, acct, params)
+def _start(
+    n: int, m: int, k: int, n_days: int, params: Floats
+) -> tuple[Floats, Ints, Floats, Status, Floats, Floats, Floats]:
+    acct = np.zeros(ACCOUNT_FIELDS)
+    acct[A_BALANCE] = params[R_INITIAL]
+    acct[A_TOTAL_FLOOR] = params[R_INITIAL] * (1.0 - params[R_TOTAL_LOSS])
+    acct[A_DAY] = -1.0
+    acct[A_DAY_CODE] = -np.inf
+    return (
+        np.zeros((m, POS_FIELDS)),
+        np.full(m, -1, dtype=np.int64),
+        np.empty((k, TRADE_FIELDS)),
+        np.full(k, S_NO_NEXT, dtype=np.int8),
+        np.empty(n),
+        np.zeros((n_days, DAY_FIELDS)),
+        acct,
+    )
 
 
 @compiled
@@ -298,33 +180,28 @@ def simulate(
     """Run the account over every bar. `sig` rows are (side, stop, target, expiry_bar) sorted
     by `bar`. Returns (trades, per-signal status, equity per bar, per-day record)."""
     n, m = o.shape
-    pos = np.zeros((m, POS_FIELDS))
-    pending = np.full(m, -1, dtype=np.int64)
-    trades = np.empty((bar.shape[0], TRADE_FIELDS))
-    status = np.full(bar.shape[0], S_NO_NEXT, dtype=np.int8)
-    equity = np.empty(n)
-    days = np.zeros((n_days, DAY_FIELDS))
-    acct = np.zeros(ACCOUNT_FIELDS)
-    acct[A_BALANCE] = params[R_INITIAL]
-    acct[A_TOTAL_FLOOR] = params[R_INITIAL] * (1.0 - params[R_TOTAL_LOSS])
-    acct[A_DAY] = -1.0
+    k = bar.shape[0]
+    pos, pending, trades, status, equity, days, acct = _start(n, m, k, n_days, params)
+    prices = (o, h, lo, c)
     sp = 0
-    while sp < bar.shape[0] and bar[sp] < 0:
+    while sp < k and bar[sp] < 0:
         status[sp] = S_BEFORE
         sp += 1
-    for j in range(n):
-        if j == 0 or day_code[j] != day_code[j - 1]:
-            _new_day(day_code[j], acct, days, params)
-        _fill_pending(j, o, pending, sig, pos, status, acct, days, params)
-        _exits(j, o, h, lo, c, pos, trades, acct, params)
-        _ftmo(j, h, lo, pos, trades, acct, days, params)
-        equity[j] = _equity_at(c, c, j, pos, acct[A_BALANCE], False)
-        sp = _queue(j, sp, bar, sym, sig, pending, pos, status, acct)
-        d = int(acct[A_DAY])
-        days[d, D_END_BALANCE] = acct[A_BALANCE]
-        days[d, D_END_EQUITY] = equity[j]
+    j = 0
+    while j < n:
+        next_signal = bar[sp] if sp < k else n
+        calm = j if acct[A_PENDING] > 0 else next_signal
+        j = quiet_bars(j, calm, day_code, o, h, lo, c, pos, acct, days, equity, params)
+        if j >= n:
+            break
+        if day_code[j] != acct[A_DAY_CODE]:
+            new_day(day_code[j], acct, days, params)
+        sp = _eventful_bar(
+            j, sp, prices, bar, sym, sig, pending, pos, trades, status, acct, days, equity, params
+        )
+        j += 1
     if n > 0:
-        _finish(c, pending, pos, trades, status, acct, params)
+        finish(c, pending, pos, trades, status, acct, params)
         equity[n - 1] = acct[A_BALANCE]
         d = int(acct[A_DAY])
         days[d, D_END_BALANCE] = acct[A_BALANCE]
