@@ -1,0 +1,64 @@
+"""A risk-guard app on a migrated SQLite file, driven through FastAPI's TestClient."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from crpbot.db.engine import make_engine, upgrade
+from crpbot.risk import RiskLimits
+from crpbot.services.risk_guard import RiskGuardService
+from crpbot_workers.risk_guard.app import create_app
+
+TOKEN = "test-token-0123456789"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[Engine]:
+    url = f"sqlite:///{tmp_path / 'guard.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def client(engine: Engine) -> Iterator[TestClient]:
+    service = RiskGuardService(engine, RiskLimits(risk_per_trade_pct=0.1))
+    with TestClient(create_app(service, token=TOKEN)) as test_client:
+        yield test_client
+
+
+Body = Callable[..., dict[str, Any]]
+
+
+@pytest.fixture
+def equity_body() -> Body:
+    def build(**overrides: Any) -> dict[str, Any]:
+        base = {"account": "ftmo-1", "balance": 100_000.0, "equity": 100_000.0}
+        return {**base, "ts": "2024-01-15T12:00:00Z", **overrides}
+
+    return build
+
+
+@pytest.fixture
+def check_body() -> Body:
+    def build(**overrides: Any) -> dict[str, Any]:
+        base = {"account": "ftmo-1", "symbol": "BTC-USD", "side": "long", "entry": 100.0}
+        more = {"stop": 99.0, "confidence": 0.7, "tier": "medium", "ts": "2024-01-15T12:00:00Z"}
+        return {**base, **more, **overrides}
+
+    return build
+
+
+@pytest.fixture
+def opened(client: TestClient, equity_body: Body) -> TestClient:
+    """A client whose account has its first equity report."""
+    assert client.post("/v1/equity", json=equity_body(), headers=AUTH).status_code == 200
+    return client
