@@ -39,14 +39,14 @@ def _is_memory(url: URL) -> bool:
     return url.database in (None, "", ":memory:") or "mode=memory" in str(url.query)
 
 
-def _sqlite_connect(dbapi_connection: Any, _record: Any, memory: bool) -> None:
+def _sqlite_connect(dbapi_connection: Any, memory: bool, busy_timeout_ms: int) -> None:
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     try:
         if not memory:
             cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
     finally:
         cursor.close()
 
@@ -55,8 +55,17 @@ def _sqlite_begin(conn: Connection) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def make_engine(url: str | URL = DEFAULT_URL, **kwargs: Any) -> Engine:
-    """An engine for `url`; a SQLite file's parent directory is created when missing."""
+def make_engine(
+    url: str | URL = DEFAULT_URL,
+    *,
+    sqlite_busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS,
+    **kwargs: Any,
+) -> Engine:
+    """An engine for `url`; a SQLite file's parent directory is created when missing.
+
+    `sqlite_busy_timeout_ms` is how long a SQLite transaction waits for another writer before
+    failing; extra keyword arguments go to `sqlalchemy.create_engine`.
+    """
     parsed = normalize_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(parsed, pool_pre_ping=True, **kwargs)
@@ -64,7 +73,11 @@ def make_engine(url: str | URL = DEFAULT_URL, **kwargs: Any) -> Engine:
     if not memory and parsed.database:
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(parsed, **kwargs)
-    event.listen(engine, "connect", lambda conn, rec: _sqlite_connect(conn, rec, memory))
+    event.listen(
+        engine,
+        "connect",
+        lambda conn, _rec: _sqlite_connect(conn, memory, sqlite_busy_timeout_ms),
+    )
     event.listen(engine, "begin", _sqlite_begin)
     return engine
 

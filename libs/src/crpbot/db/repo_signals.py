@@ -1,0 +1,133 @@
+"""Signals: idempotent saves keyed by (bot, symbol, bar time, model version), and reads.
+
+Repository functions take an open `Session` and never commit: the caller owns the transaction,
+so a signal, its risk decision and its status change can be written all-or-nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import Table, select, update
+from sqlalchemy.orm import Session
+
+from crpbot.db.models import Signal
+from crpbot.db.records import SavedSignal, SignalRecord
+from crpbot.db.upsert import insert_or_ignore
+from crpbot.db.vocabulary import Side, SignalStatus, Tier
+
+SIGNAL_KEY = ("bot", "symbol", "bar_ts", "model_version")
+_TABLE = cast(Table, Signal.__table__)
+
+
+def _row(record: SignalRecord) -> dict[str, Any]:
+    return {
+        "bot": record.bot,
+        "symbol": record.symbol,
+        "bar_ts": record.bar_ts,
+        "model_version": record.model_version,
+        "side": record.side,
+        "entry": record.entry,
+        "stop": record.stop,
+        "target": record.target,
+        "expiry": record.expiry,
+        "p_up": record.p_up,
+        "strength": record.strength,
+        "score": record.score,
+        "confidence": record.confidence,
+        "tier": record.tier,
+        "status": record.status,
+        "decision_id": record.decision_id,
+        "reasons": list(record.reasons),
+        "created_at": record.created_at,
+    }
+
+
+def to_record(row: Signal) -> SignalRecord:
+    """The plain record of a stored signal."""
+    return SignalRecord(
+        id=row.id,
+        bot=row.bot,
+        symbol=row.symbol,
+        bar_ts=row.bar_ts,
+        model_version=row.model_version,
+        side=cast(Side, row.side),
+        entry=row.entry,
+        stop=row.stop,
+        target=row.target,
+        expiry=row.expiry,
+        p_up=row.p_up,
+        strength=row.strength,
+        score=row.score,
+        confidence=row.confidence,
+        tier=cast(Tier, row.tier),
+        status=cast(SignalStatus, row.status),
+        decision_id=row.decision_id,
+        reasons=tuple(row.reasons),
+        created_at=row.created_at,
+    )
+
+
+def save_signal(session: Session, record: SignalRecord) -> SavedSignal:
+    """Store `record` unless its key is already stored; a re-run cycle thus changes nothing.
+
+    The stored row is left as it was when the key exists (first write wins), so a replay can
+    never overwrite the decision a signal was published with.
+    """
+    new_id = insert_or_ignore(session, _TABLE, _row(record), SIGNAL_KEY, returning="id")
+    if new_id is not None:
+        return SavedSignal(id=int(new_id), created=True)
+    existing = session.execute(
+        select(Signal.id).where(
+            Signal.bot == record.bot,
+            Signal.symbol == record.symbol,
+            Signal.bar_ts == record.bar_ts,
+            Signal.model_version == record.model_version,
+        )
+    ).scalar_one()
+    return SavedSignal(id=existing, created=False)
+
+
+def set_signal_status(
+    session: Session,
+    signal_id: int,
+    status: SignalStatus,
+    *,
+    decision_id: int | None = None,
+    reasons: Sequence[str] = (),
+) -> None:
+    """Record the risk guard's verdict on a stored signal (e.g. `pending_risk` → `approved`)."""
+    result = session.execute(
+        update(Signal)
+        .where(Signal.id == signal_id)
+        .values(status=status, decision_id=decision_id, reasons=list(reasons))
+    )
+    if getattr(result, "rowcount", 0) != 1:
+        raise LookupError(f"no signal with id {signal_id}")
+
+
+def get_signal(session: Session, signal_id: int) -> SignalRecord | None:
+    """One signal by id."""
+    row = session.get(Signal, signal_id)
+    return None if row is None else to_record(row)
+
+
+def recent_signals(
+    session: Session,
+    *,
+    bot: str | None = None,
+    since: datetime | None = None,
+    status: SignalStatus | None = None,
+    limit: int = 100,
+) -> list[SignalRecord]:
+    """Signals newest bar first, optionally of one bot, from `since` on, with one status."""
+    query = select(Signal).order_by(Signal.bar_ts.desc(), Signal.id.desc()).limit(limit)
+    if bot is not None:
+        query = query.where(Signal.bot == bot)
+    if since is not None:
+        query = query.where(Signal.bar_ts >= since)
+    if status is not None:
+        query = query.where(Signal.status == status)
+    return [to_record(row) for row in session.scalars(query)]

@@ -1,0 +1,130 @@
+from datetime import UTC, timedelta, timezone
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from crpbot.db.models import Signal
+from crpbot.db.repo_signals import get_signal, recent_signals, save_signal, set_signal_status
+from tests.fixtures.db import T0, make_signal
+
+Sessions = sessionmaker[Session]
+
+
+def _count(sessions: Sessions) -> int:
+    with sessions() as session:
+        return session.scalar(sa.select(sa.func.count()).select_from(Signal)) or 0
+
+
+def test_save_signal_rerun_of_a_cycle_stores_nothing_new(sessions: Sessions) -> None:
+    with sessions.begin() as session:
+        first = save_signal(session, make_signal())
+    with sessions.begin() as session:
+        again = save_signal(session, make_signal(status="approved", confidence=0.99))
+    assert first.created and not again.created
+    assert again.id == first.id
+    assert _count(sessions) == 1
+    with sessions() as session:
+        stored = get_signal(session, first.id)
+    assert stored is not None and stored.status == "pending_risk" and stored.confidence == 0.61
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"bot": "other"},
+        {"symbol": "ETH-USD"},
+        {"bar_ts": T0 + timedelta(hours=1)},
+        {"model_version": "lstm-2+tf-1"},
+    ],
+    ids=["bot", "symbol", "bar_ts", "model_version"],
+)
+def test_save_signal_each_key_column_makes_a_new_signal(sessions: Sessions, change: dict) -> None:
+    with sessions.begin() as session:
+        save_signal(session, make_signal())
+        assert save_signal(session, make_signal(**change)).created
+    assert _count(sessions) == 2
+
+
+def test_save_signal_same_instant_in_another_zone_is_the_same_key(sessions: Sessions) -> None:
+    tokyo = T0.astimezone(timezone(timedelta(hours=9)))
+    with sessions.begin() as session:
+        first = save_signal(session, make_signal())
+        again = save_signal(session, make_signal(bar_ts=tokyo))
+    assert (again.id, again.created) == (first.id, False)
+
+
+def test_signal_unique_key_is_enforced_by_the_database(sessions: Sessions) -> None:
+    with sessions.begin() as session:
+        save_signal(session, make_signal())
+    with pytest.raises(IntegrityError), sessions.begin() as session:
+        session.execute(
+            sa.insert(Signal).values(
+                bot="demo",
+                symbol="BTC-USD",
+                bar_ts=T0,
+                model_version="lstm-1+tf-1",
+                side="long",
+                entry=1.0,
+                stop=0.9,
+                target=1.2,
+                expiry=T0,
+                p_up=0.5,
+                strength=0.5,
+                score=0.5,
+                confidence=0.5,
+                tier="low",
+                status="error",
+                reasons=[],
+                created_at=T0,
+            )
+        )
+
+
+def test_signal_round_trips_every_field_with_aware_utc_times(sessions: Sessions) -> None:
+    record = make_signal(reasons=("rate_limit", "daily_floor"))
+    with sessions.begin() as session:
+        saved = save_signal(session, record)
+    with sessions() as session:
+        stored = get_signal(session, saved.id)
+    assert stored is not None
+    assert stored == make_signal(id=saved.id, reasons=("rate_limit", "daily_floor"))
+    for stamp in (stored.bar_ts, stored.expiry, stored.created_at):
+        assert stamp.tzinfo is not None and stamp.utcoffset() == timedelta(0)
+
+
+def test_set_signal_status_records_the_verdict(sessions: Sessions) -> None:
+    with sessions.begin() as session:
+        saved = save_signal(session, make_signal())
+        set_signal_status(session, saved.id, "rejected", reasons=["daily_floor"])
+    with sessions() as session:
+        stored = get_signal(session, saved.id)
+    assert stored is not None
+    assert (stored.status, stored.reasons) == ("rejected", ("daily_floor",))
+
+
+def test_set_signal_status_unknown_id_raises(sessions: Sessions) -> None:
+    with pytest.raises(LookupError), sessions.begin() as session:
+        set_signal_status(session, 12345, "approved")
+
+
+def test_signal_status_outside_the_vocabulary_is_refused(sessions: Sessions) -> None:
+    with pytest.raises(IntegrityError), sessions.begin() as session:
+        save_signal(session, make_signal(status="maybe"))
+
+
+def test_recent_signals_newest_first_with_filters(sessions: Sessions) -> None:
+    with sessions.begin() as session:
+        for hour in range(4):
+            status = "approved" if hour % 2 else "rejected"
+            save_signal(session, make_signal(bar_ts=T0 + timedelta(hours=hour), status=status))
+        save_signal(session, make_signal(bot="other", bar_ts=T0 + timedelta(hours=9)))
+    with sessions() as session:
+        newest = recent_signals(session, bot="demo", limit=2)
+        approved = recent_signals(session, bot="demo", status="approved")
+        since = recent_signals(session, since=T0 + timedelta(hours=3))
+    assert [s.bar_ts.hour for s in newest] == [17, 16]
+    assert [s.bar_ts.hour for s in approved] == [17, 15]
+    assert {(s.bot, s.bar_ts.hour) for s in since} == {("demo", 17), ("other", 23)}
+    assert all(s.bar_ts.tzinfo == UTC for s in since)
