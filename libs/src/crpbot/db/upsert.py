@@ -37,15 +37,14 @@ def insert_or_ignore(
 ) -> Any | None:
     """Insert `values` unless a row with the same `conflict` key exists.
 
-    Returns the `returning` column of the new row, True when inserted without `returning`,
-    and None when the key already existed.
+    Returns the `returning` column (default: the first key column) of the new row, or None
+    when the key already existed. RETURNING is used rather than the row count because drivers
+    disagree on the count of an `ON CONFLICT DO NOTHING` statement.
     """
+    column = table.c[returning or conflict[0]]
     statement = dialect_insert(session, table).values(dict(values))
     statement = statement.on_conflict_do_nothing(index_elements=list(conflict))
-    if returning is None:
-        result = session.execute(statement)
-        return True if getattr(result, "rowcount", 0) == 1 else None
-    return session.execute(statement.returning(table.c[returning])).scalar_one_or_none()
+    return session.execute(statement.returning(column)).scalar_one_or_none()
 
 
 def insert_or_update(
