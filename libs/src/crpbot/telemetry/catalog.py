@@ -23,14 +23,17 @@ class MetricSpec:
     unit: str
     labels: tuple[str, ...]
     description: str
+    buckets: tuple[float, ...] = ()
 
     @property
     def otel_name(self) -> str:
-        """Instrument name without the suffixes the Prometheus exporter appends."""
-        base = self.name.removesuffix("_total")
-        for suffix in ("_seconds", "_ratio"):
-            base = base.removesuffix(suffix)
-        return base
+        """Instrument name without the suffixes the Prometheus exporter appends.
+
+        The exporter adds `_total` to counters and the unit's word to any name not already
+        ending in it (`s` → `_seconds`; `1` adds nothing), so the instrument must not carry them.
+        """
+        base = self.name.removesuffix("_total") if self.kind == "counter" else self.name
+        return base.removesuffix("_seconds") if self.unit == "s" else base
 
     @property
     def series(self) -> tuple[str, ...]:
@@ -61,6 +64,7 @@ METRICS: tuple[MetricSpec, ...] = (
         "1",
         ("tier",),
         "Calibrated confidence of produced signals.",
+        (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 1.0),
     ),
     MetricSpec(
         "crpbot_outcomes_total",
@@ -75,6 +79,7 @@ METRICS: tuple[MetricSpec, ...] = (
         "s",
         (),
         "Wall time of one scan cycle over all symbols.",
+        (0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0, 300.0),
     ),
     MetricSpec(
         "crpbot_scan_cycles_total",
@@ -89,6 +94,7 @@ METRICS: tuple[MetricSpec, ...] = (
         "s",
         ("backend", "model"),
         "Latency of one inference call.",
+        (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
     ),
     MetricSpec(
         "crpbot_errors_total",

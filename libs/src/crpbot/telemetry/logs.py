@@ -2,7 +2,8 @@
 
 Each line carries `ts`, `level`, `event`, `component`, `logger` and whatever context the caller
 passed with `extra=`; everything goes through redaction last, so a secret in a message, an
-exception or a context field never reaches the output.
+exception or a context field never reaches the output. Inside an OpenTelemetry span a line
+also carries `trace_id` and `span_id`, which joins the logs of one scan cycle to its trace.
 """
 
 from __future__ import annotations
@@ -38,9 +39,28 @@ class JsonFormatter(logging.Formatter):
         for key, value in vars(record).items():
             if key not in _STANDARD_ATTRS and key not in payload:
                 payload[key] = redact_value(key, value)
+        payload.update(_trace_ids())
         if record.exc_info:
             payload["exc"] = redact_text(self.formatException(record.exc_info))
         return json.dumps(payload, default=str)
+
+
+def _trace_ids() -> dict[str, str]:
+    """Ids of the active span; looked up only once OpenTelemetry is loaded.
+
+    A process that never imported `opentelemetry.trace` cannot be inside a span, and importing
+    it here would slow every CLI start-up for nothing.
+    """
+    trace_api = sys.modules.get("opentelemetry.trace")
+    if trace_api is None:
+        return {}
+    context = trace_api.get_current_span().get_span_context()
+    if not context.is_valid:
+        return {}
+    return {
+        "trace_id": format(context.trace_id, "032x"),
+        "span_id": format(context.span_id, "016x"),
+    }
 
 
 class TextFormatter(logging.Formatter):
