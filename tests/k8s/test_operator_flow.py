@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +21,7 @@ from kubernetes import client
 
 from crpbot_operator.drift import drifted
 from crpbot_operator.images import images_from_env
+from tests.k8s.control_plane import Kubectl
 from tests.k8s.operator_support import (
     EXPECTED_CHILDREN,
     REPO,
@@ -67,19 +67,6 @@ def namespace(cluster: Cluster, operator: KopfRunner) -> str:
     return name
 
 
-def kubectl(kubeconfig: Path, *args: str, stdin: str | None = None) -> str:
-    done = subprocess.run(
-        ["kubectl", "--kubeconfig", str(kubeconfig), *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, f"kubectl {' '.join(args)}: {done.stderr}"
-    return done.stdout
-
-
 def _sample() -> Path:
     samples = sorted(SAMPLES.glob("*.yaml"))
     if not samples:
@@ -87,8 +74,8 @@ def _sample() -> Path:
     return next((s for s in samples if "minimal" in s.name), samples[0])
 
 
-def _apply_bot(kubeconfig: Path, namespace: str, name: str, **spec: Any) -> None:
-    kubectl(kubeconfig, "apply", "-f", "-", stdin=json.dumps(bot_manifest(name, namespace, **spec)))
+def _apply_bot(kubectl: Kubectl, namespace: str, name: str, **spec: Any) -> None:
+    kubectl("apply", "-f", "-", stdin=json.dumps(bot_manifest(name, namespace, **spec)))
 
 
 def _all_children(cluster: Cluster, namespace: str, bot: str) -> dict[Any, Any] | None:
@@ -97,11 +84,11 @@ def _all_children(cluster: Cluster, namespace: str, bot: str) -> dict[Any, Any] 
 
 
 def test_operator_sample_brings_every_child_with_owner_references(
-    kubeconfig: Path, cluster: Cluster, namespace: str
+    kubectl: Kubectl, cluster: Cluster, namespace: str
 ) -> None:
     sample = _sample()
     name = yaml.safe_load(sample.read_text())["metadata"]["name"]
-    kubectl(kubeconfig, "apply", "-n", namespace, "-f", str(sample))
+    kubectl("apply", "-n", namespace, "-f", str(sample))
     children = wait_for(lambda: _all_children(cluster, namespace, name), 30, "13 children")
     bot = cluster.get_bot(namespace, name)
     for key, child in children.items():
@@ -123,15 +110,14 @@ def test_operator_sample_brings_every_child_with_owner_references(
 
 
 def test_operator_conditions_turn_ready_when_pods_run(
-    kubeconfig: Path, cluster: Cluster, namespace: str
+    kubectl: Kubectl, cluster: Cluster, namespace: str
 ) -> None:
-    _apply_bot(kubeconfig, namespace, "ready")
+    _apply_bot(kubectl, namespace, "ready")
     wait_for(lambda: cluster.is_ready(namespace, "ready"), 90, "Ready=True")
     for kind in ("ModelServerReady", "RiskGuardReady", "ScannerScheduled"):
         cond = cluster.condition(namespace, "ready", kind)
         assert cond is not None and cond["status"] == "True", cond
     events = kubectl(
-        kubeconfig,
         "get",
         "events",
         "-n",
@@ -145,12 +131,11 @@ def test_operator_conditions_turn_ready_when_pods_run(
 
 
 def test_operator_spec_edit_updates_children(
-    kubeconfig: Path, cluster: Cluster, namespace: str
+    kubectl: Kubectl, cluster: Cluster, namespace: str
 ) -> None:
-    _apply_bot(kubeconfig, namespace, "edit")
+    _apply_bot(kubectl, namespace, "edit")
     wait_for(lambda: _all_children(cluster, namespace, "edit"), 30, "children")
     kubectl(
-        kubeconfig,
         "patch",
         "tradingbot",
         "edit",
@@ -176,12 +161,12 @@ def test_operator_spec_edit_updates_children(
 
 
 def test_operator_restores_deleted_and_edited_children(
-    kubeconfig: Path, cluster: Cluster, namespace: str
+    kubectl: Kubectl, cluster: Cluster, namespace: str
 ) -> None:
-    _apply_bot(kubeconfig, namespace, "drift")
+    _apply_bot(kubectl, namespace, "drift")
     children = wait_for(lambda: _all_children(cluster, namespace, "drift"), 30, "children")
     old_uid = children[("Deployment", "drift-risk-guard")]["metadata"]["uid"]
-    kubectl(kubeconfig, "delete", "deployment", "drift-risk-guard", "-n", namespace)
+    kubectl("delete", "deployment", "drift-risk-guard", "-n", namespace)
 
     def recreated() -> bool:
         kids = cluster.children(namespace, "drift")
@@ -189,14 +174,13 @@ def test_operator_restores_deleted_and_edited_children(
         return dep is not None and dep["metadata"]["uid"] != old_uid
 
     wait_for(recreated, 5, "the deleted Deployment to come back")
-    kubectl(kubeconfig, "delete", "service", "drift-model-server", "-n", namespace)
+    kubectl("delete", "service", "drift-model-server", "-n", namespace)
     wait_for(
         lambda: ("Service", "drift-model-server") in cluster.children(namespace, "drift"),
         5,
         "the deleted Service to come back",
     )
     kubectl(
-        kubeconfig,
         "patch",
         "cronjob",
         "drift-scanner",
@@ -216,11 +200,11 @@ def test_operator_restores_deleted_and_edited_children(
 
 
 def test_operator_suspend_suspends_the_cronjob(
-    kubeconfig: Path, cluster: Cluster, namespace: str
+    kubectl: Kubectl, cluster: Cluster, namespace: str
 ) -> None:
-    _apply_bot(kubeconfig, namespace, "pause")
+    _apply_bot(kubectl, namespace, "pause")
     wait_for(lambda: _all_children(cluster, namespace, "pause"), 30, "children")
-    _apply_bot(kubeconfig, namespace, "pause", suspend=True)
+    _apply_bot(kubectl, namespace, "pause", suspend=True)
     wait_for(
         lambda: cluster.children(namespace, "pause")[("CronJob", "pause-scanner")]["spec"][
             "suspend"
@@ -237,19 +221,19 @@ def test_operator_suspend_suspends_the_cronjob(
 
 
 def test_operator_bot_deletion_garbage_collects_children(
-    kubeconfig: Path, cluster: Cluster, namespace: str
+    kubectl: Kubectl, cluster: Cluster, namespace: str
 ) -> None:
-    _apply_bot(kubeconfig, namespace, "gone")
+    _apply_bot(kubectl, namespace, "gone")
     wait_for(lambda: _all_children(cluster, namespace, "gone"), 30, "children")
-    kubectl(kubeconfig, "delete", "tradingbot", "gone", "-n", namespace, "--wait=true")
+    kubectl("delete", "tradingbot", "gone", "-n", namespace, "--wait=true")
     wait_for(lambda: not cluster.children(namespace, "gone"), 60, "children to be collected")
 
 
 @pytest.mark.slow
 def test_operator_cronjob_creates_jobs_on_schedule(
-    kubeconfig: Path, cluster: Cluster, namespace: str
+    kubectl: Kubectl, cluster: Cluster, namespace: str
 ) -> None:
-    _apply_bot(kubeconfig, namespace, "tick", schedule="* * * * *")
+    _apply_bot(kubectl, namespace, "tick", schedule="* * * * *")
     wait_for(lambda: _all_children(cluster, namespace, "tick"), 30, "children")
     batch = client.BatchV1Api(cluster.api)
 
