@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from crpbot.backtest.calendar import local_day
 from crpbot.backtest.fills import (
     EXIT_DAILY_HALT,
     EXIT_END_OF_DATA,
@@ -51,8 +52,10 @@ T_REASON = 10
 TRADE_FIELDS = 11
 # account
 A_BALANCE, A_DAILY_FLOOR, A_TOTAL_FLOOR, A_HALT_DAY, A_HALT_ALL, A_TRADES = range(6)
-A_DAY, A_DAY_CODE, A_PENDING = range(6, 9)
-ACCOUNT_FIELDS = 9
+A_DAY, A_PENDING = range(6, 8)
+ACCOUNT_FIELDS = 8
+# integer clock: when the next local day starts (UTC ns)
+CLOCK_NEXT_DAY = 0
 # signal status (same numbers as signals.SignalStatus)
 S_FILLED, S_OVERLAP, S_HALTED, S_PASSED, S_NO_NEXT, S_BEFORE, S_EXPIRED = range(7)
 
@@ -220,10 +223,20 @@ def check_floors(
 
 
 @compiled
-def new_day(code: int, acct: Floats, days: Floats, params: Floats) -> None:
+def new_day(
+    ts_ns: int,
+    trans: Ints,
+    offsets: Ints,
+    clock: Ints,
+    acct: Floats,
+    days: Floats,
+    params: Floats,
+) -> None:
+    """Open the local day holding `ts_ns`: its base is the balance now (no bar lies between
+    midnight and this bar's open, so it is the midnight balance), a daily halt is lifted."""
+    code, clock[CLOCK_NEXT_DAY] = local_day(ts_ns, trans, offsets)
     d = int(acct[A_DAY]) + 1
     acct[A_DAY] = d
-    acct[A_DAY_CODE] = code
     acct[A_HALT_DAY] = 0.0
     base = acct[A_BALANCE]
     acct[A_DAILY_FLOOR] = base - params[R_DAILY_LOSS] * params[R_INITIAL]

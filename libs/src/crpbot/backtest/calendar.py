@@ -3,8 +3,8 @@
 FTMO's day starts at midnight Prague time, which is 23:00 UTC in winter (CET) and 22:00 UTC
 in summer (CEST). Converting every bar with pandas' tz machinery costs more than the whole
 backtest, so the UTC-offset changes of the zone are found once for the span (from the tz
-database via pandas, at daily, then hourly, then minute resolution) and the compiled
-`local_day_codes` walks the sorted bar times against that short table.
+database via pandas, at daily, then hourly, then minute resolution) and the compiled loop
+asks `local_day` only when a bar reaches the next local midnight.
 """
 
 from __future__ import annotations
@@ -17,7 +17,9 @@ import pandas as pd
 
 from crpbot.backtest.jit import compiled
 
-_NS_PER_DAY = 86_400 * 10**9
+Ints = npt.NDArray[np.int64]
+
+NS_PER_DAY = 86_400 * 10**9
 _NS_PER_HOUR = 3_600 * 10**9
 _NS_PER_MINUTE = 60 * 10**9
 
@@ -43,9 +45,9 @@ def offset_table(
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """(transition instants, offsets): offset[i] holds from transition[i−1] up to transition[i];
     offsets has one more entry than transitions."""
-    start = (first_ns // _NS_PER_DAY - 1) * _NS_PER_DAY
-    stop = (last_ns // _NS_PER_DAY + 2) * _NS_PER_DAY
-    days = np.arange(start, stop, _NS_PER_DAY, dtype=np.int64)
+    start = (first_ns // NS_PER_DAY - 1) * NS_PER_DAY
+    stop = (last_ns // NS_PER_DAY + 2) * NS_PER_DAY
+    days = np.arange(start, stop, NS_PER_DAY, dtype=np.int64)
     daily = _offsets(days, tz)
     transitions = []
     for day in days[:-1][daily[1:] != daily[:-1]]:
@@ -57,25 +59,25 @@ def offset_table(
 
 
 @compiled
-def _day_codes(
-    ts_ns: npt.NDArray[np.int64],
-    trans: npt.NDArray[np.int64],
-    offsets: npt.NDArray[np.int64],
-) -> npt.NDArray[np.int64]:
-    out = np.empty(ts_ns.shape[0], dtype=np.int64)
-    k = 0
-    for i in range(ts_ns.shape[0]):
-        while k < trans.shape[0] and ts_ns[i] >= trans[k]:
-            k += 1
-        out[i] = (ts_ns[i] + offsets[k]) // _NS_PER_DAY
-    return out
+def _offset_at(ts_ns: int, trans: Ints, offsets: Ints) -> int:
+    return int(offsets[np.searchsorted(trans, ts_ns, side="right")])
 
 
-def local_day_codes(index: pd.DatetimeIndex, tz: str) -> npt.NDArray[np.int64]:
-    """Local calendar day of each bar as days since 1970-01-01 (local), for sorted UTC bars."""
+@compiled
+def local_day(ts_ns: int, trans: Ints, offsets: Ints) -> tuple[int, int]:
+    """The local day of a UTC instant (days since 1970-01-01, local) and the UTC instant at
+    which the next local day starts (offset re-read there, in case DST changes in between)."""
+    day = (ts_ns + _offset_at(ts_ns, trans, offsets)) // NS_PER_DAY
+    guess = (day + 1) * NS_PER_DAY - _offset_at(ts_ns, trans, offsets)
+    return day, (day + 1) * NS_PER_DAY - _offset_at(guess, trans, offsets)
+
+
+def day_clock(index: pd.DatetimeIndex, tz: str) -> tuple[Ints, Ints, Ints, int]:
+    """What the compiled loop needs to find local days by itself: bar times in UTC ns, the
+    zone's offset table over their span, and an upper bound on the number of local days."""
     ts_ns = np.asarray(index.as_unit("ns").asi8, dtype=np.int64)
     if ts_ns.size == 0:
-        return ts_ns.copy()
+        empty = np.zeros(0, dtype=np.int64)
+        return ts_ns, empty, np.zeros(1, dtype=np.int64), 0
     trans, offsets = offset_table(tz, int(ts_ns[0]), int(ts_ns[-1]))
-    result: npt.NDArray[np.int64] = _day_codes(ts_ns, trans, offsets)
-    return result
+    return ts_ns, trans, offsets, int((ts_ns[-1] - ts_ns[0]) // NS_PER_DAY) + 2

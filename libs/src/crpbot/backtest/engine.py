@@ -32,7 +32,7 @@ from crpbot.backtest.account import (
     T_SIZE,
     T_SYM,
 )
-from crpbot.backtest.calendar import local_day_codes
+from crpbot.backtest.calendar import day_clock
 from crpbot.backtest.fills import EXIT_REASONS
 from crpbot.backtest.ftmo import FtmoRules, FtmoVerdict, day_table, verdict
 from crpbot.backtest.loop import simulate
@@ -92,18 +92,13 @@ def run_backtest(
     index = pd.DatetimeIndex(next(iter(frames.values())).index)
     arrays = signal_arrays(table, index, symbols)
     o, h, lo, c = (_stack(frames, col) for col in _PRICE_COLUMNS)
-    day_code = local_day_codes(index, config.rules.timezone)
-    n_days = int(np.count_nonzero(np.diff(day_code))) + 1 if len(day_code) else 0
+    ts, trans, offsets, max_days = day_clock(index, config.rules.timezone)
     raw_trades, status, equity_values, days = simulate(
-        o,
-        h,
-        lo,
-        c,
-        day_code,
-        n_days,
-        arrays.bar,
-        arrays.symbol,
-        _sig_matrix(arrays),
+        (o, h, lo, c),
+        ts,
+        (trans, offsets),
+        max_days,
+        (arrays.bar, arrays.symbol, _sig_matrix(arrays)),
         _params(config),
     )
     statuses = np.empty(len(table), dtype=np.int8)
@@ -199,7 +194,7 @@ def _trades_frame(
         {
             "symbol": np.asarray(symbols, dtype=object)[raw[:, T_SYM].astype(np.int64)],
             "side": np.where(raw[:, T_SIDE] > 0, "long", "short"),
-            "signal_ts": table["ts"].to_numpy()[row],
+            "signal_ts": pd.DatetimeIndex(table["ts"])[row],
             "entry_ts": index[raw[:, T_ENTRY_BAR].astype(np.int64)],
             "entry_price": raw[:, T_ENTRY],
             "exit_ts": index[raw[:, T_EXIT_BAR].astype(np.int64)],

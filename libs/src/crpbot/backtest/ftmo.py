@@ -36,6 +36,9 @@ BREACH_TOTAL = 2
 # Columns of the per-day record the compiled loop fills (one row per Prague day with bars).
 D_CODE, D_BASE, D_FLOOR, D_MIN_EQUITY, D_END_BALANCE, D_END_EQUITY, D_OPENED, D_BREACH = range(8)
 DAY_FIELDS = 8
+# Per-day status labels, indexed by breach code (0 none, 1 daily, 2 total), then the target.
+DAY_STATUSES = ("ok", "daily_loss_breached", "total_loss_breached", "target_reached")
+_TARGET_CODE = 3
 
 
 @dataclass(frozen=True)
@@ -87,12 +90,8 @@ def day_table(days: npt.NDArray[np.float64], rules: FtmoRules) -> pd.DataFrame:
     breach = days[:, D_BREACH].astype(np.int64)
     trading = np.cumsum(opened > 0)
     reached = (days[:, D_END_EQUITY] >= rules.target_equity) & (trading >= rules.min_trading_days)
-    status = np.where(
-        breach == BREACH_TOTAL,
-        "total_loss_breached",
-        np.where(breach == BREACH_DAILY, "daily_loss_breached", "ok"),
-    )
-    status = np.where((breach == BREACH_NONE) & reached, "target_reached", status)
+    codes = np.where(breach == BREACH_NONE, np.where(reached, _TARGET_CODE, 0), breach)
+    status = pd.Categorical.from_codes(codes, categories=pd.Index(DAY_STATUSES))
     return pd.DataFrame(
         {
             "start_balance": days[:, D_BASE],
@@ -112,7 +111,7 @@ def day_table(days: npt.NDArray[np.float64], rules: FtmoRules) -> pd.DataFrame:
 def verdict(days: pd.DataFrame, rules: FtmoRules) -> FtmoVerdict:
     """Read the first decisive day off the per-day table and explain the outcome."""
     trading_days = int(days["trading_days"].iloc[-1]) if len(days) else 0
-    decisive = np.flatnonzero(days["status"].to_numpy() != "ok")
+    decisive = np.flatnonzero(days["status"].cat.codes.to_numpy() != 0)
     if decisive.size == 0:
         return FtmoVerdict("not_passed", _shortfall(days, rules), trading_days, None, days)
     row = days.iloc[int(decisive[0])]

@@ -19,19 +19,18 @@ first bar where something happens; `_eventful_bar` then runs the full sequence f
 from __future__ import annotations
 
 import numpy as np
-import numpy.typing as npt
 
 from crpbot.backtest.account import (
     A_BALANCE,
     A_DAILY_FLOOR,
     A_DAY,
-    A_DAY_CODE,
     A_HALT_ALL,
     A_HALT_DAY,
     A_PENDING,
     A_TOTAL_FLOOR,
     A_TRADES,
     ACCOUNT_FIELDS,
+    CLOCK_NEXT_DAY,
     P_ENTRY,
     P_EXPIRY,
     P_OPEN,
@@ -75,41 +74,39 @@ def _floor(acct: Floats) -> float:
 def quiet_bars(
     j: int,
     end: int,
-    day_code: Ints,
-    o: Floats,
-    h: Floats,
-    lo: Floats,
-    c: Floats,
+    ts: Ints,
+    next_day: int,
+    prices: tuple[Floats, Floats, Floats, Floats],
     pos: Floats,
     acct: Floats,
     days: Floats,
     equity: Floats,
-    params: Floats,
 ) -> int:
-    """Mark bars j.. up to `end` while none exits or touches a floor; return the first that
-    does (or `end`). New days are opened on the way."""
-    balance, floor = acct[A_BALANCE], _floor(acct)
+    """Mark bars j.. up to `end` while none exits, touches a floor or starts a new local day;
+    return the first bar that needs the full treatment (or `end`).
+    Everything per bar stays in registers; the day record is written once on the way out."""
+    o, h, lo, c = prices
+    balance, floor, d = acct[A_BALANCE], _floor(acct), int(acct[A_DAY])
+    worst_seen, mark = days[d, D_MIN_EQUITY], days[d, D_END_EQUITY]
     while j < end:
-        if day_code[j] != acct[A_DAY_CODE]:
-            new_day(day_code[j], acct, days, params)
-            floor = _floor(acct)
-        worst, mark = balance, balance
+        if ts[j] >= next_day:
+            break
+        worst, here, exiting = balance, balance, False
         for s in range(pos.shape[0]):
             if pos[s, P_OPEN] == 0.0:
                 continue
             side, size, entry = pos[s, P_SIDE], pos[s, P_SIZE], pos[s, P_ENTRY]
             hit, _ = bar_exit(side, pos[s, P_STOP], pos[s, P_TARGET], o[j, s], h[j, s], lo[j, s])
-            if hit != EXIT_NONE or j >= pos[s, P_EXPIRY]:
-                return j
+            exiting = exiting or hit != EXIT_NONE or j >= pos[s, P_EXPIRY]
             worst += side * size * (adverse_price(side, h[j, s], lo[j, s]) - entry)
-            mark += side * size * (c[j, s] - entry)
-        if worst < floor:
-            return j
-        d = int(acct[A_DAY])
-        days[d, D_MIN_EQUITY] = min(days[d, D_MIN_EQUITY], worst)
-        days[d, D_END_EQUITY] = mark
-        equity[j] = mark
+            here += side * size * (c[j, s] - entry)
+        if exiting or worst < floor:
+            break
+        worst_seen, mark = min(worst_seen, worst), here
+        equity[j] = here
         j += 1
+    days[d, D_MIN_EQUITY] = worst_seen
+    days[d, D_END_EQUITY] = mark
     return j
 
 
@@ -146,56 +143,57 @@ def _eventful_bar(
 
 @compiled
 def _start(
-    n: int, m: int, k: int, n_days: int, params: Floats
+    n: int, m: int, k: int, max_days: int, params: Floats
 ) -> tuple[Floats, Ints, Floats, Status, Floats, Floats, Floats]:
     acct = np.zeros(ACCOUNT_FIELDS)
     acct[A_BALANCE] = params[R_INITIAL]
     acct[A_TOTAL_FLOOR] = params[R_INITIAL] * (1.0 - params[R_TOTAL_LOSS])
     acct[A_DAY] = -1.0
-    acct[A_DAY_CODE] = -np.inf
     return (
         np.zeros((m, POS_FIELDS)),
         np.full(m, -1, dtype=np.int64),
         np.empty((k, TRADE_FIELDS)),
         np.full(k, S_NO_NEXT, dtype=np.int8),
         np.empty(n),
-        np.zeros((n_days, DAY_FIELDS)),
+        np.zeros((max_days, DAY_FIELDS)),
         acct,
     )
 
 
 @compiled
 def simulate(
-    o: Floats,
-    h: Floats,
-    lo: Floats,
-    c: Floats,
-    day_code: Ints,
-    n_days: int,
-    bar: Ints,
-    sym: Ints,
-    sig: Floats,
+    prices: tuple[Floats, Floats, Floats, Floats],
+    ts: Ints,
+    zone: tuple[Ints, Ints],
+    max_days: int,
+    signals: tuple[Ints, Ints, Floats],
     params: Floats,
-) -> tuple[Floats, npt.NDArray[np.int8], Floats, Floats]:
-    """Run the account over every bar. `sig` rows are (side, stop, target, expiry_bar) sorted
-    by `bar`. Returns (trades, per-signal status, equity per bar, per-day record)."""
+) -> tuple[Floats, Status, Floats, Floats]:
+    """Run the account over every bar. `prices` = (open, high, low, close), each bars ×
+    symbols; `zone` = the FTMO zone's offset table (`calendar.offset_table`); `signals` =
+    (bar, symbol, rows of side, stop, target, expiry bar) sorted by bar. Returns (trades,
+    per-signal status, equity per bar, per-day record)."""
+    o, c = prices[0], prices[3]
+    bar, sym, sig = signals
+    trans, offsets = zone
     n, m = o.shape
     k = bar.shape[0]
-    pos, pending, trades, status, equity, days, acct = _start(n, m, k, n_days, params)
-    prices = (o, h, lo, c)
+    pos, pending, trades, status, equity, days, acct = _start(n, m, k, max_days, params)
+    clock = np.full(1, np.iinfo(np.int64).min, dtype=np.int64)
     sp = 0
     while sp < k and bar[sp] < 0:
         status[sp] = S_BEFORE
         sp += 1
     j = 0
     while j < n:
-        next_signal = bar[sp] if sp < k else n
-        calm = j if acct[A_PENDING] > 0 else next_signal
-        j = quiet_bars(j, calm, day_code, o, h, lo, c, pos, acct, days, equity, params)
+        calm = j if acct[A_PENDING] > 0 else (bar[sp] if sp < k else n)
+        j = quiet_bars(j, calm, ts, clock[CLOCK_NEXT_DAY], prices, pos, acct, days, equity)
         if j >= n:
             break
-        if day_code[j] != acct[A_DAY_CODE]:
-            new_day(day_code[j], acct, days, params)
+        if ts[j] >= clock[CLOCK_NEXT_DAY]:
+            new_day(ts[j], trans, offsets, clock, acct, days, params)
+            if j < calm:
+                continue
         sp = _eventful_bar(
             j, sp, prices, bar, sym, sig, pending, pos, trades, status, acct, days, equity, params
         )
@@ -206,4 +204,4 @@ def simulate(
         d = int(acct[A_DAY])
         days[d, D_END_BALANCE] = acct[A_BALANCE]
         days[d, D_END_EQUITY] = acct[A_BALANCE]
-    return trades[: int(acct[A_TRADES])], status, equity, days
+    return trades[: int(acct[A_TRADES])], status, equity, days[: int(acct[A_DAY]) + 1]

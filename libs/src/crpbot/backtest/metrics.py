@@ -15,6 +15,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from crpbot.backtest.jit import compiled
+
 _SECONDS_PER_YEAR = 365.25 * 86_400
 
 
@@ -41,6 +43,9 @@ def compute_metrics(trades: pd.DataFrame, equity: pd.Series, initial_balance: fl
     wins, losses = pnl[pnl > 0].sum(), -pnl[pnl < 0].sum()
     values = equity.to_numpy(dtype=np.float64)
     final = float(values[-1]) if values.size else initial_balance
+    drawdown, mean, spread = _curve_stats(values, initial_balance)
+    bars_per_year = _bars_per_year(pd.DatetimeIndex(equity.index))
+    sharpe = mean / spread * np.sqrt(bars_per_year) if spread > 0 else float("nan")
     return Metrics(
         n_trades=int(pnl.size),
         win_rate=float(np.mean(pnl > 0)) if pnl.size else float("nan"),
@@ -49,9 +54,9 @@ def compute_metrics(trades: pd.DataFrame, equity: pd.Series, initial_balance: fl
         expectancy_r=_expectancy_r(trades),
         total_return=final / initial_balance - 1.0,
         final_equity=final,
-        max_drawdown=_max_drawdown(values, initial_balance),
-        sharpe=_sharpe(equity),
-        bars_per_year=_bars_per_year(pd.DatetimeIndex(equity.index)),
+        max_drawdown=drawdown,
+        sharpe=float(sharpe),
+        bars_per_year=bars_per_year,
         total_fees=float(trades["fees"].sum()),
     )
 
@@ -64,11 +69,22 @@ def _expectancy_r(trades: pd.DataFrame) -> float:
     return float((trades["pnl"] / risk).mean())
 
 
-def _max_drawdown(values: npt.NDArray[np.float64], initial_balance: float) -> float:
-    if values.size == 0:
-        return 0.0
-    peaks = np.maximum(np.maximum.accumulate(values), initial_balance)
-    return float(np.max(1.0 - values / peaks))
+@compiled
+def _curve_stats(values: npt.NDArray[np.float64], initial: float) -> tuple[float, float, float]:
+    """(max drawdown, mean and sample std of per-bar returns) in one pass over the curve."""
+    peak, drawdown, total, squares = initial, 0.0, 0.0, 0.0
+    for i in range(values.shape[0]):
+        peak = max(peak, values[i])
+        drawdown = max(drawdown, 1.0 - values[i] / peak)
+        if i > 0:
+            r = values[i] / values[i - 1] - 1.0
+            total += r
+            squares += r * r
+    count = values.shape[0] - 1
+    if count < 2:
+        return drawdown, np.nan, np.nan
+    mean = total / count
+    return drawdown, mean, np.sqrt(max(squares - count * mean * mean, 0.0) / (count - 1))
 
 
 def _bars_per_year(index: pd.DatetimeIndex) -> float:
@@ -76,14 +92,3 @@ def _bars_per_year(index: pd.DatetimeIndex) -> float:
         return float("nan")
     span = (index[-1] - index[0]).total_seconds()
     return (len(index) - 1) / span * _SECONDS_PER_YEAR if span > 0 else float("nan")
-
-
-def _sharpe(equity: pd.Series) -> float:
-    values = equity.to_numpy(dtype=np.float64)
-    if values.size < 3:
-        return float("nan")
-    returns = values[1:] / values[:-1] - 1.0
-    spread = returns.std(ddof=1)
-    if not spread > 0:
-        return float("nan")
-    return float(returns.mean() / spread * np.sqrt(_bars_per_year(pd.DatetimeIndex(equity.index))))

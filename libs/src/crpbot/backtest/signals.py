@@ -72,8 +72,8 @@ def normalize_signals(table: pd.DataFrame) -> pd.DataFrame:
         raise SignalTableError(f"signal table lacks column(s): {', '.join(missing)}")
     out = pd.DataFrame(index=pd.RangeIndex(len(table)))
     out["ts"] = _times(table[by_lower["ts"]])
-    out["symbol"] = table[by_lower["symbol"]].astype(str).str.strip().to_numpy()
-    out["side"] = table[by_lower["side"]].astype(str).str.strip().str.lower().to_numpy()
+    out["symbol"] = _labels(table[by_lower["symbol"]], lower=False)
+    out["side"] = _labels(table[by_lower["side"]], lower=True)
     for col in ("entry", "stop", "target"):
         values = table[by_lower[col]] if col in by_lower else pd.Series(np.nan, index=table.index)
         out[col] = pd.to_numeric(values, errors="coerce").astype("float64").to_numpy()
@@ -83,6 +83,14 @@ def normalize_signals(table: pd.DataFrame) -> pd.DataFrame:
         out["expiry"] = pd.DatetimeIndex([pd.NaT] * len(table), tz="UTC")
     _check(out)
     return out
+
+
+def _labels(values: pd.Series, lower: bool) -> npt.NDArray[np.object_]:
+    """Stripped (and maybe lowercased) strings, cleaned once per distinct value: tables carry
+    a handful of symbols and two sides, but may have millions of rows."""
+    codes, uniques = pd.factorize(values.astype(str))
+    cleaned = np.asarray([u.strip().lower() if lower else u.strip() for u in uniques], dtype=object)
+    return cleaned[codes] if cleaned.size else np.asarray([], dtype=object)
 
 
 def _times(values: pd.Series) -> pd.DatetimeIndex:
