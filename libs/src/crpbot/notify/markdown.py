@@ -1,0 +1,108 @@
+"""Alert text for Telegram's MarkdownV2 and for plain logs, from one layout per alert kind.
+
+MarkdownV2 rejects a whole message when one reserved character is left unescaped, and prices
+(`.`), symbols (`-`) and reasons (`_`) are full of them; so every value goes through `escape`
+and only the layout adds markup. Both renderings share `layout`, so they never disagree.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+from crpbot.notify.alerts import Alert, DailyReportAlert, FailureAlert, RiskAlert, SignalAlert
+
+_RESERVED = re.compile(r"([_*\[\]()~`>#+\-=|{}.!\\])")
+
+Layout = tuple[str, tuple[tuple[str, str], ...]]
+
+
+def escape(text: str) -> str:
+    """`text` safe inside MarkdownV2 body text (Bot API 'Formatting options')."""
+    return _RESERVED.sub(r"\\\1", text)
+
+
+def _price(value: float) -> str:
+    return f"{value:,.2f}" if abs(value) >= 1 else f"{value:.6g}"
+
+
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1%}"
+
+
+def _when(ts: datetime) -> str:
+    return ts.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _signal(alert: SignalAlert) -> Layout:
+    title = f"Signal: {alert.side.upper()} {alert.symbol} ({alert.tier})"
+    return title, (
+        ("Entry", _price(alert.entry)),
+        ("Stop", _price(alert.stop)),
+        ("Target", _price(alert.target)),
+        ("Confidence", _pct(alert.confidence)),
+        ("Size", f"{alert.size:.6g}"),
+        ("Bar", _when(alert.bar_ts)),
+        ("Expires", _when(alert.expiry)),
+        ("Bot", alert.bot),
+    )
+
+
+def _risk(alert: RiskAlert) -> Layout:
+    word = "HALTED for the day" if alert.status == "halted_daily" else "BREACHED total loss"
+    fields = (
+        ("Equity", _price(alert.equity)),
+        ("Daily floor", _price(alert.daily_floor)),
+        ("Total floor", _price(alert.total_floor)),
+        ("Time", _when(alert.ts)),
+    )
+    detail = (("Detail", alert.detail),) if alert.detail else ()
+    return f"Risk: account {alert.account} {word}", fields + detail
+
+
+def _daily(alert: DailyReportAlert) -> Layout:
+    return f"Daily report {alert.day.isoformat()} ({alert.bot})", (
+        ("Signals", str(alert.signals)),
+        ("Approved / rejected", f"{alert.approved} / {alert.rejected}"),
+        ("Won / lost / expired", f"{alert.won} / {alert.lost} / {alert.expired}"),
+        ("Win rate", _pct(alert.win_rate)),
+        ("Equity", _price(alert.equity)),
+        ("Daily headroom", _price(alert.daily_headroom)),
+    )
+
+
+def _failure(alert: FailureAlert) -> Layout:
+    fields = (("Time", _when(alert.ts)), ("What", alert.summary))
+    bot = (("Bot", alert.bot),) if alert.bot else ()
+    return f"Failure in {alert.component}", bot + fields
+
+
+def layout(alert: Alert) -> Layout:
+    """Title and (label, value) lines of an alert, unescaped."""
+    match alert:
+        case SignalAlert():
+            return _signal(alert)
+        case RiskAlert():
+            return _risk(alert)
+        case DailyReportAlert():
+            return _daily(alert)
+        case FailureAlert():
+            return _failure(alert)
+
+
+def render(title: str, fields: tuple[tuple[str, str], ...]) -> str:
+    """A bold title and `label: value` lines, every piece escaped for MarkdownV2."""
+    lines = [f"*{escape(title)}*"]
+    lines += [f"{escape(label)}: `{escape(value)}`" for label, value in fields]
+    return "\n".join(lines)
+
+
+def format_alert(alert: Alert) -> str:
+    """The MarkdownV2 message Telegram gets for `alert`."""
+    return render(*layout(alert))
+
+
+def format_plain(alert: Alert) -> str:
+    """One unmarked line for logs."""
+    title, fields = layout(alert)
+    return " | ".join([title, *(f"{label}: {value}" for label, value in fields)])
