@@ -11,7 +11,9 @@ import typer
 from crpbot.telemetry import configure_logging
 from crpbot_workers.cli import config, demo
 from crpbot_workers.cli import data as data_cli
+from crpbot_workers.cli import db as db_cli
 from crpbot_workers.cli import features as features_cli
+from crpbot_workers.cli import models as models_cli
 from crpbot_workers.cli import risk_guard as risk_guard_cli
 
 app = typer.Typer(
@@ -42,7 +44,10 @@ def _root(
 app.add_typer(config.app, name="config")
 app.command("demo")(demo.demo)
 app.add_typer(data_cli.app, name="data")
+app.add_typer(db_cli.app, name="db")
 app.add_typer(features_cli.app, name="features")
+app.command("train")(models_cli.train)
+app.command("evaluate")(models_cli.evaluate)
 app.add_typer(risk_guard_cli.app, name="risk-guard")
 
 

@@ -1,0 +1,103 @@
+"""Score the walk-forward test predictions and the baselines on the very same folds.
+
+Only `part == "test"` rows count: they come after a purge gap from both the fold's training
+data and its calibration slice. Every source is bootstrapped with the same resample indices,
+so their intervals are paired and comparable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from crpbot.evaluation.baselines import BASELINES, baseline_probabilities
+from crpbot.evaluation.metrics import MetricEstimate, bootstrap_metrics
+from crpbot.models.dataset import WindowSet
+from crpbot.models.splits import Fold
+
+FloatArray = npt.NDArray[np.float64]
+MODEL_SOURCES: dict[str, str] = {
+    "model (calibrated)": "p_cal",
+    "model score (uncalibrated)": "score",
+    "LSTM P(up) (uncalibrated)": "p_up",
+}
+
+
+class FoldMismatchError(ValueError):
+    """The stored predictions were not made on the folds rebuilt from the data."""
+
+
+@dataclass(frozen=True)
+class EvaluationSettings:
+    """Bootstrap block length (samples), number of resamples, interval level and seed."""
+
+    block: int = 48
+    n_boot: int = 300
+    level: float = 0.95
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class EvaluationResult:
+    """Metrics per source over all test slices, and the raw pairs the plots need."""
+
+    n_test: int
+    up_rate: float
+    metrics: dict[str, dict[str, MetricEstimate]]
+    outcomes: FloatArray
+    probabilities: dict[str, FloatArray]
+
+
+def test_rows(predictions: pd.DataFrame, samples: WindowSet, folds: list[Fold]) -> pd.DataFrame:
+    """Test predictions in time order, after checking they sit on the rebuilt folds."""
+    test = predictions[predictions["part"] == "test"].sort_values("end", kind="stable")
+    for fold in folds:
+        stored = test.loc[test["fold"] == fold.number, "end"].to_numpy(dtype=np.int64)
+        if not np.array_equal(stored, samples.ends[fold.test]):
+            raise FoldMismatchError(
+                f"fold {fold.number}: stored predictions do not match the folds rebuilt from "
+                "the data (different data or settings?)"
+            )
+    return test.reset_index(drop=True)
+
+
+def evaluate_predictions(
+    predictions: pd.DataFrame,
+    samples: WindowSet,
+    folds: list[Fold],
+    close: FloatArray,
+    horizon: int,
+    settings: EvaluationSettings,
+) -> EvaluationResult:
+    """Bootstrapped metrics of the model outputs and of every baseline, fold by fold."""
+    test = test_rows(predictions, samples, folds)
+    per_fold = [
+        baseline_probabilities(samples, fold, close, horizon, settings.seed) for fold in folds
+    ]
+    probabilities: dict[str, FloatArray] = {
+        name: np.asarray(test[column], dtype=np.float64) for name, column in MODEL_SOURCES.items()
+    }
+    for name in BASELINES:
+        probabilities[name] = np.concatenate([fold_probs[name] for fold_probs in per_fold])
+    outcomes = test["direction"].to_numpy(np.float64)
+    metrics = {
+        name: bootstrap_metrics(
+            p,
+            outcomes,
+            block=settings.block,
+            n_boot=settings.n_boot,
+            seed=settings.seed,
+            level=settings.level,
+        )
+        for name, p in probabilities.items()
+    }
+    return EvaluationResult(
+        n_test=int(outcomes.size),
+        up_rate=float(outcomes.mean()) if outcomes.size else float("nan"),
+        metrics=metrics,
+        outcomes=outcomes,
+        probabilities=probabilities,
+    )

@@ -1,0 +1,1 @@
+"""Signal sources that produce the backtest engine's signal table."""
