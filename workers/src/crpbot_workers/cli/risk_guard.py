@@ -69,8 +69,8 @@ def serve(
         engine = make_engine(url)
     except (ArgumentError, ValueError) as exc:
         fail(f"invalid database URL or limits: {exc}")
-    except SQLAlchemyError as exc:
-        fail(f"cannot migrate the database: {type(exc).__name__}")
+    except (SQLAlchemyError, OSError) as exc:
+        fail(f"cannot open or migrate the database: {type(exc).__name__}")
     if not token:
         err_console.print("[bold yellow]warning:[/] serving WITHOUT authentication")
     service = RiskGuardService(engine, limits)
