@@ -7,6 +7,7 @@ the tail of each component's log attached to its report.
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Generator, Iterator
 from pathlib import Path
 
@@ -55,3 +56,12 @@ def pytest_runtest_makereport(
     if report.failed and plane is not None:
         report.sections.append(("control-plane logs", plane.log_tails()))
     return report
+
+
+@pytest.fixture
+def namespace(kubectl: Kubectl) -> Iterator[str]:
+    """A fresh namespace per test, deleted afterwards without waiting for it to drain."""
+    name = f"t-{uuid.uuid4().hex[:10]}"
+    kubectl("create", "namespace", name)
+    yield name
+    kubectl("delete", "namespace", name, "--wait=false")
