@@ -19,6 +19,7 @@ from crpbot.risk import (
     Side,
     Tier,
     check,
+    describe,
 )
 
 
@@ -113,3 +114,16 @@ def test_check_does_not_add_a_trading_day_twice(
 ) -> None:
     state = make_state(trading_days=3, traded_today=True)
     assert check(make_request(), state, History(), t0).state.trading_days == 3
+
+
+def test_describe_shows_a_cooldown_only_while_it_lasts(
+    t0: datetime, make_state: Callable[..., AccountState]
+) -> None:
+    losses = [ClosedResult(t0 + timedelta(minutes=i), -10.0) for i in range(3)]
+    history = History((), losses)
+    end = t0 + timedelta(minutes=2, hours=2)
+    assert (
+        describe(make_state(), history, end - timedelta(seconds=1), RiskLimits()).cooldown_until
+        == end
+    )
+    assert describe(make_state(), history, end, RiskLimits()).cooldown_until is None

@@ -30,7 +30,9 @@ from crpbot.risk.request import CheckRequest, validate
 
 @dataclass(frozen=True, slots=True)
 class GuardState:
-    """The account as the guard sees it at `now` (served by `/v1/state`)."""
+    """The account as the guard sees it at `now` (served by `/v1/state`); `headroom` is the
+    loss still possible above the higher floor after every open approval is stopped out,
+    `cooldown_until` is set only while a pause lasts."""
 
     status: ftmo.FtmoStatus
     initial_balance: float
@@ -67,6 +69,7 @@ def describe(
     counts = rate_limit.recent_counts(history.approved, now, limits)
     open_risk = sizing.open_risk(history.approved, now, limits)
     room, _ = sizing.headroom(state, open_risk, limits)
+    pause_end = cooldown.cooldown_until(history.closed, limits)
     return GuardState(
         status=ftmo.status(state, limits),
         initial_balance=state.initial_balance,
@@ -82,7 +85,7 @@ def describe(
         headroom=room,
         signals_last_hour=counts.signals,
         high_tier_last_hour=counts.high_tier,
-        cooldown_until=cooldown.cooldown_until(history.closed, limits),
+        cooldown_until=pause_end if pause_end is not None and pause_end > now else None,
     )
 
 
