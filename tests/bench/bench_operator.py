@@ -10,6 +10,7 @@ against any cluster whose kubeconfig is passed with `--kubeconfig`. Prints one t
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -23,6 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from tests.k8s.control_plane import ControlPlane, missing_binaries
 from tests.k8s.operator_support import (
     CHILD_LISTERS,
     EXPECTED_CHILDREN,
@@ -143,8 +145,6 @@ def kubeconfig_from_args(args: argparse.Namespace) -> Iterator[Path]:
     if args.kubeconfig:
         yield Path(args.kubeconfig)
         return
-    from tests.k8s.control_plane import ControlPlane  # the tests/k8s fixtures' launcher
-
     with (
         tempfile.TemporaryDirectory(prefix="bench-operator-") as tmp,
         ControlPlane.started(Path(tmp)) as plane,
@@ -165,6 +165,10 @@ def main() -> int:
     parser.add_argument("--bots", type=int, default=100)
     parser.add_argument("--samples", type=int, default=10)
     args = parser.parse_args()
+    reason = None if args.kubeconfig else missing_binaries(os.environ.get("KUBEBUILDER_ASSETS"))
+    if reason:
+        print(f"bench_operator skipped: {reason}")
+        return 0
     with kubeconfig_from_args(args) as kubeconfig, tempfile.TemporaryDirectory() as logs:
         cluster = Cluster(api_client(kubeconfig))
         operator = start_operator(kubeconfig, Path(logs) / "operator.log", {})
