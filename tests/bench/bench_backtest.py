@@ -106,8 +106,12 @@ def run_backtesting(candles: pd.DataFrame, signals: pd.DataFrame) -> int:
 
     from backtesting import Backtest, Strategy
 
-    by_bar = {int(i): row for i, row in zip(candles.index.get_indexer(signals["ts"]),
-                                            signals.itertuples(index=False), strict=True)}
+    by_bar = {
+        int(i): row
+        for i, row in zip(
+            candles.index.get_indexer(signals["ts"]), signals.itertuples(index=False), strict=True
+        )
+    }
 
     class Replay(Strategy):  # type: ignore[misc]
         def init(self) -> None:
