@@ -15,6 +15,7 @@ from crpbot_workers.cli import db as db_cli
 from crpbot_workers.cli import features as features_cli
 from crpbot_workers.cli import models as models_cli
 from crpbot_workers.cli import risk_guard as risk_guard_cli
+from crpbot_workers.cli import telegram as telegram_cli
 
 app = typer.Typer(
     name="crpbot",
@@ -49,6 +50,7 @@ app.add_typer(features_cli.app, name="features")
 app.command("train")(models_cli.train)
 app.command("evaluate")(models_cli.evaluate)
 app.add_typer(risk_guard_cli.app, name="risk-guard")
+app.add_typer(telegram_cli.app, name="telegram")
 
 
 def main() -> None:

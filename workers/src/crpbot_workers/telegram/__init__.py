@@ -1,0 +1,1 @@
+"""The Telegram bot service: chat commands over `crpbot.services.bot_service.BotService`."""

@@ -1,0 +1,140 @@
+"""The python-telegram-bot `Application`: allow-list, command handlers, error counting.
+
+Handlers are thin: run one `BotService` call in a worker thread (the repositories block),
+turn the dataclass into MarkdownV2 with `views`, reply. Messages from chats outside the
+allow-list are logged by chat id only (never their text) and get no answer at all, so the
+bot does not even confirm it exists.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Collection
+
+from telegram import Update
+from telegram.constants import ParseMode
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from crpbot.services.bot_service import BotService, RiskUnavailableError
+from crpbot.telemetry.metrics import Telemetry, get_telemetry
+from crpbot_workers.telegram import views
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], object]
+
+
+async def _reply(update: Update, text: str) -> None:
+    if update.effective_message is not None:
+        await update.effective_message.reply_text(text, parse_mode=ParseMode.MARKDOWN_V2)
+
+
+def _signals_count(args: list[str] | None) -> int | None:
+    if not args:
+        return 5
+    try:
+        n = int(args[0])
+    except ValueError:
+        return None
+    return n if n >= 1 else None
+
+
+class Commands:
+    """One coroutine per command, each a single service call and a view."""
+
+    def __init__(self, service: BotService) -> None:
+        self._service = service
+
+    async def help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await _reply(update, views.help_text(self._service.bot))
+
+    async def status(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        status = await asyncio.to_thread(self._service.status)
+        await _reply(update, views.status_text(status))
+
+    async def signals(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        n = _signals_count(context.args)
+        if n is None:
+            await _reply(update, views.usage_text("/signals [n], n a positive whole number"))
+            return
+        signals = await asyncio.to_thread(self._service.recent_signals, n)
+        await _reply(update, views.signals_text(signals))
+
+    async def risk(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        try:
+            risk = await asyncio.to_thread(self._service.risk_state)
+        except RiskUnavailableError as exc:
+            await _reply(update, views.unavailable_text("Risk state", str(exc)))
+            return
+        await _reply(update, views.risk_text(risk))
+
+    async def stats(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        stats = await asyncio.to_thread(self._service.stats)
+        await _reply(update, views.stats_text(stats))
+
+    async def pause(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        change = await asyncio.to_thread(self._service.pause)
+        await _reply(update, views.pause_text(change))
+
+    async def resume(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        change = await asyncio.to_thread(self._service.resume)
+        await _reply(update, views.pause_text(change))
+
+    async def health(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        report = await asyncio.to_thread(self._service.health)
+        await _reply(update, views.health_text(report))
+
+
+async def _ignore(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    chat = update.effective_chat
+    log.warning("message from a chat not allowed", extra={"chat_id": chat.id if chat else None})
+
+
+def _on_error(telemetry: Telemetry) -> Callable[[object, ContextTypes.DEFAULT_TYPE], object]:
+    async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        telemetry.count_error("telegram")
+        error = context.error
+        log.error("telegram handler failed", extra={"error": type(error).__name__})
+        if isinstance(update, Update) and update.effective_message is not None:
+            await _reply(update, views.unavailable_text("Answer", "internal error, logged"))
+
+    return on_error
+
+
+def build_application(
+    token: str,
+    service: BotService,
+    allowed_chats: Collection[int],
+    *,
+    base_url: str = "https://api.telegram.org/bot",
+    base_file_url: str = "https://api.telegram.org/file/bot",
+    telemetry: Telemetry | None = None,
+) -> Application:  # type: ignore[type-arg]
+    """The bot, pointed at `base_url` (a stand-in in tests), answering `allowed_chats` only."""
+    app = ApplicationBuilder().token(token).base_url(base_url).base_file_url(base_file_url).build()
+    allowed = filters.Chat(chat_id=list(allowed_chats))
+    app.add_handler(MessageHandler(~allowed, _ignore))
+    commands = Commands(service)
+    table: dict[str, Handler] = {
+        "start": commands.help,
+        "help": commands.help,
+        "status": commands.status,
+        "signals": commands.signals,
+        "risk": commands.risk,
+        "stats": commands.stats,
+        "pause": commands.pause,
+        "resume": commands.resume,
+        "health": commands.health,
+    }
+    for name, handler in table.items():
+        app.add_handler(CommandHandler(name, handler, filters=allowed))  # type: ignore[arg-type]
+    app.add_error_handler(_on_error(telemetry or get_telemetry()))  # type: ignore[arg-type]
+    return app
