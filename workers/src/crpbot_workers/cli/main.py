@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from crpbot.telemetry import configure_logging
+from crpbot_workers.cli import backtest as backtest_cli
 from crpbot_workers.cli import config, demo
 from crpbot_workers.cli import data as data_cli
 from crpbot_workers.cli import db as db_cli
@@ -49,6 +50,7 @@ app.add_typer(db_cli.app, name="db")
 app.add_typer(features_cli.app, name="features")
 app.command("train")(models_cli.train)
 app.command("evaluate")(models_cli.evaluate)
+app.command("backtest")(backtest_cli.backtest)
 app.add_typer(risk_guard_cli.app, name="risk-guard")
 app.add_typer(telegram_cli.app, name="telegram")
 
