@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 CLUSTER=${CRPBOT_KIND_CLUSTER:-crpbot}
 NAMESPACE=${CRPBOT_NAMESPACE:-crpbot-system}
 TAG=${CRPBOT_IMAGE_TAG:-dev}
-SAMPLE=${CRPBOT_SAMPLE:-manifests/samples/}
+SAMPLE=${CRPBOT_SAMPLE:-manifests/samples/tradingbot-minimal.yaml}
 TOOLS=$(hack/build-tools.sh | tail -n 1)
 KIND="$TOOLS/kind"
 HELM="$TOOLS/helm"

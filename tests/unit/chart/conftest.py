@@ -27,4 +27,6 @@ def kind() -> Path:
 @pytest.fixture(scope="session")
 def rendered(helm: Path) -> dict[str, list[Manifest]]:
     """Each CI values file (default, minimal, ha, external-db, dev) rendered once."""
-    return {path.name.removesuffix("-values.yaml"): render(helm, [path]) for path in ci_values_files()}
+    return {
+        path.name.removesuffix("-values.yaml"): render(helm, [path]) for path in ci_values_files()
+    }

@@ -11,7 +11,10 @@ from tests.unit.chart.promql_names import metric_names
     ("expr", "expected"),
     [
         ("up", {"up"}),
-        ('sum by (tier) (increase(crpbot_signals_total{tier="high"}[5m]))', {"crpbot_signals_total"}),
+        (
+            'sum by (tier) (increase(crpbot_signals_total{tier="high"}[5m]))',
+            {"crpbot_signals_total"},
+        ),
         (
             "sum(rate(a_sum[10m])) / sum(rate(a_count[10m])) > 25",
             {"a_sum", "a_count"},

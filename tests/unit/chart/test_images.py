@@ -1,0 +1,156 @@
+"""Static checks of the three Dockerfiles (no Docker engine here): pins, stages, user, sources."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from tests.unit.chart.chart_support import REPO
+
+MEMBERS = ("operator", "workers", "model-server")
+NON_ROOT_UID = "10001"
+BUILD_TOOLS = re.compile(r"\b(gcc|g\+\+|build-essential|make|uv|pip install|git)\b")
+
+
+@dataclass
+class Stage:
+    base: str
+    alias: str | None
+    lines: list[str] = field(default_factory=list)
+
+
+def _logical_lines(text: str) -> list[str]:
+    """Instructions with continuations joined and comments dropped."""
+    joined = re.sub(r"\\\n", " ", text)
+    return [
+        line.strip()
+        for line in joined.splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
+
+
+def _stages(path: Path) -> tuple[dict[str, str], list[Stage]]:
+    args: dict[str, str] = {}
+    stages: list[Stage] = []
+    for line in _logical_lines(path.read_text()):
+        instruction, _, rest = line.partition(" ")
+        if instruction == "ARG" and not stages and "=" in rest:
+            key, _, value = rest.partition("=")
+            args[key] = value.strip('"')
+        elif instruction == "FROM":
+            parts = rest.split()
+            base = re.sub(r"\$\{(\w+)\}", lambda m: args[m.group(1)], parts[0])
+            alias = parts[2] if len(parts) == 3 and parts[1].upper() == "AS" else None
+            stages.append(Stage(base, alias))
+        elif stages:
+            stages[-1].lines.append(line)
+    return args, stages
+
+
+def _package_name(member: str) -> str:
+    project = tomllib.loads((REPO / member / "pyproject.toml").read_text())
+    name: str = project["project"]["name"]
+    return name
+
+
+@pytest.mark.parametrize("member", MEMBERS)
+def test_dockerfile_bases_are_pinned_and_multi_stage(member: str) -> None:
+    _, stages = _stages(REPO / member / "Dockerfile")
+    assert len(stages) >= 2, "build and final stages"
+    aliases = {s.alias for s in stages if s.alias}
+    for stage in stages:
+        if stage.base in aliases:
+            continue
+        name, _, tag = stage.base.rpartition(":")
+        assert name and tag and tag != "latest", f"unpinned base {stage.base}"
+        assert re.search(r"\d+\.\d+", tag), f"{stage.base}: pin a version, not a moving tag"
+    assert stages[-1].base.startswith("python:3.12.")
+
+
+@pytest.mark.parametrize("member", MEMBERS)
+def test_dockerfile_final_stage_runs_as_non_root_without_build_tools(member: str) -> None:
+    _, stages = _stages(REPO / member / "Dockerfile")
+    final = stages[-1]
+    users = [line.split()[1] for line in final.lines if line.startswith("USER ")]
+    assert users and users[-1].split(":")[0] == NON_ROOT_UID
+    assert any(f"--uid {NON_ROOT_UID}" in line for line in final.lines)
+    for line in final.lines:
+        if line.startswith(("RUN ", "COPY ")):
+            assert not BUILD_TOOLS.findall(line), f"final stage brings build tools: {line}"
+    copies = [line for line in final.lines if line.startswith("COPY ")]
+    assert copies == ["COPY --from=build /opt/venv /opt/venv"]
+
+
+@pytest.mark.parametrize("member", MEMBERS)
+def test_dockerfile_installs_its_own_member_from_the_lock(member: str) -> None:
+    _, stages = _stages(REPO / member / "Dockerfile")
+    build = next(s for s in stages if s.alias == "build")
+    syncs = [line for line in build.lines if "sync-venv " in line]
+    package = _package_name(member)
+    assert [line.split("sync-venv ", 1)[1] for line in syncs] == [f"{package} deps-only", package]
+    script = (REPO / "hack" / "docker" / "sync-venv.sh").read_text()
+    for flag in ("--frozen", "--no-dev", "--no-editable", '--package "$member"'):
+        assert flag in script.replace("--package $member", '--package "$member"')
+
+
+@pytest.mark.parametrize("member", MEMBERS)
+def test_dockerfile_copy_sources_exist_and_reach_the_context(member: str) -> None:
+    _, stages = _stages(REPO / member / "Dockerfile")
+    allowed = [
+        line[1:].rstrip("/")
+        for line in (REPO / ".dockerignore").read_text().splitlines()
+        if line.startswith("!")
+    ]
+    for stage in stages:
+        for line in stage.lines:
+            if not line.startswith("COPY ") or "--from=" in line:
+                continue
+            sources = [p for p in line.split()[1:-1] if not p.startswith("--")]
+            for source in sources:
+                assert (REPO / source).exists(), f"{member}: COPY {source} does not exist"
+                top = source.rstrip("/")
+                assert any(top == a or top.startswith(a + "/") for a in allowed), (
+                    f"{member}: {source} is excluded by .dockerignore"
+                )
+
+
+def test_model_server_image_has_a_java_17_runtime() -> None:
+    _, stages = _stages(REPO / "model-server" / "Dockerfile")
+    assert any("openjdk-17-jre-headless" in line for line in stages[-1].lines)
+
+
+def test_torch_images_explain_the_cpu_wheel_choice() -> None:
+    for member in ("workers", "model-server"):
+        text = (REPO / member / "Dockerfile").read_text()
+        assert "TORCH_INDEX_URL" in text and "CPU-only torch" in text
+
+
+def _locked_requirements(uv: str, package: str) -> str:
+    args = ["export", "--frozen", "--no-dev", "--no-default-groups", "--no-hashes"]
+    done = subprocess.run(
+        [uv, *args, "--package", package],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=REPO,
+        timeout=60,
+    )
+    return done.stdout
+
+
+def test_sync_script_finds_torch_in_the_lock_for_torch_images_only() -> None:
+    """The export the CPU-wheel path parses works with the pinned uv and this uv.lock."""
+    uv = shutil.which("uv") or str(REPO / ".venv" / "bin" / "uv")
+    if not Path(uv).exists():
+        pytest.skip("needs uv (hack/ensure-uv.sh)")
+    for package, has_torch in (("crpbot-workers", True), ("crpbot-operator", False)):
+        locked = _locked_requirements(uv, package)
+        assert bool(re.search(r"^torch==\d", locked, re.MULTILINE)) is has_torch, package
+    result = subprocess.run(["sh", "-n", str(REPO / "hack" / "docker" / "sync-venv.sh")])
+    assert result.returncode == 0
