@@ -37,7 +37,8 @@ def _candles(source: str) -> tuple[pd.DataFrame, str]:
 
 def _signals(path: Path | None, candles: pd.DataFrame, symbol: str) -> pd.DataFrame:
     if path is None:
-        return sma_crossover_signals(candles, symbol)
+        baseline: pd.DataFrame = sma_crossover_signals(candles, symbol)
+        return baseline
     try:
         table: pd.DataFrame = pd.read_csv(path)
         return table
