@@ -11,7 +11,7 @@ from prometheus_client import CollectorRegistry
 
 from crpbot.notify.alerts import DailyReportAlert, FailureAlert, RiskAlert, SignalAlert
 from crpbot.telemetry.metrics import Telemetry
-from tests.fixtures.telegram_api import telegram_api  # noqa: F401  (fixture)
+from tests.fixtures.telegram_api import telegram_api_fixture  # noqa: F401  (fixture)
 
 TS = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
 

@@ -11,9 +11,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Collection
+from datetime import timedelta
 
 from telegram import Update
 from telegram.constants import ParseMode
+from telegram.error import RetryAfter, TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -32,9 +34,34 @@ log = logging.getLogger(__name__)
 Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], object]
 
 
-async def _reply(update: Update, text: str) -> None:
-    if update.effective_message is not None:
-        await update.effective_message.reply_text(text, parse_mode=ParseMode.MARKDOWN_V2)
+REPLY_ATTEMPTS = 3
+
+
+def _seconds(retry_after: int | float | timedelta) -> float:
+    return retry_after.total_seconds() if isinstance(retry_after, timedelta) else retry_after
+
+
+async def _reply(update: Update, text: str, telemetry: Telemetry | None = None) -> None:
+    """Answer in the update's chat; a 429 is waited out (`retry_after`) and retried."""
+    message = update.effective_message
+    counts = telemetry or get_telemetry()
+    if message is None:
+        return
+    for attempt in range(REPLY_ATTEMPTS):
+        try:
+            await message.reply_text(text, parse_mode=ParseMode.MARKDOWN_V2)
+        except RetryAfter as exc:
+            if attempt + 1 == REPLY_ATTEMPTS:
+                counts.record_delivery("failed")
+                raise
+            counts.record_delivery("retried")
+            await asyncio.sleep(_seconds(exc.retry_after))
+        except TelegramError:
+            counts.record_delivery("failed")
+            raise
+        else:
+            counts.record_delivery("ok")
+            return
 
 
 def _signals_count(args: list[str] | None) -> int | None:
@@ -50,47 +77,50 @@ def _signals_count(args: list[str] | None) -> int | None:
 class Commands:
     """One coroutine per command, each a single service call and a view."""
 
-    def __init__(self, service: BotService) -> None:
+    def __init__(self, service: BotService, telemetry: Telemetry) -> None:
         self._service = service
+        self._telemetry = telemetry
 
     async def help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await _reply(update, views.help_text(self._service.bot))
+        await _reply(update, views.help_text(self._service.bot), self._telemetry)
 
     async def status(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         status = await asyncio.to_thread(self._service.status)
-        await _reply(update, views.status_text(status))
+        await _reply(update, views.status_text(status), self._telemetry)
 
     async def signals(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         n = _signals_count(context.args)
         if n is None:
-            await _reply(update, views.usage_text("/signals [n], n a positive whole number"))
+            await _reply(
+                update, views.usage_text("/signals [n], n a positive whole number"), self._telemetry
+            )
             return
         signals = await asyncio.to_thread(self._service.recent_signals, n)
-        await _reply(update, views.signals_text(signals))
+        await _reply(update, views.signals_text(signals), self._telemetry)
 
     async def risk(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         try:
             risk = await asyncio.to_thread(self._service.risk_state)
         except RiskUnavailableError as exc:
-            await _reply(update, views.unavailable_text("Risk state", str(exc)))
+            await _reply(update, views.unavailable_text("Risk state", str(exc)), self._telemetry)
             return
-        await _reply(update, views.risk_text(risk))
+        await _reply(update, views.risk_text(risk), self._telemetry)
 
     async def stats(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         stats = await asyncio.to_thread(self._service.stats)
-        await _reply(update, views.stats_text(stats))
+        await _reply(update, views.stats_text(stats), self._telemetry)
 
     async def pause(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         change = await asyncio.to_thread(self._service.pause)
-        await _reply(update, views.pause_text(change))
+        await _reply(update, views.pause_text(change), self._telemetry)
 
     async def resume(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         change = await asyncio.to_thread(self._service.resume)
-        await _reply(update, views.pause_text(change))
+        await _reply(update, views.pause_text(change), self._telemetry)
 
     async def health(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         report = await asyncio.to_thread(self._service.health)
-        await _reply(update, views.health_text(report))
+        await _reply(update, views.health_text(report), self._telemetry)
 
 
 async def _ignore(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -104,7 +134,9 @@ def _on_error(telemetry: Telemetry) -> Callable[[object, ContextTypes.DEFAULT_TY
         error = context.error
         log.error("telegram handler failed", extra={"error": type(error).__name__})
         if isinstance(update, Update) and update.effective_message is not None:
-            await _reply(update, views.unavailable_text("Answer", "internal error, logged"))
+            await _reply(
+                update, views.unavailable_text("Answer", "internal error, logged"), telemetry
+            )
 
     return on_error
 
@@ -122,7 +154,8 @@ def build_application(
     app = ApplicationBuilder().token(token).base_url(base_url).base_file_url(base_file_url).build()
     allowed = filters.Chat(chat_id=list(allowed_chats))
     app.add_handler(MessageHandler(~allowed, _ignore))
-    commands = Commands(service)
+    counts = telemetry or get_telemetry()
+    commands = Commands(service, counts)
     table: dict[str, Handler] = {
         "start": commands.help,
         "help": commands.help,
@@ -136,5 +169,5 @@ def build_application(
     }
     for name, handler in table.items():
         app.add_handler(CommandHandler(name, handler, filters=allowed))  # type: ignore[arg-type]
-    app.add_error_handler(_on_error(telemetry or get_telemetry()))  # type: ignore[arg-type]
+    app.add_error_handler(_on_error(counts))  # type: ignore[arg-type]
     return app

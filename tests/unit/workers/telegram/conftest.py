@@ -1,0 +1,154 @@
+"""A seeded SQLite bot database, a BotService on it, and the bot polling the Bot API stand-in."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from opentelemetry.exporter.prometheus import PrometheusMetricReader
+from prometheus_client import CollectorRegistry
+from sqlalchemy.orm import Session, sessionmaker
+
+from crpbot.db.engine import make_engine, session_factory, upgrade
+from crpbot.db.records import OutcomeRecord, ScanCycleRecord
+from crpbot.db.repo_outcomes import save_outcome
+from crpbot.db.repo_scan_cycles import record_scan_cycle
+from crpbot.db.repo_signals import save_signal
+from crpbot.services.bot_service import BotService
+from crpbot.services.pause import StoredPauseFlag
+from crpbot.services.risk_guard import EquityUpdate, RiskGuardService
+from crpbot.telemetry.metrics import Telemetry
+from crpbot.telemetry.readiness import Readiness
+from crpbot_workers.telegram.bot import build_application
+from crpbot_workers.telegram.serve import file_url
+from tests.fixtures.db import make_signal
+from tests.fixtures.telegram_api import (
+    TOKEN,
+    TelegramStandIn,
+    telegram_api_fixture,  # noqa: F401  (fixture)
+)
+
+BOT = "demo"
+ALLOWED = 4242
+STRANGER = 666
+T0 = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def sessions(tmp_path: Path) -> Iterator[sessionmaker[Session]]:
+    url = f"sqlite:///{tmp_path / 'bot.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    yield session_factory(engine)
+    engine.dispose()
+
+
+def _seed(sessions: sessionmaker[Session]) -> None:
+    """Three signals (two resolved high-tier ones: a win and a loss) and one scan cycle."""
+    with sessions.begin() as session:
+        won = save_signal(
+            session, make_signal(bot=BOT, tier="high", confidence=0.74, status="approved")
+        )
+        lost = save_signal(
+            session,
+            make_signal(
+                bot=BOT,
+                symbol="ETH-USD",
+                tier="high",
+                confidence=0.70,
+                status="approved",
+                bar_ts=T0 + timedelta(hours=1),
+            ),
+        )
+        save_signal(
+            session,
+            make_signal(bot=BOT, tier="low", status="rejected", bar_ts=T0 + timedelta(hours=2)),
+        )
+        for saved, result in ((won, "won"), (lost, "lost")):
+            save_outcome(
+                session,
+                OutcomeRecord(saved.id, result, T0 + timedelta(hours=5), 101.0, 1.0),  # type: ignore[arg-type]
+            )
+        record_scan_cycle(
+            session,
+            ScanCycleRecord(BOT, T0, T0 + timedelta(seconds=4), 4.2, 2, 0, 1),
+        )
+
+
+@pytest.fixture
+def telemetry() -> Iterator[Telemetry]:
+    registry = CollectorRegistry()
+    reader = PrometheusMetricReader(
+        registry=registry, scope_info_enabled=False, disable_target_info=True
+    )
+    instance = Telemetry([reader], registry=registry)
+    yield instance
+    instance.shutdown()
+
+
+@pytest.fixture
+def readiness() -> Readiness:
+    return Readiness()
+
+
+@pytest.fixture
+def service(
+    sessions: sessionmaker[Session], telemetry: Telemetry, readiness: Readiness
+) -> BotService:
+    _seed(sessions)
+    engine = sessions.kw["bind"]
+    guard = RiskGuardService(engine)
+    guard.record_equity(EquityUpdate(BOT, 100_000.0, 100_000.0, T0))
+    guard.record_equity(EquityUpdate(BOT, 100_000.0, 98_000.0, T0 + timedelta(hours=3)))
+    readiness.register("database", lambda: True)
+    return BotService(
+        sessions,
+        bot=BOT,
+        mode="observe",
+        account=BOT,
+        pause=StoredPauseFlag(sessions, BOT, clock=lambda: T0),
+        risk=guard,
+        readiness=readiness,
+        clock=lambda: T0 + timedelta(days=1),
+        telemetry=telemetry,
+    )
+
+
+@dataclass
+class RunningBot:
+    api: TelegramStandIn
+
+    async def ask(self, text: str, chat_id: int = ALLOWED) -> dict[str, object]:
+        """Send `text` as `chat_id` and return the next reply the bot sends."""
+        import asyncio
+
+        before = len(self.api.state.sent)
+        self.api.state.push_command(chat_id, text)
+        sent = await asyncio.to_thread(self.api.state.wait_sent, before + 1)
+        return sent[before]
+
+
+@pytest.fixture
+async def running_bot(
+    service: BotService,
+    telegram_api: TelegramStandIn,
+    telemetry: Telemetry,
+) -> AsyncIterator[RunningBot]:
+    app = build_application(
+        TOKEN,
+        service,
+        [ALLOWED],
+        base_url=telegram_api.base_url,
+        base_file_url=file_url(telegram_api.base_url),
+        telemetry=telemetry,
+    )
+    async with app:
+        await app.start()
+        assert app.updater is not None
+        await app.updater.start_polling(poll_interval=0.0, timeout=1)
+        yield RunningBot(telegram_api)
+        await app.updater.stop()
+        await app.stop()

@@ -1,0 +1,144 @@
+"""Every command end to end: stand-in Bot API → python-telegram-bot → BotService → SQLite."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from crpbot.services.bot_service import BotService
+from crpbot.telemetry.metrics import Telemetry
+from tests.fixtures.telegram_api import rate_limited
+from tests.unit.workers.telegram.conftest import ALLOWED, STRANGER, RunningBot
+
+
+def _count(telemetry: Telemetry, series: str, **labels: str) -> float:
+    assert telemetry.registry is not None
+    return telemetry.registry.get_sample_value(series, labels) or 0.0
+
+
+async def _settled(telemetry: Telemetry, series: str, expected: float, **labels: str) -> float:
+    """The count once the handler finished (the reply lands before the handler returns)."""
+    for _ in range(50):
+        if _count(telemetry, series, **labels) == expected:
+            break
+        await asyncio.sleep(0.05)
+    return _count(telemetry, series, **labels)
+
+
+@pytest.mark.parametrize(
+    ("command", "fragments"),
+    [
+        ("/start", [r"*crpbot demo*", r"/signals \[n\]"]),
+        ("/help", [r"/pause: `stop scanning`"]),
+        (
+            "/status",
+            [
+                r"*Bot demo: active*",
+                "Mode: `observe`",
+                "Risk: `active`",
+                r"Last scan: `2026\-03\-02 14:00 UTC \(4\.2s\)`",
+            ],
+        ),
+        (
+            "/signals",
+            [
+                r"*Last 3 signals*",
+                r"2026\-03\-02 16:00 UTC BTC\-USD long low conf 61\.0% rejected",
+                r"2026\-03\-02 15:00 UTC ETH\-USD long high conf 70\.0% approved",
+            ],
+        ),
+        ("/signals 1", [r"*Last 1 signals*"]),
+        (
+            "/risk",
+            [
+                "*Risk demo: active*",
+                r"Equity: `98,000\.00`",
+                r"Daily floor: `95,000\.00`",
+                r"Daily headroom: `3,000\.00`",
+                r"Total floor: `90,000\.00`",
+                r"Total headroom: `8,000\.00`",
+            ],
+        ),
+        (
+            "/stats",
+            [
+                "*Stats, last 30 days*",
+                "Signals: `3`",
+                "Approved / rejected: `2 / 1`",
+                r"high tier: `won 1 lost 1 expired 0, win rate 50\.0%, confidence 72\.0%`",
+            ],
+        ),
+        ("/health", ["*Ready*", "database: `up`"]),
+    ],
+)
+async def test_bot_answers_command(
+    running_bot: RunningBot, command: str, fragments: list[str]
+) -> None:
+    reply = await running_bot.ask(command)
+    assert reply["chat_id"] == ALLOWED
+    assert reply["parse_mode"] == "MarkdownV2"
+    for fragment in fragments:
+        assert fragment in str(reply["text"]).split("\n") or fragment in str(reply["text"])
+
+
+async def test_bot_pause_and_resume_flip_the_stored_flag(
+    running_bot: RunningBot, service: BotService, telemetry: Telemetry
+) -> None:
+    assert "*Bot demo paused*" in str((await running_bot.ask("/pause"))["text"])
+    assert service.status().paused
+    assert await _settled(telemetry, "crpbot_bot_active", 0, bot="demo") == 0
+    assert r"paused \(already\)" in str((await running_bot.ask("/pause"))["text"])
+    assert "*Bot demo: paused*" in str((await running_bot.ask("/status"))["text"])
+    assert "*Bot demo resumed*" in str((await running_bot.ask("/resume"))["text"])
+    assert not service.status().paused
+    assert await _settled(telemetry, "crpbot_bot_active", 1, bot="demo") == 1
+
+
+async def test_bot_health_lists_a_failing_dependency(
+    running_bot: RunningBot, service: BotService
+) -> None:
+    service._readiness.set("risk_guard", False)
+    text = str((await running_bot.ask("/health"))["text"])
+    assert "*NOT ready*" in text and "risk\\_guard: `DOWN check returned false`" in text
+
+
+async def test_bot_signals_rejects_a_bad_count(running_bot: RunningBot) -> None:
+    reply = await running_bot.ask("/signals lots")
+    assert str(reply["text"]).startswith("*Usage: /signals")
+
+
+async def test_bot_ignores_chats_outside_the_allow_list(
+    running_bot: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    running_bot.api.state.push_command(STRANGER, "/status")
+    running_bot.api.state.push_command(STRANGER, "hello, my secret is 12345")
+    reply = await running_bot.ask("/help")
+    await asyncio.sleep(0.2)
+    assert [m["chat_id"] for m in running_bot.api.state.sent] == [ALLOWED]
+    assert reply["chat_id"] == ALLOWED
+    stranger_logs = [r for r in caplog.records if getattr(r, "chat_id", None) == STRANGER]
+    assert len(stranger_logs) == 2
+    assert "12345" not in caplog.text
+
+
+async def test_bot_reply_waits_out_429_and_counts_it(
+    running_bot: RunningBot, telemetry: Telemetry
+) -> None:
+    running_bot.api.state.fail_next_sends(rate_limited(1))
+    reply = await running_bot.ask("/help")
+    assert "*crpbot demo*" in str(reply["text"])
+    assert _count(telemetry, "crpbot_telegram_deliveries_total", result="retried") == 1
+    assert await _settled(telemetry, "crpbot_telegram_deliveries_total", 1, result="ok") == 1
+
+
+async def test_bot_reply_failure_is_counted_as_a_telegram_error(
+    running_bot: RunningBot, telemetry: Telemetry
+) -> None:
+    from tests.fixtures.telegram_api import bad_request
+
+    running_bot.api.state.fail_next_sends(bad_request("Bad Request: can't parse entities"))
+    reply = await running_bot.ask("/help")
+    assert "internal error" in str(reply["text"])
+    assert _count(telemetry, "crpbot_telegram_deliveries_total", result="failed") == 1
+    assert await _settled(telemetry, "crpbot_errors_total", 1, component="telegram") == 1
