@@ -120,10 +120,24 @@ build_kwok() {
   mv "$work/kwok" "$OUT_DIR/kwok"
 }
 
+# kwok's own "fast" stages (node Ready at once; pods Running, Job pods Succeeded, deletions
+# finished) from its module source, since the kwok binary ships none built in.
+write_kwok_stages() {
+  [ -f "$OUT_DIR/kwok-stages.yaml" ] && return 0
+  local src stage
+  src=$(go mod download -json "sigs.k8s.io/kwok@$KWOK_VERSION" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+  [ -d "$src" ] || { log "cannot download sigs.k8s.io/kwok@$KWOK_VERSION"; exit 1; }
+  for stage in node/fast/node-initialize pod/fast/pod-ready pod/fast/pod-complete pod/fast/pod-delete; do
+    echo "---"
+    cat "$src/kustomize/stage/$stage.yaml"
+  done >"$WORK_ROOT/kwok-stages.yaml"
+  mv "$WORK_ROOT/kwok-stages.yaml" "$OUT_DIR/kwok-stages.yaml"
+}
+
 main() {
   mkdir -p "$OUT_DIR"
   mapfile -t missing < <(missing_wrapped)
-  if [ ${#missing[@]} -eq 0 ] && [ -x "$OUT_DIR/kwok" ]; then
+  if [ ${#missing[@]} -eq 0 ] && [ -x "$OUT_DIR/kwok" ] && [ -f "$OUT_DIR/kwok-stages.yaml" ]; then
     log "all binaries present in $OUT_DIR"
     echo "$OUT_DIR"
     return 0
@@ -135,6 +149,7 @@ main() {
   trap 'rm -rf "$WORK_ROOT"' EXIT
   log "building into $OUT_DIR with $(go version)"
   build_kwok
+  write_kwok_stages
   if [ ${#missing[@]} -gt 0 ]; then
     log "building ${missing[*]} from k8s.io/kubernetes@$KUBERNETES_VERSION"
     build_wrapped "${missing[@]}"

@@ -28,6 +28,7 @@ from tests.k8s import pki
 REPO = Path(__file__).resolve().parents[2]
 CRD_DIR = REPO / "manifests" / "crd"
 SERVER_BINARIES = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok")
+KWOK_STAGES = "kwok-stages.yaml"  # kwok's own node/pod stages, put there by the build script
 BUILD_HINT = "build them with: export KUBEBUILDER_ASSETS=$(hack/build-control-plane.sh)"
 NODE_NAME = "kwok-node-0"
 SERVICE_CIDR = "10.0.0.0/24"
@@ -60,7 +61,8 @@ def missing_binaries(assets: str | None) -> str | None:
     """Why the control plane cannot start from `assets`, or None when it can."""
     if not assets:
         return f"KUBEBUILDER_ASSETS is not set; {BUILD_HINT}"
-    absent = [name for name in SERVER_BINARIES if not (Path(assets) / name).is_file()]
+    needed = (*SERVER_BINARIES, KWOK_STAGES)
+    absent = [name for name in needed if not (Path(assets) / name).is_file()]
     if absent:
         return f"KUBEBUILDER_ASSETS={assets} lacks {', '.join(absent)}; {BUILD_HINT}"
     if not (Path(assets) / "kubectl").is_file() and shutil.which("kubectl") is None:
@@ -173,7 +175,7 @@ class ControlPlane:
         self._start(
             "kwok",
             f"--kubeconfig={self.workdir / 'kwok.kubeconfig'}",
-            "--manage-all-nodes=false",
+            f"--config={self.assets / KWOK_STAGES}",
             "--manage-nodes-with-label-selector=type=kwok",
             f"--server-address=127.0.0.1:{free_port()}",
         )
