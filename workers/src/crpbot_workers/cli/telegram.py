@@ -59,6 +59,7 @@ def serve(
         fail("set CRPBOT_TELEGRAM_TOKEN to the bot's token")
     if not settings.telegram.allowed_chats:
         fail("telegram.allowed_chats is empty: nobody could talk to the bot")
+    pause_mode = _pause_mode(pause)
     import asyncio
 
     from crpbot_workers.telegram.serve import ServeOptions, build, run
@@ -67,7 +68,7 @@ def serve(
         host=host,
         port=port,
         account=account or settings.bot_name,
-        pause="kubernetes" if _pause_mode(pause) == "kubernetes" else "db",
+        pause="kubernetes" if pause_mode == "kubernetes" else "db",
         namespace=namespace,
     )
     try:
