@@ -35,7 +35,7 @@ class EvaluationSettings:
     """Bootstrap block length (samples), number of resamples, interval level and seed."""
 
     block: int = 48
-    n_boot: int = 300
+    n_boot: int = 1000
     level: float = 0.95
     seed: int = 0
 

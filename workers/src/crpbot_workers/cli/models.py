@@ -7,7 +7,6 @@ Progress bars go to stderr, so `--json` stdout stays parseable.
 from __future__ import annotations
 
 import shlex
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -114,7 +113,7 @@ def evaluate(
     out: Annotated[
         Path, typer.Option("--out", help="Folder for report.md, plots and signals.csv.")
     ] = Path("var/reports/eval"),
-    n_boot: Annotated[int, typer.Option("--n-boot", min=50, help="Bootstrap resamples.")] = 300,
+    n_boot: Annotated[int, typer.Option("--n-boot", min=50, help="Bootstrap resamples.")] = 1000,
     block: Annotated[int, typer.Option("--block", min=1, help="Bootstrap block (samples).")] = 48,
     as_json: JsonOpt = False,
 ) -> None:
@@ -129,9 +128,9 @@ def evaluate(
     from crpbot.evaluation.pipeline import evaluate_artifact
     from crpbot.models.artifacts import ArtifactError, read_metadata, resolve_version
 
-    command = (
-        "crpbot evaluate " + shlex.join(sys.argv[2:]) if len(sys.argv) > 2 else "crpbot evaluate"
-    )
+    args = ["--model-dir", str(model_dir), "--out", str(out), "--n-boot", str(n_boot)]
+    args += ["--block", str(block)] + (["--version", version] if version else [])
+    command = "crpbot evaluate " + shlex.join(args)
     settings = EvaluationSettings(block=block, n_boot=n_boot)
     try:
         folder = resolve_version(model_dir, version)

@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from crpbot.evaluation.baselines import BASELINES
+from crpbot.evaluation.evaluate import (
+    MODEL_SOURCES,
+    EvaluationSettings,
+    FoldMismatchError,
+    evaluate_predictions,
+)
+from crpbot.evaluation.report import ReportContext, write_report
+from crpbot.models.dataset import WindowSet
+from crpbot.models.splits import Fold
+
+
+def _predictions(samples: WindowSet, folds: list[Fold]) -> pd.DataFrame:
+    rng = np.random.default_rng(9)
+    parts = []
+    for fold in folds:
+        for part, rows in (("calib", fold.calib), ("test", fold.test)):
+            p = rng.uniform(0.3, 0.7, rows.size)
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "end": samples.ends[rows],
+                        "fold": fold.number,
+                        "part": part,
+                        "direction": samples.direction[rows],
+                        "p_up": p,
+                        "score": p,
+                        "p_cal": p,
+                    }
+                )
+            )
+    return pd.concat(parts, ignore_index=True)
+
+
+def test_evaluate_predictions_scores_models_and_baselines_on_test_rows(
+    samples: WindowSet, folds: list[Fold], close: np.ndarray
+) -> None:
+    predictions = _predictions(samples, folds)
+    result = evaluate_predictions(
+        predictions, samples, folds, close, 2, EvaluationSettings(n_boot=60)
+    )
+    assert set(result.metrics) == set(MODEL_SOURCES) | set(BASELINES)
+    assert result.n_test == sum(f.test.size for f in folds)
+    assert result.n_test == int((predictions["part"] == "test").sum())
+
+
+def test_evaluate_predictions_rejects_other_folds(
+    samples: WindowSet, folds: list[Fold], close: np.ndarray
+) -> None:
+    predictions = _predictions(samples, folds)
+    predictions = predictions.drop(index=predictions.index[predictions["part"] == "test"][:1])
+    with pytest.raises(FoldMismatchError):
+        evaluate_predictions(predictions, samples, folds, close, 2, EvaluationSettings(n_boot=60))
+
+
+def test_write_report_has_table_plots_and_ece(
+    samples: WindowSet, folds: list[Fold], close: np.ndarray, tmp_path: Path
+) -> None:
+    settings = EvaluationSettings(n_boot=60)
+    result = evaluate_predictions(_predictions(samples, folds), samples, folds, close, 2, settings)
+    context = ReportContext("v1", "synthetic", 4, 2, 3, ("platt",) * 3, "crpbot evaluate")
+    path = write_report(result, context, settings, tmp_path)
+    text = path.read_text()
+    assert "ECE before calibration" in text and "moving-block bootstrap" in text
+    assert "| logistic |" in text and "| random |" in text
+    assert (tmp_path / "reliability.png").is_file() and (tmp_path / "metrics.png").is_file()
