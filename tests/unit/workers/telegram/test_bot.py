@@ -5,10 +5,13 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from sqlalchemy.orm import Session, sessionmaker
 
-from crpbot.services.bot_service import BotService
+from crpbot.services.bot_service import BotService, RiskUnavailableError
+from crpbot.services.pause import StoredPauseFlag
 from crpbot.telemetry.metrics import Telemetry
-from tests.fixtures.telegram_api import rate_limited
+from crpbot.telemetry.readiness import Readiness
+from tests.fixtures.telegram_api import TOKEN, rate_limited
 from tests.unit.workers.telegram.conftest import ALLOWED, STRANGER, RunningBot
 
 
@@ -112,14 +115,15 @@ async def test_bot_ignores_chats_outside_the_allow_list(
     running_bot: RunningBot, caplog: pytest.LogCaptureFixture
 ) -> None:
     running_bot.api.state.push_command(STRANGER, "/status")
-    running_bot.api.state.push_command(STRANGER, "hello, my secret is 12345")
+    running_bot.api.state.push_command(STRANGER, "hello, my secret is hunter-two")
     reply = await running_bot.ask("/help")
     await asyncio.sleep(0.2)
     assert [m["chat_id"] for m in running_bot.api.state.sent] == [ALLOWED]
     assert reply["chat_id"] == ALLOWED
     stranger_logs = [r for r in caplog.records if getattr(r, "chat_id", None) == STRANGER]
     assert len(stranger_logs) == 2
-    assert "12345" not in caplog.text
+    assert "hunter-two" not in caplog.text
+    assert TOKEN not in caplog.text
 
 
 async def test_bot_reply_waits_out_429_and_counts_it(
@@ -142,3 +146,23 @@ async def test_bot_reply_failure_is_counted_as_a_telegram_error(
     assert "internal error" in str(reply["text"])
     assert _count(telemetry, "crpbot_telegram_deliveries_total", result="failed") == 1
     assert await _settled(telemetry, "crpbot_errors_total", 1, component="telegram") == 1
+
+
+def test_bot_service_without_a_risk_guard_reports_it_unavailable(
+    sessions: sessionmaker[Session], readiness: Readiness, telemetry: Telemetry
+) -> None:
+    service = BotService(
+        sessions,
+        bot="demo",
+        mode="observe",
+        account="demo",
+        pause=StoredPauseFlag(sessions, "demo"),
+        risk=None,
+        readiness=readiness,
+        telemetry=telemetry,
+    )
+    with pytest.raises(RiskUnavailableError, match="no risk guard"):
+        service.risk_state()
+    status = service.status()
+    assert status.risk_status is None and status.last_scan is None and status.active
+    assert service.recent_signals(0) == [] and service.stats().signals == 0

@@ -150,7 +150,12 @@ def build_application(
     base_file_url: str = "https://api.telegram.org/file/bot",
     telemetry: Telemetry | None = None,
 ) -> Application:  # type: ignore[type-arg]
-    """The bot, pointed at `base_url` (a stand-in in tests), answering `allowed_chats` only."""
+    """The bot, pointed at `base_url` (a stand-in in tests), answering `allowed_chats` only.
+
+    httpx logs every request URL at INFO and the Bot API carries the token in the URL, so its
+    logger is held at WARNING (redaction would mask the token; this keeps it off the record).
+    """
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     app = ApplicationBuilder().token(token).base_url(base_url).base_file_url(base_file_url).build()
     allowed = filters.Chat(chat_id=list(allowed_chats))
     app.add_handler(MessageHandler(~allowed, _ignore))
