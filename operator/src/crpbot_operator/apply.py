@@ -43,8 +43,9 @@ def object_path(api_version: str, kind: str, namespace: str, name: str | None = 
 class Applier:
     """Server-side applies manifests through a kubernetes `ApiClient`."""
 
-    def __init__(self, api: client.ApiClient) -> None:
+    def __init__(self, api: client.ApiClient, field_manager: str = FIELD_MANAGER) -> None:
         self._api = api
+        self.field_manager = field_manager
 
     def _call(
         self,
@@ -76,7 +77,7 @@ class Applier:
             path,
             manifest,
             content_type=APPLY_CONTENT_TYPE,
-            fieldManager=FIELD_MANAGER,
+            fieldManager=self.field_manager,
             force="true",
         )
         return result

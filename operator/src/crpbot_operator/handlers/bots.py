@@ -12,7 +12,6 @@ import kopf
 import pydantic
 
 from crpbot_operator.handlers.indexes import BotEntry, BotKey
-from crpbot_operator.handlers.status_sync import sync_status
 from crpbot_operator.reconcile import GROUP, PLURAL, VERSION, BotRef, apply_bot
 from crpbot_operator.status import CronJobState, DeploymentState
 
@@ -47,10 +46,19 @@ def resync(
     """Catch whatever a missed watch event left behind (children and status alike)."""
     bot = _bot(body)
     apply_bot(memo.applier, bot, memo.images)
-    sync_status(memo.applier, BotEntry(bot, dict(status)), deployment_index, cronjob_index)
+    memo.status_writer.sync(BotEntry(bot, dict(status)), deployment_index, cronjob_index)
 
 
 # Kopf's callback protocols do not list index kwargs, hence the cast to Any.
 kopf.timer(GROUP, VERSION, PLURAL, interval=RESYNC_SECONDS, initial_delay=RESYNC_SECONDS)(
     cast(Any, resync)
 )
+
+
+@kopf.on.event(GROUP, VERSION, PLURAL)
+def forget_deleted(
+    event: kopf.RawEvent, name: str, namespace: str | None, memo: kopf.Memo, **_: Any
+) -> None:
+    """A bot re-created under the same name must not inherit the old one's status memory."""
+    if event.get("type") == "DELETED" and namespace is not None:
+        memo.status_writer.forget((namespace, name))

@@ -18,7 +18,6 @@ from crpbot_operator.handlers.indexes import (
     BotKey,
     lookup_bot,
 )
-from crpbot_operator.handlers.status_sync import sync_status
 from crpbot_operator.reconcile import repair_child
 from crpbot_operator.status import CronJobState, DeploymentState
 
@@ -75,7 +74,7 @@ def on_stateful_child(
     if entry is None:
         return
     _repair(event, body, memo, entry)
-    sync_status(memo.applier, entry, deployment_index, cronjob_index)
+    memo.status_writer.sync(entry, deployment_index, cronjob_index)
 
 
 def on_plain_child(

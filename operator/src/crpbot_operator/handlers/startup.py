@@ -8,7 +8,8 @@ from typing import Any
 
 import kopf
 
-from crpbot_operator.apply import Applier, make_api_client
+from crpbot_operator.apply import FIELD_MANAGER, Applier, make_api_client
+from crpbot_operator.handlers.status_sync import StatusWriter
 from crpbot_operator.images import images_from_env
 
 WORKERS = 16
@@ -31,5 +32,7 @@ def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> Non
     settings.watching.connect_timeout = 10
     settings.execution.max_workers = WORKERS
     settings.networking.error_backoffs = (0.5, 1, 2, 5)
-    memo.applier = Applier(make_api_client(pool_size=WORKERS + 4))
+    field_manager = os.environ.get("CRPBOT_FIELD_MANAGER", FIELD_MANAGER)
+    memo.applier = Applier(make_api_client(pool_size=WORKERS + 4), field_manager)
+    memo.status_writer = StatusWriter(memo.applier)
     memo.images = images_from_env(os.environ)
