@@ -81,7 +81,7 @@ def single_bot_latency(cluster: Cluster, samples: int) -> tuple[list[float], lis
 def _children_per_bot(cluster: Cluster, ns: str) -> Counter[str]:
     counts: Counter[str] = Counter()
     selector = "app.kubernetes.io/managed-by=crpbot-operator"
-    for _kind, lister, api_class in CHILD_LISTERS:
+    for _version, _kind, lister, api_class in CHILD_LISTERS:
         for item in getattr(api_class(cluster.api), lister)(ns, label_selector=selector).items:
             counts[item.metadata.labels["app.kubernetes.io/instance"]] += 1
     return counts

@@ -147,3 +147,24 @@ def test_engine_reports_why_a_signal_did_not_trade(
     assert result.trades.empty
     assert result.signals["status"].iloc[0] == status
     assert math.isnan(result.metrics.win_rate)
+
+
+def test_engine_keeps_one_position_per_symbol_on_a_shared_account(
+    config: BacktestConfig,
+) -> None:
+    btc = make_candles(T0, [(100.0, 100.0, 100.0, 100.0), (100.0, 111.0, 99.0, 110.0)])
+    eth = make_candles(T0, [(50.0, 50.0, 50.0, 50.0), (50.0, 51.0, 44.0, 45.0)])
+    signals = pd.concat(
+        [
+            make_signals([{"ts": T0, "side": "long", "stop": 95.0, "target": 110.0}], "BTC-USD"),
+            make_signals([{"ts": T0, "side": "long", "stop": 45.0, "target": 60.0}], "ETH-USD"),
+        ],
+        ignore_index=True,
+    )
+    result = run_backtest({"BTC-USD": btc, "ETH-USD": eth}, signals, config)
+    trades = result.trades.set_index("symbol")
+    # both fill on the same bar, each sized from the same 100 000 balance
+    assert trades.loc["BTC-USD", "size"] == pytest.approx(200.0)
+    assert trades.loc["ETH-USD", "size"] == pytest.approx(200.0)
+    assert trades.loc["ETH-USD", "exit_reason"] == "stop"
+    assert result.metrics.final_equity == pytest.approx(100_000 + 2_000 - 1_000)

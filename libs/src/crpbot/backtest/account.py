@@ -35,7 +35,7 @@ from crpbot.backtest.ftmo import (
     D_MIN_EQUITY,
     D_OPENED,
 )
-from crpbot.backtest.jit import compiled
+from crpbot.backtest.jit import inlined
 
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]
@@ -60,7 +60,7 @@ CLOCK_NEXT_DAY = 0
 S_FILLED, S_OVERLAP, S_HALTED, S_PASSED, S_NO_NEXT, S_BEFORE, S_EXPIRED = range(7)
 
 
-@compiled
+@inlined
 def close_position(
     s: int,
     j: int,
@@ -92,7 +92,7 @@ def close_position(
     pos[s, P_OPEN] = 0.0
 
 
-@compiled
+@inlined
 def open_position(
     s: int,
     q: int,
@@ -124,7 +124,7 @@ def open_position(
     return True
 
 
-@compiled
+@inlined
 def fill_pending(
     j: int,
     o: Floats,
@@ -152,7 +152,7 @@ def fill_pending(
             status[q] = S_PASSED
 
 
-@compiled
+@inlined
 def exit_positions(
     j: int,
     o: Floats,
@@ -176,7 +176,7 @@ def exit_positions(
             close_position(s, j, raw, reason, pos, trades, acct, params)
 
 
-@compiled
+@inlined
 def equity_at(
     prices_hi: Floats, prices_lo: Floats, j: int, pos: Floats, balance: float, worst: bool
 ) -> float:
@@ -191,7 +191,7 @@ def equity_at(
     return equity
 
 
-@compiled
+@inlined
 def check_floors(
     j: int,
     h: Floats,
@@ -222,7 +222,7 @@ def check_floors(
             close_position(s, j, raw, reason, pos, trades, acct, params)
 
 
-@compiled
+@inlined
 def new_day(
     ts_ns: int,
     trans: Ints,
@@ -247,7 +247,7 @@ def new_day(
     days[d, D_MIN_EQUITY] = np.inf
 
 
-@compiled
+@inlined
 def queue(
     j: int,
     sp: int,
@@ -275,7 +275,7 @@ def queue(
     return sp
 
 
-@compiled
+@inlined
 def finish(
     c: Floats,
     pending: Ints,

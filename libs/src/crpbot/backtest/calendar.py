@@ -75,7 +75,8 @@ def local_day(ts_ns: int, trans: Ints, offsets: Ints) -> tuple[int, int]:
 def day_clock(index: pd.DatetimeIndex, tz: str) -> tuple[Ints, Ints, Ints, int]:
     """What the compiled loop needs to find local days by itself: bar times in UTC ns, the
     zone's offset table over their span, and an upper bound on the number of local days."""
-    ts_ns = np.asarray(index.as_unit("ns").asi8, dtype=np.int64)
+    stamps = index if index.unit == "ns" else index.as_unit("ns")
+    ts_ns = np.asarray(stamps.asi8, dtype=np.int64)
     if ts_ns.size == 0:
         empty = np.zeros(0, dtype=np.int64)
         return ts_ns, empty, np.zeros(1, dtype=np.int64), 0

@@ -12,6 +12,7 @@ signals that cannot be taken (each is counted in `BacktestResult.signal_counts`)
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -46,6 +47,7 @@ from crpbot.backtest.signals import (
 )
 
 _PRICE_COLUMNS = ("open", "high", "low", "close")
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,10 @@ def run_backtest(
     equity = pd.Series(equity_values, index=index, name="equity")
     per_day = day_table(days, config.rules)
     counts = {s.name.lower(): int(np.count_nonzero(statuses == s.value)) for s in SignalStatus}
+    log.info(
+        "backtest replayed",
+        extra={"bars": len(index), "symbols": len(symbols), "trades": len(trades), **counts},
+    )
     return BacktestResult(
         trades=trades,
         equity=equity,

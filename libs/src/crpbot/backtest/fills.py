@@ -17,7 +17,7 @@ Compiled with numba (`cache=True`) because the bar loop calls these once per bar
 
 from __future__ import annotations
 
-from crpbot.backtest.jit import compiled
+from crpbot.backtest.jit import inlined
 
 EXIT_NONE = 0
 EXIT_STOP = 1
@@ -37,14 +37,14 @@ EXIT_REASONS: dict[int, str] = {
 }
 
 
-@compiled
+@inlined
 def slipped(price: float, side: float, opening: bool, slippage: float) -> float:
     """Fill price after slippage; `side` is +1 long / −1 short, `opening` says buy-or-sell."""
     direction = side if opening else -side
     return price * (1.0 + direction * slippage)
 
 
-@compiled
+@inlined
 def bar_exit(
     side: float, stop: float, target: float, open_: float, high: float, low: float
 ) -> tuple[int, float]:
@@ -62,7 +62,7 @@ def bar_exit(
     return EXIT_NONE, 0.0
 
 
-@compiled
+@inlined
 def levels_already_passed(side: float, stop: float, target: float, fill: float) -> bool:
     """True when the fill is already at/through the stop or target: such a position could not
     be sized (zero or negative stop distance) and would exit at once, so it is not opened."""
@@ -71,7 +71,7 @@ def levels_already_passed(side: float, stop: float, target: float, fill: float) 
     return bool(target == target and side * (target - fill) <= 0.0)
 
 
-@compiled
+@inlined
 def adverse_price(side: float, high: float, low: float) -> float:
     """The bar's worst price for a position: its low for a long, its high for a short."""
     return low if side > 0 else high

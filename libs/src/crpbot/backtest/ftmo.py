@@ -84,7 +84,13 @@ class FtmoVerdict:
 
 
 def day_table(days: npt.NDArray[np.float64], rules: FtmoRules) -> pd.DataFrame:
-    """The compiled loop's per-day record as a DataFrame indexed by Prague calendar date."""
+    """The compiled loop's per-day record as a DataFrame indexed by Prague calendar date.
+
+    `start_balance` is the midnight balance the daily floor hangs from; `min_equity` is the
+    lowest worst-price equity seen that day (after a halt: the balance left); `trading_days`
+    counts days with an opened position so far. Days without bars (weekends for FX) have no
+    row: nothing can happen on them, and their midnight balance is the next day's anyway.
+    """
     dates = pd.to_datetime(days[:, D_CODE].astype(np.int64), unit="D")
     opened = days[:, D_OPENED].astype(np.int64)
     breach = days[:, D_BREACH].astype(np.int64)

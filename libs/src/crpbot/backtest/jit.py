@@ -3,6 +3,11 @@
 numba ships no type information, so a bare `@nb.njit` erases every signature it decorates.
 `cache=True` everywhere makes a fresh process load machine code from `__pycache__` instead
 of recompiling (the cold-start cost the benchmark measures).
+
+Caveat of numba's cache: an entry is invalidated only when the file of the *cached* function
+changes. `loop.simulate` inlines the helpers of `account.py`, `fills.py` and `calendar.py`, so
+after editing one of those, delete `libs/src/crpbot/backtest/__pycache__/*.nb*` (or touch
+`loop.py`) before trusting a run. Fresh clones and CI have no cache and are unaffected.
 """
 
 from __future__ import annotations

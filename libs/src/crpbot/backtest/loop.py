@@ -57,10 +57,10 @@ from crpbot.backtest.account import (
 )
 from crpbot.backtest.fills import EXIT_NONE, adverse_price, bar_exit
 from crpbot.backtest.ftmo import D_END_BALANCE, D_END_EQUITY, D_MIN_EQUITY, DAY_FIELDS
-from crpbot.backtest.jit import compiled
+from crpbot.backtest.jit import compiled, inlined
 
 
-@compiled
+@inlined
 def _floor(acct: Floats) -> float:
     """The equity level whose crossing is an event now (−inf once trading is over for good)."""
     if acct[A_HALT_ALL] > 0:
@@ -70,7 +70,7 @@ def _floor(acct: Floats) -> float:
     return float(max(acct[A_DAILY_FLOOR], acct[A_TOTAL_FLOOR]))
 
 
-@compiled
+@inlined
 def quiet_bars(
     j: int,
     end: int,
@@ -110,7 +110,7 @@ def quiet_bars(
     return j
 
 
-@compiled
+@inlined
 def _eventful_bar(
     j: int,
     sp: int,

@@ -70,19 +70,25 @@ def normalize_signals(table: pd.DataFrame) -> pd.DataFrame:
     missing = [col for col in _REQUIRED if col not in by_lower]
     if missing:
         raise SignalTableError(f"signal table lacks column(s): {', '.join(missing)}")
-    out = pd.DataFrame(index=pd.RangeIndex(len(table)))
-    out["ts"] = _times(table[by_lower["ts"]])
-    out["symbol"] = _labels(table[by_lower["symbol"]], lower=False)
-    out["side"] = _labels(table[by_lower["side"]], lower=True)
+    n = len(table)
+    columns: dict[str, object] = {
+        "ts": _times(table[by_lower["ts"]]),
+        "symbol": _labels(table[by_lower["symbol"]], lower=False),
+        "side": _labels(table[by_lower["side"]], lower=True),
+    }
     for col in ("entry", "stop", "target"):
-        values = table[by_lower[col]] if col in by_lower else pd.Series(np.nan, index=table.index)
-        out[col] = pd.to_numeric(values, errors="coerce").astype("float64").to_numpy()
-    if "expiry" in by_lower:
-        out["expiry"] = _times(table[by_lower["expiry"]])
-    else:
-        out["expiry"] = pd.DatetimeIndex([pd.NaT] * len(table), tz="UTC")
+        columns[col] = _floats(table[by_lower[col]]) if col in by_lower else np.full(n, np.nan)
+    no_expiry = pd.DatetimeIndex(np.full(n, np.iinfo(np.int64).min, dtype="M8[ns]"), tz="UTC")
+    columns["expiry"] = _times(table[by_lower["expiry"]]) if "expiry" in by_lower else no_expiry
+    out = pd.DataFrame(columns, index=pd.RangeIndex(n))
     _check(out)
     return out
+
+
+def _floats(values: pd.Series) -> npt.NDArray[np.float64]:
+    if values.dtype == np.float64:
+        return values.to_numpy()
+    return pd.to_numeric(values, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
 
 
 def _labels(values: pd.Series, lower: bool) -> npt.NDArray[np.object_]:
@@ -103,21 +109,22 @@ def _times(values: pd.Series) -> pd.DatetimeIndex:
 
 
 def _check(table: pd.DataFrame) -> None:
-    side = table["side"]
-    stop, target = table["stop"], table["target"]
+    side = table["side"].to_numpy()
+    stop, target = table["stop"].to_numpy(), table["target"].to_numpy()
     sign = np.where(side == "long", 1.0, -1.0)
+    has_target = ~np.isnan(target)
     problems = {
-        "ts is missing or not a time": table["ts"].isna(),
-        "side is not long|short": ~side.isin(["long", "short"]),
+        "ts is missing or not a time": table["ts"].isna().to_numpy(),
+        "side is not long|short": (side != "long") & (side != "short"),
         "stop is missing or not positive": ~(stop > 0),
-        "target is not positive": target.notna() & ~(target > 0),
+        "target is not positive": has_target & ~(target > 0),
         "target is not beyond stop in the trade's direction": (
-            target.notna() & (sign * (target - stop) <= 0)
+            has_target & (sign * (target - stop) <= 0)
         ),
     }
     lines = []
     for reason, mask in problems.items():
-        rows = np.flatnonzero(mask.to_numpy())
+        rows = np.flatnonzero(mask)
         if rows.size:
             shown = ", ".join(str(r) for r in rows[:_SHOWN_ROWS])
             more = f" (+{rows.size - _SHOWN_ROWS} more)" if rows.size > _SHOWN_ROWS else ""
@@ -134,7 +141,7 @@ def signal_arrays(table: pd.DataFrame, index: pd.DatetimeIndex, symbols: list[st
         raise SignalTableError(
             f"signals for symbol(s) without candles: {', '.join(unknown[:_SHOWN_ROWS])}"
         )
-    stamps = np.asarray(index.as_unit("ns").asi8, dtype=np.int64)
+    stamps = _ns(index)
     bar = np.searchsorted(stamps, _ns(table["ts"]), side="right") - 1
     expiry_ns = _ns(table["expiry"])
     never = expiry_ns == np.iinfo(np.int64).min
@@ -153,6 +160,9 @@ def signal_arrays(table: pd.DataFrame, index: pd.DatetimeIndex, symbols: list[st
     )
 
 
-def _ns(values: pd.Series) -> npt.NDArray[np.int64]:
+def _ns(values: pd.Series | pd.DatetimeIndex) -> npt.NDArray[np.int64]:
     """UTC nanoseconds; NaT becomes int64 min (pandas' own NaT encoding)."""
-    return np.asarray(pd.DatetimeIndex(values).as_unit("ns").asi8, dtype=np.int64)
+    stamps = pd.DatetimeIndex(values)
+    if stamps.unit != "ns":
+        stamps = stamps.as_unit("ns")
+    return np.asarray(stamps.asi8, dtype=np.int64)
