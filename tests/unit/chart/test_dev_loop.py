@@ -122,18 +122,18 @@ def test_kind_parses_and_validates_the_config(kind: Path, tmp_path: Path) -> Non
 
 
 @pytest.mark.parametrize(
-    ("broken", "message"),
+    ("good", "bad", "error"),
     [
-        ("role: worker", "role: bogus"),
-        ("apiVersion: kind.x-k8s.io/v1alpha4", "apiVersion: kind.x-k8s.io/v9"),
+        ("role: worker", "role: bogus", '"bogus" is not a valid node role'),
+        ("kind.x-k8s.io/v1alpha4", "kind.x-k8s.io/v9", "unknown apiVersion"),
     ],
 )
 def test_kind_rejects_a_broken_config_before_the_runtime(
-    kind: Path, tmp_path: Path, broken: str, message: str
+    kind: Path, tmp_path: Path, good: str, bad: str, error: str
 ) -> None:
     config = tmp_path / "kind-config.yaml"
-    config.write_text(KIND_CONFIG.read_text().replace(broken, message))
+    config.write_text(KIND_CONFIG.read_text().replace(good, bad))
     result = _kind_create(kind, config, tmp_path)
     assert result.returncode != 0
-    assert "failed to ensure docker network" not in result.stderr
-    assert "Creating cluster" not in result.stderr, result.stderr
+    assert error in result.stderr, result.stderr
+    assert "Creating cluster" not in result.stderr
