@@ -22,15 +22,26 @@ from crpbot_operator.reconcile import desired_children as operator_rendering
 
 REPO = Path(__file__).resolve().parents[2]
 
-# (kind, list call name on the typed API, typed API class)
-CHILD_LISTERS: tuple[tuple[str, str, Any], ...] = (
-    ("ConfigMap", "list_namespaced_config_map", client.CoreV1Api),
-    ("ServiceAccount", "list_namespaced_service_account", client.CoreV1Api),
-    ("Service", "list_namespaced_service", client.CoreV1Api),
-    ("Deployment", "list_namespaced_deployment", client.AppsV1Api),
-    ("CronJob", "list_namespaced_cron_job", client.BatchV1Api),
-    ("PodDisruptionBudget", "list_namespaced_pod_disruption_budget", client.PolicyV1Api),
-    ("NetworkPolicy", "list_namespaced_network_policy", client.NetworkingV1Api),
+# (apiVersion, kind, list call on the typed API, typed API class); list items carry neither
+# apiVersion nor kind, so they are filled in from here.
+CHILD_LISTERS: tuple[tuple[str, str, str, Any], ...] = (
+    ("v1", "ConfigMap", "list_namespaced_config_map", client.CoreV1Api),
+    ("v1", "ServiceAccount", "list_namespaced_service_account", client.CoreV1Api),
+    ("v1", "Service", "list_namespaced_service", client.CoreV1Api),
+    ("apps/v1", "Deployment", "list_namespaced_deployment", client.AppsV1Api),
+    ("batch/v1", "CronJob", "list_namespaced_cron_job", client.BatchV1Api),
+    (
+        "policy/v1",
+        "PodDisruptionBudget",
+        "list_namespaced_pod_disruption_budget",
+        client.PolicyV1Api,
+    ),
+    (
+        "networking.k8s.io/v1",
+        "NetworkPolicy",
+        "list_namespaced_network_policy",
+        client.NetworkingV1Api,
+    ),
 )
 EXPECTED_CHILDREN = 13
 
@@ -102,11 +113,11 @@ class Cluster:
         """Every object labelled as this bot's child, keyed by (kind, name)."""
         selector = f"app.kubernetes.io/instance={bot},app.kubernetes.io/managed-by=crpbot-operator"
         found: dict[tuple[str, str], dict[str, Any]] = {}
-        for kind, lister, api_class in CHILD_LISTERS:
+        for api_version, kind, lister, api_class in CHILD_LISTERS:
             items = getattr(api_class(self.api), lister)(namespace, label_selector=selector).items
             for item in items:
                 body = self.plain(item)
-                body.setdefault("kind", kind)
+                body.update(apiVersion=api_version, kind=kind)
                 found[(kind, body["metadata"]["name"])] = body
         return found
 

@@ -18,6 +18,7 @@ import pytest
 import yaml
 from kopf.testing import KopfRunner
 from kubernetes import client
+from kubernetes.config import kube_config
 
 from crpbot_operator.drift import drifted
 from crpbot_operator.images import images_from_env
@@ -51,6 +52,8 @@ def cluster(kubeconfig: Path) -> Cluster:
 def operator(kubeconfig: Path) -> Iterator[KopfRunner]:
     with pytest.MonkeyPatch.context() as env:
         env.setenv("KUBECONFIG", str(kubeconfig))
+        # The client library resolved its default kubeconfig path when it was imported.
+        env.setattr(kube_config, "KUBE_CONFIG_DEFAULT_LOCATION", str(kubeconfig))
         for name in ("CRPBOT_IMAGE_WORKERS", "CRPBOT_IMAGE_MODEL_SERVER"):
             env.delenv(name, raising=False)
         args = ["run", "-m", "crpbot_operator.handlers", "--all-namespaces", "--standalone"]

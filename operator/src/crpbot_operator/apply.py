@@ -9,6 +9,7 @@ slow down a reconcile.
 from __future__ import annotations
 
 import logging
+import os
 import secrets
 from typing import Any
 
@@ -125,6 +126,10 @@ def make_api_client(pool_size: int) -> client.ApiClient:
     try:
         config.load_incluster_config(client_configuration=configuration)  # type: ignore[no-untyped-call]
     except config.ConfigException:
-        config.load_kube_config(client_configuration=configuration)  # type: ignore[no-untyped-call]
+        # Read KUBECONFIG now: the client library only reads it once, at import time.
+        path = (os.environ.get("KUBECONFIG") or "").split(os.pathsep)[0] or None
+        config.load_kube_config(  # type: ignore[no-untyped-call]
+            config_file=path, client_configuration=configuration
+        )
     configuration.connection_pool_maxsize = pool_size
     return client.ApiClient(configuration)
