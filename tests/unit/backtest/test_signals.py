@@ -6,7 +6,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crpbot.backtest.signals import SignalTableError, normalize_signals, signal_arrays
+from crpbot.backtest.signals import (
+    SignalTableError,
+    bars_at,
+    normalize_signals,
+    signal_arrays,
+)
 
 
 def _table(**overrides: object) -> pd.DataFrame:
@@ -75,3 +80,15 @@ def test_signal_arrays_reject_symbols_without_candles() -> None:
     index = pd.date_range("2024-01-10T08:00", periods=2, freq="h", tz="UTC")
     with pytest.raises(SignalTableError, match="without candles: BTC-USD"):
         signal_arrays(normalize_signals(_table()), index, ["ETH-USD"])
+
+
+@pytest.mark.parametrize("ordered", [True, False])
+def test_bars_at_matches_numpy_searchsorted(ordered: bool) -> None:
+    rng = np.random.default_rng(7)
+    stamps = np.unique(rng.integers(0, 10**6, 5_000)).astype(np.int64)
+    keys = rng.integers(-10, 10**6 + 10, 2_000).astype(np.int64)
+    keys = np.concatenate([keys, stamps[:3], stamps[-3:]])
+    if ordered:
+        keys = np.sort(keys)
+    expected = np.searchsorted(stamps, keys, side="right") - 1
+    assert (bars_at(stamps, keys) == expected).all()

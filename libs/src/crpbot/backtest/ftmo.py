@@ -39,6 +39,7 @@ DAY_FIELDS = 8
 # Per-day status labels, indexed by breach code (0 none, 1 daily, 2 total), then the target.
 DAY_STATUSES = ("ok", "daily_loss_breached", "total_loss_breached", "target_reached")
 _TARGET_CODE = 3
+_NS_PER_DAY = 86_400 * 10**9
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,7 @@ def day_table(days: npt.NDArray[np.float64], rules: FtmoRules) -> pd.DataFrame:
     counts days with an opened position so far. Days without bars (weekends for FX) have no
     row: nothing can happen on them, and their midnight balance is the next day's anyway.
     """
-    dates = pd.to_datetime(days[:, D_CODE].astype(np.int64), unit="D")
+    dates = (days[:, D_CODE].astype(np.int64) * _NS_PER_DAY).astype("datetime64[ns]")
     opened = days[:, D_OPENED].astype(np.int64)
     breach = days[:, D_BREACH].astype(np.int64)
     trading = np.cumsum(opened > 0)

@@ -27,6 +27,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from crpbot.backtest.jit import compiled
 from crpbot.data.csv import parse_timestamps
 
 SIGNAL_COLUMNS: tuple[str, ...] = ("ts", "symbol", "side", "entry", "stop", "target", "expiry")
@@ -142,7 +143,7 @@ def signal_arrays(table: pd.DataFrame, index: pd.DatetimeIndex, symbols: list[st
             f"signals for symbol(s) without candles: {', '.join(unknown[:_SHOWN_ROWS])}"
         )
     stamps = _ns(index)
-    bar = np.searchsorted(stamps, _ns(table["ts"]), side="right") - 1
+    bar = bars_at(stamps, _ns(table["ts"]))
     expiry_ns = _ns(table["expiry"])
     never = expiry_ns == np.iinfo(np.int64).min
     expiry_bar = np.searchsorted(stamps, expiry_ns, side="left")
@@ -158,6 +159,31 @@ def signal_arrays(table: pd.DataFrame, index: pd.DatetimeIndex, symbols: list[st
         target=table["target"].to_numpy(dtype=np.float64)[order],
         expiry_bar=expiry_bar[order].astype(np.int64),
     )
+
+
+def bars_at(stamps: npt.NDArray[np.int64], keys: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """Position of the last bar opening at or before each key (−1 before the first bar)."""
+    if keys.size > 1 and bool(np.all(keys[1:] >= keys[:-1])):
+        result: npt.NDArray[np.int64] = _gallop(stamps, keys)
+        return result
+    return np.searchsorted(stamps, keys, side="right").astype(np.int64) - 1
+
+
+@compiled
+def _gallop(stamps: npt.NDArray[np.int64], keys: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """`bars_at` for ascending keys: each search gallops forward from the previous answer, so
+    a sorted table costs a walk through nearby memory instead of a cold binary search each."""
+    n = stamps.shape[0]
+    out = np.empty(keys.shape[0], dtype=np.int64)
+    lo = 0
+    for i in range(keys.shape[0]):
+        key, step, hi = keys[i], 1, lo
+        while hi < n and stamps[hi] <= key:
+            lo, hi, step = hi, hi + step, step * 2
+        found = lo + np.searchsorted(stamps[lo : min(hi, n)], key, side="right")
+        out[i] = found - 1
+        lo = max(found - 1, 0)
+    return out
 
 
 def _ns(values: pd.Series | pd.DatetimeIndex) -> npt.NDArray[np.int64]:
