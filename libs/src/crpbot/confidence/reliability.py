@@ -63,8 +63,8 @@ def plot_reliability(
     ax.plot([0, 1], [0, 1], color="grey", linestyle="--", linewidth=1, label="perfect")
     for label, curve in curves.items():
         sizes = 10 + 200 * curve.counts / max(int(curve.counts.max(initial=1)), 1)
-        ax.plot(curve.predicted, curve.observed, marker="", linewidth=1.2, label=label)
-        ax.scatter(curve.predicted, curve.observed, s=sizes, alpha=0.6)
+        (line,) = ax.plot(curve.predicted, curve.observed, linewidth=1.2, label=label)
+        ax.scatter(curve.predicted, curve.observed, s=sizes, alpha=0.6, color=line.get_color())
     ax.set(xlim=(0, 1), ylim=(0, 1), xlabel="predicted P(up)", ylabel="observed frequency")
     ax.set_title(title)
     ax.legend(loc="upper left", fontsize=8)
