@@ -33,11 +33,12 @@ target.write_text(header + yaml.safe_dump(rules, sort_keys=False))
 PYEOF
 
 drift=0
+label=$([ "$mode" = "--check" ] && echo "out of date" || echo "updating")
 for f in "$tmp"/crds/*.yaml; do
-  cmp -s "$f" "$CHART/crds/$(basename "$f")" || { echo "out of date: $CHART/crds/$(basename "$f")" >&2; drift=1; }
+  cmp -s "$f" "$CHART/crds/$(basename "$f")" || { echo "$label: $CHART/crds/$(basename "$f")" >&2; drift=1; }
 done
 cmp -s "$tmp/rbac/operator-rules.yaml" "$CHART/files/rbac/operator-rules.yaml" \
-  || { echo "out of date: $CHART/files/rbac/operator-rules.yaml" >&2; drift=1; }
+  || { echo "$label: $CHART/files/rbac/operator-rules.yaml" >&2; drift=1; }
 
 if [ "$mode" = "--check" ]; then
   [ "$drift" -eq 0 ] && echo "chart CRDs and RBAC rules match manifests/" >&2

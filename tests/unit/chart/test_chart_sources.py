@@ -133,3 +133,16 @@ def test_values_file_satisfies_its_schema_and_documents_every_key() -> None:
 def test_chart_readme_documents_the_crd_upgrade_path() -> None:
     readme = (CHART / "README.md").read_text()
     assert "kubectl apply --server-side -f charts/crpbot/crds/" in readme
+
+
+def _leaf_keys(node: Any, prefix: str = "") -> list[str]:
+    if isinstance(node, dict) and node:
+        return [k for key, value in node.items() for k in _leaf_keys(value, f"{prefix}{key}.")]
+    return [prefix.rstrip(".")]
+
+
+def test_chart_readme_lists_every_value() -> None:
+    readme = (CHART / "README.md").read_text()
+    values = yaml.safe_load((CHART / "values.yaml").read_text())
+    missing = [key for key in _leaf_keys(values) if f"`{key}`" not in readme]
+    assert not missing, f"values missing from the chart README table: {missing}"
