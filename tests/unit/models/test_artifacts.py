@@ -17,7 +17,7 @@ from crpbot.models.artifacts import (
     save_artifact,
 )
 from crpbot.models.dataset import WindowSet
-from crpbot.models.inference import FeatureMismatchError, InProcessBackend
+from crpbot.models.inference import FeatureMismatchError, InferenceBackend, InProcessBackend
 from crpbot.models.metadata import ArtifactMetadata, CodeVersion, DataInfo
 from crpbot.models.splits import SplitConfig
 from crpbot.models.train import FoldModels, TrainConfig, predict, train_fold
@@ -79,10 +79,12 @@ def test_in_process_backend_predicts_like_the_models(
     saved: tuple[Path, FoldModels], samples: WindowSet
 ) -> None:
     model_dir, models = saved
-    backend = InProcessBackend(model_dir)
+    in_process = InProcessBackend(model_dir)
+    backend: InferenceBackend = in_process
     out = backend.predict(samples.x[:5], list(samples.feature_names))
     np.testing.assert_array_equal(out.p_up, predict(models, samples.x[:5])[0])
-    assert out.model_version == backend.metadata.model_version
+    np.testing.assert_array_equal(out.strength, predict(models, samples.x[:5])[1])
+    assert out.model_version == in_process.metadata.model_version
 
 
 @pytest.mark.parametrize(

@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crpbot.backtest.signals import normalize_signals
-from crpbot.signals.from_models import SIGNAL_COLUMNS, SignalRules, signals_from_predictions
+from crpbot.backtest.signals import SIGNAL_COLUMNS, normalize_signals
+from crpbot.signals.from_models import SignalRules, signals_from_predictions
 
 TS = pd.date_range("2024-01-01", periods=4, freq="h", tz="UTC")
 

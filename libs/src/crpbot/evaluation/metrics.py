@@ -111,7 +111,6 @@ def _resampled_ece(probs: FloatArray, truth: FloatArray, n_bins: int) -> FloatAr
     bins = np.clip((probs * n_bins).astype(np.int64), 0, n_bins - 1)
     flat = (bins + n_bins * np.arange(boots)[:, None]).ravel()
     size = boots * n_bins
-    counts = np.bincount(flat, minlength=size).reshape(boots, n_bins)
     sum_p = np.bincount(flat, weights=probs.ravel(), minlength=size).reshape(boots, n_bins)
     sum_y = np.bincount(flat, weights=truth.ravel(), minlength=size).reshape(boots, n_bins)
     return np.asarray(np.abs(sum_p - sum_y).sum(axis=1) / n)

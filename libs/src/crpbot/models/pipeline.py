@@ -6,6 +6,7 @@ so the CLI owns the progress bars and tests can run this without a terminal.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -27,6 +28,8 @@ from crpbot.models.metadata import (
 from crpbot.models.splits import SplitConfig, purge_gap
 from crpbot.models.train import EpochCallback, TrainConfig
 from crpbot.models.walk_forward import FoldCallback, WalkForwardRun, run_walk_forward
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -129,6 +132,7 @@ def train_and_save(
         created_at=clock().isoformat(),
     )
     folder = save_artifact(request.model_dir, final.models, metadata, run.predictions)
+    logger.info("models saved", extra={"model_version": folder.name, "path": str(folder)})
     return TrainSummary(
         model_version=folder.name,
         path=folder,

@@ -9,6 +9,7 @@ models never trained on.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -21,6 +22,8 @@ from crpbot.confidence.ensemble import ensemble_score
 from crpbot.models.dataset import WindowSet
 from crpbot.models.splits import Fold, SplitConfig, walk_forward_splits
 from crpbot.models.train import EpochCallback, FoldModels, TrainConfig, predict, train_fold
+
+logger = logging.getLogger(__name__)
 
 FoldCallback = Callable[[int, int], None]
 """Called before each fold with (fold number from 0, number of folds)."""
@@ -94,6 +97,16 @@ def run_fold(
     p_up, strength = predict(models, samples.x[fold.calib])
     choice = choose_calibrator(
         ensemble_score(p_up, strength, strength_ref), samples.direction[fold.calib]
+    )
+    logger.info(
+        "fold trained",
+        extra={
+            "fold": fold.number,
+            "train_samples": int(fold.train.size),
+            "lstm_best_epoch": models.lstm_fit.best_epoch,
+            "transformer_best_epoch": models.transformer_fit.best_epoch,
+            "calibration": choice.calibrator.method,
+        },
     )
     return FoldOutcome(fold=fold, models=models, calibration=choice, strength_ref=strength_ref)
 

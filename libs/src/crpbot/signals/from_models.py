@@ -15,12 +15,12 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from crpbot.backtest.signals import SIGNAL_COLUMNS
 from crpbot.confidence.ensemble import side_confidence
 from crpbot.confidence.tiers import TierThresholds, tiers_for
 
 FloatArray = npt.NDArray[np.float64]
 _ONE_HOUR = pd.Timedelta(hours=1)
-SIGNAL_COLUMNS = ("ts", "symbol", "side", "entry", "stop", "target", "expiry")
 
 
 @dataclass(frozen=True)
@@ -69,4 +69,5 @@ def signals_from_predictions(
             "tier": tiers_for(confidence[keep], thresholds or TierThresholds()),
         }
     )
-    return table[table["stop"] > 0].reset_index(drop=True)
+    kept = table.loc[table["stop"] > 0, [*SIGNAL_COLUMNS, "confidence", "tier"]]
+    return kept.reset_index(drop=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import torch
@@ -12,6 +13,10 @@ from typer.testing import CliRunner
 
 from crpbot.backtest.signals import normalize_signals
 from crpbot.data.bundled import load_bundled
+from crpbot.data.csv import read_candles_csv
+from crpbot.models.artifacts import read_predictions
+from crpbot.models.inference import InProcessBackend
+from crpbot.models.scoring import score_candles
 from crpbot_workers.cli import app
 
 runner = CliRunner()
@@ -58,6 +63,22 @@ def test_evaluate_writes_report_and_replayable_signals(
     assert "ECE before calibration" in report
     assert f"--out {out}" in report
     normalize_signals(pd.read_csv(out / "signals.csv"))
+
+
+def test_score_candles_reproduces_the_last_fold_test_predictions(
+    trained: tuple[Path, dict[str, object]],
+) -> None:
+    root, summary = trained
+    model_dir = root / "m"
+    backend = InProcessBackend(model_dir)
+    candles = read_candles_csv(root / "eurusd.csv")
+    scored = score_candles(candles, backend, backend.metadata)
+    stored = read_predictions(model_dir / str(summary["model_version"]))
+    last = stored[(stored["part"] == "test") & (stored["fold"] == stored["fold"].max())]
+    again = scored.loc[pd.DatetimeIndex(last["ts"])]
+    np.testing.assert_allclose(again["p_up"], last["p_up"], rtol=1e-6)
+    np.testing.assert_allclose(again["p_cal"], last["p_cal"], rtol=1e-6)
+    assert scored.index[-1] == candles.index[-1]
 
 
 def test_evaluate_without_models_fails_with_one_line(tmp_path: Path) -> None:
