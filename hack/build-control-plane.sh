@@ -120,24 +120,37 @@ build_kwok() {
   mv "$work/kwok" "$OUT_DIR/kwok"
 }
 
-# kwok's own "fast" stages (node Ready at once; pods Running, Job pods Succeeded, deletions
-# finished) from its module source, since the kwok binary ships none built in.
+# kwok's own stages (node Ready at once and kept alive through its Lease, as the node
+# lifecycle controller expects; pods Running, Job pods Succeeded, deletions finished), taken
+# from its module source because the kwok binary has none built in. The first line names the
+# set, so a changed list is rewritten.
+KWOK_STAGES=(node/fast/node-initialize node/heartbeat-with-lease/node-heartbeat-with-lease
+  pod/fast/pod-ready pod/fast/pod-complete pod/fast/pod-delete)
+KWOK_STAGES_HEADER="# kwok $KWOK_VERSION stages: ${KWOK_STAGES[*]}"
+
+kwok_stages_current() {
+  [ -f "$OUT_DIR/kwok-stages.yaml" ] && [ "$(head -n1 "$OUT_DIR/kwok-stages.yaml")" = "$KWOK_STAGES_HEADER" ]
+}
+
 write_kwok_stages() {
-  [ -f "$OUT_DIR/kwok-stages.yaml" ] && return 0
+  kwok_stages_current && return 0
   local src stage
   src=$(go mod download -json "sigs.k8s.io/kwok@$KWOK_VERSION" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
   [ -d "$src" ] || { log "cannot download sigs.k8s.io/kwok@$KWOK_VERSION"; exit 1; }
-  for stage in node/fast/node-initialize pod/fast/pod-ready pod/fast/pod-complete pod/fast/pod-delete; do
-    echo "---"
-    cat "$src/kustomize/stage/$stage.yaml"
-  done >"$WORK_ROOT/kwok-stages.yaml"
+  {
+    echo "$KWOK_STAGES_HEADER"
+    for stage in "${KWOK_STAGES[@]}"; do
+      echo "---"
+      cat "$src/kustomize/stage/$stage.yaml"
+    done
+  } >"$WORK_ROOT/kwok-stages.yaml"
   mv "$WORK_ROOT/kwok-stages.yaml" "$OUT_DIR/kwok-stages.yaml"
 }
 
 main() {
   mkdir -p "$OUT_DIR"
   mapfile -t missing < <(missing_wrapped)
-  if [ ${#missing[@]} -eq 0 ] && [ -x "$OUT_DIR/kwok" ] && [ -f "$OUT_DIR/kwok-stages.yaml" ]; then
+  if [ ${#missing[@]} -eq 0 ] && [ -x "$OUT_DIR/kwok" ] && kwok_stages_current; then
     log "all binaries present in $OUT_DIR"
     echo "$OUT_DIR"
     return 0

@@ -31,7 +31,7 @@ SERVER_BINARIES = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-sc
 KWOK_STAGES = "kwok-stages.yaml"  # kwok's own node/pod stages, put there by the build script
 BUILD_HINT = "build them with: export KUBEBUILDER_ASSETS=$(hack/build-control-plane.sh)"
 NODE_NAME = "kwok-node-0"
-SERVICE_CIDR = "10.0.0.0/24"
+SERVICE_CIDR = "10.0.0.0/16"
 CONTROLLERS = (
     "garbage-collector-controller",
     "cronjob-controller",
@@ -43,11 +43,15 @@ CONTROLLERS = (
     "namespace-controller",
     "root-ca-certificate-publisher-controller",
     "disruption-controller",
+    "node-lifecycle-controller",
 )
-# file stem -> (user, group): the identities the default RBAC policy already grants.
+# file stem -> (user, group). The scheduler's identity is granted by the default RBAC policy.
+# The controller manager runs every controller under its own identity
+# (--use-service-account-credentials=false), which that policy does not cover, so it is a
+# cluster admin, as in control planes that run it this way.
 CLIENTS = {
     "admin": ("crpbot-test-admin", "system:masters"),
-    "controller-manager": ("system:kube-controller-manager", None),
+    "controller-manager": ("system:kube-controller-manager", "system:masters"),
     "scheduler": ("system:kube-scheduler", None),
     "kwok": ("kwok-controller", "system:masters"),
 }
@@ -135,10 +139,10 @@ class ControlPlane:
         return "\n".join(parts)
 
     def stop(self) -> None:
+        """Stop clients before servers, each fully, so no component logs a dying peer."""
         for component in reversed(self.components):
             if component.process.poll() is None:
                 component.process.send_signal(signal.SIGTERM)
-        for component in reversed(self.components):
             try:
                 component.process.wait(timeout=15)
             except subprocess.TimeoutExpired:
@@ -177,6 +181,7 @@ class ControlPlane:
             f"--kubeconfig={self.workdir / 'kwok.kubeconfig'}",
             f"--config={self.assets / KWOK_STAGES}",
             "--manage-nodes-with-label-selector=type=kwok",
+            "--node-lease-duration-seconds=40",
             f"--server-address=127.0.0.1:{free_port()}",
         )
         self._must("apply", "-f", "-", stdin=json.dumps(_fake_node()))

@@ -66,13 +66,12 @@ def test_crd_full_sample_is_stored_as_written(kubectl: Kubectl, namespace: str) 
         (
             "tiers",
             {"risk": {"signalsPerHour": 4, "highTierPerHour": 5}},
-            'spec.risk: Invalid value: "object": '
-            "risk.highTierPerHour must not exceed risk.signalsPerHour",
+            "spec.risk: Invalid value: risk.highTierPerHour must not exceed risk.signalsPerHour",
         ),
         (
             "losses",
             {"risk": {"dailyLossPct": 10, "totalLossPct": 10}},
-            "risk.dailyLossPct must be lower than risk.totalLossPct",
+            "spec.risk: Invalid value: risk.dailyLossPct must be lower than risk.totalLossPct",
         ),
         ("lower", {"symbols": ["btc-usd"]}, 'spec.symbols[0]: Invalid value: "btc-usd"'),
         (
@@ -93,12 +92,13 @@ def test_crd_full_sample_is_stored_as_written(kubectl: Kubectl, namespace: str) 
         (
             "cpu",
             {"modelServer": {"resources": {"requests": {"cpu": "2"}, "limits": {"cpu": "500m"}}}},
+            "spec.modelServer.resources: Invalid value: "
             "modelServer.resources.limits.cpu must be at least requests.cpu",
         ),
         (
             "a-name-that-is-far-too-long-for-its-children-to-stay-valid",
             {},
-            "metadata.name must be at most 40 characters",
+            "Invalid value: metadata.name must be at most 40 characters",
         ),
     ],
 )
@@ -106,7 +106,7 @@ def test_crd_rejects_invalid_spec_with_a_readable_message(
     kubectl: Kubectl, namespace: str, name: str, spec: dict[str, Any], message: str
 ) -> None:
     error = kubectl.fails("apply", "-n", namespace, "-f", "-", stdin=_bot(name, **spec))
-    assert f'TradingBot.crpbot.io "{name}" is invalid' in error
+    assert f'The TradingBot "{name}" is invalid' in error
     assert message in error
 
 
