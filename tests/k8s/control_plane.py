@@ -100,12 +100,11 @@ class ControlPlane:
             workdir, assets, f"https://127.0.0.1:{free_port()}", workdir / "kubeconfig", credentials
         )
         try:
-            plane._boot()
+            try:
+                plane._boot()
+            except Exception as exc:
+                raise ControlPlaneError(f"{exc}\n{plane.log_tails()}") from exc
             yield plane
-        except ControlPlaneError:
-            raise
-        except Exception as exc:
-            raise ControlPlaneError(f"{exc}\n{plane.log_tails()}") from exc
         finally:
             plane.stop()
 
@@ -185,7 +184,7 @@ class ControlPlane:
             f"--server-address=127.0.0.1:{free_port()}",
         )
         self._must("apply", "-f", "-", stdin=json.dumps(_fake_node()))
-        self._must("wait", "--for=condition=Ready", "--timeout=60s", f"node/{NODE_NAME}")
+        self._wait("the kwok node to be Ready", self._node_ready, 60)
         self._wait("default service account", self._has_default_service_account, 60)
 
     def _start(self, name: str, *args: str) -> None:
@@ -248,6 +247,11 @@ class ControlPlane:
             path = self.kubeconfig if stem == "admin" else self.workdir / f"{stem}.kubeconfig"
             path.write_text(json.dumps(_kubeconfig(self.server, self.pki.ca_cert, client)))
 
+    def _node_ready(self) -> bool:
+        ready = '{.status.conditions[?(@.type=="Ready")].status}'
+        done = self.kubectl("get", "node", NODE_NAME, "-o", f"jsonpath={ready}")
+        return done.stdout.strip() == "True"
+
     def _has_default_service_account(self) -> bool:
         done = self.kubectl("get", "serviceaccount", "default", "-n", "default", "-o", "name")
         return done.returncode == 0
@@ -257,7 +261,7 @@ class ControlPlane:
         while time.monotonic() < deadline:
             dead = [c.name for c in self.components if c.process.poll() is not None]
             if dead:
-                raise ControlPlaneError(f"{', '.join(dead)} exited\n{self.log_tails()}")
+                raise ControlPlaneError(f"{', '.join(dead)} exited")
             if ready():
                 return
             time.sleep(0.2)
