@@ -36,6 +36,7 @@ from tests.k8s.operator_support import (
     wait_for,
 )
 
+READY_TIMEOUT_S = 120.0
 TARGETS = {"one bot ready": 2.0, "100 bots ready": 60.0, "drift repaired": 5.0}
 
 
@@ -98,8 +99,12 @@ def _ready_bots(cluster: Cluster, ns: str) -> int:
     )
 
 
-def many_bots(cluster: Cluster, count: int) -> tuple[float, float]:
-    """`count` bots created at once: seconds until every child exists, until all Ready."""
+def many_bots(cluster: Cluster, count: int) -> tuple[float, float, int]:
+    """`count` bots created at once: seconds until every child exists, until all Ready.
+
+    Gives up on Ready after READY_TIMEOUT_S and reports how many bots got there (the
+    "all Ready" time is then the timeout, marked as missed).
+    """
     ns = f"bench-many-{uuid.uuid4().hex[:6]}"
     cluster.create_namespace(ns)
     start = time.monotonic()
@@ -112,8 +117,11 @@ def many_bots(cluster: Cluster, count: int) -> tuple[float, float]:
 
     wait_for(all_children, 300, f"children of {count} bots", every=0.5)
     children_s = time.monotonic() - start
-    wait_for(lambda: _ready_bots(cluster, ns) == count, 300, f"{count} bots Ready", every=0.5)
-    return children_s, time.monotonic() - start
+    try:
+        wait_for(lambda: _ready_bots(cluster, ns) == count, READY_TIMEOUT_S, "Ready", every=0.5)
+    except AssertionError:
+        return children_s, time.monotonic() - start, _ready_bots(cluster, ns)
+    return children_s, time.monotonic() - start, count
 
 
 def drift_repair(cluster: Cluster, samples: int) -> list[float]:
@@ -177,7 +185,7 @@ def main() -> int:
             idle_mib = _rss_mib(operator.pid)
             children, ready = single_bot_latency(cluster, args.samples)
             drift = drift_repair(cluster, args.samples)
-            many_children, many_ready = many_bots(cluster, args.bots)
+            many_children, many_ready, ready_count = many_bots(cluster, args.bots)
             loaded_mib = _rss_mib(operator.pid)
         finally:
             stop_operator(operator)
@@ -189,6 +197,7 @@ def main() -> int:
     print(_row("one bot: Ready, p95", _p(ready, 0.95), TARGETS["one bot ready"]))
     print(_row(f"{args.bots} bots: all children", many_children))
     print(_row(f"{args.bots} bots: all Ready", many_ready, TARGETS["100 bots ready"]))
+    print(_row(f"{args.bots} bots: how many got Ready", ready_count))
     print(_row("drift repaired, p50", statistics.median(drift)))
     print(_row("drift repaired, p95", _p(drift, 0.95), TARGETS["drift repaired"]))
     print(_row("operator RSS idle (MiB)", idle_mib))
