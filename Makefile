@@ -30,7 +30,7 @@ demo: setup  ## Run the offline demo on the bundled real data.
 	.venv/bin/crpbot demo
 
 test: setup system-deps  ## Install what the tests need and run them all (k8s included).
-	KUBEBUILDER_ASSETS="$${KUBEBUILDER_ASSETS:-$$(hack/build-control-plane.sh)}" hack/run-tests.sh
+	KUBEBUILDER_ASSETS="$${KUBEBUILDER_ASSETS:-$$(hack/build-control-plane.sh)}" CRPBOT_TOOLS_DIR="$${CRPBOT_TOOLS_DIR:-$$(hack/build-tools.sh | tail -n 1)}" hack/run-tests.sh
 
 test-fast: setup  ## Unit tests only: no servers, no control plane.
 	hack/run-tests.sh tests/unit -x -q
