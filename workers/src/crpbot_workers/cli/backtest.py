@@ -18,21 +18,11 @@ from crpbot.backtest import BacktestConfig, FtmoRules, SignalTableError, run_bac
 from crpbot.backtest.baseline_signals import sma_crossover_signals
 from crpbot.backtest.ftmo import Phase
 from crpbot.backtest.report import summary, write_report
-from crpbot.data.bundled import load_bundled
-from crpbot.data.csv import read_candles_csv
 from crpbot.data.validate import CandleValidationError
+from crpbot_workers.cli.candles import load_candles
 from crpbot_workers.cli.common import console, err_console, fail, print_json
 
-_BUNDLED = "bundled:"
 _PHASES = ("challenge", "verification")
-
-
-def _candles(source: str) -> tuple[pd.DataFrame, str]:
-    if source.lower().startswith(_BUNDLED):
-        name = source[len(_BUNDLED) :]
-        return load_bundled(name), name.upper()
-    path = Path(source)
-    return read_candles_csv(path), path.stem.upper()
 
 
 def _signals(path: Path | None, candles: pd.DataFrame, symbol: str) -> pd.DataFrame:
@@ -119,7 +109,7 @@ def backtest(
     with Progress(*columns, console=err_console, transient=True) as progress:
         task = progress.add_task("loading candles", total=3)
         try:
-            frame, symbol = _candles(candles)
+            frame, symbol = load_candles(candles)
             table = _signals(signals, frame, symbol)
             progress.update(task, advance=1, description="replaying")
             result = run_backtest(frame, table, config)

@@ -11,30 +11,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
-import pandas as pd
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from crpbot.data.bundled import load_bundled
-from crpbot.data.csv import read_candles_csv
 from crpbot.data.validate import CandleValidationError
+from crpbot_workers.cli.candles import load_candles
 from crpbot_workers.cli.common import console, err_console, fail, print_json
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
 ModelDirOpt = Annotated[
     Path, typer.Option("--model-dir", help="Folder holding model versions and LATEST.")
 ]
-_BUNDLED = "bundled:"
-
-
-def load_candles(source: str) -> tuple[pd.DataFrame, str]:
-    """Candles from `bundled:NAME` or a candle CSV, and the symbol they are for."""
-    if source.lower().startswith(_BUNDLED):
-        name = source[len(_BUNDLED) :]
-        return load_bundled(name), name.upper()
-    path = Path(source)
-    return read_candles_csv(path), path.stem.upper()
 
 
 def _progress(transient: bool) -> Progress:
