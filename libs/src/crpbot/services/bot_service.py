@@ -131,7 +131,8 @@ class PauseChange:
     changed: bool
 
 
-def _tier_stats(tier: str, pairs: list[tuple[SignalRecord, OutcomeRecord]]) -> TierStats:
+def tier_stats(tier: str, pairs: list[tuple[SignalRecord, OutcomeRecord]]) -> TierStats:
+    """Outcomes of one tier's signals; the daily report's tier table uses it too."""
     results = Counter(outcome.result for _, outcome in pairs)
     decided = [s.confidence for s, o in pairs if o.result != "expired"]
     return TierStats(
@@ -224,7 +225,7 @@ class BotService:
             resolved = [p for p in resolved_signals(session, since=since) if p[0].bot == self.bot]
         statuses = Counter(signal.status for signal in produced)
         tiers = tuple(
-            _tier_stats(tier, [p for p in resolved if p[0].tier == tier]) for tier in TIERS
+            tier_stats(tier, [p for p in resolved if p[0].tier == tier]) for tier in TIERS
         )
         return BotStats(
             window_days=self._window.days,
