@@ -55,6 +55,9 @@ LATEST = "latest"
 _METADATA_FILE = "metadata.json"
 _log = logging.getLogger(__name__)
 
+FileCallback = Callable[[ManifestEntry, int], None]
+"""Told of each file moved and how many the version has, so a CLI can show progress."""
+
 __all__ = ["ModelRegistry", "PulledVersion", "RegistryError"]
 
 
@@ -112,7 +115,11 @@ class ModelRegistry:
         return f"s3://{self._store.bucket}/{self.key(version, MANIFEST_FILE)}"
 
     def push(
-        self, version: str, artifact_dir: Path, archives: Sequence[Path]
+        self,
+        version: str,
+        artifact_dir: Path,
+        archives: Sequence[Path],
+        on_file: FileCallback | None = None,
     ) -> ModelVersionRecord:
         """Upload a trained version and its archives, then register it as a candidate.
 
@@ -130,6 +137,8 @@ class ModelRegistry:
             )
         for entry in manifest.files:
             self._store.upload_file(sources[entry.path], self.key(version, entry.path))
+            if on_file is not None:
+                on_file(entry, len(manifest.files))
         with tempfile.TemporaryDirectory() as tmp:
             local = Path(tmp) / MANIFEST_FILE
             local.write_bytes(manifest.to_json())
@@ -229,12 +238,14 @@ class ModelRegistry:
             )
         return self._fetch(record.version, archives[model], dest)
 
-    def pull(self, wanted: str, dest: Path) -> PulledVersion:
+    def pull(self, wanted: str, dest: Path, on_file: FileCallback | None = None) -> PulledVersion:
         """Download a whole version into `dest` (same layout as the bucket), verified."""
         record = self.resolve(wanted)
         manifest = self.manifest(record)
         for entry in manifest.files:
             self._fetch(record.version, entry, dest / entry.path)
+            if on_file is not None:
+                on_file(entry, len(manifest.files))
         artifact = dest / ARTIFACT_DIR
         return PulledVersion(
             record=record,
