@@ -129,7 +129,12 @@ def _change_json(change: CalibrationChange, scope: CalibrationScope) -> tuple[di
 
     before = side(change.before, change.before_quality.ece, change.before_quality.brier)
     after = side(change.after, change.after_quality.ece, change.after_quality.brier)
-    after |= {"adopted": change.adopted, "holdout_log_loss": change.holdout_log_loss}
+    after |= {
+        "adopted": change.adopted,
+        "holdout_log_loss": change.holdout_log_loss,
+        "holdout_gain": change.holdout_gain,
+        "holdout_gain_se": change.holdout_gain_se,
+    }
     return before, after
 
 

@@ -1,0 +1,52 @@
+"""Candles and signals for the learning tests (shared by the service and backend tests)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pandas as pd
+
+HOUR = timedelta(hours=1)
+T0 = datetime(2024, 3, 1, 0, 0, tzinfo=UTC)
+
+Bar = tuple[float, float, float, float]
+
+
+@dataclass(frozen=True)
+class Sig:
+    """A TrackedSignal without the database."""
+
+    side: str
+    entry: float
+    stop: float
+    target: float
+    expiry: datetime
+    bar_ts: datetime
+
+
+def make_candles(bars: Sequence[Bar], start: datetime = T0) -> pd.DataFrame:
+    """Hourly candles from (open, high, low, close) tuples, first bar opening at `start`."""
+    index = pd.DatetimeIndex([start + i * HOUR for i in range(len(bars))], name="ts")
+    frame = pd.DataFrame(list(bars), columns=["open", "high", "low", "close"], index=index)
+    frame["volume"] = 1.0
+    return frame.astype("float64")
+
+
+def random_walk(n: int, seed: int, start: datetime = T0, vol: float = 0.004) -> pd.DataFrame:
+    """Hourly candles of a geometric random walk whose bars join open to previous close."""
+    rng = np.random.default_rng(seed)
+    close = 100.0 * np.exp(np.cumsum(rng.normal(0.0, vol, n)))
+    open_ = np.concatenate([[100.0], close[:-1]])
+    wick = np.abs(rng.normal(0.0, vol / 2, (2, n))) * close
+    high = np.maximum(open_, close) + wick[0]
+    low = np.minimum(open_, close) - wick[1]
+    return make_candles(list(zip(open_, high, low, close, strict=True)), start)
+
+
+def long_signal(bar: int, entry: float = 100.0, *, expiry_bars: int = 4) -> Sig:
+    """Long at `entry`, stop 1 below, target 2 above, expiring `expiry_bars` bars later."""
+    bar_ts = T0 + bar * HOUR
+    return Sig("long", entry, entry - 1.0, entry + 2.0, bar_ts + expiry_bars * HOUR, bar_ts)
