@@ -129,6 +129,10 @@ class Settings(BaseSettings):
         default_factory=lambda: ["BTC-USD", "ETH-USD"], description="Products to scan."
     )
     granularity: Granularity = Field("ONE_HOUR", description="Candle granularity to scan.")
+    candle_source: Literal["store", "coinbase"] = Field(
+        "store",
+        description="Scanner candles: store reads data_dir as is; coinbase tops it up first.",
+    )
     data_dir: Path = Field(Path("var/data"), description="Candle store (Parquet files).")
     model_dir: Path = Field(Path("var/models"), description="Trained model artifacts.")
     report_dir: Path = Field(Path("var/reports"), description="Reports and plots.")

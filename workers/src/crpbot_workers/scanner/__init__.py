@@ -1,0 +1,1 @@
+"""The scanner's entry side: wiring from `Settings` and the `crpbot run` loop."""

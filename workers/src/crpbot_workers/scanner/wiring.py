@@ -1,0 +1,207 @@
+"""Build a `Scanner` from `Settings`: which candles, which models, which risk guard.
+
+One place decides each seam, so `crpbot scan --once` (the cluster's CronJob) and `crpbot run`
+(the local loop) wire the same way:
+
+- candles: the Parquet store under `data_dir`, topped up from Coinbase first when
+  `candle_source=coinbase`, or frames given by the caller (`--data bundled:EURUSD`);
+- models: `make_backend` (in-process now; `inference=torchserve` uses
+  `crpbot.models.torchserve` once it exists);
+- risk guard: `RiskClient` over HTTP when `risk.guard_url` is set, else in-process on the
+  scanner's own database;
+- alerts: Telegram when a token and allowed chats are configured, else log lines.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import Engine
+
+from crpbot.confidence.tiers import TierThresholds
+from crpbot.config import Settings
+from crpbot.data.granularity import granularity_delta
+from crpbot.data.source import CandleSource
+from crpbot.db.engine import make_engine, session_factory, upgrade
+from crpbot.models.artifacts import read_metadata, resolve_version
+from crpbot.models.inference import InProcessBackend
+from crpbot.notify.base import LogNotifier, Notifier
+from crpbot.services.pause import StoredPauseFlag
+from crpbot.services.risk_client import RiskClient
+from crpbot.services.risk_guard import RiskGuardService
+from crpbot.services.scan_config import ScanConfig
+from crpbot.services.scan_ports import (
+    ArtifactModel,
+    CandleFeed,
+    FramesFeed,
+    InProcessRisk,
+    RiskPort,
+    ScoringModel,
+    StaticEquity,
+    StoreFeed,
+)
+from crpbot.services.scan_spool import SignalSpool
+from crpbot.services.scanner import Scanner, ScannerDeps
+from crpbot.signals.from_models import SignalRules
+from crpbot.telemetry.metrics import Telemetry, get_telemetry
+
+TORCHSERVE_MODULE = "crpbot.models.torchserve"
+
+
+class WiringError(ValueError):
+    """The settings cannot make a working scanner; the message says what to change."""
+
+
+def make_backend(settings: Settings) -> ScoringModel:
+    """The models the scanner asks, as `settings.inference` says; artifacts in `model_dir`."""
+    from crpbot.models.artifacts import ArtifactError
+
+    try:
+        if settings.inference == "torchserve":
+            return _torchserve_backend(settings)
+        return InProcessBackend(settings.model_dir)
+    except ArtifactError as exc:
+        raise WiringError(str(exc)) from exc
+
+
+def _torchserve_backend(settings: Settings) -> ScoringModel:
+    if importlib.util.find_spec(TORCHSERVE_MODULE) is None:
+        raise WiringError(
+            f"inference=torchserve needs {TORCHSERVE_MODULE}, which this build lacks; "
+            "set CRPBOT_INFERENCE=inprocess"
+        )
+    module = importlib.import_module(TORCHSERVE_MODULE)
+    metadata = read_metadata(resolve_version(settings.model_dir))
+    backend = module.TorchServeBackend(settings.torchserve_url, metadata)
+    return ArtifactModel(backend, metadata)
+
+
+def make_feed(settings: Settings, frames: Mapping[str, pd.DataFrame] | None = None) -> CandleFeed:
+    """Candles for the scanner: `frames` when given, else the store (plus Coinbase)."""
+    if frames is not None:
+        return FramesFeed(frames, settings.granularity)
+    from crpbot.data.store import CandleStore
+
+    store = CandleStore(settings.data_dir)
+    if settings.candle_source != "coinbase":
+        return StoreFeed(store, settings.granularity)
+    return StoreFeed(store, settings.granularity, upstream=_coinbase(settings))
+
+
+def _coinbase(settings: Settings) -> CandleSource:
+    from crpbot.data.coinbase import CoinbaseClient
+    from crpbot.data.coinbase_auth import CoinbaseCredentials
+    from crpbot.data.coinbase_http import RetryPolicy
+
+    key, secret = settings.coinbase_api_key, settings.coinbase_api_secret
+    if (key is None) != (secret is None):
+        raise WiringError("set both CRPBOT_COINBASE_API_KEY and CRPBOT_COINBASE_API_SECRET")
+    credentials = (
+        CoinbaseCredentials(key.get_secret_value(), secret.get_secret_value())
+        if key is not None and secret is not None
+        else None
+    )
+    policy = RetryPolicy(
+        attempts=settings.coinbase.max_retries + 1, timeout=settings.coinbase.timeout_s
+    )
+    return CoinbaseClient(credentials, settings.coinbase.base_url, policy=policy)
+
+
+def make_risk(settings: Settings, engine: Engine) -> RiskPort:
+    """The guard over HTTP when `risk.guard_url` is set, else in-process on `engine`."""
+    if settings.risk.guard_url:
+        token = settings.risk_token.get_secret_value() if settings.risk_token else None
+        return RiskClient(settings.risk.guard_url, token)
+    from crpbot_workers.cli.risk_guard import limits_from
+
+    return InProcessRisk(RiskGuardService(engine, limits_from(settings.risk)))
+
+
+def make_notifier(settings: Settings, telemetry: Telemetry) -> Notifier:
+    """Telegram to the allowed chats when configured; log lines otherwise."""
+    if settings.telegram_token is None or not settings.telegram.allowed_chats:
+        return LogNotifier()
+    from crpbot.notify.telegram import TelegramNotifier
+
+    return TelegramNotifier(
+        settings.telegram_token.get_secret_value(),
+        settings.telegram.allowed_chats,
+        base_url=settings.telegram.base_url,
+        telemetry=telemetry,
+    )
+
+
+def scan_config(settings: Settings, symbols: tuple[str, ...] | None = None) -> ScanConfig:
+    """Symbols, gate and tiers from settings; the guard's account is the bot's name."""
+    confidence = settings.confidence
+    return ScanConfig(
+        bot=settings.bot_name,
+        account=settings.bot_name,
+        symbols=symbols or tuple(settings.symbols),
+        granularity=settings.granularity,
+        rules=SignalRules(
+            min_confidence=settings.risk.min_confidence,
+            bar=pd.Timedelta(granularity_delta(settings.granularity)),
+        ),
+        thresholds=TierThresholds(high=confidence.high, medium=confidence.medium),
+        backend_name=settings.inference,
+    )
+
+
+def spool_path(settings: Settings) -> Path:
+    """Where signals wait while the database is down (under `data_dir`)."""
+    return settings.data_dir / "spool" / f"signals-{settings.bot_name}.jsonl"
+
+
+@dataclass
+class WiredScanner:
+    """A scanner and what to close when the process is done with it."""
+
+    scanner: Scanner
+    engine: Engine
+    closers: list[Callable[[], object]] = field(default_factory=list)
+
+    def close(self) -> None:
+        """Flush alerts and release connections; call once, before exiting."""
+        for close in self.closers:
+            close()
+        self.engine.dispose()
+
+
+def build_scanner(
+    settings: Settings,
+    *,
+    frames: Mapping[str, pd.DataFrame] | None = None,
+    migrate: bool = True,
+    telemetry: Telemetry | None = None,
+) -> WiredScanner:
+    """A scanner wired from `settings`; `frames` (symbol -> candles) replaces the store."""
+    url = settings.database_url.get_secret_value()
+    if migrate:
+        upgrade(url)
+    engine = make_engine(url)
+    telemetry = telemetry or get_telemetry()
+    sessions = session_factory(engine)
+    notifier = make_notifier(settings, telemetry)
+    deps = ScannerDeps(
+        feed=make_feed(settings, frames),
+        model=make_backend(settings),
+        risk=make_risk(settings, engine),
+        sessions=sessions,
+        notifier=notifier,
+        spool=SignalSpool(spool_path(settings)),
+        telemetry=telemetry,
+        equity=StaticEquity(settings.risk.account_size),
+        pause=StoredPauseFlag(sessions, settings.bot_name),
+    )
+    symbols = tuple(frames) if frames is not None else None
+    wired = WiredScanner(Scanner(scan_config(settings, symbols), deps), engine)
+    close = getattr(notifier, "close", None)
+    if callable(close):
+        wired.closers.append(close)
+    return wired
