@@ -16,7 +16,9 @@ from crpbot_workers.cli import db as db_cli
 from crpbot_workers.cli import features as features_cli
 from crpbot_workers.cli import model as model_cli
 from crpbot_workers.cli import models as models_cli
+from crpbot_workers.cli import report as report_cli
 from crpbot_workers.cli import risk_guard as risk_guard_cli
+from crpbot_workers.cli import scan as scan_cli
 from crpbot_workers.cli import telegram as telegram_cli
 
 app = typer.Typer(
@@ -53,7 +55,11 @@ app.add_typer(model_cli.app, name="model")
 app.command("train")(models_cli.train)
 app.command("evaluate")(models_cli.evaluate)
 app.command("backtest")(backtest_cli.backtest)
+app.add_typer(report_cli.app, name="report")
+app.add_typer(report_cli.metrics_app, name="metrics")
 app.add_typer(risk_guard_cli.app, name="risk-guard")
+app.command("scan")(scan_cli.scan)
+app.command("run")(scan_cli.run)
 app.add_typer(telegram_cli.app, name="telegram")
 
 

@@ -1,0 +1,99 @@
+"""The read side of observation mode: load one period's records, summarise them.
+
+Only loading lives here (through the repositories, in one read-only session); every figure is
+computed by `crpbot.services.period_report.summarize` from plain records.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from crpbot.db.repo_accounts import equity_points, initial_balance
+from crpbot.db.repo_calibration import calibration_changes
+from crpbot.db.repo_outcomes import resolved_signals
+from crpbot.db.repo_patterns import pattern_stats
+from crpbot.db.repo_scan_cycles import scan_cycles
+from crpbot.db.repo_signals import recent_signals
+from crpbot.risk import RiskLimits
+from crpbot.services.observation_stats import Period
+from crpbot.services.period_report import PeriodRecords, PeriodReport, summarize
+
+log = logging.getLogger(__name__)
+
+ALL = 10_000_000
+# An FTMO day starts at Prague midnight, at most a day before a UTC instant: snapshots from a
+# day earlier are enough to know the balance every day in the period opened with.
+_DAY_OPEN_LOOKBACK = timedelta(days=1)
+
+
+class ReportingService:
+    """Reads a bot's period from the database; never writes."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+
+    def load(self, bot: str, period: Period, account: str | None = None) -> PeriodRecords:
+        """The period's records; `account` (default: the bot's name) is the guard's account."""
+        account_id = account or bot
+        with self._sessions() as session:
+            signals = [
+                s
+                for s in recent_signals(session, bot=bot, since=period.start, limit=ALL)
+                if s.bar_ts < period.end
+            ]
+            resolved = [
+                pair
+                for pair in resolved_signals(session)
+                if pair[0].bot == bot and pair[1].resolved_ts < period.end
+            ]
+            cycles = [
+                c
+                for c in scan_cycles(session, bot=bot, since=period.start, limit=ALL)
+                if c.started_at < period.end
+            ]
+            opening = initial_balance(session, account_id)
+            points = equity_points(
+                session,
+                account_id,
+                since=period.start - _DAY_OPEN_LOOKBACK,
+                until=period.end,
+            )
+            patterns = pattern_stats(session)
+            calibrations = [c for c in calibration_changes(session, limit=ALL) if c.ts in period]
+        log.info(
+            "period loaded",
+            extra={
+                "bot": bot,
+                "start": period.start.isoformat(),
+                "end": period.end.isoformat(),
+                "signals": len(signals),
+                "cycles": len(cycles),
+            },
+        )
+        return PeriodRecords(
+            bot=bot,
+            period=period,
+            signals=signals,
+            resolved=resolved,
+            cycles=cycles,
+            account=account_id,
+            account_initial=opening,
+            account_points=points,
+            patterns=patterns,
+            calibrations=calibrations,
+        )
+
+    def report(
+        self,
+        bot: str,
+        period: Period,
+        *,
+        account_size: float,
+        limits: RiskLimits,
+        account: str | None = None,
+    ) -> PeriodReport:
+        """Load and summarise; the paper account starts at `account_size` (see paper_account)."""
+        return summarize(self.load(bot, period, account), account_size, limits)
