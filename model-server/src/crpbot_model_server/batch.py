@@ -1,0 +1,104 @@
+"""One TorchServe batch of prediction requests, parsed and checked, and its answers split back.
+
+TorchServe hands a handler several clients' requests at once (dynamic batching). Each request
+is checked on its own against the artifact's metadata, so one client sending a reordered
+feature list gets its own 400 while the others in the same batch still get predictions. The
+valid windows are stacked into one array so the model runs once per batch.
+
+Request body (JSON): `{"feature_names": [...], "windows": [[[...]]]}` with raw (unscaled)
+windows `[n, window, features]` in the order `feature_names` gives, which must equal the
+artifact's order. Answer per request: `{"<output>": [...], "model_version": "..."}`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from crpbot.models.inference import FeatureMismatchError, check_inputs
+from crpbot.models.metadata import ArtifactMetadata
+
+FloatArray = npt.NDArray[np.float64]
+
+
+class RequestError(ValueError):
+    """A request that cannot be answered as sent (the client's fault: HTTP 400)."""
+
+
+@dataclass(frozen=True)
+class WindowBatch:
+    """Valid windows of a batch stacked in request order; rejected requests with reasons."""
+
+    windows: FloatArray
+    counts: tuple[int, ...]
+    errors: Mapping[int, str]
+
+
+def _body(row: Mapping[str, object]) -> object:
+    """TorchServe passes the payload as `body` or `data`; JSON may arrive decoded or not."""
+    value = row.get("body", row.get("data"))
+    if isinstance(value, bytes | bytearray):
+        value = value.decode("utf-8")
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError as exc:
+            raise RequestError(f"body is not JSON: {exc.msg}") from exc
+    return value
+
+
+def parse_request(row: Mapping[str, object]) -> tuple[FloatArray, list[str]]:
+    """The windows and feature names of one request, or RequestError saying what is wrong."""
+    body = _body(row)
+    if not isinstance(body, Mapping):
+        raise RequestError('body must be a JSON object {"feature_names": [...], "windows": [...]}')
+    names = body.get("feature_names")
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise RequestError("feature_names must be a list of strings")
+    if "windows" not in body:
+        raise RequestError("windows is missing")
+    try:
+        windows = np.asarray(body["windows"], dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise RequestError(f"windows must be a numeric array [n, window, features]: {exc}") from exc
+    return windows, names
+
+
+def collect(rows: Sequence[Mapping[str, object]], meta: ArtifactMetadata) -> WindowBatch:
+    """Parse and check every request of a batch against the artifact's features and window."""
+    parts: list[FloatArray] = []
+    counts: list[int] = []
+    errors: dict[int, str] = {}
+    for index, row in enumerate(rows):
+        try:
+            windows, names = parse_request(row)
+            check_inputs(windows, names, meta)
+        except (RequestError, FeatureMismatchError) as exc:
+            errors[index] = str(exc)
+            counts.append(0)
+            continue
+        parts.append(windows)
+        counts.append(int(windows.shape[0]))
+    shape = (0, meta.window, len(meta.feature_names))
+    stacked = np.concatenate(parts) if parts else np.empty(shape, dtype=np.float64)
+    return WindowBatch(windows=stacked, counts=tuple(counts), errors=errors)
+
+
+def split_outputs(
+    values: FloatArray, batch: WindowBatch, output: str, model_version: str
+) -> list[dict[str, object]]:
+    """One answer per request, in request order; rejected requests get `{"error": reason}`."""
+    answers: list[dict[str, object]] = []
+    start = 0
+    for index, count in enumerate(batch.counts):
+        if index in batch.errors:
+            answers.append({"error": batch.errors[index], "model_version": model_version})
+            continue
+        chunk = values[start : start + count]
+        start += count
+        answers.append({output: [float(v) for v in chunk], "model_version": model_version})
+    return answers
