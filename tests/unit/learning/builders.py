@@ -5,9 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
 import numpy as np
 import pandas as pd
+
+from crpbot.db.records import SignalRecord
+from crpbot.db.vocabulary import Side, Tier
 
 HOUR = timedelta(hours=1)
 T0 = datetime(2024, 3, 1, 0, 0, tzinfo=UTC)
@@ -50,3 +54,38 @@ def long_signal(bar: int, entry: float = 100.0, *, expiry_bars: int = 4) -> Sig:
     """Long at `entry`, stop 1 below, target 2 above, expiring `expiry_bars` bars later."""
     bar_ts = T0 + bar * HOUR
     return Sig("long", entry, entry - 1.0, entry + 2.0, bar_ts + expiry_bars * HOUR, bar_ts)
+
+
+def stored_signal(
+    bar: int,
+    candles: pd.DataFrame,
+    *,
+    symbol: str = "BTC-USD",
+    side: str = "long",
+    score: float = 0.6,
+    tier: str = "medium",
+    model_version: str = "v1",
+    expiry_bars: int = 4,
+) -> SignalRecord:
+    """A signal as the scanner stores it, at bar `bar` of `candles`: stop 1, target 2 away."""
+    bar_ts = candles.index[bar].to_pydatetime()
+    entry = float(candles["close"].iloc[bar])
+    sign = 1.0 if side == "long" else -1.0
+    return SignalRecord(
+        bot="test",
+        symbol=symbol,
+        bar_ts=bar_ts,
+        model_version=model_version,
+        side=cast(Side, side),
+        entry=entry,
+        stop=entry - sign * 1.0,
+        target=entry + sign * 2.0,
+        expiry=bar_ts + expiry_bars * HOUR,
+        p_up=score,
+        strength=1.0,
+        score=score,
+        confidence=max(score, 1 - score),
+        tier=cast(Tier, tier),
+        status="approved",
+        created_at=bar_ts + HOUR,
+    )

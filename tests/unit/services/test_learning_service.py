@@ -1,0 +1,180 @@
+"""LearningService on SQLite: tracking stored signals, pattern counts, scheduled refits."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from crpbot.confidence.calibration import Calibrator
+from crpbot.db.engine import make_engine, session_factory, upgrade
+from crpbot.db.records import SignalRecord
+from crpbot.db.repo_calibration import calibration_changes
+from crpbot.db.repo_outcomes import get_outcome
+from crpbot.db.repo_signals import save_signal
+from crpbot.learning.outcomes import resolve_signal
+from crpbot.learning.recalibrate import RefitPolicy
+from crpbot.services.learning import CalibrationScope, LearningService, active_calibrator
+from tests.unit.learning.builders import HOUR, T0, make_candles, random_walk, stored_signal
+
+FLAT = (100.0, 100.5, 99.5, 100.0)
+SPIKE = (100.0, 102.5, 99.5, 102.0)
+LATE = T0 + 1000 * HOUR
+IDENTITY = Calibrator("platt", params=(1.0, 0.0))
+
+
+@pytest.fixture
+def sessions(tmp_path: Path) -> sessionmaker[Session]:
+    url = f"sqlite:///{tmp_path / 'learn.db'}"
+    upgrade(url)
+    return session_factory(make_engine(url))
+
+
+@pytest.fixture
+def candles() -> pd.DataFrame:
+    """Flat bars with one spike at bar 2 (reaches +2.5, closes +2)."""
+    return make_candles([FLAT, FLAT, SPIKE, *[FLAT] * 10])
+
+
+def _store(sessions: sessionmaker[Session], *records: SignalRecord) -> list[int]:
+    with sessions.begin() as session:
+        return [save_signal(session, r).id for r in records]
+
+
+def test_track_resolves_won_lost_expired_and_leaves_open(
+    sessions: sessionmaker[Session], candles: pd.DataFrame
+) -> None:
+    ids = _store(
+        sessions,
+        stored_signal(1, candles, tier="high"),
+        stored_signal(1, candles, side="short", model_version="v2"),
+        stored_signal(3, candles, expiry_bars=3),
+        stored_signal(10, candles),
+    )
+    report = LearningService(sessions).track({"BTC-USD": candles}, T0 + 13 * HOUR)
+    assert (report.checked, report.resolved, report.still_open) == (4, 3, 1)
+    assert (report.won, report.lost, report.expired) == (1, 1, 1)
+    with sessions() as session:
+        won, lost, expired, still_open = (get_outcome(session, i) for i in ids)
+    assert won is not None and (won.result, won.exit_price, won.r_multiple) == ("won", 102.0, 2.0)
+    assert won.resolved_ts == T0 + 3 * HOUR
+    assert lost is not None and (lost.result, lost.exit_price) == ("lost", 101.0)
+    assert expired is not None and expired.result == "expired"
+    assert expired.resolved_ts == T0 + 7 * HOUR
+    assert still_open is None
+
+
+def test_track_twice_resolves_and_counts_nothing_twice(
+    sessions: sessionmaker[Session], candles: pd.DataFrame
+) -> None:
+    _store(sessions, stored_signal(1, candles, tier="high"), stored_signal(3, candles, tier="low"))
+    service = LearningService(sessions)
+    first = service.track({"BTC-USD": candles}, LATE)
+    counts = service.patterns()
+    second = service.track({"BTC-USD": candles}, LATE + HOUR)
+    assert (first.resolved, second.checked, second.resolved) == (2, 0, 0)
+    assert service.patterns() == counts
+    tiers = {row.bucket: row for row in service.patterns("tier")}
+    assert (tiers["high"].wins, tiers["high"].count, tiers["high"].win_rate) == (1, 1, 1.0)
+    assert (tiers["low"].wins, tiers["low"].losses, tiers["low"].count) == (0, 0, 1)
+    assert tiers["low"].win_rate is None
+    dims = {row.dimension for row in counts}
+    assert {"symbol", "tier", "side", "hour"} <= dims
+
+
+def test_track_reports_symbols_without_candles(
+    sessions: sessionmaker[Session], candles: pd.DataFrame
+) -> None:
+    _store(sessions, stored_signal(1, candles), stored_signal(1, candles, symbol="ETH-USD"))
+    service = LearningService(sessions)
+    assert service.open_symbols() == ["BTC-USD", "ETH-USD"]
+    report = service.track({"BTC-USD": candles}, LATE)
+    assert report.missing_candles == ("ETH-USD",)
+    assert (report.resolved, report.still_open) == (1, 1)
+    assert service.open_symbols() == ["ETH-USD"]
+
+
+def test_track_skips_signals_with_impossible_levels(
+    sessions: sessionmaker[Session], candles: pd.DataFrame
+) -> None:
+    broken = replace(stored_signal(1, candles), stop=150.0)
+    _store(sessions, broken, stored_signal(3, candles, tier="low"))
+    report = LearningService(sessions).track({"BTC-USD": candles}, LATE)
+    assert (report.invalid, report.resolved, report.still_open) == (1, 1, 0)
+
+
+def test_track_buckets_features_when_candles_have_history(sessions: sessionmaker[Session]) -> None:
+    walk = random_walk(400, seed=5, vol=0.01)
+    _store(sessions, *(stored_signal(b, walk) for b in range(300, 390, 3)))
+    service = LearningService(sessions)
+    report = service.track({"BTC-USD": walk}, LATE)
+    assert report.resolved == 30
+    for dimension in ("rsi", "atr_pct"):
+        rows = service.patterns(dimension)
+        assert sum(r.count for r in rows) == 30
+
+
+def _informative_signals(n_bars: int, seed: int) -> tuple[pd.DataFrame, list[SignalRecord]]:
+    """Long signals whose score knows the outcome but is squeezed toward 0.5 (miscalibrated)."""
+    walk = random_walk(n_bars, seed=seed, vol=0.01)
+    rng = np.random.default_rng(seed)
+    records = []
+    for bar in range(20, n_bars - 10, 2):
+        signal = stored_signal(bar, walk)
+        outcome = resolve_signal(signal, walk, HOUR, LATE)
+        won = outcome is not None and outcome.result == "won"
+        score = 0.5 + (0.03 if won else -0.03) + rng.normal(0.0, 0.01)
+        records.append(replace(signal, score=score))
+    return walk, records
+
+
+def test_refit_waits_for_enough_outcomes_then_stores_and_activates(
+    sessions: sessionmaker[Session],
+) -> None:
+    walk, records = _informative_signals(600, seed=11)
+    _store(sessions, *records)
+    scope = CalibrationScope("v1", IDENTITY)
+    strict = LearningService(sessions, scope=scope, policy=RefitPolicy(min_outcomes=10_000))
+    strict.track({"BTC-USD": walk}, LATE)
+    assert strict.refit(LATE) is None
+    assert not strict.refit_decision(LATE).due
+    service = LearningService(sessions, scope=scope, policy=RefitPolicy(min_outcomes=50))
+    change = service.refit(LATE)
+    assert change is not None and change.adopted
+    assert change.after_quality.brier < change.before_quality.brier
+    with sessions() as session:
+        (stored,) = calibration_changes(session)
+        assert active_calibrator(session, "v1") == change.after
+        assert active_calibrator(session, "v2") is None
+    assert stored.ts == LATE and stored.n_samples == change.n_samples
+    assert stored.after["adopted"] is True and stored.after["model_version"] == "v1"
+    assert stored.before["brier"] == pytest.approx(change.before_quality.brier)
+
+
+def test_refit_schedule_and_force(sessions: sessionmaker[Session]) -> None:
+    walk, records = _informative_signals(600, seed=12)
+    _store(sessions, *records)
+    service = LearningService(
+        sessions, scope=CalibrationScope("v1", IDENTITY), policy=RefitPolicy(min_outcomes=50)
+    )
+    service.track({"BTC-USD": walk}, LATE)
+    first = service.refit(LATE)
+    assert first is not None
+    soon = LATE + timedelta(hours=1)
+    assert service.refit(soon) is None
+    assert "ago" in service.refit_decision(soon).reason
+    forced = service.refit(soon, force=True, method="isotonic")
+    assert forced is not None and forced.after.method == "isotonic"
+    assert forced.before == (first.after if first.adopted else IDENTITY)
+    with sessions() as session:
+        assert len(calibration_changes(session)) == 2
+
+
+def test_refit_needs_a_scope(sessions: sessionmaker[Session]) -> None:
+    with pytest.raises(ValueError, match="CalibrationScope"):
+        LearningService(sessions).refit(LATE)
