@@ -1,4 +1,5 @@
-"""A risk-guard app on a migrated SQLite file, driven through FastAPI's TestClient."""
+"""A risk-guard app on a migrated SQLite file, driven through FastAPI's TestClient, its
+metrics in a Prometheus-backed `Telemetry` of its own."""
 
 from __future__ import annotations
 
@@ -8,11 +9,14 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from opentelemetry.exporter.prometheus import PrometheusMetricReader
+from prometheus_client import CollectorRegistry
 from sqlalchemy import Engine
 
 from crpbot.db.engine import make_engine, upgrade
 from crpbot.risk import RiskLimits
 from crpbot.services.risk_guard import RiskGuardService
+from crpbot.telemetry.metrics import Telemetry
 from crpbot_workers.risk_guard.app import create_app
 
 TOKEN = "test-token-0123456789"
@@ -29,9 +33,20 @@ def engine(tmp_path: Path) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def client(engine: Engine) -> Iterator[TestClient]:
+def telemetry() -> Iterator[Telemetry]:
+    registry = CollectorRegistry()
+    reader = PrometheusMetricReader(
+        registry=registry, scope_info_enabled=False, disable_target_info=True
+    )
+    instance = Telemetry([reader], service="risk-guard", registry=registry)
+    yield instance
+    instance.shutdown()
+
+
+@pytest.fixture
+def client(engine: Engine, telemetry: Telemetry) -> Iterator[TestClient]:
     service = RiskGuardService(engine, RiskLimits(risk_per_trade_pct=0.1))
-    with TestClient(create_app(service, token=TOKEN)) as test_client:
+    with TestClient(create_app(service, token=TOKEN, telemetry=telemetry)) as test_client:
         yield test_client
 
 

@@ -6,18 +6,15 @@ refuses to start unless `--insecure-no-auth` says this is a throwaway dev instan
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-import uvicorn
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
-from crpbot.config import RiskSettings
-from crpbot.db.engine import make_engine, upgrade
-from crpbot.risk import RiskLimits
-from crpbot.services.risk_guard import RiskGuardService
 from crpbot_workers.cli.common import err_console, fail, settings_or_fail
-from crpbot_workers.risk_guard.app import create_app
+
+if TYPE_CHECKING:
+    from crpbot.config import RiskSettings
+    from crpbot.risk import RiskLimits
 
 app = typer.Typer(
     help="Risk guard: FTMO loss floors, sizing and signal rate limits over HTTP.",
@@ -27,6 +24,8 @@ app = typer.Typer(
 
 def limits_from(settings: RiskSettings) -> RiskLimits:
     """The configured FTMO rules and rate limits; the rest keep RiskLimits' defaults."""
+    from crpbot.risk import RiskLimits
+
     return RiskLimits(
         daily_loss_pct=settings.daily_loss_pct,
         total_loss_pct=settings.total_loss_pct,
@@ -57,6 +56,14 @@ def serve(
 
     All state is in the database, so a restart (or a second replica on Postgres) loses nothing.
     """
+    import uvicorn
+    from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+    from crpbot.db.engine import make_engine, upgrade
+    from crpbot.services.risk_guard import RiskGuardService
+    from crpbot.telemetry.metrics import setup_telemetry
+    from crpbot_workers.risk_guard.app import create_app
+
     settings = settings_or_fail()
     url = database_url or settings.database_url.get_secret_value()
     token = settings.risk_token.get_secret_value() if settings.risk_token else None
@@ -64,14 +71,17 @@ def serve(
         fail("set CRPBOT_RISK_TOKEN (or pass --insecure-no-auth for a local dev instance)")
     try:
         limits = limits_from(settings.risk)
+        telemetry = setup_telemetry(
+            settings.telemetry.exporter, settings.telemetry.otlp_endpoint, service="risk-guard"
+        )
         if migrate:
             upgrade(url)
         engine = make_engine(url)
     except (ArgumentError, ValueError) as exc:
-        fail(f"invalid database URL or limits: {exc}")
+        fail(f"invalid database URL, limits or telemetry settings: {exc}")
     except (SQLAlchemyError, OSError) as exc:
         fail(f"cannot open or migrate the database: {type(exc).__name__}")
     if not token:
         err_console.print("[bold yellow]warning:[/] serving WITHOUT authentication")
-    service = RiskGuardService(engine, limits)
-    uvicorn.run(create_app(service, token=token or None), host=host, port=port, log_config=None)
+    app = create_app(RiskGuardService(engine, limits), token=token or None, telemetry=telemetry)
+    uvicorn.run(app, host=host, port=port, log_config=None)

@@ -1,24 +1,28 @@
 """Risk-guard HTTP API (DESIGN.md): `/v1/equity`, `/v1/check`, `/v1/state`, probes, metrics.
 
 Handlers are thin: parse, call `RiskGuardService`, map its errors to status codes. Handlers
-are plain `def`, so FastAPI runs the blocking database work in its thread pool.
+are plain `def`, so FastAPI runs the blocking database work in its thread pool. Probes and
+`/metrics` come from the shared `health_router`, so the guard is scraped and probed like every
+other crpbot service; its readiness is the database's, which holds all of its state.
 """
 
 from __future__ import annotations
 
 import hmac
 import logging
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.exc import SQLAlchemyError
 
+from crpbot.risk import Decision, GuardState
 from crpbot.services.risk_guard import RiskGuardService, StaleEventError, UnknownAccountError
-from crpbot_workers.risk_guard.metrics import GuardMetrics
+from crpbot.telemetry.health import Readiness, health_router
+from crpbot.telemetry.metrics import Telemetry, get_telemetry
 from crpbot_workers.risk_guard.schemas import (
     CheckBody,
     EquityBody,
@@ -30,43 +34,63 @@ log = logging.getLogger(__name__)
 _bearer = HTTPBearer(auto_error=False)
 
 
-def create_app(service: RiskGuardService, *, token: str | None) -> FastAPI:
-    """`token=None` serves without authentication (the CLI allows it only when asked to)."""
+def create_app(
+    service: RiskGuardService,
+    *,
+    token: str | None,
+    telemetry: Telemetry | None = None,
+    readiness: Readiness | None = None,
+) -> FastAPI:
+    """`token=None` serves without authentication (the CLI allows it only when asked to).
+
+    Metrics go to `telemetry`, else to the process default (`setup_telemetry`) at the time of
+    each request; `readiness` gains a `database` check (a fresh one is made when not given).
+    """
     app = FastAPI(title="crpbot risk guard", version="1")
-    metrics = GuardMetrics()
+    checks = readiness or Readiness()
+    checks.register("database", service.ready)
+
+    def counts() -> Telemetry:
+        return telemetry or get_telemetry()
+
     authorised = [Depends(_require_token(token))] if token is not None else []
-    _install_error_handlers(app, metrics)
+    _install_error_handlers(app, counts)
 
     @app.post("/v1/equity", dependencies=authorised)
     def post_equity(body: EquityBody) -> dict[str, Any]:
         state = service.record_equity(body.to_domain())
-        metrics.observe_state(body.account, state)
+        observe_state(counts(), body.account, state)
         return state_payload(body.account, state)
 
     @app.post("/v1/check", dependencies=authorised)
     def post_check(body: CheckBody) -> dict[str, Any]:
         decision = service.check(body.to_domain())
-        metrics.observe_decision(body.account, decision)
+        observe_decision(counts(), body.account, decision)
         return decision_payload(body.account, decision)
 
     @app.get("/v1/state", dependencies=authorised)
     def get_state(account: Annotated[str, Query(min_length=1, max_length=64)]) -> dict[str, Any]:
         return state_payload(account, service.state(account))
 
-    @app.get("/healthz")
-    def healthz() -> dict[str, bool]:
-        return {"ok": True}
-
-    @app.get("/readyz")
-    def readyz() -> JSONResponse:
-        ready = service.ready()
-        return JSONResponse({"ready": ready}, status_code=200 if ready else 503)
-
-    @app.get("/metrics")
-    def prometheus() -> Response:
-        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
-
+    app.include_router(health_router(checks, telemetry=telemetry))
     return app
+
+
+def observe_state(telemetry: Telemetry, account: str, state: GuardState) -> None:
+    """Equity and the distance to both FTMO floors, as of the guard's newest event."""
+    telemetry.set_equity(
+        account,
+        state.equity,
+        daily_headroom=state.equity - state.daily_floor,
+        total_headroom=state.equity - state.total_floor,
+    )
+
+
+def observe_decision(telemetry: Telemetry, account: str, decision: Decision) -> None:
+    """Every reason code of a rejection, and the state after the decision."""
+    for reason in decision.reasons:
+        telemetry.record_rejection(str(reason))
+    observe_state(telemetry, account, decision.state)
 
 
 def _require_token(token: str) -> Any:
@@ -86,7 +110,7 @@ def _require_token(token: str) -> Any:
     return check
 
 
-def _install_error_handlers(app: FastAPI, metrics: GuardMetrics) -> None:
+def _install_error_handlers(app: FastAPI, counts: Callable[[], Telemetry]) -> None:
     @app.exception_handler(StaleEventError)
     def stale(_: Request, exc: StaleEventError) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=409)
@@ -102,7 +126,7 @@ def _install_error_handlers(app: FastAPI, metrics: GuardMetrics) -> None:
 
     @app.exception_handler(SQLAlchemyError)
     def database_down(_: Request, exc: SQLAlchemyError) -> JSONResponse:
-        metrics.observe_error()
+        counts().count_error("risk_guard")
         log.error("database error", extra={"error": type(exc).__name__})
         return JSONResponse({"detail": "database unavailable"}, status_code=503)
 
