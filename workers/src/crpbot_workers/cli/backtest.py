@@ -8,24 +8,28 @@ stderr, so `--json` stdout stays parseable.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, cast
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
-import pandas as pd
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from crpbot.backtest import BacktestConfig, FtmoRules, SignalTableError, run_backtest
-from crpbot.backtest.baseline_signals import sma_crossover_signals
-from crpbot.backtest.ftmo import Phase
-from crpbot.backtest.report import summary, write_report
-from crpbot.data.validate import CandleValidationError
 from crpbot_workers.cli.candles import load_candles
 from crpbot_workers.cli.common import console, err_console, fail, print_json
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from crpbot.backtest import BacktestConfig
+    from crpbot.backtest.ftmo import Phase
 
 _PHASES = ("challenge", "verification")
 
 
 def _signals(path: Path | None, candles: pd.DataFrame, symbol: str) -> pd.DataFrame:
+    import pandas as pd
+
+    from crpbot.backtest.baseline_signals import sma_crossover_signals
+
     if path is None:
         baseline: pd.DataFrame = sma_crossover_signals(candles, symbol)
         return baseline
@@ -39,10 +43,12 @@ def _signals(path: Path | None, candles: pd.DataFrame, symbol: str) -> pd.DataFr
 
 
 def _config(balance: float, risk: float, fee: float, slippage: float, phase: str) -> BacktestConfig:
+    from crpbot.backtest import BacktestConfig, FtmoRules
+
     if phase not in _PHASES:
         fail(f"--phase must be challenge or verification, not {phase!r}")
     try:
-        rules = FtmoRules(initial_balance=balance, phase=cast(Phase, phase))
+        rules = FtmoRules(initial_balance=balance, phase=cast("Phase", phase))
         return BacktestConfig(risk_per_trade=risk, fee=fee, slippage=slippage, rules=rules)
     except ValueError as exc:
         fail(str(exc))
@@ -104,6 +110,10 @@ def backtest(
     Entries fill at the bar after the signal, stop before target inside a bar, one position
     per symbol (overlapping signals are skipped and counted).
     """
+    from crpbot.backtest import SignalTableError, run_backtest
+    from crpbot.backtest.report import summary, write_report
+    from crpbot.data.validate import CandleValidationError
+
     config = _config(balance, risk_per_trade, fee, slippage, phase)
     columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
     with Progress(*columns, console=err_console, transient=True) as progress:

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
-
-from crpbot.data.bundled import load_bundled
-from crpbot.data.csv import read_candles_csv
+if TYPE_CHECKING:
+    import pandas as pd
 
 BUNDLED_PREFIX = "bundled:"
 
 
 def load_candles(source: str) -> tuple[pd.DataFrame, str]:
-    """Candles from `bundled:NAME` or a candle CSV, and the symbol they are for."""
+    """Candles from `bundled:NAME` or a candle CSV, and the symbol they are for.
+
+    pandas loads here, on first use, so commands that never read candles start fast.
+    """
+    from crpbot.data.bundled import load_bundled
+    from crpbot.data.csv import read_candles_csv
+
     if source.lower().startswith(BUNDLED_PREFIX):
         name = source[len(BUNDLED_PREFIX) :]
         return load_bundled(name), name.upper()

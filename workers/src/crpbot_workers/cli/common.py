@@ -5,14 +5,13 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, is_dataclass
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
 
-from crpbot.config import Settings, load_settings
-from crpbot.config.settings import ConfigFileError
+if TYPE_CHECKING:
+    from crpbot.config import Settings
 
 console = Console()
 err_console = Console(stderr=True)
@@ -38,7 +37,15 @@ def print_json(payload: Any) -> None:
 
 
 def settings_or_fail(config_file: Path | None = None) -> Settings:
-    """Load settings, turning a bad file or value into a one-line error."""
+    """Load settings, turning a bad file or value into a one-line error.
+
+    pydantic-settings is imported here, not at module level: `crpbot --help` never pays for it.
+    """
+    from pydantic import ValidationError
+
+    from crpbot.config import load_settings
+    from crpbot.config.settings import ConfigFileError
+
     try:
         return load_settings(config_file)
     except ConfigFileError as exc:

@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from crpbot.config import describe_settings
 from crpbot_workers.cli.common import console, print_json, settings_or_fail
 
 app = typer.Typer(help="Inspect the effective configuration.", no_args_is_help=True)
@@ -23,6 +22,8 @@ def show(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Print every setting with its value, env var and meaning; secrets are masked."""
+    from crpbot.config import describe_settings
+
     rows = describe_settings(settings_or_fail(config_file))
     if as_json:
         print_json({row.name: row.value for row in rows})

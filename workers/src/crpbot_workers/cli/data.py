@@ -10,21 +10,21 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from crpbot.config import Settings
-from crpbot.data.coinbase import CoinbaseClient
-from crpbot.data.coinbase_auth import CoinbaseCredentials
 from crpbot.data.coinbase_errors import CoinbaseError
-from crpbot.data.coinbase_http import RetryPolicy
 from crpbot.data.granularity import closed_bars_end, granularity_seconds
-from crpbot.data.store import CandleStore, StoreUpdate
-from crpbot.data.validate import CandleReport, CandleValidationError
 from crpbot_workers.cli.common import console, err_console, fail, print_json, settings_or_fail
+
+if TYPE_CHECKING:
+    from crpbot.config import Settings
+    from crpbot.data.coinbase import CoinbaseClient
+    from crpbot.data.coinbase_auth import CoinbaseCredentials
+    from crpbot.data.store import StoreUpdate
+    from crpbot.data.validate import CandleReport
 
 app = typer.Typer(
     help="Market data: fetch, import and inspect stored candles.", no_args_is_help=True
@@ -55,6 +55,8 @@ def _timestamp(option: str, value: str | None) -> datetime | None:
     """ISO date/time or unix seconds; naive values are UTC."""
     if value is None:
         return None
+    import pandas as pd
+
     try:
         stamp = pd.Timestamp(int(value), unit="s") if value.isdigit() else pd.Timestamp(value)
     except (ValueError, TypeError):
@@ -69,6 +71,8 @@ def _credentials(settings: Settings) -> CoinbaseCredentials | None:
         return None
     if key is None or secret is None:
         fail("set both CRPBOT_COINBASE_API_KEY and CRPBOT_COINBASE_API_SECRET, or neither")
+    from crpbot.data.coinbase_auth import CoinbaseCredentials
+
     try:
         return CoinbaseCredentials(key.get_secret_value(), secret.get_secret_value())
     except CoinbaseError as exc:
@@ -144,6 +148,11 @@ def fetch(
     as_json: JsonOpt = False,
 ) -> None:
     """Fetch only the bars not stored yet, validate them and add them to the store."""
+    from crpbot.data.coinbase import CoinbaseClient
+    from crpbot.data.coinbase_http import RetryPolicy
+    from crpbot.data.store import CandleStore
+    from crpbot.data.validate import CandleValidationError
+
     settings = settings_or_fail()
     name = _granularity(settings, granularity)
     first, last = _timestamp("--start", start), _timestamp("--end", end)
@@ -179,6 +188,9 @@ def import_file(
     as_json: JsonOpt = False,
 ) -> None:
     """Add a candle file to the store; any bad row rejects the file and the store is untouched."""
+    from crpbot.data.store import CandleStore
+    from crpbot.data.validate import CandleValidationError
+
     settings = settings_or_fail()
     name = _granularity(settings, granularity)
     store = CandleStore(data_dir or settings.data_dir)
@@ -197,6 +209,9 @@ def show(
     as_json: JsonOpt = False,
 ) -> None:
     """Rows, first and last bar, and gaps (missing bars) of a stored series."""
+    from crpbot.data.store import CandleStore
+    from crpbot.data.validate import CandleValidationError
+
     settings = settings_or_fail()
     name = _granularity(settings, granularity)
     store = CandleStore(data_dir or settings.data_dir)

@@ -6,14 +6,14 @@ default SQLite at var/crpbot.db). Passwords in URLs are never printed.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
-from crpbot.db.engine import current_revision, head_revision, upgrade
 from crpbot_workers.cli.common import console, fail, print_json, settings_or_fail
+
+if TYPE_CHECKING:
+    from sqlalchemy.exc import SQLAlchemyError
 
 app = typer.Typer(help="Database schema: migrate and inspect.", no_args_is_help=True)
 
@@ -31,6 +31,9 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output."
 
 def _url(value: str | None) -> tuple[str, str]:
     """The URL to use and its printable form (password hidden); bad URLs end the command."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
     url = value if value is not None else settings_or_fail().database_url.get_secret_value()
     try:
         shown = make_url(url).render_as_string(hide_password=True)
@@ -53,6 +56,10 @@ def upgrade_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Apply the schema migrations shipped with crpbot (safe to run again: a no-op at head)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from crpbot.db.engine import head_revision, upgrade
+
     url, shown = _url(database_url)
     before = _current_or_fail(url, shown)
     try:
@@ -68,6 +75,10 @@ def upgrade_cmd(
 
 
 def _current_or_fail(url: str, shown: str) -> str | None:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from crpbot.db.engine import current_revision
+
     try:
         revision: str | None = current_revision(url)
     except SQLAlchemyError as exc:
@@ -85,6 +96,8 @@ def current_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Show the database's schema revision and whether it is the newest one."""
+    from crpbot.db.engine import head_revision
+
     url, shown = _url(database_url)
     current = _current_or_fail(url, shown)
     head = head_revision()

@@ -8,17 +8,16 @@ stdout stays parseable.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 from rich.table import Table
 
-from crpbot.data.bundled import load_bundled
-from crpbot.data.csv import read_candles_csv
-from crpbot.data.validate import CandleValidationError, validate_candles
 from crpbot.features import FEATURE_SPECS
 from crpbot_workers.cli.common import console, err_console, fail, print_json
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 app = typer.Typer(help="Indicator features (pandas-ta with TA-Lib), strictly causal.")
 
@@ -47,14 +46,22 @@ def list_features(as_json: JsonOpt = False) -> None:
 
 def _read_candles(source: str) -> pd.DataFrame:
     """A candle CSV or Parquet file, or `bundled:NAME`; raises on unusable input."""
-    if source.lower().startswith(_BUNDLED):
-        return load_bundled(source[len(_BUNDLED) :])
+    import pandas as pd
+
+    from crpbot.data.bundled import load_bundled
+    from crpbot.data.csv import read_candles_csv
+    from crpbot.data.validate import CandleValidationError
+
     path = Path(source)
-    if path.suffix.lower() == ".parquet":
+    if source.lower().startswith(_BUNDLED):
+        frame: pd.DataFrame = load_bundled(source[len(_BUNDLED) :])
+    elif path.suffix.lower() == ".parquet":
         if not path.is_file():
             raise CandleValidationError(f"candle file not found: {path}")
-        return pd.read_parquet(path)
-    return read_candles_csv(path)
+        frame = pd.read_parquet(path)
+    else:
+        frame = read_candles_csv(path)
+    return frame
 
 
 @app.command("compute")
@@ -79,6 +86,8 @@ def compute(
     as_json: JsonOpt = False,
 ) -> None:
     """Compute every feature for the candles and write them, one row per input bar."""
+    from crpbot.data.validate import CandleValidationError, validate_candles
+
     try:
         candles = _read_candles(input_source)
         validate_candles(candles, source=input_source)
@@ -114,7 +123,9 @@ def _compute(candles: pd.DataFrame, scale_free: bool) -> pd.DataFrame:
     if scale_free:
         from crpbot.features.scale_free import model_features
 
-        return model_features(candles)
+        scaled: pd.DataFrame = model_features(candles)
+        return scaled
     from crpbot.features.compute import compute_features
 
-    return compute_features(candles)
+    features: pd.DataFrame = compute_features(candles)
+    return features
