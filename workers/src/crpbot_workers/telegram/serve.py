@@ -1,8 +1,9 @@
 """Assemble and run the bot service: settings in, polling bot plus health HTTP out.
 
 The bot long-polls Telegram (one poller per token) and, in the same event loop, uvicorn
-serves `/healthz`, `/readyz` and `/metrics` for probes and scraping. uvicorn owns SIGTERM:
-when it returns, polling stops and the process exits cleanly.
+serves `/healthz`, `/readyz` and `/metrics` for probes and scraping; it is ready while both
+the database and the Telegram Bot API answer. uvicorn owns SIGTERM: when it returns, polling
+stops and the process exits cleanly.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from crpbot.telemetry.health import Readiness, health_router
 from crpbot.telemetry.metrics import setup_telemetry
 from crpbot.telemetry.redact import register_secret
 from crpbot_workers.telegram.bot import build_application
+from crpbot_workers.telegram.probe import TelegramProbe
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +94,7 @@ def build(settings: Settings, options: ServeOptions, token: str) -> tuple[Applic
     engine = make_engine(settings.database_url.get_secret_value())
     readiness = Readiness()
     readiness.register("database", lambda: _database_up(engine))
+    readiness.register("telegram", TelegramProbe(settings.telegram.base_url, token))
     service = BotService(
         session_factory(engine),
         bot=settings.bot_name,
