@@ -1,0 +1,53 @@
+"""docs/telemetry.md is what `crpbot_workers.telemetry_doc` renders from the code, and covers
+every metric, service probe and chat command."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from crpbot.telemetry.catalog import METRICS, MetricSpec
+from crpbot_workers.telemetry_doc import EMITTED_BY, render
+
+DOC = Path(__file__).resolve().parents[3] / "docs" / "telemetry.md"
+COMMANDS = (
+    "/start",
+    "/help",
+    "/status",
+    "/signals",
+    "/risk",
+    "/stats",
+    "/pause",
+    "/resume",
+    "/health",
+)
+
+
+def test_telemetry_doc_matches_the_code() -> None:
+    assert DOC.read_text(encoding="utf-8") == render(), (
+        "docs/telemetry.md is stale: run `.venv/bin/python -m crpbot_workers.telemetry_doc --write`"
+    )
+
+
+def test_telemetry_doc_names_an_emitter_for_every_catalog_metric() -> None:
+    assert set(EMITTED_BY) == {spec.name for spec in METRICS}
+
+
+@pytest.mark.parametrize("spec", METRICS, ids=lambda spec: spec.name)
+def test_telemetry_doc_row_per_metric_with_unit_and_labels(spec: MetricSpec) -> None:
+    (row,) = [line for line in render().splitlines() if line.startswith(f"| `{spec.name}` |")]
+    cells = [cell.strip() for cell in row.strip("|").split(" | ")]
+    assert cells[1:3] == [spec.kind, f"`{spec.unit}`"]
+    assert all(f"`{label}`" in cells[3] for label in spec.labels)
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_telemetry_doc_lists_every_chat_command(command: str) -> None:
+    assert any(line.startswith(f"| `{command}") for line in render().splitlines())
+
+
+@pytest.mark.parametrize("service", ["crpbot risk-guard serve", "crpbot telegram serve"])
+def test_telemetry_doc_lists_probes_of_each_service(service: str) -> None:
+    (row,) = [line for line in render().splitlines() if f"| `{service}` |" in line]
+    assert "`database`" in row

@@ -1,0 +1,206 @@
+"""`docs/telemetry.md`, rendered from the code it describes so the two cannot drift.
+
+Metric names, kinds, units, labels and meanings come from `crpbot.telemetry.catalog`; chat
+commands from the bot's own help table. What the catalog does not know (which process emits
+a metric, which probes each service serves) is kept here, and a test fails when a catalog
+metric has no emitter listed or when the file differs from `render()`. Regenerate with
+`python -m crpbot_workers.telemetry_doc --write`.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from crpbot.telemetry.catalog import METRICS, MetricSpec
+from crpbot_workers.telegram.views import HELP
+
+DOC_PATH = Path("docs/telemetry.md")
+
+EMITTED_BY: dict[str, str] = {
+    "crpbot_signals_total": "scanner",
+    "crpbot_risk_rejections_total": "risk guard; scanner (when it runs the guard in-process)",
+    "crpbot_signal_confidence": "scanner",
+    "crpbot_outcomes_total": "outcome tracker (`crpbot outcomes track`)",
+    "crpbot_scan_cycle_duration_seconds": "scanner",
+    "crpbot_scan_cycles_total": "scanner",
+    "crpbot_inference_latency_seconds": "scanner (in-process models or TorchServe client)",
+    "crpbot_errors_total": "every service, labelled by the failing component",
+    "crpbot_telegram_deliveries_total": "Telegram bot (replies); alert notifier (alerts)",
+    "crpbot_notifications_total": "alert notifier (scanner alerts)",
+    "crpbot_equity": "risk guard; scanner (in-process guard)",
+    "crpbot_ftmo_daily_headroom": "risk guard; scanner (in-process guard)",
+    "crpbot_ftmo_total_headroom": "risk guard; scanner (in-process guard)",
+    "crpbot_bot_active": "scanner (each cycle); Telegram bot (`/pause`, `/resume`)",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceProbes:
+    """A long-running service's health HTTP endpoint and what its readiness waits for."""
+
+    service: str
+    command: str
+    port: str
+    ready_needs: str
+
+
+SERVICES: tuple[ServiceProbes, ...] = (
+    ServiceProbes(
+        "risk guard",
+        "crpbot risk-guard serve",
+        "`--port` (8000), same port as its API",
+        "`database`: `SELECT 1` on the guard's database",
+    ),
+    ServiceProbes(
+        "Telegram bot",
+        "crpbot telegram serve",
+        "`--port` (8081), beside the long-poller",
+        "`database`: `SELECT 1`; `telegram`: Bot API `getMe` answers (cached 15 s)",
+    ),
+)
+
+
+def _cell(text: str) -> str:
+    """Table-safe text: a bare `|` (as in `ok|failed`) would split the cell."""
+    return text.replace("|", "\\|")
+
+
+def _metric_row(spec: MetricSpec) -> str:
+    labels = ", ".join(f"`{label}`" for label in spec.labels) or "none"
+    cells = (
+        f"`{spec.name}`",
+        spec.kind,
+        f"`{spec.unit}`",
+        labels,
+        EMITTED_BY[spec.name],
+        _cell(spec.description),
+    )
+    return "| " + " | ".join(cells) + " |"
+
+
+def _metrics_section() -> list[str]:
+    lines = [
+        "## Metrics",
+        "",
+        "Names as Prometheus scrapes them. The OpenTelemetry instrument drops the suffixes the",
+        "Prometheus exporter adds back (`_total` on counters, `_seconds` for unit `s`), so the",
+        "OTLP name of `crpbot_scan_cycle_duration_seconds` is `crpbot_scan_cycle_duration`.",
+        "Histograms are scraped as `_bucket`, `_sum` and `_count` series. Unit `1` is a count",
+        "or a ratio; equity and headroom gauges are in account currency.",
+        "",
+        "| metric | type | unit | labels | emitted by | meaning |",
+        "|---|---|---|---|---|---|",
+    ]
+    lines += [_metric_row(spec) for spec in METRICS]
+    lines += ["", "Histogram buckets:", ""]
+    lines += [
+        f"- `{spec.name}`: {', '.join(f'{b:g}' for b in spec.buckets)}"
+        for spec in METRICS
+        if spec.kind == "histogram"
+    ]
+    return lines
+
+
+_EXPORT_SETTINGS = (
+    (
+        "telemetry.exporter",
+        "`prometheus` (default): served on the service's own `/metrics`; "
+        "`otlp`: pushed every 15 s; `none`: recorded nowhere",
+    ),
+    (
+        "telemetry.otlp_endpoint",
+        "OTLP/HTTP collector base URL, e.g. `http://otel-collector:4318`; `/v1/metrics` "
+        "(and `/v1/traces` for the scanner's spans) is appended",
+    ),
+)
+
+
+def _export_section() -> list[str]:
+    lines = [
+        "## Export: Prometheus or OTLP",
+        "",
+        "One setting chooses where metrics go, for every process (`crpbot config show` prints it):",
+        "",
+        "| setting | env var | values |",
+        "|---|---|---|",
+    ]
+    for name, values in _EXPORT_SETTINGS:
+        env = "CRPBOT_" + name.upper().replace(".", "__")
+        lines.append(f"| `{name}` | `{env}` | {values} |")
+    return [*lines, "", _EXPORT_NOTES]
+
+
+_EXPORT_NOTES = """With `otlp`, `/metrics` answers 404 and says why. Short-lived processes (a
+scanner CronJob, `crpbot scan --once`) should use `otlp`: nothing scrapes a process that has exited.
+
+## Traces and logs
+
+The scanner wraps each stage of a cycle in a span named `scan.<stage>`
+(`crpbot.telemetry.tracing.stage_span`); spans leave the process only with the `otlp`
+exporter. Every process
+logs JSON lines (`--log-format json`, the default) with `ts`, `level`, `event`, `component`,
+`logger` and the call's context; a line written inside a span also carries `trace_id` and
+`span_id`, so one cycle's logs join its trace. Secrets are redacted from every line."""
+
+
+def _health_section() -> list[str]:
+    lines = [
+        "## Health endpoints",
+        "",
+        "Every long-running service serves the same three routes, without authentication:",
+        "`/healthz` (200 while the process runs: the liveness probe), `/readyz` (200 when",
+        "every dependency check passes, else 503 with `failing` and each check's `detail`:",
+        "the readiness probe) and `/metrics` (Prometheus text, exporter `prometheus` only).",
+        "",
+        "| service | command | port | `/readyz` needs |",
+        "|---|---|---|---|",
+    ]
+    lines += [f"| {s.service} | `{s.command}` | {s.port} | {s.ready_needs} |" for s in SERVICES]
+    return lines
+
+
+def _commands_section() -> list[str]:
+    lines = [
+        "## Telegram commands",
+        "",
+        "Answered only in chats listed in `telegram.allowed_chats`; messages from any other",
+        "chat are logged by chat id and get no answer. `/health` shows the bot's readiness",
+        "checks. `/pause` and `/resume` set the TradingBot's `spec.suspend` in a cluster and a",
+        "stored flag the scanner honours locally (`--pause`). Replies use MarkdownV2 and wait",
+        "out Telegram's 429 `retry_after`.",
+        "",
+        "| command | answer |",
+        "|---|---|",
+        "| `/start` | same as `/help` |",
+    ]
+    lines += [f"| `{command}` | {meaning} |" for command, meaning in HELP]
+    return lines
+
+
+def render() -> str:
+    """The whole document."""
+    head = [
+        "# Telemetry reference",
+        "",
+        "<!-- generated by `python -m crpbot_workers.telemetry_doc --write`; do not edit -->",
+        "",
+    ]
+    body = [
+        *_metrics_section(),
+        "",
+        *_export_section(),
+        "",
+        *_health_section(),
+        "",
+        *_commands_section(),
+    ]
+    return "\n".join(head + body) + "\n"
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["--write"]:
+        DOC_PATH.write_text(render(), encoding="utf-8")
+    else:
+        sys.stdout.write(render())
