@@ -31,6 +31,7 @@ from crpbot.db.records import ScanCycleRecord, SignalRecord
 from crpbot.db.repo_scan_cycles import record_scan_cycle
 from crpbot.db.repo_signals import get_signal, save_signal, set_signal_status
 from crpbot.db.vocabulary import SignalStatus
+from crpbot.models.inference import FeatureMismatchError
 from crpbot.models.scoring import score_candles
 from crpbot.notify.base import Notifier
 from crpbot.services.pause import PauseControl
@@ -58,6 +59,11 @@ _DECIDED = ("approved", "rejected")
 
 class InsufficientHistoryError(ValueError):
     """The newest closed bar has no complete feature window (too little history)."""
+
+
+_EXPECTED = (LookupError, InsufficientHistoryError, FeatureMismatchError)
+"""Failures with a clear message (no data, too little history, wrong model inputs): logged
+without a traceback."""
 
 
 @dataclass
@@ -114,7 +120,10 @@ class Scanner:
             return self._scan_symbol(symbol, now, event_ts)
         except Exception as exc:  # one symbol must never stop the others
             self.deps.telemetry.count_error("scanner")
-            log.exception("symbol scan failed", extra={"symbol": symbol})
+            if isinstance(exc, _EXPECTED):
+                log.error("symbol scan failed", extra={"symbol": symbol, "error": str(exc)})
+            else:
+                log.exception("symbol scan failed", extra={"symbol": symbol})
             return SymbolResult(symbol, "failed", error=f"{type(exc).__name__}: {exc}"[:300])
 
     def _scan_symbol(self, symbol: str, now: datetime, event_ts: datetime) -> SymbolResult:
