@@ -168,7 +168,9 @@ class LearningService:
         by_symbol: dict[str, list[SignalRecord]] = defaultdict(list)
         for signal in pending:
             by_symbol[signal.symbol].append(signal)
-        missing = tuple(sorted(s for s in by_symbol if s not in candles_by_symbol))
+        missing = tuple(
+            sorted(s for s in by_symbol if s not in candles_by_symbol or candles_by_symbol[s].empty)
+        )
         resolved: list[tuple[SignalRecord, Resolution, Observation]] = []
         invalid = 0
         for symbol, signals in by_symbol.items():

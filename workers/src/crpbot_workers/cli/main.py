@@ -14,6 +14,7 @@ from crpbot_workers.cli import config, demo
 from crpbot_workers.cli import data as data_cli
 from crpbot_workers.cli import db as db_cli
 from crpbot_workers.cli import features as features_cli
+from crpbot_workers.cli import learn as learn_cli
 from crpbot_workers.cli import model as model_cli
 from crpbot_workers.cli import models as models_cli
 from crpbot_workers.cli import report as report_cli
@@ -51,6 +52,7 @@ app.command("demo")(demo.demo)
 app.add_typer(data_cli.app, name="data")
 app.add_typer(db_cli.app, name="db")
 app.add_typer(features_cli.app, name="features")
+app.add_typer(learn_cli.app, name="outcomes")
 app.add_typer(model_cli.app, name="model")
 app.command("train")(models_cli.train)
 app.command("evaluate")(models_cli.evaluate)
