@@ -28,6 +28,13 @@ class FeatureMismatchError(ValueError):
     """The windows do not match the features, order or window length the models expect."""
 
 
+class InferenceUnavailableError(RuntimeError):
+    """No predictions right now (model server down, overloaded or serving other weights).
+
+    Remote backends raise it; a scanner treats it as "no prediction" for this cycle.
+    """
+
+
 @dataclass(frozen=True)
 class Predictions:
     """Per window: P(up) from the LSTM, trend strength (ATR units) from the Transformer."""

@@ -1,0 +1,138 @@
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+import pytest
+
+from crpbot.models.inference import InProcessBackend
+from crpbot_model_server.handler import CrpbotHandler, model_kind
+from tests.fixtures.artifacts import TinyArtifact
+from tests.unit.model_server.conftest import Unpacked, make_context
+
+
+def _request(
+    artifact: TinyArtifact, rows: slice, names: list[str] | None = None
+) -> dict[str, object]:
+    body = {
+        "feature_names": names if names is not None else list(artifact.samples.feature_names),
+        "windows": artifact.samples.x[rows].astype(np.float64).tolist(),
+    }
+    return {"body": body}
+
+
+def _handle(
+    unpacked: Unpacked, requests: list[dict[str, object]]
+) -> tuple[list[dict[str, Any]], list[tuple[int, str]]]:
+    handler = CrpbotHandler()
+    handler.initialize(make_context(unpacked, 1))
+    context = make_context(unpacked, len(requests))
+    answers = [json.loads(a) for a in handler.handle(requests, context)]
+    statuses = [context.get_response_status(i) for i in range(len(requests))]
+    return answers, statuses
+
+
+@pytest.mark.parametrize(("kind", "key"), [("lstm", "p_up"), ("transformer", "strength")])
+def test_handler_predicts_like_the_in_process_backend(
+    unpacked: dict[str, Unpacked], artifact: TinyArtifact, kind: str, key: str
+) -> None:
+    answers, statuses = _handle(
+        unpacked[kind], [_request(artifact, slice(0, 5)), _request(artifact, slice(5, 7))]
+    )
+    expected = InProcessBackend(artifact.model_dir).predict(
+        artifact.samples.x[:7], artifact.samples.feature_names
+    )
+    got = np.array(answers[0][key] + answers[1][key])
+    np.testing.assert_allclose(got, getattr(expected, key), rtol=0, atol=1e-6)
+    assert [len(a[key]) for a in answers] == [5, 2]
+    assert {a["model_version"] for a in answers} == {artifact.version}
+    assert all(code in (None, 200) for code, _ in statuses)
+
+
+@pytest.mark.parametrize(
+    ("bad", "reason"),
+    [
+        ({"body": {"windows": []}}, "feature_names must be a list of strings"),
+        ({"body": b"{not json"}, "body is not JSON"),
+        ({"body": {"feature_names": ["a"]}}, "windows is missing"),
+        ({"body": {"feature_names": [], "windows": [[1.0], [1.0, 2.0]]}}, "numeric array"),
+        ({"body": [1, 2]}, "must be a JSON object"),
+    ],
+)
+def test_handler_rejects_a_malformed_request_with_400(
+    unpacked: dict[str, Unpacked], artifact: TinyArtifact, bad: dict[str, object], reason: str
+) -> None:
+    answers, statuses = _handle(unpacked["lstm"], [_request(artifact, slice(0, 2)), bad])
+    assert statuses[1][0] == 400
+    assert reason in statuses[1][1]
+    assert reason in answers[1]["error"]
+    assert len(answers[0]["p_up"]) == 2
+
+
+def test_handler_rejects_reordered_features_and_keeps_the_rest_of_the_batch(
+    unpacked: dict[str, Unpacked], artifact: TinyArtifact
+) -> None:
+    names = list(artifact.samples.feature_names)
+    swapped = [names[1], names[0], *names[2:]]
+    answers, statuses = _handle(
+        unpacked["transformer"],
+        [
+            _request(artifact, slice(0, 3)),
+            _request(artifact, slice(0, 3), swapped),
+            _request(artifact, slice(3, 4)),
+        ],
+    )
+    assert statuses[1] == (
+        400,
+        f"features do not match model {artifact.version}: order differs at position 0: "
+        f"got {names[1]}, want {names[0]}",
+    )
+    assert [len(answers[i]["strength"]) for i in (0, 2)] == [3, 1]
+
+
+def test_handler_rejects_windows_of_the_wrong_length(
+    unpacked: dict[str, Unpacked], artifact: TinyArtifact
+) -> None:
+    short: dict[str, object] = {
+        "body": {
+            "feature_names": list(artifact.samples.feature_names),
+            "windows": artifact.samples.x[:2, 1:].tolist(),
+        }
+    }
+    answers, statuses = _handle(unpacked["lstm"], [short])
+    assert statuses[0][0] == 400
+    assert "windows must have shape [batch, 8, 44]" in answers[0]["error"]
+
+
+@pytest.mark.parametrize("encode", [json.dumps, lambda b: json.dumps(b).encode()])
+def test_handler_accepts_undecoded_json_bodies(
+    unpacked: dict[str, Unpacked], artifact: TinyArtifact, encode: object
+) -> None:
+    body = _request(artifact, slice(0, 2))["body"]
+    answers, _ = _handle(unpacked["lstm"], [{"data": encode(body)}])  # type: ignore[operator]
+    assert len(answers[0]["p_up"]) == 2
+
+
+@pytest.mark.parametrize(
+    "config", [None, {}, {"handler": {}}, {"handler": {"kind": "gru"}}, {"handler": None}]
+)
+def test_model_kind_refuses_a_missing_or_unknown_kind(config: dict[str, object] | None) -> None:
+    with pytest.raises(RuntimeError, match=r"handler\.kind must be one of"):
+        model_kind(config)
+
+
+def test_handler_initialize_fails_on_weights_of_another_shape(
+    unpacked: dict[str, Unpacked], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    source = unpacked["lstm"]
+    meta = json.loads((source.model_dir / "metadata.json").read_text())
+    meta["train"]["hidden"] = 16
+    target = tmp_path_factory.mktemp("bad")
+    for path in source.model_dir.iterdir():
+        if path.is_file():
+            (target / path.name).write_bytes(path.read_bytes())
+    (target / "metadata.json").write_text(json.dumps(meta))
+    handler = CrpbotHandler()
+    with pytest.raises(RuntimeError, match="size mismatch"):
+        handler.initialize(make_context(Unpacked(target, source.manifest, source.yaml_config), 1))
