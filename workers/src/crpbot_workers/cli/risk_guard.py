@@ -55,14 +55,18 @@ def serve(
     """Serve /v1/equity, /v1/check, /v1/state, /healthz, /readyz and /metrics until SIGTERM.
 
     All state is in the database, so a restart (or a second replica on Postgres) loses nothing.
+    A daily halt or a total-loss breach is announced once on Telegram (token and
+    telegram.allowed_chats configured) or in the log.
     """
     import uvicorn
     from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
     from crpbot.db.engine import make_engine, upgrade
+    from crpbot.notify.telegram import TelegramNotifier
     from crpbot.services.risk_guard import RiskGuardService
     from crpbot.telemetry.metrics import setup_telemetry
     from crpbot_workers.risk_guard.app import create_app
+    from crpbot_workers.scanner.wiring import make_notifier
 
     settings = settings_or_fail()
     url = database_url or settings.database_url.get_secret_value()
@@ -83,5 +87,9 @@ def serve(
         fail(f"cannot open or migrate the database: {type(exc).__name__}")
     if not token:
         err_console.print("[bold yellow]warning:[/] serving WITHOUT authentication")
-    app = create_app(RiskGuardService(engine, limits), token=token or None, telemetry=telemetry)
+    notifier = make_notifier(settings, telemetry)
+    service = RiskGuardService(engine, limits)
+    app = create_app(service, token=token or None, telemetry=telemetry, notifier=notifier)
     uvicorn.run(app, host=host, port=port, log_config=None)
+    if isinstance(notifier, TelegramNotifier):
+        notifier.close(timeout_s=10)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hmac
 import logging
 from collections.abc import Callable
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
@@ -19,6 +20,8 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.exc import SQLAlchemyError
 
+from crpbot.notify.base import Notifier
+from crpbot.notify.risk_watch import RiskAlertWatch
 from crpbot.risk import Decision, GuardState
 from crpbot.services.risk_guard import RiskGuardService, StaleEventError, UnknownAccountError
 from crpbot.telemetry.health import Readiness, health_router
@@ -40,15 +43,23 @@ def create_app(
     token: str | None,
     telemetry: Telemetry | None = None,
     readiness: Readiness | None = None,
+    notifier: Notifier | None = None,
 ) -> FastAPI:
     """`token=None` serves without authentication (the CLI allows it only when asked to).
 
     Metrics go to `telemetry`, else to the process default (`setup_telemetry`) at the time of
-    each request; `readiness` gains a `database` check (a fresh one is made when not given).
+    each request; `readiness` gains a `database` check (a fresh one is made when not given);
+    `notifier` hears once each time an account gets halted for the day or breaches its floor.
     """
     app = FastAPI(title="crpbot risk guard", version="1")
     checks = readiness or Readiness()
     checks.register("database", service.ready)
+    watch = RiskAlertWatch()
+
+    def alert_on(account: str, state: GuardState, ts: datetime) -> None:
+        alert = watch.observe(account, state, ts)
+        if alert is not None and notifier is not None:
+            notifier.notify(alert)
 
     def counts() -> Telemetry:
         return telemetry or get_telemetry()
@@ -60,12 +71,14 @@ def create_app(
     def post_equity(body: EquityBody) -> dict[str, Any]:
         state = service.record_equity(body.to_domain())
         observe_state(counts(), body.account, state)
+        alert_on(body.account, state, body.ts)
         return state_payload(body.account, state)
 
     @app.post("/v1/check", dependencies=authorised)
     def post_check(body: CheckBody) -> dict[str, Any]:
         decision = service.check(body.to_domain())
         observe_decision(counts(), body.account, decision)
+        alert_on(body.account, decision.state, body.ts)
         return decision_payload(body.account, decision)
 
     @app.get("/v1/state", dependencies=authorised)
