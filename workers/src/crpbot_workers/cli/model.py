@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import typer
 
-from crpbot_workers.cli import model_registry
+from crpbot_workers.cli import model_archive, model_registry
 
 app = typer.Typer(
     help="Model archives and the registry (S3 + database): push, list, promote, rollback, pull.",
     no_args_is_help=True,
 )
 
+app.command("archive")(model_archive.archive)
 app.command("push")(model_registry.push)
 app.command("list")(model_registry.list_versions)
 app.command("promote")(model_registry.promote)
