@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from crpbot.confidence.calibration import Calibrator
+from crpbot.data.bundled import load_bundled
 from crpbot.db.engine import make_engine, session_factory, upgrade
 from crpbot.db.records import SignalRecord
 from crpbot.db.repo_calibration import calibration_changes
@@ -19,7 +20,11 @@ from crpbot.db.repo_outcomes import get_outcome
 from crpbot.db.repo_signals import save_signal
 from crpbot.learning.outcomes import resolve_signal
 from crpbot.learning.recalibrate import RefitPolicy
+from crpbot.models.inference import InProcessBackend
+from crpbot.models.scoring import score_candles
 from crpbot.services.learning import CalibrationScope, LearningService, active_calibrator
+from crpbot.services.recalibrated_model import RecalibratedModel
+from tests.fixtures.artifacts import build_tiny_artifact
 from tests.unit.learning.builders import HOUR, T0, make_candles, random_walk, stored_signal
 
 FLAT = (100.0, 100.5, 99.5, 100.0)
@@ -178,3 +183,30 @@ def test_refit_schedule_and_force(sessions: sessionmaker[Session]) -> None:
 def test_refit_needs_a_scope(sessions: sessionmaker[Session]) -> None:
     with pytest.raises(ValueError, match="CalibrationScope"):
         LearningService(sessions).refit(LATE)
+
+
+def test_recalibrated_model_scores_with_the_adopted_refit(
+    sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    artifact = build_tiny_artifact(tmp_path / "models")
+    backend = InProcessBackend(artifact.model_dir)
+    base = backend.metadata
+    model = RecalibratedModel(backend, sessions)
+    assert model.metadata == base
+    walk, records = _informative_signals(600, seed=11)
+    _store(sessions, *(replace(r, model_version=base.model_version) for r in records))
+    service = LearningService(
+        sessions,
+        scope=CalibrationScope(base.model_version, base.calibrator),
+        policy=RefitPolicy(min_outcomes=50),
+    )
+    service.track({"BTC-USD": walk}, LATE)
+    change = service.refit(LATE)
+    assert change is not None and change.adopted
+    assert model.metadata.calibrator == change.after
+    candles = load_bundled("EURUSD").iloc[-600:]
+    scored = score_candles(candles, model, model.metadata)
+    assert len(scored) > 100
+    expected = change.after.apply(scored["score"].to_numpy())
+    np.testing.assert_allclose(scored["p_cal"].to_numpy(), expected)
+    assert not np.allclose(expected, base.calibrator.apply(scored["score"].to_numpy()))
