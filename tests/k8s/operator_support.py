@@ -42,8 +42,15 @@ CHILD_LISTERS: tuple[tuple[str, str, str, Any], ...] = (
         "list_namespaced_network_policy",
         client.NetworkingV1Api,
     ),
+    ("rbac.authorization.k8s.io/v1", "Role", "list_namespaced_role", client.RbacAuthorizationV1Api),
+    (
+        "rbac.authorization.k8s.io/v1",
+        "RoleBinding",
+        "list_namespaced_role_binding",
+        client.RbacAuthorizationV1Api,
+    ),
 )
-EXPECTED_CHILDREN = 13
+EXPECTED_CHILDREN = 15
 
 
 def api_client(kubeconfig: Path | str) -> client.ApiClient:
@@ -135,13 +142,14 @@ class Cluster:
 
 
 def start_operator(
-    kubeconfig: Path | str, log_path: Path, env: dict[str, str]
+    kubeconfig: Path | str, log_path: Path, env: dict[str, str], verbose: bool = True
 ) -> subprocess.Popen[bytes]:
     """`python -m crpbot_operator` as a separate process, the way a Deployment runs it."""
     full_env = {**os.environ, **env, "KUBECONFIG": str(kubeconfig)}
+    flags = ["--standalone", "--verbose"] if verbose else ["--standalone"]
     with log_path.open("wb") as log:
         return subprocess.Popen(
-            [sys.executable, "-m", "crpbot_operator", "--standalone", "--verbose"],
+            [sys.executable, "-m", "crpbot_operator", *flags],
             cwd=REPO,
             env=full_env,
             stdout=log,

@@ -31,6 +31,8 @@ _PLURALS = {
     "CronJob": "cronjobs",
     "PodDisruptionBudget": "poddisruptionbudgets",
     "NetworkPolicy": "networkpolicies",
+    "Role": "roles",
+    "RoleBinding": "rolebindings",
 }
 
 
@@ -54,8 +56,11 @@ class Applier:
         path: str,
         body: Any = None,
         content_type: str = "application/json",
+        decode: bool = True,
         **query: Any,
     ) -> Any:
+        """One request; the reply is parsed only when `decode` (writes discard theirs, and
+        parsing every applied object back is most of a reconcile's CPU)."""
         request = self._api.param_serialize(
             method,
             path,
@@ -66,32 +71,47 @@ class Applier:
         )
         response = self._api.call_api(*request)
         response.read()  # type: ignore[no-untyped-call]
-        return self._api.response_deserialize(response, {"200": "object", "201": "object"}).data
+        kind = "object" if decode else "bytes"
+        return self._api.response_deserialize(response, {"200": kind, "201": kind}).data
 
-    def apply(self, manifest: dict[str, Any]) -> dict[str, Any]:
+    def apply(self, manifest: dict[str, Any]) -> None:
         """Create or update `manifest` so it holds every field it sets (forcing conflicts)."""
         meta = manifest["metadata"]
         kind, api_version = manifest["kind"], manifest["apiVersion"]
         path = object_path(api_version, kind, meta["namespace"], meta["name"])
-        result: dict[str, Any] = self._call(
+        self._call(
             "PATCH",
             path,
             manifest,
             content_type=APPLY_CONTENT_TYPE,
+            decode=False,
             fieldManager=self.field_manager,
             force="true",
         )
-        return result
 
-    def apply_all(self, manifests: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        return [self.apply(m) for m in manifests]
+    def apply_all(self, manifests: list[dict[str, Any]]) -> None:
+        for manifest in manifests:
+            self.apply(manifest)
 
     def patch_status(
         self, api_version: str, plural: str, namespace: str, name: str, status: dict[str, Any]
     ) -> None:
         """Merge `status` into a custom resource's status subresource."""
         path = f"/apis/{api_version}/namespaces/{namespace}/{plural}/{name}/status"
-        self._call("PATCH", path, {"status": status}, content_type=MERGE_CONTENT_TYPE)
+        self._call("PATCH", path, {"status": status}, content_type=MERGE_CONTENT_TYPE, decode=False)
+
+    def read_custom(
+        self, api_version: str, plural: str, namespace: str, name: str
+    ) -> dict[str, Any] | None:
+        """A custom resource as stored now, or None when it does not exist."""
+        path = f"/apis/{api_version}/namespaces/{namespace}/{plural}/{name}"
+        try:
+            result: dict[str, Any] = self._call("GET", path)
+        except ApiException as exc:
+            if exc.status == 404:
+                return None
+            raise
+        return result
 
     def ensure_token_secret(
         self, namespace: str, name: str, key: str, owner_refs: list[dict[str, Any]]
@@ -108,7 +128,7 @@ class Applier:
             "stringData": {key: secrets.token_urlsafe(32)},
         }
         try:
-            self._call("POST", object_path("v1", "Secret", namespace), body)
+            self._call("POST", object_path("v1", "Secret", namespace), body, decode=False)
         except ApiException as exc:
             if exc.status == 409:
                 return False

@@ -16,14 +16,15 @@ from crpbot_operator.apply import Applier
 from crpbot_operator.drift import drifted, find_child
 from crpbot_operator.images import Images
 from crpbot_operator.render import Manifest, render_children
-from crpbot_operator.render.common import RISK_TOKEN_KEY
+from crpbot_operator.render.common import BOT_API_GROUP, BOT_PLURAL, RISK_TOKEN_KEY
 from crpbot_operator.spec import TradingBotSpec, parse_spec
+from crpbot_operator.telemetry import DEFAULT_TELEMETRY, Telemetry
 
-GROUP = "crpbot.io"
+GROUP = BOT_API_GROUP
 VERSION = "v1alpha1"
 API_VERSION = f"{GROUP}/{VERSION}"
 KIND = "TradingBot"
-PLURAL = "tradingbots"
+PLURAL = BOT_PLURAL
 
 
 @dataclass(frozen=True)
@@ -63,20 +64,41 @@ class BotRef:
         }
 
 
-def desired_children(bot: BotRef, images: Images) -> list[Manifest]:
+def desired_children(
+    bot: BotRef, images: Images, telemetry: Telemetry = DEFAULT_TELEMETRY
+) -> list[Manifest]:
     """The rendering, adopted: owner references to the bot, the bot's labels copied."""
-    children = render_children(bot.name, bot.namespace, bot.spec, images)
+    children = render_children(bot.name, bot.namespace, bot.spec, images, telemetry)
     kopf.adopt(children, owner=cast(kopf.Body, bot.owner_body()))
     return children
 
 
-def apply_bot(applier: Applier, bot: BotRef, images: Images) -> list[Manifest]:
+def apply_bot(
+    applier: Applier, bot: BotRef, images: Images, telemetry: Telemetry = DEFAULT_TELEMETRY
+) -> list[Manifest]:
     """Bring every child to its rendering; the token Secret is created once, never rotated."""
     owner_ref = kopf.build_owner_reference(cast(kopf.Body, bot.owner_body()))
     applier.ensure_token_secret(
         bot.namespace, f"{bot.name}-risk-token", RISK_TOKEN_KEY, [dict(owner_ref)]
     )
-    return applier.apply_all(desired_children(bot, images))
+    children = desired_children(bot, images, telemetry)
+    applier.apply_all(children)
+    return children
+
+
+def resync_bot(
+    applier: Applier, namespace: str, name: str, images: Images, telemetry: Telemetry
+) -> bool:
+    """Re-apply a bot's children from its spec as stored now; False when it is gone or going.
+
+    The bot is read afresh rather than taken from an index, which may be stale (a peering
+    standby's is frozen), so a resync can never bring back an older rendering.
+    """
+    body = applier.read_custom(API_VERSION, PLURAL, namespace, name)
+    if body is None or (body.get("metadata") or {}).get("deletionTimestamp"):
+        return False
+    apply_bot(applier, BotRef.from_body(body), images, telemetry)
+    return True
 
 
 def repair_child(
@@ -86,9 +108,10 @@ def repair_child(
     kind: str,
     name: str,
     actual: Mapping[str, Any] | None,
+    telemetry: Telemetry = DEFAULT_TELEMETRY,
 ) -> bool:
     """Re-apply one child when it is gone (`actual` None) or differs; True if it did."""
-    wanted = find_child(desired_children(bot, images), kind, name)
+    wanted = find_child(desired_children(bot, images, telemetry), kind, name)
     if wanted is None:
         return False
     if actual is not None and not drifted(actual, wanted):

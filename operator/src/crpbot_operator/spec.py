@@ -83,6 +83,13 @@ class ImagesSpec(_Camel):
     model_server: str | None = None
 
 
+class TelemetrySpec(_Camel):
+    """Per-bot metrics export; unset fields fall back to the operator's defaults."""
+
+    exporter: Literal["prometheus", "otlp", "none"] | None = None
+    otlp_endpoint: str | None = None
+
+
 class TradingBotSpec(_Camel):
     symbols: list[str] = Field(default_factory=lambda: ["BTC-USD"])
     granularity: str = "ONE_HOUR"
@@ -94,6 +101,7 @@ class TradingBotSpec(_Camel):
     database: SecretRefHolder | None = None
     model_server: ModelServerSpec = Field(default_factory=ModelServerSpec)
     images: ImagesSpec = Field(default_factory=ImagesSpec)
+    telemetry: TelemetrySpec = Field(default_factory=TelemetrySpec)
     suspend: bool = False
 
 

@@ -159,12 +159,16 @@ def status_changed(previous: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
 
 
 def flipped(previous: Mapping[str, Any], new: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """The conditions whose status differs from before; they deserve a Kubernetes Event."""
+    """The conditions whose status differs from before; they deserve a Kubernetes Event.
+
+    A condition seen for the first time counts only when True: a bot that was just created
+    is not failing, and a burst of warnings for every new bot would bury the real ones.
+    """
     before = _previous_by_type(previous.get("conditions") or [])
     return [
         cond
         for cond in new.get("conditions") or []
-        if before.get(cond["type"], {}).get("status") != cond["status"]
+        if before.get(cond["type"], {}).get("status", "False") != cond["status"]
     ]
 
 

@@ -29,14 +29,19 @@ GROUP_OF = {
     "cronjobs": "batch",
     "poddisruptionbudgets": "policy",
     "networkpolicies": "networking.k8s.io",
+    "roles": "rbac.authorization.k8s.io",
+    "rolebindings": "rbac.authorization.k8s.io",
 }
+
+
+def _full_sample_children() -> list[dict[str, Any]]:
+    sample = yaml.safe_load((RBAC.parent / "samples" / "tradingbot-full.yaml").read_text())
+    return render_children("bot", "ns", parse_spec(sample["spec"]), images_from_env({}))
 
 
 def _applied_plurals() -> set[str]:
     """What a reconcile of the fullest sample writes, plus the risk token Secret."""
-    sample = yaml.safe_load((RBAC.parent / "samples" / "tradingbot-full.yaml").read_text())
-    children = render_children("bot", "ns", parse_spec(sample["spec"]), images_from_env({}))
-    paths = [object_path(c["apiVersion"], c["kind"], "ns") for c in children]
+    paths = [object_path(c["apiVersion"], c["kind"], "ns") for c in _full_sample_children()]
     return {path.rsplit("/", 1)[1] for path in paths} | {"secrets"}
 
 
@@ -109,3 +114,16 @@ def test_rbac_binding_names_the_service_account_and_role() -> None:
     assert binding["subjects"] == [
         {"kind": "ServiceAccount", "name": account["name"], "namespace": account["namespace"]}
     ]
+
+
+def test_rbac_operator_holds_every_permission_its_roles_grant() -> None:
+    """The API server refuses a Role granting more than its writer holds (no escalate verb)."""
+    grants = _grants()
+    roles = [c for c in _full_sample_children() if c["kind"] == "Role"]
+    assert roles
+    for role in roles:
+        for rule in role["rules"]:
+            for group in rule["apiGroups"]:
+                for resource in rule["resources"]:
+                    for verb in rule["verbs"]:
+                        assert (group, resource, verb) in grants, (group, resource, verb)

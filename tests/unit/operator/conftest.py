@@ -39,6 +39,25 @@ FULL_SPEC: dict[str, Any] = {
 
 IMAGES = Images(workers="example.org/workers:1", model_server="example.org/ts:1")
 
+# (kind, name) of every child a bot named "alpha" gets, whatever its spec.
+EXPECTED_CHILDREN = {
+    ("ConfigMap", "alpha-config"),
+    ("ServiceAccount", "alpha-scanner"),
+    ("ServiceAccount", "alpha-model-server"),
+    ("ServiceAccount", "alpha-risk-guard"),
+    ("ServiceAccount", "alpha-telegram"),
+    ("Role", "alpha-telegram"),
+    ("RoleBinding", "alpha-telegram"),
+    ("Deployment", "alpha-risk-guard"),
+    ("Service", "alpha-risk-guard"),
+    ("PodDisruptionBudget", "alpha-risk-guard"),
+    ("Deployment", "alpha-model-server"),
+    ("Service", "alpha-model-server"),
+    ("Deployment", "alpha-telegram"),
+    ("NetworkPolicy", "alpha-network"),
+    ("CronJob", "alpha-scanner"),
+}
+
 
 def render(spec: dict[str, Any], name: str = "alpha", namespace: str = "bots") -> list[Manifest]:
     return render_children(name, namespace, parse_spec(spec), IMAGES)

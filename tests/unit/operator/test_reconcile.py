@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from crpbot_operator.images import Images
 from crpbot_operator.reconcile import BotRef, desired_children
-from tests.unit.operator.conftest import FULL_SPEC
+from tests.unit.operator.conftest import EXPECTED_CHILDREN, FULL_SPEC
 
 BODY = {
     "apiVersion": "crpbot.io/v1alpha1",
@@ -28,7 +28,8 @@ def test_bot_ref_from_body() -> None:
 
 def test_desired_children_are_owned_by_the_bot() -> None:
     children = desired_children(BotRef.from_body(BODY), Images("w:1", "ts:1"))
-    assert len(children) == 13
+    assert {(c["kind"], c["metadata"]["name"]) for c in children} == EXPECTED_CHILDREN
+    assert len(children) == len(EXPECTED_CHILDREN)
     for child in children:
         (ref,) = child["metadata"]["ownerReferences"]
         assert ref == {

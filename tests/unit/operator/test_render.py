@@ -9,25 +9,18 @@ import pytest
 import yaml
 
 from crpbot.config import Settings
-from crpbot_operator.render import Manifest
+from crpbot_operator.render import Manifest, render_children
 from crpbot_operator.render.scanner import cron_interval_seconds, deadlines
-from tests.unit.operator.conftest import FULL_SPEC, by_kind_name, pod_specs, render
-
-EXPECTED = {
-    ("ConfigMap", "alpha-config"),
-    ("ServiceAccount", "alpha-scanner"),
-    ("ServiceAccount", "alpha-model-server"),
-    ("ServiceAccount", "alpha-risk-guard"),
-    ("ServiceAccount", "alpha-telegram"),
-    ("Deployment", "alpha-risk-guard"),
-    ("Service", "alpha-risk-guard"),
-    ("PodDisruptionBudget", "alpha-risk-guard"),
-    ("Deployment", "alpha-model-server"),
-    ("Service", "alpha-model-server"),
-    ("Deployment", "alpha-telegram"),
-    ("NetworkPolicy", "alpha-network"),
-    ("CronJob", "alpha-scanner"),
-}
+from crpbot_operator.spec import parse_spec
+from crpbot_operator.telemetry import Telemetry
+from tests.unit.operator.conftest import (
+    EXPECTED_CHILDREN,
+    FULL_SPEC,
+    IMAGES,
+    by_kind_name,
+    pod_specs,
+    render,
+)
 
 
 def _with(**changes: Any) -> dict[str, Any]:
@@ -43,12 +36,12 @@ def _container(child: Manifest, cronjob: bool = False) -> Manifest:
 
 
 def test_render_children_produces_every_child(full_children: list[Manifest]) -> None:
-    assert set(by_kind_name(full_children)) == EXPECTED
-    assert len(full_children) == len(EXPECTED)
+    assert set(by_kind_name(full_children)) == EXPECTED_CHILDREN
+    assert len(full_children) == len(EXPECTED_CHILDREN)
 
 
 def test_render_children_same_set_for_minimal_spec(minimal_children: list[Manifest]) -> None:
-    assert set(by_kind_name(minimal_children)) == EXPECTED
+    assert set(by_kind_name(minimal_children)) == EXPECTED_CHILDREN
 
 
 def test_render_children_is_deterministic() -> None:
@@ -82,7 +75,7 @@ def test_render_children_hardens_every_pod(spec: dict[str, Any]) -> None:
         assert pod["securityContext"]["runAsNonRoot"] is True, owner
         assert pod["securityContext"]["runAsUser"] == 10001
         assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
-        assert pod["automountServiceAccountToken"] is False
+        assert pod["automountServiceAccountToken"] is (owner == "alpha-telegram")
         assert {"name": "tmp", "emptyDir": {}} in pod["volumes"]
         for container in pod["containers"] + pod.get("initContainers", []):
             ctx = container["securityContext"]
@@ -101,6 +94,30 @@ def test_render_children_service_accounts_mount_no_token(full_children: list[Man
     assert all(sa["automountServiceAccountToken"] is False for sa in accounts)
     names = {sa["metadata"]["name"] for sa in accounts}
     assert {pod["serviceAccountName"] for _, pod in pod_specs(full_children)} == names
+
+
+def test_render_telegram_access_grants_its_own_bot_only(full_children: list[Manifest]) -> None:
+    children = by_kind_name(full_children)
+    role = children[("Role", "alpha-telegram")]
+    assert role["rules"] == [
+        {
+            "apiGroups": ["crpbot.io"],
+            "resources": ["tradingbots"],
+            "resourceNames": ["alpha"],
+            "verbs": ["get", "patch"],
+        }
+    ]
+    binding = children[("RoleBinding", "alpha-telegram")]
+    assert binding["roleRef"] == {
+        "apiGroup": "rbac.authorization.k8s.io",
+        "kind": "Role",
+        "name": "alpha-telegram",
+    }
+    assert binding["subjects"] == [
+        {"kind": "ServiceAccount", "name": "alpha-telegram", "namespace": "bots"}
+    ]
+    pod = children[("Deployment", "alpha-telegram")]["spec"]["template"]["spec"]
+    assert pod["serviceAccountName"] == "alpha-telegram"
 
 
 def test_render_scanner_cronjob(full_children: list[Manifest]) -> None:
@@ -288,3 +305,51 @@ def test_render_image_overrides_win(full_children: list[Manifest]) -> None:
     assert _container(children[("CronJob", "alpha-scanner")], cronjob=True)["image"] == (
         "mirror/w:2"
     )
+
+
+def _worker_envs(children: list[Manifest]) -> dict[str, dict[str, str]]:
+    """Plain env values of every `crpbot` worker container, by owning object."""
+    workers = {"alpha-scanner", "alpha-risk-guard", "alpha-telegram"}
+    return {
+        owner: {e["name"]: e.get("value", "") for e in pod["containers"][0]["env"]}
+        for owner, pod in pod_specs(children)
+        if owner in workers
+    }
+
+
+def test_render_telemetry_defaults_to_prometheus_everywhere(
+    full_children: list[Manifest],
+) -> None:
+    envs = _worker_envs(full_children)
+    assert len(envs) == 3
+    for owner, env in envs.items():
+        assert env["CRPBOT_TELEMETRY__EXPORTER"] == "prometheus", owner
+        assert "CRPBOT_TELEMETRY__OTLP_ENDPOINT" not in env
+
+
+@pytest.mark.parametrize(
+    ("operator", "spec", "expected"),
+    [
+        (Telemetry("otlp", "http://otel:4318"), {}, ("otlp", "http://otel:4318")),
+        (Telemetry("otlp", "http://otel:4318"), {"exporter": "none"}, ("none", "http://otel:4318")),
+        (
+            Telemetry(),
+            {"exporter": "otlp", "otlpEndpoint": "http://c:4318"},
+            ("otlp", "http://c:4318"),
+        ),
+        (
+            Telemetry("otlp", "http://a:4318"),
+            {"otlpEndpoint": "http://b:4318"},
+            ("otlp", "http://b:4318"),
+        ),
+    ],
+    ids=["operator-default", "bot-exporter-wins", "bot-only", "bot-endpoint-wins"],
+)
+def test_render_telemetry_bot_fields_override_operator_defaults(
+    operator: Telemetry, spec: dict[str, str], expected: tuple[str, str]
+) -> None:
+    children = render_children("alpha", "bots", parse_spec(_with(telemetry=spec)), IMAGES, operator)
+    for owner, env in _worker_envs(children).items():
+        got = (env["CRPBOT_TELEMETRY__EXPORTER"], env["CRPBOT_TELEMETRY__OTLP_ENDPOINT"])
+        assert got == expected, owner
+        assert Settings(telemetry={"exporter": got[0], "otlp_endpoint": got[1]})

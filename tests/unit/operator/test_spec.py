@@ -13,7 +13,8 @@ from crpbot_operator.images import (
     images_from_env,
     resolve_images,
 )
-from crpbot_operator.spec import DEFAULT_SCHEDULE, ImagesSpec, parse_spec
+from crpbot_operator.spec import DEFAULT_SCHEDULE, ImagesSpec, TelemetrySpec, parse_spec
+from crpbot_operator.telemetry import Telemetry, resolve_telemetry, telemetry_from_env
 from tests.unit.operator.conftest import FULL_SPEC
 
 
@@ -69,3 +70,21 @@ def test_main_arguments_watch_all_namespaces_unless_one_is_named(
     assert args[:3] == ["run", "-m", "crpbot_operator.handlers"]
     assert ("--all-namespaces" in args) is clusterwide
     assert args[len(args) - len(extra) :] == extra
+
+
+def test_telemetry_from_env_reads_the_workers_variables() -> None:
+    assert telemetry_from_env({}) == Telemetry("prometheus", None)
+    env = {"CRPBOT_TELEMETRY__EXPORTER": "otlp", "CRPBOT_TELEMETRY__OTLP_ENDPOINT": "http://o:4318"}
+    assert telemetry_from_env(env) == Telemetry("otlp", "http://o:4318")
+    assert telemetry_from_env({"CRPBOT_TELEMETRY__EXPORTER": ""}) == Telemetry()
+
+
+def test_telemetry_from_env_refuses_an_unknown_exporter() -> None:
+    with pytest.raises(ValueError, match="CRPBOT_TELEMETRY__EXPORTER='zipkin'"):
+        telemetry_from_env({"CRPBOT_TELEMETRY__EXPORTER": "zipkin"})
+
+
+def test_parse_spec_rejects_unknown_telemetry_exporter() -> None:
+    with pytest.raises(pydantic.ValidationError):
+        parse_spec({"telemetry": {"exporter": "zipkin"}})
+    assert resolve_telemetry(Telemetry(), TelemetrySpec()) == Telemetry()

@@ -3,6 +3,6 @@
 Run with `kopf run -m crpbot_operator.handlers --all-namespaces` or `python -m crpbot_operator`.
 """
 
-from crpbot_operator.handlers import bots, children, indexes, startup
+from crpbot_operator.handlers import bots, children, indexes, resync, startup
 
-__all__ = ["bots", "children", "indexes", "startup"]
+__all__ = ["bots", "children", "indexes", "resync", "startup"]

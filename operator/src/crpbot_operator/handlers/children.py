@@ -28,6 +28,8 @@ PLAIN_KINDS = (
     ("", "v1", "serviceaccounts"),
     ("policy", "v1", "poddisruptionbudgets"),
     ("networking.k8s.io", "v1", "networkpolicies"),
+    ("rbac.authorization.k8s.io", "v1", "roles"),
+    ("rbac.authorization.k8s.io", "v1", "rolebindings"),
 )
 
 
@@ -41,10 +43,12 @@ def _repair(event: kopf.RawEvent, body: kopf.Body, memo: kopf.Memo, entry: BotEn
     if not deleted and not _owned_by(body, entry):
         return
     actual = None if deleted else body
-    if repair_child(memo.applier, entry.bot, memo.images, body["kind"], body.metadata.name, actual):
-        message = f"{body['kind']} {body.metadata.name} was {'deleted' if deleted else 'changed'}"
-        kopf.info(
+    kind, name = body["kind"], body.metadata.name
+    if repair_child(memo.applier, entry.bot, memo.images, kind, name, actual, memo.telemetry):
+        message = f"{kind} {name} was {'deleted' if deleted else 'changed'}"
+        kopf.event(
             cast(kopf.Body, entry.bot.owner_body()),
+            type="Normal",
             reason="DriftRepaired",
             message=f"{message}; restored",
         )

@@ -11,6 +11,7 @@ import kopf
 from crpbot_operator.apply import FIELD_MANAGER, Applier, make_api_client
 from crpbot_operator.handlers.status_sync import StatusWriter
 from crpbot_operator.images import images_from_env
+from crpbot_operator.telemetry import telemetry_from_env
 
 WORKERS = 16
 PEERING_NAME = "crpbot-operator"
@@ -18,8 +19,15 @@ PEERING_NAME = "crpbot-operator"
 
 @kopf.on.startup()
 def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> None:
-    """Progress lives in annotations: the CRD's status schema is ours, not Kopf's."""
-    settings.posting.level = logging.INFO
+    """Progress lives in annotations: the CRD's status schema is ours, not Kopf's.
+
+    Kopf turns its own log lines at or above `posting.level` into Kubernetes Events; at
+    INFO that is two "handler succeeded" Events per reconcile, which cost the API server
+    more than the reconcile's own writes. Only warnings and errors are posted that way; the
+    operator posts its meaningful Normal events (Reconciled, DriftRepaired, condition flips)
+    explicitly.
+    """
+    settings.posting.level = logging.WARNING
     settings.posting.reporting_component = "crpbot-operator"
     settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix="crpbot.io")
     settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(
@@ -36,3 +44,4 @@ def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> Non
     memo.applier = Applier(make_api_client(pool_size=WORKERS + 4), field_manager)
     memo.status_writer = StatusWriter(memo.applier)
     memo.images = images_from_env(os.environ)
+    memo.telemetry = telemetry_from_env(os.environ)

@@ -65,7 +65,7 @@ class StatusWriter:
             self._written[key] = {**previous, **new}
         owner = cast(kopf.Body, bot.owner_body())
         for cond in flipped(previous, new):
-            post = kopf.info if cond["status"] == "True" else kopf.warn
-            message: Any = f"{cond['type']} is {cond['status']}: {cond['message']}"
-            post(owner, reason=cond["type"], message=message)
+            kind = "Normal" if cond["status"] == "True" else "Warning"
+            message = f"{cond['type']} is {cond['status']}: {cond['message']}"
+            kopf.event(owner, type=kind, reason=cond["type"], message=message)
         return True

@@ -1,13 +1,17 @@
 """Identity and reachability: one ServiceAccount per workload, one NetworkPolicy per bot.
 
-No workload talks to the Kubernetes API, so no ServiceAccount mounts a token. The policy
-admits traffic to the risk guard and the model server only from this bot's own pods.
+Only the Telegram bot talks to the Kubernetes API: `/pause` and `/resume` read and patch its
+own TradingBot's `spec.suspend`. Its Role names that one object; no other workload gets a
+token. The policy admits traffic to the risk guard and the model server only from this
+bot's own pods.
 """
 
 from __future__ import annotations
 
 from crpbot_operator.render.common import (
     APP_NAME,
+    BOT_API_GROUP,
+    BOT_PLURAL,
     COMPONENT_MODEL_SERVER,
     COMPONENT_NETWORK,
     COMPONENT_RISK_GUARD,
@@ -33,6 +37,32 @@ def render_service_accounts(ctx: BotContext) -> list[Manifest]:
         }
         for component in WORKLOADS
     ]
+
+
+def render_telegram_access(ctx: BotContext) -> list[Manifest]:
+    """A Role to read and patch this bot alone, bound to the Telegram bot's ServiceAccount."""
+    name = ctx.child(COMPONENT_TELEGRAM)
+    role: Manifest = {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "Role",
+        "metadata": metadata(ctx, COMPONENT_TELEGRAM),
+        "rules": [
+            {
+                "apiGroups": [BOT_API_GROUP],
+                "resources": [BOT_PLURAL],
+                "resourceNames": [ctx.name],
+                "verbs": ["get", "patch"],
+            }
+        ],
+    }
+    binding: Manifest = {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "RoleBinding",
+        "metadata": metadata(ctx, COMPONENT_TELEGRAM),
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": name},
+        "subjects": [{"kind": "ServiceAccount", "name": name, "namespace": ctx.namespace}],
+    }
+    return [role, binding]
 
 
 def render_network_policy(ctx: BotContext) -> Manifest:

@@ -11,6 +11,7 @@ from typing import Any
 
 from crpbot_operator.images import Images
 from crpbot_operator.spec import Resources, TradingBotSpec
+from crpbot_operator.telemetry import DEFAULT_TELEMETRY, Telemetry
 
 Manifest = dict[str, Any]
 
@@ -23,6 +24,8 @@ CONFIG_FILE = f"{CONFIG_DIR}/config.yaml"
 RISK_GUARD_PORT = 8000
 MODEL_SERVER_PORT = 8080
 RISK_TOKEN_KEY = "token"
+BOT_API_GROUP = "crpbot.io"
+BOT_PLURAL = "tradingbots"
 
 COMPONENT_SCANNER = "scanner"
 COMPONENT_MODEL_SERVER = "model-server"
@@ -41,6 +44,7 @@ class BotContext:
     spec: TradingBotSpec
     images: Images
     config_hash: str = ""
+    telemetry: Telemetry = DEFAULT_TELEMETRY
 
     def child(self, component: str) -> str:
         return f"{self.name}-{component}"
@@ -114,7 +118,7 @@ def secret_env(name: str, ref_name: str, ref_key: str) -> Manifest:
 
 
 def worker_env(ctx: BotContext) -> list[Manifest]:
-    """Secrets and the config file location every `crpbot` worker process reads."""
+    """Secrets, the config file location and the metrics export every `crpbot` worker reads."""
     env: list[Manifest] = [{"name": "CRPBOT_CONFIG_FILE", "value": CONFIG_FILE}]
     if ctx.spec.database is not None:
         ref = ctx.spec.database.secret_ref
@@ -126,6 +130,7 @@ def worker_env(ctx: BotContext) -> list[Manifest]:
     if telegram is not None and telegram.secret_ref is not None:
         ref = telegram.secret_ref
         env.append(secret_env("CRPBOT_TELEGRAM_TOKEN", ref.name, ref.key))
+    env.extend(ctx.telemetry.env())
     return env
 
 
@@ -143,12 +148,16 @@ def pod_spec(
     service_account: str,
     containers: list[Manifest],
     extra_volumes: list[Manifest] | None = None,
+    api_token: bool = False,
 ) -> Manifest:
-    """A pod with the security baseline, /tmp as scratch and the bot config mounted."""
+    """A pod with the security baseline, /tmp as scratch and the bot config mounted.
+
+    Only a pod that calls the Kubernetes API (`api_token`) gets its ServiceAccount's token.
+    """
     hardened = [harden(c) for c in containers]
     return {
         "serviceAccountName": service_account,
-        "automountServiceAccountToken": False,
+        "automountServiceAccountToken": api_token,
         "securityContext": pod_security(),
         "containers": hardened,
         "volumes": [

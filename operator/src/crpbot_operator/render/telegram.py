@@ -3,6 +3,8 @@
 Telegram allows one long-poller per bot token, so there is exactly one pod and an update
 stops the old pod before starting the new one (`Recreate`). Without a token secret in the
 spec the Deployment is kept at zero replicas, so the set of children never depends on it.
+Its pod mounts a ServiceAccount token: `/pause` patches the bot's own TradingBot
+(see `render_telegram_access`).
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ def render_telegram(ctx: BotContext) -> Manifest:
         "env": worker_env(ctx),
         "resources": TELEGRAM_RESOURCES,
     }
-    pod = pod_spec(ctx, ctx.child(COMPONENT_TELEGRAM), [container])
+    pod = pod_spec(ctx, ctx.child(COMPONENT_TELEGRAM), [container], api_token=True)
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",

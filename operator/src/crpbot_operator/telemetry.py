@@ -1,0 +1,55 @@
+"""Where a bot's workloads send their metrics (`crpbot.config.TelemetrySettings`).
+
+The operator's own environment carries the cluster-wide choice under the workers' variable
+names (the chart sets them from `opentelemetry.workers`), so one collector serves every bot;
+a bot's `spec.telemetry` may override either field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+from crpbot_operator.spec import TelemetrySpec
+
+EXPORTER_ENV = "CRPBOT_TELEMETRY__EXPORTER"
+OTLP_ENDPOINT_ENV = "CRPBOT_TELEMETRY__OTLP_ENDPOINT"
+Exporter = Literal["prometheus", "otlp", "none"]
+EXPORTERS: tuple[Exporter, ...] = ("prometheus", "otlp", "none")
+DEFAULT_EXPORTER: Exporter = "prometheus"
+
+
+@dataclass(frozen=True)
+class Telemetry:
+    exporter: Exporter = DEFAULT_EXPORTER
+    otlp_endpoint: str | None = None
+
+    def env(self) -> list[dict[str, str]]:
+        """The container environment that makes a `crpbot` worker export this way."""
+        env = [{"name": EXPORTER_ENV, "value": self.exporter}]
+        if self.otlp_endpoint:
+            env.append({"name": OTLP_ENDPOINT_ENV, "value": self.otlp_endpoint})
+        return env
+
+
+DEFAULT_TELEMETRY = Telemetry()
+
+
+def telemetry_from_env(env: Mapping[str, str]) -> Telemetry:
+    """The operator-wide defaults; an empty variable counts as unset.
+
+    An unknown exporter stops the operator at startup rather than every worker at runtime.
+    """
+    exporter = env.get(EXPORTER_ENV) or DEFAULT_EXPORTER
+    if exporter not in EXPORTERS:
+        raise ValueError(f"{EXPORTER_ENV}={exporter!r}: expected one of {', '.join(EXPORTERS)}")
+    return Telemetry(exporter, env.get(OTLP_ENDPOINT_ENV) or None)
+
+
+def resolve_telemetry(defaults: Telemetry, overrides: TelemetrySpec) -> Telemetry:
+    """A bot's own telemetry: its fields where given, the operator's defaults otherwise."""
+    return Telemetry(
+        exporter=overrides.exporter or defaults.exporter,
+        otlp_endpoint=overrides.otlp_endpoint or defaults.otlp_endpoint,
+    )
