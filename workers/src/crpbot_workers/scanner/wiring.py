@@ -155,7 +155,7 @@ def scan_config(settings: Settings, symbols: tuple[str, ...] | None = None) -> S
 
 def spool_path(settings: Settings) -> Path:
     """Where signals wait while the database is down (under `data_dir`)."""
-    return settings.data_dir / "spool" / f"signals-{settings.bot_name}.jsonl"
+    return Path(settings.data_dir) / "spool" / f"signals-{settings.bot_name}.jsonl"
 
 
 @dataclass

@@ -1,0 +1,153 @@
+"""crpbot on a real TorchServe: inference, parity with in-process, errors, scaling, stop.
+
+Tests run in file order on one module-scoped server; the last one stops it.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+import requests
+
+from crpbot.config import Settings
+from crpbot.data.bundled import load_bundled
+from crpbot.models.inference import InferenceUnavailableError, InProcessBackend
+from crpbot.models.scoring import score_candles
+from crpbot.models.torchserve import TorchServeBackend, TorchServePolicy
+from tests.integration.model_server.conftest import Served
+
+pytestmark = [pytest.mark.torchserve, pytest.mark.slow]
+
+
+def _body(served: Served, rows: slice, names: list[str] | None = None) -> dict[str, object]:
+    samples = served.artifact.samples
+    return {
+        "feature_names": names if names is not None else list(samples.feature_names),
+        "windows": samples.x[rows].astype(np.float64).tolist(),
+    }
+
+
+def test_torchserve_pings_healthy_with_both_models_registered(served: Served) -> None:
+    ping = requests.get(f"{served.server.inference_url}/ping", timeout=5)
+    assert ping.status_code == 200
+    assert ping.json() == {"status": "Healthy"}
+    listed = requests.get(f"{served.server.management_url}/models", timeout=5).json()
+    assert {m["modelName"] for m in listed["models"]} == {"crpbot-lstm", "crpbot-transformer"}
+
+
+@pytest.mark.parametrize("name", ["crpbot-lstm", "crpbot-transformer"])
+def test_torchserve_takes_batching_and_version_from_the_archive(served: Served, name: str) -> None:
+    (described,) = served.server.describe(name)
+    assert described["modelVersion"] == served.artifact.version
+    assert (described["batchSize"], described["maxBatchDelay"]) == (8, 5)
+    assert [w["status"] for w in described["workers"]] == ["READY"]
+
+
+@pytest.mark.parametrize(
+    ("name", "key"), [("crpbot-lstm", "p_up"), ("crpbot-transformer", "strength")]
+)
+def test_torchserve_answers_each_model_with_its_version(
+    served: Served, name: str, key: str
+) -> None:
+    url = f"{served.server.inference_url}/predictions/{name}/{served.artifact.version}"
+    answer = requests.post(url, json=_body(served, slice(0, 3)), timeout=10)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["model_version"] == served.artifact.version
+    assert len(answer.json()[key]) == 3
+
+
+@pytest.mark.parametrize("rows", [slice(0, 1), slice(0, 64), slice(100, 392)])
+def test_torchserve_backend_matches_in_process_within_1e6(served: Served, rows: slice) -> None:
+    samples = served.artifact.samples
+    windows = samples.x[rows]
+    local = InProcessBackend(served.artifact.model_dir).predict(windows, samples.feature_names)
+    remote = TorchServeBackend(served.server.inference_url, served.metadata).predict(
+        windows, samples.feature_names
+    )
+    np.testing.assert_allclose(remote.p_up, local.p_up, rtol=0, atol=1e-6)
+    np.testing.assert_allclose(remote.strength, local.strength, rtol=0, atol=1e-6)
+    assert remote.model_version == local.model_version == served.artifact.version
+
+
+def test_torchserve_parity_holds_when_requests_are_batched_together(served: Served) -> None:
+    samples = served.artifact.samples
+    local = InProcessBackend(served.artifact.model_dir).predict(samples.x, samples.feature_names)
+    backend = TorchServeBackend(served.server.inference_url, served.metadata)
+    starts = list(range(0, 96, 4))
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(
+            pool.map(lambda s: backend.predict(samples.x[s : s + 4], samples.feature_names), starts)
+        )
+    for start, answer in zip(starts, answers, strict=True):
+        np.testing.assert_allclose(answer.p_up, local.p_up[start : start + 4], rtol=0, atol=1e-6)
+        np.testing.assert_allclose(
+            answer.strength, local.strength[start : start + 4], rtol=0, atol=1e-6
+        )
+
+
+def test_torchserve_rejects_reordered_features_with_400_and_the_reason(served: Served) -> None:
+    names = list(served.artifact.samples.feature_names)
+    swapped = [names[0], names[2], names[1], *names[3:]]
+    url = f"{served.server.inference_url}/predictions/crpbot-lstm/{served.artifact.version}"
+    answer = requests.post(url, json=_body(served, slice(0, 2), swapped), timeout=10)
+    assert answer.status_code == 400
+    reason = (
+        f"features do not match model {served.artifact.version}: order differs at position 1: "
+        f"got {names[2]}, want {names[1]}"
+    )
+    assert answer.reason == reason
+    assert answer.json()["error"] == reason
+
+
+def test_scanner_wiring_scores_candles_through_torchserve_like_in_process(
+    served: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from crpbot_workers.scanner.wiring import make_backend
+
+    candles = load_bundled("EURUSD").iloc[-300:]
+    base = {"model_dir": served.artifact.model_dir}
+    remote = make_backend(
+        Settings(**base, inference="torchserve", torchserve_url=served.server.inference_url)
+    )
+    local = make_backend(Settings(**base, inference="inprocess"))
+    got = score_candles(candles, remote, remote.metadata)
+    want = score_candles(candles, local, local.metadata)
+    assert len(got) > 50
+    np.testing.assert_allclose(got.to_numpy(), want.to_numpy(), rtol=0, atol=1e-6)
+
+
+def test_torchserve_scales_workers_through_the_management_api(served: Served) -> None:
+    served.server.scale("crpbot-lstm", 2)
+    (described,) = served.server.describe("crpbot-lstm")
+    assert described["minWorkers"] == 2
+    assert [w["status"] for w in described["workers"]] == ["READY", "READY"]
+    assert len({w["pid"] for w in described["workers"]}) == 2
+    served.server.scale("crpbot-lstm", 1)
+    (described,) = served.server.describe("crpbot-lstm")
+    assert len(described["workers"]) == 1
+
+
+def test_torchserve_stops_cleanly_and_the_backend_breaker_then_fails_fast(served: Served) -> None:
+    samples = served.artifact.samples
+    policy = TorchServePolicy(attempts=2, backoff_initial_s=0.01, breaker_failures=3)
+    backend = TorchServeBackend(served.server.inference_url, served.metadata, policy)
+    assert backend.predict(samples.x[:2], samples.feature_names).p_up.shape == (2,)
+    process = served.server.process
+    assert process is not None
+    served.server.stop()
+    with pytest.raises(ProcessLookupError):
+        os.killpg(process.pid, 0)
+    for _ in range(policy.breaker_failures - 1):
+        with pytest.raises(InferenceUnavailableError, match="after 2 attempts"):
+            backend.predict(samples.x[:2], samples.feature_names)
+    with pytest.raises(InferenceUnavailableError, match="circuit open"):
+        backend.predict(samples.x[:2], samples.feature_names)
+    started = time.perf_counter()
+    with pytest.raises(InferenceUnavailableError, match="circuit open"):
+        backend.predict(samples.x[:2], samples.feature_names)
+    assert time.perf_counter() - started < 0.05
+    assert backend.breaker_state == "open"

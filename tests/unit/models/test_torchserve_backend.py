@@ -1,0 +1,204 @@
+"""TorchServeBackend's failure handling, without TorchServe.
+
+A closed port gives real connection errors. Answers TorchServe gives only under load (503
+when its queue is full) or when misdeployed (another version's weights) come from a small
+scripted HTTP server on 127.0.0.1; the real server is exercised in
+tests/integration/model_server/.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import numpy as np
+import pytest
+
+from crpbot.models.artifacts import read_metadata
+from crpbot.models.inference import FeatureMismatchError, InferenceUnavailableError
+from crpbot.models.metadata import ArtifactMetadata
+from crpbot.models.torchserve import TorchServeBackend, TorchServePolicy
+from tests.fixtures.artifacts import TinyArtifact, build_tiny_artifact
+from tests.fixtures.ports import free_port
+
+FAST = TorchServePolicy(
+    connect_timeout_s=0.5,
+    read_timeout_s=1.0,
+    attempts=2,
+    backoff_initial_s=0.01,
+    backoff_max_s=0.02,
+    breaker_failures=3,
+    breaker_reset_s=60.0,
+)
+
+
+@pytest.fixture(scope="module")
+def artifact(tmp_path_factory: pytest.TempPathFactory) -> TinyArtifact:
+    return build_tiny_artifact(tmp_path_factory.mktemp("models"))
+
+
+@pytest.fixture(scope="module")
+def meta(artifact: TinyArtifact) -> ArtifactMetadata:
+    return read_metadata(artifact.model_dir / artifact.version)
+
+
+class _Script:
+    """Status and body per request, in order; the last one repeats. Records request paths."""
+
+    def __init__(self, answers: list[tuple[int, dict[str, object]]]) -> None:
+        self.answers = answers
+        self.paths: list[str] = []
+
+
+@pytest.fixture
+def scripted() -> Iterator[tuple[str, _Script]]:
+    script = _Script([])
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers["Content-Length"]))
+            script.paths.append(self.path)
+            index = min(len(script.paths), len(script.answers)) - 1
+            status, body = script.answers[index]
+            payload = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, *args: object) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", script
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _closed_url() -> str:
+    return f"http://127.0.0.1:{free_port()}"
+
+
+def test_backend_checks_features_before_any_request(
+    artifact: TinyArtifact, meta: ArtifactMetadata, scripted: tuple[str, _Script]
+) -> None:
+    url, script = scripted
+    names = list(artifact.samples.feature_names)
+    backend = TorchServeBackend(url, meta, FAST)
+    with pytest.raises(FeatureMismatchError, match="order differs at position 0"):
+        backend.predict(artifact.samples.x[:2], [names[1], names[0], *names[2:]])
+    assert script.paths == []
+
+
+def test_backend_retries_a_full_queue_then_answers(
+    artifact: TinyArtifact, meta: ArtifactMetadata, scripted: tuple[str, _Script]
+) -> None:
+    url, script = scripted
+    v = meta.model_version
+    script.answers = [
+        (503, {"code": 503, "message": "Model crpbot-lstm has no worker to serve inference"}),
+        (200, {"p_up": [0.6, 0.4], "model_version": v}),
+        (200, {"strength": [1.5, 0.5], "model_version": v}),
+    ]
+    got = TorchServeBackend(url, meta, FAST).predict(
+        artifact.samples.x[:2], artifact.samples.feature_names
+    )
+    np.testing.assert_array_equal(got.p_up, [0.6, 0.4])
+    np.testing.assert_array_equal(got.strength, [1.5, 0.5])
+    assert script.paths == [
+        f"/predictions/crpbot-lstm/{v}",
+        f"/predictions/crpbot-lstm/{v}",
+        f"/predictions/crpbot-transformer/{v}",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "message"),
+    [
+        (200, {"p_up": [0.5, 0.5], "model_version": "other"}, "answered version other"),
+        (200, {"p_up": [0.5], "model_version": "{v}"}, r"with \(1,\) values"),
+        (200, {"nothing": 1}, "unreadable answer"),
+        (404, {"message": "Model not found"}, "is not served at"),
+        (500, {"message": "Prediction failed"}, "unavailable after 2 attempts"),
+    ],
+)
+def test_backend_turns_bad_answers_into_unavailable(
+    artifact: TinyArtifact,
+    meta: ArtifactMetadata,
+    scripted: tuple[str, _Script],
+    status: int,
+    body: dict[str, object],
+    message: str,
+) -> None:
+    url, script = scripted
+    if body.get("model_version") == "{v}":
+        body = {**body, "model_version": meta.model_version}
+    script.answers = [(status, body)]
+    with pytest.raises(InferenceUnavailableError, match=message):
+        TorchServeBackend(url, meta, FAST).predict(
+            artifact.samples.x[:2], artifact.samples.feature_names
+        )
+
+
+def test_backend_passes_a_server_side_400_on_as_feature_mismatch(
+    artifact: TinyArtifact, meta: ArtifactMetadata, scripted: tuple[str, _Script]
+) -> None:
+    url, script = scripted
+    script.answers = [(400, {"error": "features do not match model x: missing ['a']"})]
+    backend = TorchServeBackend(url, meta, FAST)
+    for _ in range(FAST.breaker_failures + 1):
+        with pytest.raises(FeatureMismatchError, match="missing"):
+            backend.predict(artifact.samples.x[:1], artifact.samples.feature_names)
+    assert backend.breaker_state == "closed"
+
+
+def test_backend_breaker_opens_after_the_threshold_and_fails_fast(
+    artifact: TinyArtifact, meta: ArtifactMetadata
+) -> None:
+    backend = TorchServeBackend(_closed_url(), meta, FAST)
+    windows, names = artifact.samples.x[:1], artifact.samples.feature_names
+    for _ in range(FAST.breaker_failures - 1):
+        with pytest.raises(InferenceUnavailableError, match="after 2 attempts: ConnectionError"):
+            backend.predict(windows, names)
+    assert backend.breaker_state == "closed"
+    with pytest.raises(InferenceUnavailableError, match="circuit open"):
+        backend.predict(windows, names)
+    assert backend.breaker_state == "open"
+    started = time.perf_counter()
+    with pytest.raises(InferenceUnavailableError, match="circuit open"):
+        backend.predict(windows, names)
+    assert time.perf_counter() - started < 0.05
+
+
+def test_backend_breaker_closes_again_once_the_server_answers(
+    artifact: TinyArtifact, meta: ArtifactMetadata, scripted: tuple[str, _Script]
+) -> None:
+    url, script = scripted
+    v = meta.model_version
+    script.answers = [(500, {})] * 6 + [
+        (200, {"p_up": [0.5], "model_version": v}),
+        (200, {"strength": [1.0], "model_version": v}),
+    ]
+    policy = TorchServePolicy(
+        attempts=1, backoff_initial_s=0.01, breaker_failures=2, breaker_reset_s=0.2
+    )
+    backend = TorchServeBackend(url, meta, policy)
+    windows, names = artifact.samples.x[:1], artifact.samples.feature_names
+    for _ in range(2):
+        with pytest.raises(InferenceUnavailableError):
+            backend.predict(windows, names)
+    assert backend.breaker_state == "open"
+    script.answers = script.answers[-2:]
+    script.paths.clear()
+    time.sleep(0.25)
+    got = backend.predict(windows, names)
+    assert got.p_up.tolist() == [0.5]
+    assert backend.breaker_state == "closed"
