@@ -92,7 +92,9 @@ def test_operator_sample_brings_every_child_with_owner_references(
     sample = _sample()
     name = yaml.safe_load(sample.read_text())["metadata"]["name"]
     kubectl("apply", "-n", namespace, "-f", str(sample))
-    children = wait_for(lambda: _all_children(cluster, namespace, name), 30, "13 children")
+    children = wait_for(
+        lambda: _all_children(cluster, namespace, name), 30, f"{EXPECTED_CHILDREN} children"
+    )
     bot = cluster.get_bot(namespace, name)
     for key, child in children.items():
         refs = child["metadata"].get("ownerReferences") or []

@@ -9,9 +9,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from kubernetes import client
+from kubernetes.client.exceptions import ApiException
 
+from crpbot_workers.telegram.k8s_pause import KubernetesPauseControl
 from tests.k8s.control_plane import REPO, ControlPlane, Kubectl
-from tests.k8s.operator_support import EXPECTED_CHILDREN, Cluster, api_client, wait_for
+from tests.k8s.operator_support import (
+    EXPECTED_CHILDREN,
+    Cluster,
+    api_client,
+    bot_manifest,
+    wait_for,
+)
 
 pytestmark = pytest.mark.k8s
 
@@ -46,6 +55,9 @@ def _can(kubectl: Kubectl, user: str, verb: str, resource: str, namespace: str) 
         ("create", "serviceaccounts"),
         ("patch", "poddisruptionbudgets.policy"),
         ("patch", "networkpolicies.networking.k8s.io"),
+        ("create", "roles.rbac.authorization.k8s.io"),
+        ("patch", "rolebindings.rbac.authorization.k8s.io"),
+        ("get", "tradingbots.crpbot.io"),
         ("create", "secrets"),
         ("create", "events"),
         ("patch", "clusterkopfpeerings.kopf.dev"),
@@ -64,7 +76,10 @@ def test_rbac_operator_may(kubectl: Kubectl, operator_rbac: str, verb: str, reso
         ("delete", "tradingbots.crpbot.io"),
         ("update", "tradingbots.crpbot.io"),
         ("create", "pods"),
-        ("create", "roles.rbac.authorization.k8s.io"),
+        ("escalate", "roles.rbac.authorization.k8s.io"),
+        ("bind", "roles.rbac.authorization.k8s.io"),
+        ("delete", "rolebindings.rbac.authorization.k8s.io"),
+        ("create", "clusterroles.rbac.authorization.k8s.io"),
         ("create", "clusterrolebindings.rbac.authorization.k8s.io"),
         ("delete", "namespaces"),
     ],
@@ -79,15 +94,21 @@ def test_rbac_peering_object_exists(kubectl: Kubectl, operator_rbac: str) -> Non
     assert kubectl("get", "clusterkopfpeering", "crpbot-operator", "-o", "name")
 
 
-@pytest.fixture(scope="module")
-def operator_kubeconfig(control_plane: ControlPlane, kubectl: Kubectl, operator_rbac: str) -> Path:
-    """A kubeconfig holding a token of the operator's ServiceAccount, not an admin identity."""
-    token = kubectl("create", "token", "crpbot-operator", "-n", "crpbot-system").strip()
+def _token_kubeconfig(
+    control_plane: ControlPlane, kubectl: Kubectl, account: str, namespace: str
+) -> Path:
+    """A kubeconfig holding a token of `account`, not an admin identity."""
+    token = kubectl("create", "token", account, "-n", namespace).strip()
     config = json.loads(control_plane.kubeconfig.read_text())
     config["users"][0]["user"] = {"token": token}
-    path = control_plane.workdir / "operator.kubeconfig"
+    path = control_plane.workdir / f"{namespace}-{account}.kubeconfig"
     path.write_text(json.dumps(config))
     return path
+
+
+@pytest.fixture(scope="module")
+def operator_kubeconfig(control_plane: ControlPlane, kubectl: Kubectl, operator_rbac: str) -> Path:
+    return _token_kubeconfig(control_plane, kubectl, "crpbot-operator", "crpbot-system")
 
 
 @pytest.fixture
@@ -124,3 +145,45 @@ def test_rbac_operator_reconciles_a_bot_with_only_its_role(
     assert "Forbidden" not in log and " 403" not in log, log[-3000:]
     peering = json.loads(kubectl("get", "clusterkopfpeering", "crpbot-operator", "-o", "json"))
     assert peering.get("status"), "the operator did not announce itself in its peering object"
+
+
+def test_rbac_telegram_account_pauses_its_own_bot_only(
+    control_plane: ControlPlane,
+    kubectl: Kubectl,
+    kubeconfig: Path,
+    namespace: str,
+    operator_log: Path,
+) -> None:
+    """The operator (under its own identity) grants each Telegram bot get/patch on its own
+    TradingBot; `/pause` through that token suspends the scanner, and another bot is off limits.
+    """
+    for bot in ("alpha", "beta"):
+        manifest = bot_manifest(bot, namespace)
+        kubectl("apply", "-f", "-", stdin=json.dumps(manifest))
+    cluster = Cluster(api_client(kubeconfig))
+    wait_for(
+        lambda: ("RoleBinding", "alpha-telegram") in cluster.children(namespace, "alpha"),
+        60,
+        "the Telegram bot's Role and RoleBinding",
+    )
+    telegram = client.CustomObjectsApi(
+        api_client(_token_kubeconfig(control_plane, kubectl, "alpha-telegram", namespace))
+    )
+    own = KubernetesPauseControl(telegram, namespace, "alpha")
+    assert own.is_paused() is False
+    own.set_paused(True)
+    assert own.is_paused() is True
+    wait_for(
+        lambda: cluster.children(namespace, "alpha")[("CronJob", "alpha-scanner")]["spec"][
+            "suspend"
+        ],
+        30,
+        "the operator to suspend the paused bot's CronJob",
+    )
+    with pytest.raises(ApiException) as refused:
+        KubernetesPauseControl(telegram, namespace, "beta").set_paused(True)
+    assert refused.value.status == 403
+    user = f"system:serviceaccount:{namespace}:alpha-telegram"
+    for verb in ("list", "delete", "update"):
+        assert not _can(kubectl, user, verb, "tradingbots.crpbot.io", namespace), verb
+    assert "Forbidden" not in operator_log.read_text()
