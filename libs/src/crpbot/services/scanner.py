@@ -145,6 +145,10 @@ class Scanner:
     def _score(self, symbol: str, bars: pd.DataFrame) -> tuple[ScoredBar, str]:
         model = self.deps.model
         metadata = model.metadata
+        if len(bars) < metadata.window:
+            raise InsufficientHistoryError(
+                f"{symbol}: {len(bars)} bars, the model needs {metadata.window}"
+            )
         started = self.deps.timer()
         scores = score_candles(bars, model, metadata)
         self.deps.telemetry.observe_inference(
