@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 import torch
@@ -53,3 +54,31 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
                 load.result()
         metadata = read_metadata(artifact.model_dir / artifact.version)
         yield Served(server, artifact, metadata)
+
+
+@pytest.fixture
+def scan_on_torchserve(
+    served: Served, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> dict[str, str]:
+    """Environment of a `crpbot scan --once` whose models run on `served`, on a fresh SQLite.
+
+    The gate and tiers sit at 0.5 so the untrained networks' output always makes a signal;
+    the risk guard runs in-process on the same database.
+    """
+    env = {
+        "CRPBOT_CONFIG_FILE": "",
+        "CRPBOT_BOT_NAME": "ts-bot",
+        "CRPBOT_INFERENCE": "torchserve",
+        "CRPBOT_TORCHSERVE_URL": served.server.inference_url,
+        "CRPBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'scan.db'}",
+        "CRPBOT_MODEL_DIR": str(served.artifact.model_dir),
+        "CRPBOT_DATA_DIR": str(tmp_path / "data"),
+        "CRPBOT_TELEMETRY__EXPORTER": "none",
+        "CRPBOT_RISK__MIN_CONFIDENCE": "0.5",
+        "CRPBOT_CONFIDENCE__HIGH": "0.5",
+        "CRPBOT_CONFIDENCE__MEDIUM": "0.5",
+        "CRPBOT_LOG_FORMAT": "text",
+    }
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return env

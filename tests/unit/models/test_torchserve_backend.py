@@ -202,3 +202,15 @@ def test_backend_breaker_closes_again_once_the_server_answers(
     got = backend.predict(windows, names)
     assert got.p_up.tolist() == [0.5]
     assert backend.breaker_state == "closed"
+
+
+def test_backend_answers_an_empty_batch_without_a_request(
+    artifact: TinyArtifact, meta: ArtifactMetadata, scripted: tuple[str, _Script]
+) -> None:
+    url, script = scripted
+    got = TorchServeBackend(url, meta, FAST).predict(
+        artifact.samples.x[:0], artifact.samples.feature_names
+    )
+    assert (got.p_up.shape, got.strength.shape) == ((0,), (0,))
+    assert got.model_version == meta.model_version
+    assert script.paths == []

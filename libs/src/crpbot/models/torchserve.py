@@ -132,8 +132,16 @@ class TorchServeBackend:
     def predict(
         self, windows: npt.NDArray[np.floating], feature_names: Sequence[str]
     ) -> Predictions:
-        """Check locally, then ask both models; raises InferenceUnavailableError on failure."""
+        """Check locally, then ask both models; raises InferenceUnavailableError on failure.
+
+        An empty batch (too few bars for one window) is answered here, empty, like
+        `InProcessBackend`: TorchServe reads `[]` as a wrongly shaped batch and would turn
+        "not enough history" into a feature mismatch.
+        """
         check_inputs(windows, feature_names, self._meta)
+        if windows.shape[0] == 0:
+            empty = np.empty(0, dtype=np.float64)
+            return Predictions(p_up=empty, strength=empty, model_version=self._meta.model_version)
         body = json.dumps(
             {
                 "feature_names": list(feature_names),
