@@ -1,0 +1,119 @@
+"""Killing the risk guard mid-cycle approves nothing after the kill and loses no computed
+signal; the next cycle, with a guard back on the same database, decides what was left.
+
+A real `crpbot risk-guard serve` process on a real database; the scanner runs in this
+process over four symbols. The kill is timed by the notifier: the first approved signal's
+alert SIGKILLs the guard, so the first symbol is decided and the other three meet a dead
+guard, every run the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import torch
+
+from crpbot.data.bundled import load_bundled
+from crpbot.db.engine import make_engine, session_factory
+from crpbot.db.repo_signals import recent_signals
+from crpbot.models.inference import InProcessBackend
+from crpbot.notify.alerts import Alert, SignalAlert
+from crpbot.services.risk_client import RiskClient
+from crpbot.services.scan_ports import FramesFeed, StaticEquity
+from crpbot.services.scan_spool import SignalSpool
+from crpbot.services.scanner import Scanner, ScannerDeps
+from crpbot.telemetry.metrics import Telemetry
+from tests.fixtures.artifacts import build_tiny_artifact
+from tests.integration.risk_guard.processes import TOKEN, GuardProcess
+from tests.unit.services.scanner.support import scan_config
+
+SYMBOLS = ("AAA-USD", "BBB-USD", "CCC-USD", "DDD-USD")
+NOW = datetime(2018, 1, 22, 12, 0, tzinfo=UTC)
+"""The close of a Monday 11:00 bar of the bundled EUR/USD data, served under each symbol."""
+ACCOUNT = "acct"
+
+
+class KillOnFirstApproval:
+    """Records alerts; the first approved signal's alert kills the guard (mid-cycle)."""
+
+    def __init__(self, guard: GuardProcess) -> None:
+        self.alerts: list[Alert] = []
+        self._guard: GuardProcess | None = guard
+
+    def notify(self, alert: Alert) -> None:
+        self.alerts.append(alert)
+        if isinstance(alert, SignalAlert) and self._guard is not None:
+            self._guard.kill()
+            self._guard = None
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory: pytest.TempPathFactory) -> InProcessBackend:
+    torch.set_num_threads(1)
+    folder = tmp_path_factory.mktemp("kill-models")
+    build_tiny_artifact(folder, bars=600, window=8)
+    return InProcessBackend(folder)
+
+
+@pytest.fixture(scope="module")
+def frames() -> dict[str, pd.DataFrame]:
+    eurusd = load_bundled("EURUSD")
+    return {symbol: eurusd for symbol in SYMBOLS}
+
+
+def test_guard_killed_mid_cycle_approves_nothing_after_and_loses_nothing(
+    migrated_url: str,
+    start_guard: Callable[[str], GuardProcess],
+    model: InProcessBackend,
+    frames: dict[str, pd.DataFrame],
+    tmp_path: Path,
+) -> None:
+    engine = make_engine(migrated_url)
+    sessions = session_factory(engine)
+    guard = start_guard(migrated_url)
+    notifier = KillOnFirstApproval(guard)
+
+    def scanner(url: str) -> Scanner:
+        deps = ScannerDeps(
+            feed=FramesFeed(frames, "ONE_HOUR"),
+            model=model,
+            risk=RiskClient(url, TOKEN, connect_timeout_s=0.5),
+            sessions=sessions,
+            notifier=notifier,
+            spool=SignalSpool(tmp_path / "spool.jsonl"),
+            telemetry=Telemetry(),
+            equity=StaticEquity(100_000.0),
+        )
+        return Scanner(scan_config(symbols=SYMBOLS, account=ACCOUNT), deps)
+
+    killed = scanner(guard.url).run_cycle(NOW)
+
+    assert guard.process.poll() is not None, "the guard died during the cycle"
+    assert [r.outcome for r in killed.results] == ["approved", *["risk_unavailable"] * 3]
+    assert [a.symbol for a in notifier.alerts if isinstance(a, SignalAlert)] == ["AAA-USD"]
+    with sessions() as session:
+        stored = {s.symbol: s for s in recent_signals(session, bot=killed.bot)}
+    assert set(stored) == set(SYMBOLS), "every computed signal is stored"
+    assert stored["AAA-USD"].status == "approved"
+    assert {stored[s].status for s in SYMBOLS[1:]} == {"error"}
+    assert {stored[s].reasons for s in SYMBOLS[1:]} == {("risk_unavailable",)}
+    assert not (tmp_path / "spool.jsonl").exists(), "the database was up: nothing spooled"
+
+    back = start_guard(migrated_url)
+    client = RiskClient(back.url, TOKEN)
+    assert client.state(ACCOUNT).high_tier_last_hour == 1, "the kill lost no approval"
+    next_cycle = scanner(back.url).run_cycle(NOW + timedelta(minutes=2))
+
+    assert [r.outcome for r in next_cycle.results] == ["already_decided", *["approved"] * 3]
+    with sessions() as session:
+        after = {s.symbol: s for s in recent_signals(session, bot=killed.bot)}
+    assert {s.status for s in after.values()} == {"approved"}
+    assert {s.id for s in after.values()} == {s.id for s in stored.values()}, "no duplicates"
+    assert client.state(ACCOUNT).high_tier_last_hour == 4
+    announced = [a.symbol for a in notifier.alerts if isinstance(a, SignalAlert)]
+    assert announced == list(SYMBOLS), "each approval announced exactly once"
+    engine.dispose()
