@@ -57,6 +57,7 @@ def test_settings_missing_file_is_a_clear_error(tmp_path: Path) -> None:
         ("CRPBOT_MODE", "live"),
         ("CRPBOT_GRANULARITY", "THREE_HOUR"),
         ("CRPBOT_CONFIDENCE__MEDIUM", "0.9"),
+        ("CRPBOT_CONFIDENCE__MEDIUM", "0.4"),
     ],
 )
 def test_settings_reject_inconsistent_values(

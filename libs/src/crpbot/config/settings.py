@@ -73,8 +73,10 @@ class RiskSettings(BaseModel):
 class ConfidenceSettings(BaseModel):
     """Calibrated-probability thresholds that map a signal to a tier."""
 
-    high: float = Field(0.70, ge=0, le=1, description="Probability at or above which: high.")
-    medium: float = Field(0.60, ge=0, le=1, description="Probability at or above which: medium.")
+    # A signal's confidence is the calibrated probability of its favoured side, so never below
+    # 0.5: a threshold under 0.5 would be meaningless and the scanner's tiers refuse it.
+    high: float = Field(0.70, ge=0.5, le=1, description="Probability at or above which: high.")
+    medium: float = Field(0.60, ge=0.5, le=1, description="Probability at or above which: medium.")
 
     @model_validator(mode="after")
     def _ordered(self) -> ConfidenceSettings:
