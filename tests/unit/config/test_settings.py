@@ -92,3 +92,9 @@ def test_describe_settings_documents_every_field() -> None:
     rows = describe_settings(load_settings())
     assert all(r.description for r in rows), [r.name for r in rows if not r.description]
     assert all(r.env.startswith("CRPBOT_") for r in rows)
+
+
+def test_describe_settings_shows_unset_optional_values_as_unset() -> None:
+    rows = {r.name: r for r in describe_settings(load_settings())}
+    assert rows["risk.guard_url"].value == "(unset)"
+    assert rows["telemetry.otlp_endpoint"].value == "(unset)"

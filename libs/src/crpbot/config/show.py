@@ -49,6 +49,8 @@ def _mask_url_password(url: str) -> str:
 
 
 def _render(value: Any) -> str:
+    if value is None:
+        return "(unset)"
     if isinstance(value, list):
         return ",".join(str(v) for v in value)
     return str(value)
