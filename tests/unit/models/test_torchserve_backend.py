@@ -45,24 +45,45 @@ def meta(artifact: TinyArtifact) -> ArtifactMetadata:
     return read_metadata(artifact.model_dir / artifact.version)
 
 
-class _Script:
-    """Status and body per request, in order; the last one repeats. Records request paths."""
+Answer = tuple[int, dict[str, object]]
 
-    def __init__(self, answers: list[tuple[int, dict[str, object]]]) -> None:
-        self.answers = answers
+
+class _Script:
+    """Status and body per request to each model, in order; the last one repeats.
+
+    The backend asks both models concurrently, so answers are kept per model (the path's
+    `/predictions/<model>/...`) and request paths are recorded in arrival order.
+    """
+
+    def __init__(self) -> None:
+        self.answers: dict[str, list[Answer]] = {}
         self.paths: list[str] = []
+        self.delay_s = 0.0
+        self._lock = threading.Lock()
+
+    def both(self, answers: list[Answer]) -> None:
+        """The same answers from both models."""
+        self.answers = {"crpbot-lstm": answers, "crpbot-transformer": answers}
+
+    def answer(self, path: str) -> Answer:
+        """Record `path` and pick its model's next answer."""
+        model = path.split("/")[2]
+        with self._lock:
+            self.paths.append(path)
+            count = sum(1 for seen in self.paths if seen.split("/")[2] == model)
+        answers = self.answers[model]
+        return answers[min(count, len(answers)) - 1]
 
 
 @pytest.fixture
 def scripted() -> Iterator[tuple[str, _Script]]:
-    script = _Script([])
+    script = _Script()
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             self.rfile.read(int(self.headers["Content-Length"]))
-            script.paths.append(self.path)
-            index = min(len(script.paths), len(script.answers)) - 1
-            status, body = script.answers[index]
+            status, body = script.answer(self.path)
+            time.sleep(script.delay_s)
             payload = json.dumps(body).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
@@ -103,17 +124,19 @@ def test_backend_retries_a_full_queue_then_answers(
 ) -> None:
     url, script = scripted
     v = meta.model_version
-    script.answers = [
-        (503, {"code": 503, "message": "Model crpbot-lstm has no worker to serve inference"}),
-        (200, {"p_up": [0.6, 0.4], "model_version": v}),
-        (200, {"strength": [1.5, 0.5], "model_version": v}),
-    ]
+    script.answers = {
+        "crpbot-lstm": [
+            (503, {"code": 503, "message": "Model crpbot-lstm has no worker to serve inference"}),
+            (200, {"p_up": [0.6, 0.4], "model_version": v}),
+        ],
+        "crpbot-transformer": [(200, {"strength": [1.5, 0.5], "model_version": v})],
+    }
     got = TorchServeBackend(url, meta, FAST).predict(
         artifact.samples.x[:2], artifact.samples.feature_names
     )
     np.testing.assert_array_equal(got.p_up, [0.6, 0.4])
     np.testing.assert_array_equal(got.strength, [1.5, 0.5])
-    assert script.paths == [
+    assert sorted(script.paths) == [
         f"/predictions/crpbot-lstm/{v}",
         f"/predictions/crpbot-lstm/{v}",
         f"/predictions/crpbot-transformer/{v}",
@@ -141,7 +164,7 @@ def test_backend_turns_bad_answers_into_unavailable(
     url, script = scripted
     if body.get("model_version") == "{v}":
         body = {**body, "model_version": meta.model_version}
-    script.answers = [(status, body)]
+    script.both([(status, body)])
     with pytest.raises(InferenceUnavailableError, match=message):
         TorchServeBackend(url, meta, FAST).predict(
             artifact.samples.x[:2], artifact.samples.feature_names
@@ -152,7 +175,7 @@ def test_backend_passes_a_server_side_400_on_as_feature_mismatch(
     artifact: TinyArtifact, meta: ArtifactMetadata, scripted: tuple[str, _Script]
 ) -> None:
     url, script = scripted
-    script.answers = [(400, {"error": "features do not match model x: missing ['a']"})]
+    script.both([(400, {"error": "features do not match model x: missing ['a']"})])
     backend = TorchServeBackend(url, meta, FAST)
     for _ in range(FAST.breaker_failures + 1):
         with pytest.raises(FeatureMismatchError, match="missing"):
@@ -183,10 +206,7 @@ def test_backend_breaker_closes_again_once_the_server_answers(
 ) -> None:
     url, script = scripted
     v = meta.model_version
-    script.answers = [(500, {})] * 6 + [
-        (200, {"p_up": [0.5], "model_version": v}),
-        (200, {"strength": [1.0], "model_version": v}),
-    ]
+    script.both([(500, {})])
     policy = TorchServePolicy(
         attempts=1, backoff_initial_s=0.01, breaker_failures=2, breaker_reset_s=0.2
     )
@@ -196,7 +216,10 @@ def test_backend_breaker_closes_again_once_the_server_answers(
         with pytest.raises(InferenceUnavailableError):
             backend.predict(windows, names)
     assert backend.breaker_state == "open"
-    script.answers = script.answers[-2:]
+    script.answers = {
+        "crpbot-lstm": [(200, {"p_up": [0.5], "model_version": v})],
+        "crpbot-transformer": [(200, {"strength": [1.0], "model_version": v})],
+    }
     script.paths.clear()
     time.sleep(0.25)
     got = backend.predict(windows, names)
@@ -214,3 +237,20 @@ def test_backend_answers_an_empty_batch_without_a_request(
     assert (got.p_up.shape, got.strength.shape) == ((0,), (0,))
     assert got.model_version == meta.model_version
     assert script.paths == []
+
+
+def test_backend_asks_both_models_at_once(
+    artifact: TinyArtifact, meta: ArtifactMetadata, scripted: tuple[str, _Script]
+) -> None:
+    url, script = scripted
+    v = meta.model_version
+    script.answers = {
+        "crpbot-lstm": [(200, {"p_up": [0.5], "model_version": v})],
+        "crpbot-transformer": [(200, {"strength": [1.0], "model_version": v})],
+    }
+    script.delay_s = 0.4
+    backend = TorchServeBackend(url, meta, FAST)
+    started = time.perf_counter()
+    got = backend.predict(artifact.samples.x[:1], artifact.samples.feature_names)
+    assert time.perf_counter() - started < 0.7  # one after the other would take 0.8 s
+    assert (got.p_up.tolist(), got.strength.tolist()) == ([0.5], [1.0])

@@ -12,7 +12,9 @@ Failure handling, from the inside out:
   process, and a 400 from the server (its own check) raises the same FeatureMismatchError;
 - connection errors, timeouts, 429 and 5xx (503 when TorchServe's queue is full) are retried
   with exponential backoff (tenacity), then raise InferenceUnavailableError;
-- a circuit breaker (pybreaker) counts those failures; after `breaker_failures` in a row it
+- the two models are asked concurrently (the LSTM in the caller's thread, the Transformer in
+  one helper thread), so a prediction costs one round trip, not two;
+- a circuit breaker (pybreaker) counts failed predictions; after `breaker_failures` in a row it
   opens and every call fails at once with InferenceUnavailableError for `breaker_reset_s`,
   so a dead server costs a scan cycle nothing but a log line ("no prediction").
 
@@ -25,6 +27,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -111,6 +114,7 @@ class TorchServeBackend:
         self._meta = metadata
         self._policy = policy or TorchServePolicy()
         self._session = session or requests.Session()
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="torchserve")
         self._breaker = pybreaker.CircuitBreaker(
             fail_max=self._policy.breaker_failures,
             reset_timeout=self._policy.breaker_reset_s,
@@ -150,14 +154,25 @@ class TorchServeBackend:
         ).encode("utf-8")
         n = int(windows.shape[0])
         try:
-            p_up = self._breaker.call(self._ask, "lstm", body, n)
-            strength = self._breaker.call(self._ask, "transformer", body, n)
+            p_up, strength = self._breaker.call(self._ask_both, body, n)
         except pybreaker.CircuitBreakerError as exc:
             raise InferenceUnavailableError(
                 f"TorchServe at {self._base} keeps failing; circuit open, "
                 f"next try in up to {self._policy.breaker_reset_s:g}s"
             ) from exc
         return Predictions(p_up=p_up, strength=strength, model_version=self._meta.model_version)
+
+    def _ask_both(
+        self, body: bytes, n: int
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+        """Both models at once, so a prediction waits for the slower request, not the sum.
+
+        The Transformer goes to a helper thread, the LSTM runs here: when both fail, the
+        LSTM's error is the one raised, and the breaker counts one failed prediction.
+        """
+        strength = self._pool.submit(self._ask, "transformer", body, n)
+        p_up = self._ask("lstm", body, n)
+        return p_up, strength.result()
 
     def _url(self, kind: str) -> str:
         return f"{self._base}/predictions/{MODELS[kind][0]}/{self._meta.model_version}"
