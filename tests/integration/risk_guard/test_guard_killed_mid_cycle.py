@@ -21,7 +21,7 @@ from crpbot.data.bundled import load_bundled
 from crpbot.db.engine import make_engine, session_factory
 from crpbot.db.repo_signals import recent_signals
 from crpbot.models.inference import InProcessBackend
-from crpbot.notify.alerts import Alert, SignalAlert
+from crpbot.notify.alerts import Alert, FailureAlert, SignalAlert
 from crpbot.services.risk_client import RiskClient
 from crpbot.services.scan_ports import FramesFeed, StaticEquity
 from crpbot.services.scan_spool import SignalSpool
@@ -51,6 +51,10 @@ class KillOnFirstApproval:
             self._guard = None
 
 
+def _outages(notifier: KillOnFirstApproval) -> list[tuple[str, bool]]:
+    return [(a.component, a.recovered) for a in notifier.alerts if isinstance(a, FailureAlert)]
+
+
 @pytest.fixture(scope="module")
 def model(tmp_path_factory: pytest.TempPathFactory) -> InProcessBackend:
     torch.set_num_threads(1)
@@ -77,20 +81,19 @@ def test_guard_killed_mid_cycle_approves_nothing_after_and_loses_nothing(
     guard = start_guard(migrated_url)
     notifier = KillOnFirstApproval(guard)
 
-    def scanner(url: str) -> Scanner:
-        deps = ScannerDeps(
-            feed=FramesFeed(frames, "ONE_HOUR"),
-            model=model,
-            risk=RiskClient(url, TOKEN, connect_timeout_s=0.5),
-            sessions=sessions,
-            notifier=notifier,
-            spool=SignalSpool(tmp_path / "spool.jsonl"),
-            telemetry=Telemetry(),
-            equity=StaticEquity(100_000.0),
-        )
-        return Scanner(scan_config(symbols=SYMBOLS, account=ACCOUNT), deps)
+    deps = ScannerDeps(
+        feed=FramesFeed(frames, "ONE_HOUR"),
+        model=model,
+        risk=RiskClient(guard.url, TOKEN, connect_timeout_s=0.5),
+        sessions=sessions,
+        notifier=notifier,
+        spool=SignalSpool(tmp_path / "spool.jsonl"),
+        telemetry=Telemetry(),
+        equity=StaticEquity(100_000.0),
+    )
+    scanner = Scanner(scan_config(symbols=SYMBOLS, account=ACCOUNT), deps)
 
-    killed = scanner(guard.url).run_cycle(NOW)
+    killed = scanner.run_cycle(NOW)
 
     assert guard.process.poll() is not None, "the guard died during the cycle"
     assert [r.outcome for r in killed.results] == ["approved", *["risk_unavailable"] * 3]
@@ -102,11 +105,13 @@ def test_guard_killed_mid_cycle_approves_nothing_after_and_loses_nothing(
     assert {stored[s].status for s in SYMBOLS[1:]} == {"error"}
     assert {stored[s].reasons for s in SYMBOLS[1:]} == {("risk_unavailable",)}
     assert not (tmp_path / "spool.jsonl").exists(), "the database was up: nothing spooled"
+    assert _outages(notifier) == [("risk_guard", False)]
 
     back = start_guard(migrated_url)
     client = RiskClient(back.url, TOKEN)
     assert client.state(ACCOUNT).high_tier_last_hour == 1, "the kill lost no approval"
-    next_cycle = scanner(back.url).run_cycle(NOW + timedelta(minutes=2))
+    scanner.deps.risk = RiskClient(back.url, TOKEN)
+    next_cycle = scanner.run_cycle(NOW + timedelta(minutes=2))
 
     assert [r.outcome for r in next_cycle.results] == ["already_decided", *["approved"] * 3]
     with sessions() as session:
@@ -116,4 +121,5 @@ def test_guard_killed_mid_cycle_approves_nothing_after_and_loses_nothing(
     assert client.state(ACCOUNT).high_tier_last_hour == 4
     announced = [a.symbol for a in notifier.alerts if isinstance(a, SignalAlert)]
     assert announced == list(SYMBOLS), "each approval announced exactly once"
+    assert _outages(notifier) == [("risk_guard", False), ("risk_guard", True)]
     engine.dispose()

@@ -65,12 +65,14 @@ class DailyReportAlert:
 
 @dataclass(frozen=True, slots=True)
 class FailureAlert:
-    """A failure that needs a person (e.g. the operator cannot reconcile a bot)."""
+    """A failure that needs a person (e.g. the operator cannot reconcile a bot, the scanner
+    cannot reach the risk guard); `recovered` marks the all-clear that ends an outage."""
 
     component: str
     summary: str
     ts: datetime
     bot: str = ""
+    recovered: bool = False
 
 
 Alert = SignalAlert | RiskAlert | DailyReportAlert | FailureAlert

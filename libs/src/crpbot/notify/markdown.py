@@ -74,7 +74,8 @@ def _daily(alert: DailyReportAlert) -> Layout:
 def _failure(alert: FailureAlert) -> Layout:
     fields = (("Time", _when(alert.ts)), ("What", alert.summary))
     bot = (("Bot", alert.bot),) if alert.bot else ()
-    return f"Failure in {alert.component}", bot + fields
+    title = f"Recovered: {alert.component}" if alert.recovered else f"Failure in {alert.component}"
+    return title, bot + fields
 
 
 def layout(alert: Alert) -> Layout:

@@ -65,7 +65,12 @@ def _backoff(attempt: int) -> float:
 
 
 class TelegramNotifier:
-    """A `Notifier` fanning each alert out to every chat in `chat_ids`."""
+    """A `Notifier` fanning each alert out to every chat in `chat_ids`.
+
+    `undelivered` counts the messages given up on, for a short-lived caller (a CronJob
+    sending the daily summary) that must exit non-zero when its one message did not arrive;
+    read it after `close`.
+    """
 
     def __init__(
         self,
@@ -93,6 +98,7 @@ class TelegramNotifier:
         self._queue: queue.Queue[Outgoing | None] = queue.Queue()
         self._worker: threading.Thread | None = None
         self._lock = threading.Lock()
+        self.undelivered = 0
 
     def notify(self, alert: Alert) -> None:
         """Queue `alert` for every chat; returns at once."""
@@ -177,6 +183,7 @@ class TelegramNotifier:
         return classify(response.status_code, body if isinstance(body, dict) else {}, number)
 
     def _failed(self, message: Outgoing, error: str) -> None:
+        self.undelivered += 1
         self._telemetry.record_delivery("failed")
         self._telemetry.record_notification("telegram", "failed")
         self._telemetry.count_error("telegram")

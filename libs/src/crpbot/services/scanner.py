@@ -33,9 +33,11 @@ from crpbot.db.repo_signals import get_signal, save_signal, set_signal_status
 from crpbot.db.vocabulary import SignalStatus
 from crpbot.models.inference import FeatureMismatchError
 from crpbot.models.scoring import score_candles
+from crpbot.notify.alerts import Alert
 from crpbot.notify.base import Notifier
+from crpbot.notify.outage_watch import OutageWatch
 from crpbot.services.pause import PauseControl
-from crpbot.services.risk_client import CheckAnswer, RiskGuardUnavailable
+from crpbot.services.risk_client import CheckAnswer, RiskGuardRefusedError, RiskGuardUnavailable
 from crpbot.services.scan_config import ScanConfig
 from crpbot.services.scan_ports import CandleFeed, EquitySource, RiskPort, ScoringModel
 from crpbot.services.scan_report import CycleReport, Outcome, SymbolResult
@@ -83,13 +85,17 @@ class ScannerDeps:
 
 
 class Scanner:
-    """Runs cycles; holds no state between them except the last equity report time."""
+    """Runs cycles; between them it keeps only the last equity report time and which
+    dependencies are down (so an outage is announced once when it starts and once when it
+    ends, not every cycle)."""
 
     def __init__(self, config: ScanConfig, deps: ScannerDeps) -> None:
         self.config = config
         self.deps = deps
         self._bar = granularity_delta(config.granularity)
         self._equity_ts: datetime | None = None
+        self._outages = OutageWatch(config.bot)
+        self._reached: dict[str, bool] = {}
 
     def run_cycle(self, now: datetime) -> CycleReport:
         """One cycle at `now` (tz-aware; wall clock live, simulated in a replay)."""
@@ -98,6 +104,7 @@ class Scanner:
         deps, cfg = self.deps, self.config
         started = deps.timer()
         event_ts = closed_bars_end(now, cfg.granularity)
+        self._reached = {}
         if self._paused():
             deps.telemetry.set_bot_active(cfg.bot, False)
             log.info("bot paused: cycle skipped", extra={"bot": cfg.bot})
@@ -112,6 +119,7 @@ class Scanner:
         )
         deps.telemetry.observe_cycle(report.duration_s, report.result)
         self._record_cycle(report)
+        self._announce_outages(now)
         log.info("scan cycle done", extra=report.log_fields())
         return report
 
@@ -193,24 +201,29 @@ class Scanner:
 
     def _ask_guard(self, signal: SignalRecord, event_ts: datetime) -> CheckAnswer | None:
         try:
-            return self.deps.risk.check(check_request(signal, self.config.account, event_ts))
+            answer = self.deps.risk.check(check_request(signal, self.config.account, event_ts))
         except RiskGuardUnavailable as exc:
+            self._reach("risk_guard", isinstance(exc, RiskGuardRefusedError))
             self.deps.telemetry.count_error("risk_guard")
             log.error(
                 "risk guard unavailable: signal not approved",
                 extra={"symbol": signal.symbol, "error": str(exc)},
             )
             return None
+        self._reach("risk_guard", True)
+        return answer
 
     def _store_new(self, record: SignalRecord) -> SignalRecord | None:
         """The stored row for `record`'s key (new or earlier), or None when spooled."""
         try:
             with self.deps.sessions.begin() as session:
                 saved = save_signal(session, record)
-                return get_signal(session, saved.id)
+                stored = get_signal(session, saved.id)
         except SQLAlchemyError:
             self._spool(replace(record, status="error", reasons=("db_unavailable",)))
             return None
+        self._reach("database", True)
+        return stored
 
     def _set_status(
         self, signal: SignalRecord, status: SignalStatus, reasons: tuple[str, ...]
@@ -220,13 +233,15 @@ class Scanner:
         try:
             with self.deps.sessions.begin() as session:
                 set_signal_status(session, signal.id, status, reasons=reasons)
-            return True
         except SQLAlchemyError:
             unsaved = ("db_unavailable", *(r for r in reasons if r != "db_unavailable"))
             self._spool(replace(signal, status="error", reasons=unsaved))
             return False
+        self._reach("database", True)
+        return True
 
     def _spool(self, record: SignalRecord) -> None:
+        self._reach("database", False)
         self.deps.telemetry.count_error("database")
         self.deps.spool.append(record)
 
@@ -234,6 +249,7 @@ class Scanner:
         try:
             return self.deps.spool.replay(self.deps.sessions)
         except SQLAlchemyError:
+            self._reach("database", False)
             self.deps.telemetry.count_error("database")
             log.warning("database still unavailable: spool kept")
             return 0
@@ -244,10 +260,13 @@ class Scanner:
         if self.deps.pause is None:
             return False
         try:
-            return self.deps.pause.is_paused()
+            paused = self.deps.pause.is_paused()
         except SQLAlchemyError:
+            self._reach("database", False)
             self.deps.telemetry.count_error("database")
             return False
+        self._reach("database", True)
+        return paused
 
     def _report_equity(self, event_ts: datetime) -> None:
         source = self.deps.equity
@@ -257,9 +276,11 @@ class Scanner:
         try:
             state = self.deps.risk.equity(self.config.account, balance, equity, event_ts)
         except RiskGuardUnavailable as exc:
+            self._reach("risk_guard", isinstance(exc, RiskGuardRefusedError))
             self.deps.telemetry.count_error("risk_guard")
             log.warning("equity not reported to the risk guard", extra={"error": str(exc)})
             return
+        self._reach("risk_guard", True)
         self._equity_ts = event_ts
         self.deps.telemetry.set_equity(
             self.config.account,
@@ -269,11 +290,25 @@ class Scanner:
         )
 
     def _notify(self, signal: SignalRecord, size: float) -> None:
+        self._send(signal_alert(signal, size))
+
+    def _send(self, alert: Alert) -> None:
         try:
-            self.deps.notifier.notify(signal_alert(signal, size))
-        except Exception:  # a channel must not undo a stored approval
+            self.deps.notifier.notify(alert)
+        except Exception:  # a channel must not undo a stored approval or stop a cycle
             self.deps.telemetry.count_error("notify")
-            log.exception("notification failed", extra={"symbol": signal.symbol})
+            log.exception("notification failed", extra={"alert": type(alert).__name__})
+
+    def _reach(self, component: str, ok: bool) -> None:
+        """Note one call to `component` this cycle; any failure makes the cycle's verdict down.
+        A refusal (401, 404, 409) is an answer: the guard is reachable."""
+        self._reached[component] = self._reached.get(component, True) and ok
+
+    def _announce_outages(self, now: datetime) -> None:
+        for component, ok in self._reached.items():
+            alert = self._outages.observe(component, ok, now)
+            if alert is not None:
+                self._send(alert)
 
     def _record_cycle(self, report: CycleReport) -> None:
         record = ScanCycleRecord(
@@ -290,5 +325,6 @@ class Scanner:
             with self.deps.sessions.begin() as session:
                 record_scan_cycle(session, record)
         except SQLAlchemyError:
+            self._reach("database", False)
             self.deps.telemetry.count_error("database")
             log.warning("scan cycle not recorded: database unavailable")

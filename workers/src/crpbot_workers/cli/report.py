@@ -2,7 +2,8 @@
 
 Both read the database (`--database-url`, else the `database_url` setting) and never write
 to it. The paper account starts at `risk.account_size` and risks `risk.risk_per_trade_pct`
-per approved signal; the guard's account defaults to the bot's name.
+per approved signal; the guard's account defaults to the bot's name. `report daily` also
+sends its summary to every allowed Telegram chat when a bot token is configured.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
 
     from crpbot.config import Settings
+    from crpbot.notify.alerts import DailyReportAlert
     from crpbot.risk import RiskLimits
 
 app = typer.Typer(help="Observation reports: markdown + HTML with charts.", no_args_is_help=True)
@@ -52,6 +54,15 @@ AccountOpt = Annotated[
     ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the written paths as JSON.")]
+NotifyOpt = Annotated[
+    bool | None,
+    typer.Option(
+        "--notify/--no-notify",
+        help="Send the summary to the allowed Telegram chats "
+        "(default: when a bot token and allowed chats are configured).",
+        show_default=False,
+    ),
+]
 
 
 def parse_day(value: str, option: str) -> date:
@@ -91,6 +102,28 @@ def _sessions(url: str) -> sessionmaker[Session]:
         fail("invalid --database-url: expected an SQLAlchemy URL such as sqlite:///var/crpbot.db")
 
 
+def _telegram_configured(settings: Settings) -> bool:
+    return settings.telegram_token is not None and bool(settings.telegram.allowed_chats)
+
+
+def _send_summary(settings: Settings, alert: DailyReportAlert) -> int:
+    """Deliver `alert` to every allowed chat before returning; the number of chats it did
+    not reach (Telegram down, chat gone) is returned so the command can exit non-zero."""
+    from crpbot.notify.telegram import TelegramNotifier
+
+    if settings.telegram_token is None:
+        raise ValueError("no telegram token")
+    notifier = TelegramNotifier(
+        settings.telegram_token.get_secret_value(),
+        settings.telegram.allowed_chats,
+        base_url=settings.telegram.base_url,
+    )
+    notifier.notify(alert)
+    delivered = notifier.close()
+    chats = len(notifier.chat_ids)
+    return notifier.undelivered if delivered else chats
+
+
 def _read_or_fail[T](work: Callable[[], T], what: str) -> T:
     """Run a database read; an unusable database is one line naming the fix, never a trace."""
     from sqlalchemy.exc import OperationalError, ProgrammingError, SQLAlchemyError
@@ -118,16 +151,21 @@ def daily(
     account: AccountOpt = None,
     database_url: UrlOpt = None,
     as_json: JsonOpt = False,
+    notify: NotifyOpt = None,
 ) -> None:
     """Write <out>/<bot>/<date>/report.md and report.html with five charts.
 
     Charts: signals per hour, approvals and rejections by reason, confidence vs realised win
     rate, paper equity, FTMO headroom. The HTML is self-contained (charts embedded); the
-    markdown links the PNG files beside it.
+    markdown links the PNG files beside it. The summary (counts, outcomes, paper equity and
+    daily headroom) then goes to every allowed Telegram chat; exit 1 if a chat missed it.
     """
     from crpbot_workers.reports.daily import write_daily_report
 
     settings = settings_or_fail()
+    send = _telegram_configured(settings) if notify is None else notify
+    if send and not _telegram_configured(settings):
+        fail("--notify needs CRPBOT_TELEGRAM_TOKEN and CRPBOT_TELEGRAM__ALLOWED_CHATS")
     when = parse_day(day, "--date") if day else datetime.now(UTC).date() - timedelta(days=1)
     sessions = _sessions(database_url or settings.database_url.get_secret_value())
     paths = _read_or_fail(
@@ -142,6 +180,7 @@ def daily(
         ),
         f"writing the report of {when}",
     )
+    missed = _send_summary(settings, paths.alert) if send else 0
     if as_json:
         print_json(
             {
@@ -152,15 +191,20 @@ def daily(
                 "signals": paths.headline.signals,
                 "approved": paths.headline.approved,
                 "rejected": paths.headline.rejected,
+                "notified": send and not missed,
             }
         )
-        return
-    h = paths.headline
-    console.print(
-        f"{when}: {h.signals} signals ({h.approved} approved, {h.rejected} rejected)",
-        highlight=False,
-    )
-    console.print(f"markdown: {paths.markdown}\nhtml:     {paths.html}", highlight=False)
+    else:
+        h = paths.headline
+        console.print(
+            f"{when}: {h.signals} signals ({h.approved} approved, {h.rejected} rejected)",
+            highlight=False,
+        )
+        console.print(f"markdown: {paths.markdown}\nhtml:     {paths.html}", highlight=False)
+        if send and not missed:
+            console.print(f"summary sent to {len(settings.telegram.allowed_chats)} chat(s)")
+    if missed:
+        fail(f"the daily summary did not reach {missed} Telegram chat(s); see the log", 1)
 
 
 @metrics_app.command("export")

@@ -14,12 +14,14 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from crpbot.notify.alerts import DailyReportAlert
 from crpbot.risk import RiskLimits
 from crpbot.services.observation_stats import Period
 from crpbot.services.period_report import Headline, PeriodReport
 from crpbot.services.reporting import ReportingService
 from crpbot_workers.reports.charts import all_charts
 from crpbot_workers.reports.documents import html_page, markdown
+from crpbot_workers.reports.summary_alert import daily_alert
 
 log = logging.getLogger(__name__)
 
@@ -28,13 +30,15 @@ DEFAULT_ACCOUNT_SIZE = 100_000.0
 
 @dataclass(frozen=True, slots=True)
 class DailyReportPaths:
-    """Where the report landed, and its headline figures for whoever prints a summary."""
+    """Where the report landed, its headline figures for whoever prints a summary, and the
+    summary alert for whoever sends one."""
 
     directory: Path
     markdown: Path
     html: Path
     charts: tuple[Path, ...]
     headline: Headline
+    alert: DailyReportAlert
 
 
 def report_directory(out_dir: Path, bot: str, day: date) -> Path:
@@ -58,7 +62,9 @@ def write_report_files(report: PeriodReport, directory: Path) -> DailyReportPath
         "daily report written",
         extra={"bot": report.bot, "directory": str(directory), "signals": report.headline.signals},
     )
-    return DailyReportPaths(directory, md_path, html_path, tuple(pngs), report.headline)
+    return DailyReportPaths(
+        directory, md_path, html_path, tuple(pngs), report.headline, daily_alert(report)
+    )
 
 
 def write_daily_report(

@@ -1,0 +1,56 @@
+"""An outage is announced once when it starts and once when it ends, per component."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from crpbot.notify.markdown import format_alert, format_plain
+from crpbot.notify.outage_watch import OutageWatch
+
+T0 = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
+
+
+def _seen(watch: OutageWatch, component: str, states: list[bool]) -> list[str | None]:
+    alerts = [
+        watch.observe(component, ok, T0 + timedelta(minutes=2 * i)) for i, ok in enumerate(states)
+    ]
+    return [None if a is None else ("recovered" if a.recovered else "down") for a in alerts]
+
+
+@pytest.mark.parametrize(
+    ("states", "expected"),
+    [
+        ([True, True], [None, None]),
+        ([True, False, False, False], [None, "down", None, None]),
+        ([False, False, True, True], ["down", None, "recovered", None]),
+        ([False, True, False, True], ["down", "recovered", "down", "recovered"]),
+    ],
+    ids=["healthy", "down-once", "down-then-recovered", "flapping"],
+)
+def test_outage_watch_alerts_on_transitions_only(
+    states: list[bool], expected: list[str | None]
+) -> None:
+    assert _seen(OutageWatch("b1"), "risk_guard", states) == expected
+
+
+def test_outage_watch_keeps_components_apart() -> None:
+    watch = OutageWatch("b1")
+    assert watch.observe("risk_guard", False, T0) is not None
+    assert watch.observe("database", False, T0) is not None
+    assert watch.observe("risk_guard", False, T0) is None
+    recovered = watch.observe("database", True, T0)
+    assert recovered is not None and recovered.component == "database"
+
+
+def test_outage_alert_says_what_fails_closed_and_reads_as_recovered_after() -> None:
+    watch = OutageWatch("b1")
+    down = watch.observe("risk_guard", False, T0)
+    up = watch.observe("risk_guard", True, T0 + timedelta(minutes=4))
+    assert down is not None and up is not None
+    assert (down.bot, down.ts, down.recovered, up.recovered) == ("b1", T0, False, True)
+    assert format_alert(down).split("\n")[:2] == [r"*Failure in risk\_guard*", r"Bot: `b1`"]
+    assert "no signal is approved" in format_plain(down)
+    assert format_alert(up).startswith(r"*Recovered: risk\_guard*")
+    assert "Time: 2026-03-02 14:04 UTC" in format_plain(up)
