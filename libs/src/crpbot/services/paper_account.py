@@ -111,13 +111,14 @@ def day_starts(start: datetime, end: datetime, timezone: str) -> list[datetime]:
 def with_day_starts(
     points: Sequence[EquityPoint], start: datetime, end: datetime, timezone: str
 ) -> list[EquityPoint]:
-    """`points` plus the last known point carried to every day start in (start, end): the
-    daily floor moves at midnight even when nothing else happens, and a chart must show it."""
+    """`points` plus the last known point carried to `start` and to every day start in
+    (start, end): the daily floor moves at midnight even when nothing else happens, and a
+    chart of the window must begin at its start."""
     carried = []
-    for midnight in day_starts(start, end, timezone):
-        earlier = [p for p in points if p.ts < midnight]
-        if earlier:
-            carried.append(EquityPoint(midnight, earlier[-1].balance, earlier[-1].equity))
+    for instant in [start, *day_starts(start, end, timezone)]:
+        earlier = [p for p in points if p.ts <= instant]
+        if earlier and earlier[-1].ts != instant:
+            carried.append(EquityPoint(instant, earlier[-1].balance, earlier[-1].equity))
     return sorted([*points, *carried], key=lambda p: p.ts)
 
 

@@ -112,6 +112,23 @@ def test_with_day_starts_carries_equity_to_each_midnight_so_the_floor_resets() -
     assert room[-1].daily_headroom == pytest.approx(5_000.0)
 
 
+def test_with_day_starts_carries_the_last_earlier_point_to_the_window_start() -> None:
+    start = datetime(2026, 3, 2, 12, tzinfo=UTC)
+    before = EquityPoint(start - timedelta(hours=30), 97_000.0, 96_500.0)
+    inside = EquityPoint(start + timedelta(hours=2), 98_000.0, 98_000.0)
+    carried = with_day_starts([before, inside], start, start + timedelta(hours=6), LIMITS.timezone)
+    assert carried == [before, EquityPoint(start, 97_000.0, 96_500.0), inside]
+
+
+def test_with_day_starts_adds_nothing_where_a_point_already_sits_or_none_came_before() -> None:
+    start = datetime(2026, 3, 2, 12, tzinfo=UTC)
+    on_start = [EquityPoint(start, 100_000.0, 100_000.0)]
+    end = start + timedelta(hours=6)
+    assert with_day_starts(on_start, start, end, LIMITS.timezone) == on_start
+    later = [EquityPoint(start + timedelta(hours=1), 99_000.0, 99_000.0)]
+    assert with_day_starts(later, start, end, LIMITS.timezone) == later
+
+
 @pytest.mark.parametrize(
     ("equities", "expected"),
     [([100.0, 110.0, 99.0, 120.0], 10.0), ([100.0, 101.0], 0.0), ([], 0.0)],

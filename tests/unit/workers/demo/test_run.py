@@ -1,36 +1,220 @@
+"""The offline demo end to end, on the bundled bars, with a small but real configuration.
+
+Every stage runs for real (training, walk-forward evaluation, FTMO backtest, the scanner
+replay with the risk guard on SQLite, outcome tracking, recalibration, reports); the
+assertions read what the stages wrote back from their files and the database.
+"""
+
+from __future__ import annotations
+
 import json
+import shutil
+from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
+import pytest
+from sqlalchemy import create_engine, func, select
+from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
+from crpbot.db.models import CalibrationChange, Outcome, RiskDecision, ScanCycle, Signal
 from crpbot_workers.cli import app
-from crpbot_workers.demo import run_demo
+from crpbot_workers.demo import STAGE_NAMES, DemoConfig
+from crpbot_workers.demo.config import model_cache_key
+from crpbot_workers.demo.replay import replay_closes
+
+if TYPE_CHECKING:
+    from tests.unit.workers.demo.conftest import DemoRun
+
+runner = CliRunner()
 
 
-def test_run_demo_stores_bundled_bars_and_features(tmp_path: Path) -> None:
-    steps: list[str] = []
-    summary = run_demo(tmp_path, on_step=lambda i, n, name: steps.append(name))
-    assert summary.bars == 5000
-    assert summary.bars_added_to_store == 5000
-    assert summary.features >= 20
-    assert steps[-1] == "done" and len(steps) == 4
-    stored = pd.read_parquet(summary.store_file)
-    features = pd.read_parquet(summary.feature_file)
-    assert len(stored) == len(features) == 5000
-    assert features.iloc[summary.warmup_rows :].notna().all().all()
+def _session(run: DemoRun) -> Session:
+    assert run.summary.replay is not None
+    return Session(create_engine(f"sqlite:///{run.summary.replay.database}"))
 
 
-def test_run_demo_second_run_adds_nothing(tmp_path: Path) -> None:
-    run_demo(tmp_path)
-    again = run_demo(tmp_path)
-    assert again.bars_added_to_store == 0
-    assert again.bars == 5000
+@pytest.mark.slow
+def test_run_demo_stores_the_bundled_bars_and_holds_out_whole_replay_days(
+    demo_run: DemoRun,
+) -> None:
+    s = demo_run.summary
+    stored = pd.read_parquet(s.store_file)
+    assert s.bars == s.bars_added_to_store == len(stored) == 5000
+    replay_from = pd.Timestamp(s.replay_from)
+    assert replay_from == replay_from.normalize()
+    assert s.training_bars == int((stored.index < replay_from).sum())
+    assert s.bars - s.training_bars > 0
 
 
-def test_demo_cli_json_summary(tmp_path: Path) -> None:
-    result = CliRunner().invoke(app, ["demo", "--workdir", str(tmp_path), "--json"])
+@pytest.mark.slow
+def test_run_demo_evaluates_the_model_against_baselines_with_intervals(
+    demo_run: DemoRun,
+) -> None:
+    evaluation = demo_run.summary.evaluation
+    assert evaluation is not None
+    assert {"model (calibrated)", "majority", "logistic", "random"} <= set(evaluation.accuracy)
+    for estimate in [*evaluation.accuracy.values(), evaluation.auc]:
+        assert 0.0 <= estimate.low <= estimate.value <= estimate.high <= 1.0
+    assert evaluation.n_test > 0
+    assert evaluation.report.is_file()
+    assert len(pd.read_csv(evaluation.signals)) == evaluation.signal_count > 0
+
+
+@pytest.mark.slow
+def test_run_demo_backtest_agrees_with_its_trade_files_and_stays_out_of_the_replay(
+    demo_run: DemoRun,
+) -> None:
+    backtest, evaluation = demo_run.summary.backtest, demo_run.summary.evaluation
+    assert backtest is not None and evaluation is not None
+    folder = backtest.report.parent
+    trades = pd.read_csv(folder / "trades.csv", parse_dates=["entry_ts", "exit_ts"])
+    metrics = json.loads((folder / "metrics.json").read_text())
+    assert 0 < backtest.trades == len(trades) <= evaluation.signal_count
+    final = demo_run.config.initial_balance + float((trades["pnl"] - trades["fees"]).sum())
+    assert metrics["metrics"]["final_equity"] == pytest.approx(final)
+    assert backtest.total_return == pytest.approx(final / demo_run.config.initial_balance - 1)
+    assert trades["exit_ts"].max() < pd.Timestamp(demo_run.summary.replay_from)
+    assert backtest.ftmo_status in {"passed", "failed", "not_passed"}
+    assert backtest.ftmo_status == "passed" or backtest.ftmo_reasons
+
+
+@pytest.mark.slow
+def test_run_demo_replay_stores_each_cycle_and_signal_with_the_guards_decision_at_its_close(
+    demo_run: DemoRun,
+) -> None:
+    replay = demo_run.summary.replay
+    assert replay is not None
+    candles = pd.read_parquet(demo_run.summary.store_file)
+    closes = replay_closes(candles, pd.Timestamp(demo_run.summary.replay_from))
+    assert replay.cycles == len(closes)
+    assert replay.signals + replay.below_gate + replay.failed_symbols == replay.cycles
+    assert replay.approved > 0 and replay.signals == replay.approved + replay.rejected
+    with _session(demo_run) as session:
+        assert session.scalar(select(func.count()).select_from(ScanCycle)) == replay.cycles
+        signals = session.scalars(select(Signal)).all()
+        decisions = {(d.symbol, d.ts): d for d in session.scalars(select(RiskDecision))}
+    assert len(signals) == len(decisions) == replay.signals
+    assert min(s.bar_ts for s in signals) >= pd.Timestamp(demo_run.summary.replay_from)
+    for signal in signals:
+        decision = decisions[(signal.symbol, signal.bar_ts + timedelta(hours=1))]
+        assert decision.approved == (signal.status == "approved")
+        assert decision.reasons == signal.reasons
+    rejected = [s for s in signals if s.status == "rejected"]
+    assert sum(len(s.reasons) for s in rejected) == sum(replay.reasons.values())
+
+
+@pytest.mark.slow
+def test_run_demo_resolves_outcomes_only_from_later_bars(demo_run: DemoRun) -> None:
+    replay = demo_run.summary.replay
+    assert replay is not None
+    with _session(demo_run) as session:
+        pairs = session.execute(select(Signal, Outcome).join(Outcome)).all()
+    assert 0 < replay.resolved == len(pairs) <= replay.signals
+    assert replay.won + replay.lost + replay.expired == replay.resolved
+    assert all(outcome.resolved_ts > signal.bar_ts for signal, outcome in pairs)
+    assert sum(outcome.result == "won" for _, outcome in pairs) == replay.won
+
+
+@pytest.mark.slow
+def test_run_demo_checks_the_calibrator_on_schedule_and_stores_each_refit(
+    demo_run: DemoRun,
+) -> None:
+    replay = demo_run.summary.replay
+    assert replay is not None
+    every = timedelta(hours=demo_run.config.refit_every_hours)
+    candles = pd.read_parquet(demo_run.summary.store_file)
+    closes = replay_closes(candles, pd.Timestamp(demo_run.summary.replay_from))
+    checks, last = 0, closes[0]
+    for now in closes:
+        if now - last >= every:
+            checks, last = checks + 1, now
+    assert replay.refit_checks == checks
+    with _session(demo_run) as session:
+        stored = session.scalar(select(func.count()).select_from(CalibrationChange))
+    assert 1 <= replay.refits == stored <= replay.refit_checks
+    assert replay.refits_adopted <= replay.refits
+
+
+@pytest.mark.slow
+def test_run_demo_writes_daily_and_period_reports_that_embed_their_charts(
+    demo_run: DemoRun,
+) -> None:
+    reports, replay = demo_run.summary.reports, demo_run.summary.replay
+    assert reports is not None and replay is not None
+    assert reports.day == replay.last_close[:10]
+    for written in (reports.daily, reports.period):
+        page = written.html.read_text()
+        assert len(written.charts) == 5
+        for chart in written.charts:
+            assert chart.read_bytes().startswith(b"\x89PNG")
+            assert f"]({chart.name})" in written.markdown.read_text()
+        assert page.count("data:image/png;base64,") == len(written.charts)
+    assert reports.approved_win_rate.decided <= replay.approved
+    assert reports.all_win_rate.decided == replay.won + replay.lost
+
+
+@pytest.mark.slow
+def test_run_demo_completes_a_progress_bar_per_stage(demo_run: DemoRun) -> None:
+    last: dict[int, tuple[int, int]] = {}
+    for index, name, done, total, _ in demo_run.progress:
+        assert name == STAGE_NAMES[index]
+        last[index] = (done, total)
+    assert sorted(last) == list(range(len(STAGE_NAMES)))
+    assert all(done == total > 0 for done, total in last.values())
+    assert list(demo_run.summary.stage_seconds) == list(STAGE_NAMES)
+
+
+@pytest.mark.slow
+def test_demo_cli_json_reuses_the_cached_models_of_the_same_bars_and_settings(
+    demo_run: DemoRun, tmp_path: Path, small_cli_options: tuple[str, ...]
+) -> None:
+    models, replay = demo_run.summary.models, demo_run.summary.replay
+    assert models is not None and not models.reused and replay is not None
+    for kept in ("data", "models"):
+        shutil.copytree(demo_run.workdir / kept, tmp_path / kept)
+    result = runner.invoke(app, ["demo", "--workdir", str(tmp_path), *small_cli_options, "--json"])
     assert result.exit_code == 0, result.output
-    data = json.loads(result.stdout[result.stdout.index("{") :])
-    assert data["dataset"] == "EURUSD"
-    assert data["pending_stages"]
+    data = json.loads(result.stdout)
+    assert data["models"]["reused"] is True
+    assert data["models"]["version"] == models.version
+    assert data["bars_added_to_store"] == 0
+    assert set(data) >= {"evaluation", "backtest", "replay", "reports", "stage_seconds"}
+    assert data["replay"]["cycles"] == replay.cycles
+    assert Path(data["reports"]["daily"]["html"]).is_file()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--workdir", "{tmp}/work", "--replay-days", "400"], "leaves 0 of 5,000 bars"),
+        (["--workdir", "{tmp}/file"], "exists and is not a directory"),
+        (["--workdir", "{tmp}/file/below"], "cannot be created"),
+    ],
+)
+def test_demo_cli_refuses_bad_input_in_one_line(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
+    (tmp_path / "file").write_text("not a directory")
+    argv = ["demo", *(a.replace("{tmp}", str(tmp_path)) for a in args)]
+    result = runner.invoke(app, argv)
+    assert result.exit_code == 2
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and message in errors[0], result.stderr
+
+
+@pytest.mark.parametrize("changed", [{"replay_days": 0}, {"n_boot": 5}, {"refit_every_hours": 0}])
+def test_demo_config_rejects_settings_that_cannot_run(changed: dict[str, int]) -> None:
+    with pytest.raises(ValueError):
+        DemoConfig(**changed)
+
+
+def test_model_cache_key_changes_with_training_inputs_only() -> None:
+    base = DemoConfig()
+    key = model_cache_key("abc", base)
+    assert model_cache_key("abd", base) != key
+    assert model_cache_key("abc", DemoConfig(train=replace(base.train, epochs=9))) != key
+    assert model_cache_key("abc", DemoConfig(n_boot=50, replay_days=3)) == key
