@@ -59,6 +59,13 @@ SERVICES: tuple[ServiceProbes, ...] = (
         "`--port` (8081), beside the long-poller",
         "`database`: `SELECT 1`; `telegram`: Bot API `getMe` answers (cached 15 s)",
     ),
+    ServiceProbes(
+        "scanner loop",
+        "crpbot run",
+        "`--metrics-port` (off unless given), beside the loop",
+        "`database`: `SELECT 1`; `risk_guard`: the guard's `/readyz` "
+        "(when `risk.guard_url` is set)",
+    ),
 )
 
 

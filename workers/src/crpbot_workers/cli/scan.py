@@ -16,6 +16,7 @@ from crpbot_workers.cli.common import console, fail, print_json, settings_or_fai
 if TYPE_CHECKING:
     from crpbot.config import Settings
     from crpbot.services.scan_report import CycleReport
+    from crpbot_workers.scanner.health import HealthServer
     from crpbot_workers.scanner.wiring import WiredScanner
 
 DataOpt = Annotated[
@@ -150,6 +151,19 @@ def scan(
         raise typer.Exit(1)
 
 
+def _serve_health(settings: Settings, wired: WiredScanner, host: str, port: int) -> HealthServer:
+    from crpbot_workers.scanner.health import HealthServer, scanner_readiness
+
+    readiness = scanner_readiness(settings, wired.engine)
+    server = HealthServer(readiness, wired.scanner.deps.telemetry, host, port)
+    try:
+        server.start()
+    except OSError as exc:
+        wired.close()
+        fail(f"--metrics-port {port}: {exc}")
+    return server
+
+
 def _flush_telemetry() -> None:
     from crpbot.telemetry.metrics import get_telemetry
 
@@ -170,6 +184,19 @@ def run(
     data: DataOpt = None,
     migrate: MigrateOpt = True,
     as_json: JsonOpt = False,
+    metrics_port: Annotated[
+        int | None,
+        typer.Option(
+            "--metrics-port",
+            min=1,
+            max=65535,
+            help="Serve /healthz, /readyz and /metrics (Prometheus exporter) on this port.",
+            show_default=False,
+        ),
+    ] = None,
+    metrics_host: Annotated[
+        str, typer.Option("--metrics-host", help="Address for --metrics-port.")
+    ] = "0.0.0.0",
 ) -> None:
     """Scan in a loop aligned to candle closes until SIGTERM/SIGINT.
 
@@ -181,7 +208,10 @@ def run(
 
     from crpbot_workers.scanner.loop import run_loop, stop_on_signals
 
-    wired = _wire(settings_or_fail(), data, migrate)
+    settings = settings_or_fail()
+    wired = _wire(settings, data, migrate)
+    if metrics_port is not None:
+        wired.closers.insert(0, _serve_health(settings, wired, metrics_host, metrics_port).stop)
 
     def _show(report: CycleReport) -> None:
         if as_json:
