@@ -5,8 +5,8 @@ One place decides each seam, so `crpbot scan --once` (the cluster's CronJob) and
 
 - candles: the Parquet store under `data_dir`, topped up from Coinbase first when
   `candle_source=coinbase`, or frames given by the caller (`--data bundled:EURUSD`);
-- models: `make_backend` (in-process now; `inference=torchserve` uses
-  `crpbot.models.torchserve` once it exists);
+- models: `make_backend`, in this process or (`inference=torchserve`) on a TorchServe server
+  through `crpbot.models.torchserve`, pinned to the version `model_dir`'s LATEST names;
 - risk guard: `RiskClient` over HTTP when `risk.guard_url` is set, else in-process on the
   scanner's own database;
 - alerts: Telegram when a token and allowed chats are configured, else log lines.
@@ -14,8 +14,6 @@ One place decides each seam, so `crpbot scan --once` (the cluster's CronJob) and
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,8 +48,6 @@ from crpbot.services.scanner import Scanner, ScannerDeps
 from crpbot.signals.from_models import SignalRules
 from crpbot.telemetry.metrics import Telemetry, get_telemetry
 
-TORCHSERVE_MODULE = "crpbot.models.torchserve"
-
 
 class WiringError(ValueError):
     """The settings cannot make a working scanner; the message says what to change."""
@@ -70,15 +66,11 @@ def make_backend(settings: Settings) -> ScoringModel:
 
 
 def _torchserve_backend(settings: Settings) -> ScoringModel:
-    if importlib.util.find_spec(TORCHSERVE_MODULE) is None:
-        raise WiringError(
-            f"inference=torchserve needs {TORCHSERVE_MODULE}, which this build lacks; "
-            "set CRPBOT_INFERENCE=inprocess"
-        )
-    module = importlib.import_module(TORCHSERVE_MODULE)
+    """The server's answers for the artifact the scanner holds (its metadata calibrates)."""
+    from crpbot.models.torchserve import TorchServeBackend
+
     metadata = read_metadata(resolve_version(settings.model_dir))
-    backend = module.TorchServeBackend(settings.torchserve_url, metadata)
-    return ArtifactModel(backend, metadata)
+    return ArtifactModel(TorchServeBackend(settings.torchserve_url, metadata), metadata)
 
 
 def make_feed(settings: Settings, frames: Mapping[str, pd.DataFrame] | None = None) -> CandleFeed:
