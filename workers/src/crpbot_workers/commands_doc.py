@@ -28,7 +28,7 @@ EXAMPLES: dict[str, str] = {
         "--fee 0.00002 --out var/reports/backtest"
     ),
     "scan": "crpbot scan --once --data bundled:EURUSD --json",
-    "run": "crpbot run --interval 3600 --max-cycles 24",
+    "run": "crpbot run --interval 3600 --metrics-port 9100",
     "config show": "crpbot config show --json",
     "data fetch": "crpbot data fetch --symbol BTC-USD --granularity ONE_HOUR --start 2026-11-01",
     "data import": "crpbot data import --input candles.csv --symbol BTC-USD",
