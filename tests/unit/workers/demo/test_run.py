@@ -22,6 +22,7 @@ from typer.testing import CliRunner
 
 from crpbot.db.models import CalibrationChange, Outcome, RiskDecision, ScanCycle, Signal
 from crpbot_workers.cli import app
+from crpbot_workers.cli.demo import print_summary
 from crpbot_workers.demo import STAGE_NAMES, DemoConfig
 from crpbot_workers.demo.config import model_cache_key
 from crpbot_workers.demo.replay import replay_closes
@@ -185,6 +186,21 @@ def test_demo_cli_json_reuses_the_cached_models_of_the_same_bars_and_settings(
     assert set(data) >= {"evaluation", "backtest", "replay", "reports", "stage_seconds"}
     assert data["replay"]["cycles"] == replay.cycles
     assert Path(data["reports"]["daily"]["html"]).is_file()
+
+
+@pytest.mark.slow
+def test_demo_summary_prints_headline_figures_and_each_report_path_on_one_line(
+    demo_run: DemoRun, capsys: pytest.CaptureFixture[str]
+) -> None:
+    s = demo_run.summary
+    assert s.reports is not None and s.replay is not None and s.backtest is not None
+    print_summary(s)
+    lines = capsys.readouterr().out.splitlines()
+    for path in (s.reports.daily.html, s.reports.period.html, s.replay.database):
+        assert any(line.endswith(str(path)) for line in lines), path
+    text = "\n".join(lines)
+    assert f"{s.replay.approved} approved" in text
+    assert f"{s.backtest.trades} trades, return {s.backtest.total_return:+.2%}" in text
 
 
 @pytest.mark.parametrize(

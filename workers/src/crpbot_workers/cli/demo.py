@@ -73,8 +73,13 @@ def _rows(s: DemoSummary) -> list[tuple[str, str]]:
             ("win rate (approved)", _rate(s.reports.approved_win_rate)),
             ("win rate (all signals)", _rate(s.reports.all_win_rate)),
         ]
-    rows += [(f"time: {k}", f"{v:.1f}s") for k, v in s.stage_seconds.items()]
+    rows.append(("time per stage", _stage_times(s.stage_seconds)))
     return rows
+
+
+def _stage_times(seconds: dict[str, float]) -> str:
+    """`data 1s, train 51s, ...`: each stage by the first word of its name."""
+    return ", ".join(f"{name.split()[0].rstrip(':')} {sec:.0f}s" for name, sec in seconds.items())
 
 
 def _workdir_or_fail(workdir: Path) -> None:
@@ -89,7 +94,8 @@ def _workdir_or_fail(workdir: Path) -> None:
         fail(f"--workdir {workdir} is not writable")
 
 
-def _print_summary(s: DemoSummary) -> None:
+def print_summary(s: DemoSummary) -> None:
+    """The headline table, then one line per report path (the demo's last words)."""
     table = Table(title="crpbot demo: bundled real data through the whole pipeline")
     table.add_column("what")
     table.add_column("value")
@@ -97,15 +103,20 @@ def _print_summary(s: DemoSummary) -> None:
         table.add_row(what, value)
     console.print(table)
     console.print("[bold]Reports[/]")
+    lines = []
     if s.reports is not None:
-        console.print(f"  daily report ({s.reports.day}): {s.reports.daily.html}", highlight=False)
-        console.print(f"  period summary: {s.reports.period.html}", highlight=False)
+        lines += [
+            f"daily report ({s.reports.day}): {s.reports.daily.html}",
+            f"period summary: {s.reports.period.html}",
+        ]
     if s.evaluation is not None:
-        console.print(f"  evaluation: {s.evaluation.report}", highlight=False)
+        lines.append(f"evaluation: {s.evaluation.report}")
     if s.backtest is not None:
-        console.print(f"  backtest: {s.backtest.report}", highlight=False)
+        lines.append(f"backtest: {s.backtest.report}")
     if s.replay is not None:
-        console.print(f"  observation database: {s.replay.database}", highlight=False)
+        lines.append(f"observation database: {s.replay.database}")
+    for line in lines:  # soft wrap: a path stays one copyable line
+        console.print(f"  {line}", highlight=False, soft_wrap=True)
 
 
 def demo(
@@ -174,4 +185,4 @@ def demo(
     if as_json:
         print_json(summary)
     else:
-        _print_summary(summary)
+        print_summary(summary)
