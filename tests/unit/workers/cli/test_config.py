@@ -24,3 +24,32 @@ def test_config_show_bad_value_exits_with_one_line(monkeypatch: pytest.MonkeyPat
     assert result.exit_code == 2
     assert "invalid configuration: mode" in result.output
     assert "Traceback" not in result.output
+
+
+SECRET_VALUES = {
+    "CRPBOT_DATABASE_URL": ("postgresql+psycopg://bot:pwDb7x@db:5432/crpbot", "pwDb7x"),
+    "CRPBOT_COINBASE_API_KEY": ("organizations/o/apiKeys/keyK3y", "keyK3y"),
+    "CRPBOT_COINBASE_API_SECRET": ("-----BEGIN EC PRIVATE KEY-----pemP3m", "pemP3m"),
+    "CRPBOT_RISK_TOKEN": ("riskT0k", "riskT0k"),
+    "CRPBOT_TELEGRAM_TOKEN": ("123:tgT0k", "tgT0k"),
+}
+
+
+def test_config_show_secret_list_is_every_secret_setting() -> None:
+    from crpbot.config import Settings, describe_settings
+
+    secrets = {row.env for row in describe_settings(Settings.model_construct()) if row.secret}
+    assert secrets == set(SECRET_VALUES)
+
+
+@pytest.mark.parametrize("as_json", [False, True], ids=["table", "json"])
+def test_config_show_masks_every_secret(monkeypatch: pytest.MonkeyPatch, as_json: bool) -> None:
+    for env, (value, _) in SECRET_VALUES.items():
+        monkeypatch.setenv(env, value)
+    result = runner.invoke(
+        app, ["config", "show", *(["--json"] if as_json else [])], env={"COLUMNS": "300"}
+    )
+    assert result.exit_code == 0, result.output
+    for _, leaked in SECRET_VALUES.values():
+        assert leaked not in result.output
+    assert "bot:***@db:5432" in result.output
