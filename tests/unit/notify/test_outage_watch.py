@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -54,3 +55,19 @@ def test_outage_alert_says_what_fails_closed_and_reads_as_recovered_after() -> N
     assert "no signal is approved" in format_plain(down)
     assert format_alert(up).startswith(r"*Recovered: risk\_guard*")
     assert "Time: 2026-03-02 14:04 UTC" in format_plain(up)
+
+
+def test_outage_watch_with_a_file_remembers_across_processes(tmp_path: Path) -> None:
+    memory = tmp_path / "state" / "outages.json"
+    assert OutageWatch("b1", memory).observe("risk_guard", False, T0) is not None
+    assert OutageWatch("b1", memory).observe("risk_guard", False, T0) is None, "same outage"
+    recovered = OutageWatch("b1", memory).observe("risk_guard", True, T0)
+    assert recovered is not None and recovered.recovered
+    assert OutageWatch("b1", memory).observe("risk_guard", True, T0) is None
+
+
+def test_outage_watch_unreadable_file_starts_with_no_outage(tmp_path: Path) -> None:
+    memory = tmp_path / "outages.json"
+    memory.write_text("{torn", encoding="utf-8")
+    assert OutageWatch("b1", memory).observe("database", False, T0) is not None
+    assert OutageWatch("b1", memory).observe("database", False, T0) is None

@@ -4,16 +4,26 @@ A scanner that cannot reach the risk guard or its database fails closed every cy
 two minutes); a failure alert per cycle would bury the one message that matters. So the
 watch remembers each component's last state and turns only the transitions into alerts:
 up -> down is a `FailureAlert`, down -> up is the same alert marked `recovered`. A component
-not exercised in a cycle keeps its state. The memory is the process's own: a restarted
-scanner announces a still-running outage once more, which errs on the side of telling.
+not exercised in a cycle keeps its state.
+
+`crpbot scan --once` is a new process every cycle, so the memory can live in a small JSON file
+(`path`, under `data_dir`); it cannot live in the database, which may be the thing that is
+down. Without a file, or with a file lost (an emptyDir pod), a still-running outage is
+announced once more per process, which errs on the side of telling.
 """
 
 from __future__ import annotations
 
+import json
+import logging
+import os
 import threading
 from datetime import datetime
+from pathlib import Path
 
 from crpbot.notify.alerts import FailureAlert
+
+log = logging.getLogger(__name__)
 
 _DOWN = {
     "risk_guard": "risk guard unreachable: no signal is approved until it answers "
@@ -28,12 +38,35 @@ _UP = {
 
 
 class OutageWatch:
-    """Per-component memory of up or down; safe to share between threads."""
+    """Per-component memory of up or down, kept in `path` when given; thread-safe."""
 
-    def __init__(self, bot: str = "") -> None:
+    def __init__(self, bot: str = "", path: Path | None = None) -> None:
         self._bot = bot
-        self._down: set[str] = set()
+        self._path = path
+        self._down = self._load()
         self._lock = threading.Lock()
+
+    def _load(self) -> set[str]:
+        if self._path is None or not self._path.exists():
+            return set()
+        try:
+            return {str(name) for name in json.loads(self._path.read_text(encoding="utf-8"))}
+        except (OSError, ValueError, TypeError):
+            log.warning(
+                "outage memory unreadable: starting with none", extra={"path": str(self._path)}
+            )
+            return set()
+
+    def _save(self) -> None:
+        if self._path is None:
+            return
+        try:
+            self._path.parent.mkdir(parents=True, exist_ok=True)
+            partial = self._path.with_suffix(".tmp")
+            partial.write_text(json.dumps(sorted(self._down)), encoding="utf-8")
+            os.replace(partial, self._path)
+        except OSError as exc:
+            log.warning("outage memory not saved", extra={"error": str(exc)})
 
     def observe(self, component: str, ok: bool, ts: datetime) -> FailureAlert | None:
         """The alert to send now that `component` was seen `ok` (or not) at `ts`, or None."""
@@ -43,7 +76,9 @@ class OutageWatch:
                 self._down.discard(component)
             else:
                 self._down.add(component)
-        changed = ok == was_down
+            changed = ok == was_down
+            if changed:
+                self._save()
         if not changed:
             return None
         summaries = _UP if ok else _DOWN

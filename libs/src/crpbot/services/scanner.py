@@ -81,6 +81,7 @@ class ScannerDeps:
     telemetry: Telemetry = field(default_factory=get_telemetry)
     equity: EquitySource | None = None
     pause: PauseControl | None = None
+    outages: OutageWatch | None = None
     timer: Callable[[], float] = time.perf_counter
 
 
@@ -94,7 +95,7 @@ class Scanner:
         self.deps = deps
         self._bar = granularity_delta(config.granularity)
         self._equity_ts: datetime | None = None
-        self._outages = OutageWatch(config.bot)
+        self._outages = deps.outages or OutageWatch(config.bot)
         self._reached: dict[str, bool] = {}
 
     def run_cycle(self, now: datetime) -> CycleReport:

@@ -29,6 +29,7 @@ from crpbot.db.engine import make_engine, session_factory, upgrade
 from crpbot.models.artifacts import read_metadata, resolve_version
 from crpbot.models.inference import InProcessBackend
 from crpbot.notify.base import LogNotifier, Notifier
+from crpbot.notify.outage_watch import OutageWatch
 from crpbot.services.pause import StoredPauseFlag
 from crpbot.services.risk_client import RiskClient
 from crpbot.services.risk_guard import RiskGuardService
@@ -150,6 +151,12 @@ def spool_path(settings: Settings) -> Path:
     return Path(settings.data_dir) / "spool" / f"signals-{settings.bot_name}.jsonl"
 
 
+def outage_path(settings: Settings) -> Path:
+    """Which dependencies were down at the last cycle, so `scan --once` processes announce
+    an outage once, not every cycle (under `data_dir`, beside the spool)."""
+    return Path(settings.data_dir) / "spool" / f"outages-{settings.bot_name}.json"
+
+
 @dataclass
 class WiredScanner:
     """A scanner and what to close when the process is done with it."""
@@ -190,6 +197,7 @@ def build_scanner(
         telemetry=telemetry,
         equity=StaticEquity(settings.risk.account_size),
         pause=StoredPauseFlag(sessions, settings.bot_name),
+        outages=OutageWatch(settings.bot_name, outage_path(settings)),
     )
     symbols = tuple(frames) if frames is not None else None
     wired = WiredScanner(Scanner(scan_config(settings, symbols), deps), engine)
