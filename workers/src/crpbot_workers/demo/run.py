@@ -152,7 +152,7 @@ STAGES: tuple[tuple[str, Callable[[_Context], None]], ...] = (
     ("evaluate walk-forward vs baselines", _evaluate),
     ("backtest with FTMO rules", _backtest),
     ("replay observation (simulated clock)", _replay),
-    ("daily report and period summary", _reports),
+    ("reports: daily and period summary", _reports),
 )
 STAGE_NAMES: tuple[str, ...] = tuple(name for name, _ in STAGES)
 
