@@ -102,21 +102,21 @@ def _sessions(url: str) -> sessionmaker[Session]:
         fail("invalid --database-url: expected an SQLAlchemy URL such as sqlite:///var/crpbot.db")
 
 
-def _telegram_configured(settings: Settings) -> bool:
-    return settings.telegram_token is not None and bool(settings.telegram.allowed_chats)
+def _telegram_token(settings: Settings) -> str | None:
+    """The bot token when Telegram alerts are configured (a token and allowed chats)."""
+    token = settings.telegram_token
+    if token is None or not settings.telegram.allowed_chats:
+        return None
+    return token.get_secret_value()
 
 
-def _send_summary(settings: Settings, alert: DailyReportAlert) -> int:
+def _send_summary(settings: Settings, token: str, alert: DailyReportAlert) -> int:
     """Deliver `alert` to every allowed chat before returning; the number of chats it did
     not reach (Telegram down, chat gone) is returned so the command can exit non-zero."""
     from crpbot.notify.telegram import TelegramNotifier
 
-    if settings.telegram_token is None:
-        raise ValueError("no telegram token")
     notifier = TelegramNotifier(
-        settings.telegram_token.get_secret_value(),
-        settings.telegram.allowed_chats,
-        base_url=settings.telegram.base_url,
+        token, settings.telegram.allowed_chats, base_url=settings.telegram.base_url
     )
     notifier.notify(alert)
     delivered = notifier.close()
@@ -163,8 +163,9 @@ def daily(
     from crpbot_workers.reports.daily import write_daily_report
 
     settings = settings_or_fail()
-    send = _telegram_configured(settings) if notify is None else notify
-    if send and not _telegram_configured(settings):
+    token = _telegram_token(settings)
+    send = token is not None if notify is None else notify
+    if send and token is None:
         fail("--notify needs CRPBOT_TELEGRAM_TOKEN and CRPBOT_TELEGRAM__ALLOWED_CHATS")
     when = parse_day(day, "--date") if day else datetime.now(UTC).date() - timedelta(days=1)
     sessions = _sessions(database_url or settings.database_url.get_secret_value())
@@ -180,7 +181,7 @@ def daily(
         ),
         f"writing the report of {when}",
     )
-    missed = _send_summary(settings, paths.alert) if send else 0
+    missed = _send_summary(settings, token, paths.alert) if token is not None and send else 0
     if as_json:
         print_json(
             {
