@@ -181,6 +181,16 @@ def main() -> None:
         warm = measure_warm(engine, args.bars)
         rows.append((engine, warm, cold))
     print_table(rows)
+    print_slice_agreement(args.bars, int(rows[2][1]["trades"]))
+
+
+def print_slice_agreement(bars: int, theirs: int) -> None:
+    """backtesting.py runs on a slice only; count our trades on that same slice beside it."""
+    candles = tiled_candles(min(bars, BT_BARS))
+    n = len(candles)
+    ours = run_ours(candles, bench_signals(candles))
+    verdict = "same count" if ours == theirs else "COUNTS DIFFER"
+    print(f"trades on the first {n:,} bars: crpbot {ours}, backtesting.py {theirs} ({verdict})")
 
 
 def print_table(rows: list[tuple[str, dict[str, float], dict[str, float]]]) -> None:
