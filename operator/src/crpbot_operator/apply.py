@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+from concurrent.futures import Executor, wait
 from typing import Any
 
 from kubernetes import client, config
@@ -44,11 +45,21 @@ def object_path(api_version: str, kind: str, namespace: str, name: str | None = 
 
 
 class Applier:
-    """Server-side applies manifests through a kubernetes `ApiClient`."""
+    """Server-side applies manifests through a kubernetes `ApiClient`.
 
-    def __init__(self, api: client.ApiClient, field_manager: str = FIELD_MANAGER) -> None:
+    With a `pool`, `apply_all` sends its manifests in parallel: a reconcile then waits for
+    one round trip instead of one per child, which is what bounds a burst of new bots.
+    """
+
+    def __init__(
+        self,
+        api: client.ApiClient,
+        field_manager: str = FIELD_MANAGER,
+        pool: Executor | None = None,
+    ) -> None:
         self._api = api
         self.field_manager = field_manager
+        self._pool = pool
 
     def _call(
         self,
@@ -90,8 +101,16 @@ class Applier:
         )
 
     def apply_all(self, manifests: list[dict[str, Any]]) -> None:
-        for manifest in manifests:
-            self.apply(manifest)
+        """Apply manifests that do not refer to one another; every one is attempted, and
+        the first failure is raised once all have finished."""
+        if self._pool is None or len(manifests) < 2:
+            for manifest in manifests:
+                self.apply(manifest)
+            return
+        futures = [self._pool.submit(self.apply, manifest) for manifest in manifests]
+        wait(futures)
+        for future in futures:
+            future.result()
 
     def patch_status(
         self, api_version: str, plural: str, namespace: str, name: str, status: dict[str, Any]
@@ -140,7 +159,7 @@ class Applier:
 def make_api_client(pool_size: int) -> client.ApiClient:
     """In a pod use the ServiceAccount; elsewhere the kubeconfig (`KUBECONFIG`).
 
-    The pool matches the handler thread count so parallel reconciles do not queue on it.
+    The pool matches the handler and apply threads, so parallel requests never queue on it.
     """
     configuration = client.Configuration()
     try:

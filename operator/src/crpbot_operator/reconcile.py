@@ -25,6 +25,10 @@ VERSION = "v1alpha1"
 API_VERSION = f"{GROUP}/{VERSION}"
 KIND = "TradingBot"
 PLURAL = BOT_PLURAL
+# Children other children name: pods run as a ServiceAccount and mount the ConfigMap, and
+# the API server admits a RoleBinding only once its Role exists (the operator holds no
+# `bind` verb). They go first; everything else follows in one parallel wave.
+REFERENCED_KINDS = frozenset({"ConfigMap", "ServiceAccount", "Role"})
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,13 @@ def desired_children(
     return children
 
 
+def apply_waves(children: list[Manifest]) -> list[list[Manifest]]:
+    """The children in the order they may be applied: each wave in parallel, waves in turn."""
+    referenced = [c for c in children if c["kind"] in REFERENCED_KINDS]
+    rest = [c for c in children if c["kind"] not in REFERENCED_KINDS]
+    return [wave for wave in (referenced, rest) if wave]
+
+
 def apply_bot(
     applier: Applier, bot: BotRef, images: Images, telemetry: Telemetry = DEFAULT_TELEMETRY
 ) -> list[Manifest]:
@@ -82,7 +93,8 @@ def apply_bot(
         bot.namespace, f"{bot.name}-risk-token", RISK_TOKEN_KEY, [dict(owner_ref)]
     )
     children = desired_children(bot, images, telemetry)
-    applier.apply_all(children)
+    for wave in apply_waves(children):
+        applier.apply_all(wave)
     return children
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from crpbot_operator.images import Images
-from crpbot_operator.reconcile import BotRef, desired_children
+from crpbot_operator.reconcile import BotRef, apply_waves, desired_children
 from tests.unit.operator.conftest import EXPECTED_CHILDREN, FULL_SPEC
 
 BODY = {
@@ -42,3 +42,11 @@ def test_desired_children_are_owned_by_the_bot() -> None:
         }
         assert child["metadata"]["labels"]["team"] == "quant"
         assert child["metadata"]["labels"]["app.kubernetes.io/instance"] == "alpha"
+
+
+def test_apply_waves_put_what_others_name_first() -> None:
+    children = desired_children(BotRef.from_body(BODY), Images("w:1", "ts:1"))
+    first, second = apply_waves(children)
+    assert {c["kind"] for c in first} == {"ConfigMap", "ServiceAccount", "Role"}
+    assert {"RoleBinding", "Deployment", "CronJob"} <= {c["kind"] for c in second}
+    assert sorted(map(id, first + second)) == sorted(map(id, children))

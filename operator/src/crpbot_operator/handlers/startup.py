@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import logging
 import os
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import kopf
 
 from crpbot_operator.apply import FIELD_MANAGER, Applier, make_api_client
-from crpbot_operator.handlers.status_sync import StatusWriter
+from crpbot_operator.handlers.status_sync import StatusWriter, status_patch
 from crpbot_operator.images import images_from_env
 from crpbot_operator.telemetry import telemetry_from_env
 
-WORKERS = 16
+WORKERS = 32
+# Requests one reconcile's parallel waves share across all handlers (see Applier).
+APPLY_THREADS = 64
 PEERING_NAME = "crpbot-operator"
 
 
@@ -41,7 +44,17 @@ def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> Non
     settings.execution.max_workers = WORKERS
     settings.networking.error_backoffs = (0.5, 1, 2, 5)
     field_manager = os.environ.get("CRPBOT_FIELD_MANAGER", FIELD_MANAGER)
-    memo.applier = Applier(make_api_client(pool_size=WORKERS + 4), field_manager)
-    memo.status_writer = StatusWriter(memo.applier)
+    memo.apply_pool = ThreadPoolExecutor(APPLY_THREADS, thread_name_prefix="crpbot-apply")
+    api = make_api_client(pool_size=WORKERS + APPLY_THREADS)
+    memo.applier = Applier(api, field_manager, memo.apply_pool)
+    memo.status_writer = StatusWriter(status_patch(memo.applier))
     memo.images = images_from_env(os.environ)
     memo.telemetry = telemetry_from_env(os.environ)
+
+
+@kopf.on.cleanup()
+def release(memo: kopf.Memo, **_: Any) -> None:
+    """Let in-flight applies finish, so an operator stopping in-process leaves no threads."""
+    pool: ThreadPoolExecutor | None = memo.get("apply_pool")
+    if pool is not None:
+        pool.shutdown(wait=True)

@@ -1,15 +1,18 @@
 """Writing a bot's computed status and announcing condition flips as Kubernetes Events.
 
-Child events for one bot are handled in parallel threads, each reading the indexes at its
-own moment; a per-bot lock makes compute-and-patch atomic, and the last status written is
-remembered, so a slower thread can never store an older view over a newer one.
+A new bot's children report progress in bursts (each Deployment and ReplicaSet updates its
+status several times), and each event runs on one of Kopf's few handler threads. Per bot,
+one thread at a time computes and patches; an event arriving meanwhile only marks the bot
+for one more pass and returns at once, so a burst costs one or two patches and never parks
+handler threads the bots' own reconciles are waiting for. The last status written is
+remembered, so a pass never stores an older view over a newer one.
 """
 
 from __future__ import annotations
 
 import datetime
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, cast
 
 import kopf
@@ -26,23 +29,30 @@ from crpbot_operator.status import (
     status_changed,
 )
 
+# (namespace, name, status) -> None: merges `status` into the bot's status subresource.
+StatusPatch = Callable[[str, str, dict[str, Any]], None]
+
+
+def status_patch(applier: Applier) -> StatusPatch:
+    def patch(namespace: str, name: str, status: dict[str, Any]) -> None:
+        applier.patch_status(API_VERSION, PLURAL, namespace, name, status)
+
+    return patch
+
 
 class StatusWriter:
-    """Serialises status updates per bot and remembers what it wrote last."""
+    """Coalesces status updates per bot and remembers what it wrote last."""
 
-    def __init__(self, applier: Applier) -> None:
-        self._applier = applier
+    def __init__(self, patch: StatusPatch) -> None:
+        self._patch = patch
         self._guard = threading.Lock()
-        self._locks: dict[BotKey, threading.Lock] = {}
+        self._running: set[BotKey] = set()
+        self._pending: dict[BotKey, BotEntry] = {}
         self._written: dict[BotKey, Mapping[str, Any]] = {}
-
-    def _lock(self, key: BotKey) -> threading.Lock:
-        with self._guard:
-            return self._locks.setdefault(key, threading.Lock())
 
     def forget(self, key: BotKey) -> None:
         with self._guard:
-            self._locks.pop(key, None)
+            self._pending.pop(key, None)
             self._written.pop(key, None)
 
     def sync(
@@ -51,18 +61,43 @@ class StatusWriter:
         deployment_index: kopf.Index[BotKey, tuple[str, DeploymentState]],
         cronjob_index: kopf.Index[BotKey, CronJobState],
     ) -> bool:
-        """Patch the bot's status when the children say something new; True if it patched."""
+        """Patch the bot's status when the children say something new; True if this call
+        patched. While another thread syncs the same bot, only queue one more pass."""
+        key = (entry.bot.namespace, entry.bot.name)
+        with self._guard:
+            if key in self._running:
+                self._pending[key] = entry
+                return False
+            self._running.add(key)
+        patched = False
+        try:
+            current: BotEntry | None = entry
+            while current is not None:
+                patched = self._sync_once(current, deployment_index, cronjob_index) or patched
+                with self._guard:
+                    current = self._pending.pop(key, None)
+        finally:
+            with self._guard:
+                self._running.discard(key)
+                self._pending.pop(key, None)
+        return patched
+
+    def _sync_once(
+        self,
+        entry: BotEntry,
+        deployment_index: kopf.Index[BotKey, tuple[str, DeploymentState]],
+        cronjob_index: kopf.Index[BotKey, CronJobState],
+    ) -> bool:
         bot = entry.bot
         key = (bot.namespace, bot.name)
-        with self._lock(key):
-            previous = self._written.get(key, entry.status)
-            children = collect_children(deployment_index.get(key, []), cronjob_index.get(key, []))
-            now = datetime.datetime.now(datetime.UTC)
-            new = compute_status(children, previous, now, bot.generation)
-            if not status_changed(previous, new):
-                return False
-            self._applier.patch_status(API_VERSION, PLURAL, bot.namespace, bot.name, new)
-            self._written[key] = {**previous, **new}
+        previous = self._written.get(key, entry.status)
+        children = collect_children(deployment_index.get(key, []), cronjob_index.get(key, []))
+        now = datetime.datetime.now(datetime.UTC)
+        new = compute_status(children, previous, now, bot.generation)
+        if not status_changed(previous, new):
+            return False
+        self._patch(bot.namespace, bot.name, new)
+        self._written[key] = {**previous, **new}
         owner = cast(kopf.Body, bot.owner_body())
         for cond in flipped(previous, new):
             kind = "Normal" if cond["status"] == "True" else "Warning"
