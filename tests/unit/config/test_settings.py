@@ -98,3 +98,12 @@ def test_describe_settings_shows_unset_optional_values_as_unset() -> None:
     rows = {r.name: r for r in describe_settings(load_settings())}
     assert rows["risk.guard_url"].value == "(unset)"
     assert rows["telemetry.otlp_endpoint"].value == "(unset)"
+
+
+def test_settings_tier_defaults_are_the_evaluated_thresholds() -> None:
+    """`crpbot scan` must tier signals the way `crpbot evaluate` and the demo measured them."""
+    from crpbot.confidence.tiers import TierThresholds
+    from crpbot.config.settings import Settings
+
+    defaults = Settings().confidence
+    assert (defaults.high, defaults.medium) == (TierThresholds().high, TierThresholds().medium)

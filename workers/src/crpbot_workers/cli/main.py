@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from typer._click.exceptions import UsageError  # typer 0.29 vendors click here
 
 from crpbot.telemetry import configure_logging
 from crpbot_workers.cli import backtest as backtest_cli
@@ -66,5 +68,16 @@ app.add_typer(telegram_cli.app, name="telegram")
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point: a usage error is one line on stderr and exit code 2, like
+    every other bad input, instead of click's multi-line box."""
+    try:
+        code = app(prog_name="crpbot", standalone_mode=False)
+    except UsageError as exc:
+        if exc.format_message():  # empty when click has just shown the help (no arguments)
+            where = exc.ctx.command_path if exc.ctx is not None else "crpbot"
+            typer.echo(f"{where}: {exc.format_message()} (try --help)", err=True)
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        typer.echo("aborted", err=True)
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)
