@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import statistics
 import sys
 import tempfile
@@ -49,6 +50,30 @@ def _stopwatch(check: Callable[[], object], timeout_s: float, what: str) -> floa
     start = time.monotonic()
     wait_for(check, timeout_s, what, every=0.02)
     return time.monotonic() - start
+
+
+def _cpu_s(pid: int) -> float:
+    """User + system CPU seconds a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _apply_latency_s(cluster: Cluster, resource: str) -> float:
+    """Mean seconds the API server took per server-side apply of `resource`, since it started.
+
+    Services stand out: the API server allocates ClusterIPs one at a time.
+    """
+    request = cluster.api.param_serialize("GET", "/metrics", auth_settings=["BearerToken"])
+    response = cluster.api.call_api(*request)
+    text = response.read().decode()
+    totals = {"sum": 0.0, "count": 0.0}
+    pattern = re.compile(
+        r"^apiserver_request_duration_seconds_(sum|count)\{(.*)\} (\S+)$", re.MULTILINE
+    )
+    for part, labels, value in pattern.findall(text):
+        if 'verb="APPLY"' in labels and f'resource="{resource}"' in labels:
+            totals[part] += float(value)
+    return totals["sum"] / totals["count"] if totals["count"] else float("nan")
 
 
 def _rss_mib(pid: int) -> float:
@@ -186,8 +211,13 @@ def main() -> int:
             idle_mib = _rss_mib(operator.pid)
             children, ready = single_bot_latency(cluster, args.samples)
             drift = drift_repair(cluster, args.samples)
+            cpu_before = _cpu_s(operator.pid)
             many_children, many_ready, ready_count = many_bots(cluster, args.bots)
+            many_cpu = _cpu_s(operator.pid) - cpu_before
             loaded_mib = _rss_mib(operator.pid)
+            service_apply, deployment_apply = (
+                _apply_latency_s(cluster, r) for r in ("services", "deployments")
+            )
         finally:
             stop_operator(operator)
     print(f"| {'measure (seconds unless noted)':<34} | {'value':>9} | {'target':>8} | {'':<6} |")
@@ -199,10 +229,14 @@ def main() -> int:
     print(_row(f"{args.bots} bots: all children", many_children))
     print(_row(f"{args.bots} bots: all Ready", many_ready, TARGETS["100 bots ready"]))
     print(_row(f"{args.bots} bots: how many got Ready", ready_count))
+    print(_row(f"{args.bots} bots: operator CPU", many_cpu))
+    print(_row("API server: mean Service apply", service_apply))
+    print(_row("API server: mean Deployment apply", deployment_apply))
     print(_row("drift repaired, p50", statistics.median(drift)))
     print(_row("drift repaired, p95", _p(drift, 0.95), TARGETS["drift repaired"]))
     print(_row("operator RSS idle (MiB)", idle_mib))
     print(_row(f"operator RSS after {args.bots} bots (MiB)", loaded_mib))
+    print(_row("machine load average (1 min)", os.getloadavg()[0]))
     return 0
 
 
