@@ -42,8 +42,7 @@ def _health(database_url: str, telegram_base_url: str) -> TestClient:
         telegram={"base_url": telegram_base_url, "allowed_chats": [ALLOWED]},
     )
     options = ServeOptions(host="127.0.0.1", port=0, account=BOT, pause="db")
-    _, http = build(settings, options, TOKEN)
-    return TestClient(http)
+    return TestClient(build(settings, options, TOKEN).http)
 
 
 def _dead_telegram() -> str:

@@ -72,7 +72,7 @@ def serve(
         namespace=namespace,
     )
     try:
-        bot, http = build(settings, options, token)
+        assembled = build(settings, options, token)
     except (OSError, ValueError) as exc:
         fail(redact_text(f"cannot start the bot: {type(exc).__name__}: {exc}"))
-    asyncio.run(run(bot, http, host, port))
+    asyncio.run(run(assembled, host, port))

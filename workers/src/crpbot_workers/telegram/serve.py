@@ -4,13 +4,19 @@ The bot long-polls Telegram (one poller per token) and, in the same event loop, 
 serves `/healthz`, `/readyz` and `/metrics` for probes and scraping; it is ready while both
 the database and the Telegram Bot API answer. uvicorn owns SIGTERM: when it returns, polling
 stops and the process exits cleanly.
+
+In a cluster (`--pause kubernetes`) one background job runs beside them: it polls the bot's
+own TradingBot and tells every allow-listed chat when an operator-reported condition fails
+or recovers (`condition_alerts`), since the operator has no Telegram token of its own.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import uvicorn
 from fastapi import FastAPI
@@ -20,10 +26,11 @@ from telegram.ext import Application
 
 from crpbot.config import Settings
 from crpbot.db.engine import make_engine, session_factory
+from crpbot.notify.telegram import TelegramNotifier
 from crpbot.services.bot_service import BotService, RiskStateReader
 from crpbot.services.pause import PauseControl, StoredPauseFlag
 from crpbot.telemetry.health import Readiness, health_router
-from crpbot.telemetry.metrics import setup_telemetry
+from crpbot.telemetry.metrics import Telemetry, setup_telemetry
 from crpbot.telemetry.redact import register_secret
 from crpbot_workers.telegram.bot import build_application
 from crpbot_workers.telegram.probe import TelegramProbe
@@ -31,6 +38,7 @@ from crpbot_workers.telegram.probe import TelegramProbe
 log = logging.getLogger(__name__)
 
 PauseMode = Literal["db", "kubernetes"]
+Job = Callable[[], Coroutine[Any, Any, None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,21 +80,48 @@ def _risk_reader(settings: Settings, engine: Engine) -> RiskStateReader:
     return RiskGuardService(engine, limits_from(settings.risk))
 
 
-def _pause_control(settings: Settings, options: ServeOptions, engine: Engine) -> PauseControl:
-    if options.pause == "kubernetes":
-        from crpbot_workers.telegram.k8s_pause import (
-            KubernetesPauseControl,
-            in_cluster_api,
-            pod_namespace,
-        )
+@dataclass(frozen=True, slots=True)
+class Assembled:
+    """What `run` serves: the polling bot, the health app and background jobs beside them."""
 
-        namespace = options.namespace or pod_namespace()
-        return KubernetesPauseControl(in_cluster_api(), namespace, settings.bot_name)
-    return StoredPauseFlag(session_factory(engine), settings.bot_name)
+    bot: Application  # type: ignore[type-arg]
+    http: FastAPI
+    jobs: tuple[Job, ...] = ()
 
 
-def build(settings: Settings, options: ServeOptions, token: str) -> tuple[Application, FastAPI]:  # type: ignore[type-arg]
-    """The bot application and the health app, wired to one `BotService`."""
+def _in_cluster(
+    settings: Settings, options: ServeOptions, token: str, telemetry: Telemetry
+) -> tuple[PauseControl, Job]:
+    """`/pause` on the bot's own TradingBot, and the job announcing its condition flips."""
+    from crpbot_workers.telegram.condition_alerts import ConditionAlerts, poll_forever
+    from crpbot_workers.telegram.k8s_pause import (
+        KubernetesPauseControl,
+        in_cluster_api,
+        pod_namespace,
+    )
+
+    api = in_cluster_api()
+    namespace = options.namespace or pod_namespace()
+    notifier = TelegramNotifier(
+        token,
+        settings.telegram.allowed_chats,
+        base_url=settings.telegram.base_url,
+        telemetry=telemetry,
+    )
+    alerts = ConditionAlerts(api, namespace, settings.bot_name, notifier)
+
+    async def announce_conditions() -> None:
+        try:
+            await poll_forever(alerts, telemetry=telemetry)
+        finally:
+            await asyncio.to_thread(notifier.close, 5.0)
+
+    return KubernetesPauseControl(api, namespace, settings.bot_name), announce_conditions
+
+
+def build(settings: Settings, options: ServeOptions, token: str) -> Assembled:
+    """The bot application and the health app, wired to one `BotService`; in a cluster also
+    the job that announces the TradingBot's condition flips."""
     register_secret(token)
     telemetry = setup_telemetry(
         settings.telemetry.exporter, settings.telemetry.otlp_endpoint, service="telegram"
@@ -95,12 +130,19 @@ def build(settings: Settings, options: ServeOptions, token: str) -> tuple[Applic
     readiness = Readiness()
     readiness.register("database", lambda: _database_up(engine))
     readiness.register("telegram", TelegramProbe(settings.telegram.base_url, token))
+    pause: PauseControl
+    jobs: tuple[Job, ...] = ()
+    if options.pause == "kubernetes":
+        pause, job = _in_cluster(settings, options, token, telemetry)
+        jobs = (job,)
+    else:
+        pause = StoredPauseFlag(session_factory(engine), settings.bot_name)
     service = BotService(
         session_factory(engine),
         bot=settings.bot_name,
         mode=settings.mode,
         account=options.account,
-        pause=_pause_control(settings, options, engine),
+        pause=pause,
         risk=_risk_reader(settings, engine),
         readiness=readiness,
         telemetry=telemetry,
@@ -115,20 +157,25 @@ def build(settings: Settings, options: ServeOptions, token: str) -> tuple[Applic
     )
     http = FastAPI(title="crpbot telegram bot")
     http.include_router(health_router(readiness, telemetry=telemetry))
-    return bot, http
+    return Assembled(bot, http, jobs)
 
 
-async def run(bot: Application, http: FastAPI, host: str, port: int) -> None:  # type: ignore[type-arg]
-    """Poll Telegram and serve health until SIGTERM or SIGINT."""
-    server = uvicorn.Server(uvicorn.Config(http, host=host, port=port, log_config=None))
+async def run(assembled: Assembled, host: str, port: int) -> None:
+    """Poll Telegram, serve health and run the background jobs until SIGTERM or SIGINT."""
+    bot = assembled.bot
+    server = uvicorn.Server(uvicorn.Config(assembled.http, host=host, port=port, log_config=None))
     async with bot:
         await bot.start()
         if bot.updater is None:
             raise RuntimeError("the bot application was built without an updater")
         await bot.updater.start_polling()
-        log.info("telegram bot polling", extra={"host": host, "port": port})
+        jobs = [asyncio.create_task(job()) for job in assembled.jobs]
+        log.info("telegram bot polling", extra={"host": host, "port": port, "jobs": len(jobs)})
         try:
             await server.serve()
         finally:
+            for task in jobs:
+                task.cancel()
+            await asyncio.gather(*jobs, return_exceptions=True)
             await bot.updater.stop()
             await bot.stop()
