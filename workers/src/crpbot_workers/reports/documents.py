@@ -11,6 +11,7 @@ import base64
 import html
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
 from crpbot.services.observation_stats import WinRate
 from crpbot.services.paper_account import HeadroomPoint
@@ -148,6 +149,15 @@ def assumptions(report: PeriodReport) -> list[str]:
     ]
 
 
+def title(report: PeriodReport) -> str:
+    """A day's report and a longer period's summary share the layout but not the title."""
+    start, end = report.period.start, report.period.end
+    if end - start <= timedelta(days=1):
+        return f"Daily observation report: {report.bot}, {start:%Y-%m-%d}"
+    last = end - timedelta(microseconds=1)
+    return f"Observation report: {report.bot}, {start:%Y-%m-%d} to {last:%Y-%m-%d}"
+
+
 def _md_table(table: Table) -> str:
     lines = [f"## {table.title}", "", "| " + " | ".join(table.columns) + " |"]
     lines.append("|" + "---|" * len(table.columns))
@@ -159,7 +169,7 @@ def _md_table(table: Table) -> str:
 
 def markdown(report: PeriodReport, charts: Sequence[Chart]) -> str:
     """The report as markdown; charts are linked as `<name>.png` beside the file."""
-    parts = [f"# Daily observation report: {report.bot}, {report.period.start:%Y-%m-%d}"]
+    parts = [f"# {title(report)}"]
     if report.empty:
         parts.append(f"**{NOTHING}**: no signal, no resolved outcome and no scan cycle.")
     parts.append(_md_table(headline(report)))
@@ -180,10 +190,10 @@ def _html_table(table: Table) -> str:
 
 def _html_chart(chart: Chart) -> str:
     data = base64.b64encode(chart.png).decode("ascii")
-    title = html.escape(chart.title)
+    caption = html.escape(chart.title)
     return (
-        f'<figure id="{chart.name}"><img alt="{title}" src="data:image/png;base64,{data}">'
-        f"<figcaption>{title}</figcaption></figure>"
+        f'<figure id="{chart.name}"><img alt="{caption}" src="data:image/png;base64,{data}">'
+        f"<figcaption>{caption}</figcaption></figure>"
     )
 
 
@@ -197,8 +207,8 @@ _STYLE = (
 
 def html_page(report: PeriodReport, charts: Sequence[Chart]) -> str:
     """One self-contained HTML file: styles inline, charts as data URIs."""
-    title = html.escape(f"Daily observation report: {report.bot}, {report.period.start:%Y-%m-%d}")
-    parts = [f"<h1>{title}</h1>"]
+    heading = html.escape(title(report))
+    parts = [f"<h1>{heading}</h1>"]
     if report.empty:
         parts.append(f'<p class="empty">{NOTHING}: no signal, no resolved outcome, no scan.</p>')
     parts.append(_html_table(headline(report)))
