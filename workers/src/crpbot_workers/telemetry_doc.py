@@ -13,7 +13,9 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from crpbot.notify.condition_watch import COMPONENTS, DEFAULT_GRACE
 from crpbot.telemetry.catalog import METRICS, MetricSpec
+from crpbot_workers.telegram.condition_alerts import POLL_INTERVAL_S
 from crpbot_workers.telegram.views import HELP
 
 DOC_PATH = Path("docs/telemetry.md")
@@ -28,7 +30,8 @@ EMITTED_BY: dict[str, str] = {
     "crpbot_inference_latency_seconds": "scanner (in-process models or TorchServe client)",
     "crpbot_errors_total": "every service, labelled by the failing component",
     "crpbot_telegram_deliveries_total": "Telegram bot (replies); alert notifier (alerts)",
-    "crpbot_notifications_total": "alert notifier (scanner alerts)",
+    "crpbot_notifications_total": "alert notifier (scanner, risk guard, `crpbot report daily`, "
+    "Telegram bot in a cluster)",
     "crpbot_equity": "risk guard; scanner (in-process guard)",
     "crpbot_ftmo_daily_headroom": "risk guard; scanner (in-process guard)",
     "crpbot_ftmo_total_headroom": "risk guard; scanner (in-process guard)",
@@ -186,6 +189,46 @@ def _commands_section() -> list[str]:
     return lines
 
 
+def _alerts_section() -> list[str]:
+    conditions = ", ".join(f"`{kind}` ({name})" for kind, name in COMPONENTS.items())
+    grace_min = int(DEFAULT_GRACE.total_seconds() // 60)
+    rows = (
+        ("signal", "scanner", "each signal the risk guard approved"),
+        (
+            "risk halt or breach",
+            "risk guard",
+            "once when an account enters `halted_daily` or `breached_total`",
+        ),
+        ("daily report", "`crpbot report daily`", "the day's summary, once per run"),
+        (
+            "outage, then recovered",
+            "scanner",
+            "once when the risk guard or the database stops answering, once when it answers again",
+        ),
+        (
+            "operator-reported failure, then recovered",
+            "Telegram bot (in a cluster)",
+            f"once when a TradingBot condition has been `False` for {grace_min} min, once when "
+            f"it is `True` again; read every {POLL_INTERVAL_S:g} s. Conditions: {conditions}; "
+            "Ready and ScannerScheduled are not judged while the bot is paused",
+        ),
+    )
+    lines = [
+        "## Alerts",
+        "",
+        "Every alert goes to each chat in `telegram.allowed_chats` when `CRPBOT_TELEGRAM_TOKEN`",
+        "is set (the scanner and the risk guard log it otherwise), paced and retried, counted in",
+        "`crpbot_notifications_total`. The operator cannot read Secrets, so it has no token: it",
+        "writes its findings into the TradingBot's `status.conditions`, and the Telegram bot,",
+        "whose Role may `get` its own TradingBot, announces them.",
+        "",
+        "| alert | sent by | when |",
+        "|---|---|---|",
+    ]
+    lines += [f"| {alert} | {sender} | {when} |" for alert, sender, when in rows]
+    return lines
+
+
 def render() -> str:
     """The whole document."""
     head = [
@@ -200,6 +243,8 @@ def render() -> str:
         *_export_section(),
         "",
         *_health_section(),
+        "",
+        *_alerts_section(),
         "",
         *_commands_section(),
     ]
