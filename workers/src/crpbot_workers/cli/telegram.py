@@ -40,7 +40,8 @@ def serve(
         typer.Option(
             "--pause",
             help="Where /pause acts: db (stored flag the scanner honours), kubernetes "
-            "(TradingBot spec.suspend), auto (kubernetes inside a cluster).",
+            "(TradingBot spec.suspend; the bot then also announces the TradingBot's failing "
+            "conditions), auto (kubernetes inside a cluster).",
         ),
     ] = "auto",
     namespace: Annotated[
@@ -50,6 +51,7 @@ def serve(
 ) -> None:
     """Long-poll Telegram and answer /start, /help, /status, /signals N, /risk, /stats,
     /pause, /resume and /health from allow-listed chats (telegram.allowed_chats) until SIGTERM.
+    In a cluster it also tells those chats when a TradingBot condition fails or recovers.
 
     The token comes from CRPBOT_TELEGRAM_TOKEN and is never printed or logged.
     """
