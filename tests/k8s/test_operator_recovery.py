@@ -1,0 +1,103 @@
+"""The operator's safety nets: children changed where it could not see are restored anyway.
+
+A restarted operator re-applies every bot (`on.resume`); the periodic resync
+(`handlers/resync.py`, interval from CRPBOT_RESYNC_SECONDS) catches what no watch event
+reports. The operator runs as a subprocess here, so a test can stop and start it.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.k8s.control_plane import Kubectl
+from tests.k8s.operator_support import (
+    EXPECTED_CHILDREN,
+    Cluster,
+    api_client,
+    bot_manifest,
+    start_operator,
+    stop_operator,
+    wait_for,
+)
+
+pytestmark = pytest.mark.k8s
+
+MANAGED_BY = "app.kubernetes.io/managed-by"
+
+
+class OperatorProcess:
+    """At most one operator at a time, each start logging to its own file."""
+
+    def __init__(self, kubeconfig: Path, logs: Path) -> None:
+        self._kubeconfig = kubeconfig
+        self._logs = logs
+        self._starts = 0
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def start(self, env: dict[str, str]) -> None:
+        self.stop()
+        self._starts += 1
+        log = self._logs / f"operator-{self._starts}.log"
+        self._process = start_operator(self._kubeconfig, log, env, verbose=False)
+
+    def stop(self) -> None:
+        if self._process is not None:
+            stop_operator(self._process)
+            self._process = None
+
+
+@pytest.fixture
+def operator(kubeconfig: Path, tmp_path: Path) -> Iterator[OperatorProcess]:
+    process = OperatorProcess(kubeconfig, tmp_path)
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+def cluster(kubeconfig: Path) -> Cluster:
+    return Cluster(api_client(kubeconfig))
+
+
+def _bot_with_children(kubectl: Kubectl, cluster: Cluster, namespace: str) -> None:
+    kubectl("apply", "-f", "-", stdin=json.dumps(bot_manifest("safe", namespace)))
+    wait_for(
+        lambda: len(cluster.children(namespace, "safe")) == EXPECTED_CHILDREN,
+        60,
+        f"{EXPECTED_CHILDREN} children",
+    )
+
+
+def test_operator_restart_restores_a_child_deleted_while_it_was_down(
+    kubectl: Kubectl, cluster: Cluster, namespace: str, operator: OperatorProcess
+) -> None:
+    operator.start({})
+    _bot_with_children(kubectl, cluster, namespace)
+    operator.stop()
+    kubectl("delete", "configmap", "safe-config", "-n", namespace)
+    operator.start({})
+    wait_for(
+        lambda: ("ConfigMap", "safe-config") in cluster.children(namespace, "safe"),
+        30,
+        "the ConfigMap deleted while the operator was down to come back",
+    )
+
+
+def test_operator_resync_restores_a_child_its_watch_no_longer_sees(
+    kubectl: Kubectl, cluster: Cluster, namespace: str, operator: OperatorProcess
+) -> None:
+    """Without its managed-by label a child drops out of the operator's watch filter, so
+    only the periodic resync can put the label back."""
+    operator.start({"CRPBOT_RESYNC_SECONDS": "2"})
+    _bot_with_children(kubectl, cluster, namespace)
+    kubectl("label", "service", "safe-risk-guard", "-n", namespace, f"{MANAGED_BY}-")
+
+    def relabelled() -> bool:
+        service = cluster.core.read_namespaced_service("safe-risk-guard", namespace)
+        return (service.metadata.labels or {}).get(MANAGED_BY) == "crpbot-operator"
+
+    wait_for(relabelled, 20, "the resync to restore the Service's managed-by label")
