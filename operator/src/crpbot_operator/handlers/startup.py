@@ -14,6 +14,8 @@ from crpbot_operator.handlers.status_sync import StatusWriter, status_patch
 from crpbot_operator.images import images_from_env
 from crpbot_operator.telemetry import telemetry_from_env
 
+# Kopf's handler threads. Handlers mostly wait on the API server, not the CPU; with 16, a
+# burst of new bots queued their reconciles behind their children's status events.
 WORKERS = 32
 # Requests one reconcile's parallel waves share across all handlers (see Applier).
 APPLY_THREADS = 64
