@@ -145,3 +145,8 @@ def test_collect_children_takes_the_indexed_values() -> None:
     assert children.deployments == {"risk-guard": UP}
     assert children.cronjob == SCHEDULED
     assert collect_children([], []).cronjob is None
+
+
+def test_flipped_reports_a_new_bot_only_for_conditions_already_true() -> None:
+    first = compute_status(_children(deployments={"risk-guard": DOWN}), {}, T0, 1)
+    assert {c["type"] for c in flipped({}, first)} == {"ModelServerReady", "ScannerScheduled"}
