@@ -1,9 +1,10 @@
 """Identity and reachability: one ServiceAccount per workload, one NetworkPolicy per bot.
 
 Only the Telegram bot talks to the Kubernetes API: `/pause` and `/resume` read and patch its
-own TradingBot's `spec.suspend`. Its Role names that one object; no other workload gets a
-token. The policy admits traffic to the risk guard and the model server only from this
-bot's own pods.
+own TradingBot's `spec.suspend`, and it reads the bot's status conditions to tell the chats
+when a component has failed. Its Role names that one object; no other workload gets a token.
+The policy admits traffic to the risk guard and the model server only from this bot's own
+pods.
 """
 
 from __future__ import annotations

@@ -3,8 +3,8 @@
 Telegram allows one long-poller per bot token, so there is exactly one pod and an update
 stops the old pod before starting the new one (`Recreate`). Without a token secret in the
 spec the Deployment is kept at zero replicas, so the set of children never depends on it.
-Its pod mounts a ServiceAccount token: `/pause` patches the bot's own TradingBot
-(see `render_telegram_access`).
+Its pod mounts a ServiceAccount token: `/pause` patches the bot's own TradingBot and the
+condition alerts read its status (see `render_telegram_access`).
 """
 
 from __future__ import annotations
