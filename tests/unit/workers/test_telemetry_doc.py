@@ -51,3 +51,17 @@ def test_telemetry_doc_lists_every_chat_command(command: str) -> None:
 def test_telemetry_doc_lists_probes_of_each_service(service: str) -> None:
     (row,) = [line for line in render().splitlines() if f"| `{service}` |" in line]
     assert "`database`" in row
+
+
+@pytest.mark.parametrize("spec", METRICS, ids=lambda spec: spec.name)
+def test_readme_lists_every_metric_with_its_labels(spec: MetricSpec) -> None:
+    readme = (DOC.parents[1] / "README.md").read_text(encoding="utf-8")
+    (row,) = [line for line in readme.splitlines() if f"`{spec.name}`" in line]
+    labels = row.strip().removeprefix("|").removesuffix("|").split("|")[-1].strip()
+    assert labels == ", ".join(spec.labels)
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_readme_lists_every_chat_command(command: str) -> None:
+    readme = (DOC.parents[1] / "README.md").read_text(encoding="utf-8")
+    assert f"`{command}" in readme
