@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -13,31 +12,12 @@ from crpbot.db.models import PatternStat, Signal
 from crpbot.db.records import PatternDelta, SavedSignal
 from crpbot.db.repo_patterns import add_pattern_counts
 from crpbot.db.repo_signals import save_signal
+from tests.fixtures.concurrency import race
 from tests.fixtures.db import T0, make_signal
 
 Sessions = sessionmaker[Session]
 THREADS = 8
 KEYS = 5
-
-
-def _together(workers: int, work: Callable[[int], None]) -> list[BaseException]:
-    """Run `work(i)` in `workers` threads released at the same instant; collect failures."""
-    barrier = threading.Barrier(workers)
-    errors: list[BaseException] = []
-
-    def run(index: int) -> None:
-        barrier.wait()
-        try:
-            work(index)
-        except BaseException as exc:
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return errors
 
 
 def test_save_signal_concurrent_reruns_store_each_key_once(sessions: Sessions) -> None:
@@ -51,7 +31,7 @@ def test_save_signal_concurrent_reruns_store_each_key_once(sessions: Sessions) -
             with lock:
                 saved.append((key, result))
 
-    assert _together(THREADS, cycle) == []
+    race(cycle, THREADS)
     for key in range(KEYS):
         results = [r for k, r in saved if k == key]
         assert len(results) == THREADS
@@ -69,7 +49,7 @@ def test_add_pattern_counts_concurrent_trackers_lose_no_count(sessions: Sessions
             with sessions.begin() as session:
                 add_pattern_counts(session, [PatternDelta("tier", "high", wins=1, count=1)], T0)
 
-    assert _together(THREADS, track) == []
+    race(track, THREADS)
     with sessions() as session:
         stat = session.get(PatternStat, ("tier", "high"))
     assert stat is not None and (stat.wins, stat.count) == (THREADS * rounds, THREADS * rounds)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
@@ -21,30 +19,12 @@ from crpbot.services.learning import (
     TrackReport,
     active_calibrator,
 )
+from tests.fixtures.concurrency import race
 from tests.unit.learning.builders import HOUR, T0, random_walk, stored_signal
 
 Sessions = sessionmaker[Session]
 TRACKERS = 4
 LATE = T0 + 5000 * HOUR
-
-
-def _together(workers: int, work: Callable[[int], None]) -> list[BaseException]:
-    barrier = threading.Barrier(workers)
-    errors: list[BaseException] = []
-
-    def run(index: int) -> None:
-        barrier.wait()
-        try:
-            work(index)
-        except BaseException as exc:
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=300)
-    return errors
 
 
 def test_concurrent_trackers_resolve_and_count_each_signal_once(sessions: Sessions) -> None:
@@ -57,7 +37,7 @@ def test_concurrent_trackers_resolve_and_count_each_signal_once(sessions: Sessio
     def tracker(_: int) -> None:
         reports.append(LearningService(sessions).track({"BTC-USD": walk}, LATE))
 
-    assert _together(TRACKERS, tracker) == []
+    race(tracker, TRACKERS)
     assert sum(r.resolved for r in reports) == 240
     with sessions() as session:
         assert session.scalar(select(func.count()).select_from(Outcome)) == 240

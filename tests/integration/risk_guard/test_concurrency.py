@@ -3,9 +3,7 @@ the service, and from threads against two guard processes (two replicas) on one 
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 import pytest
@@ -16,6 +14,7 @@ from crpbot.db.models import Account, RiskDecision
 from crpbot.risk import CheckRequest, RiskLimits, Side, Tier
 from crpbot.services.risk_client import RiskClient
 from crpbot.services.risk_guard import EquityUpdate, RiskGuardService
+from tests.fixtures.concurrency import race
 from tests.integration.risk_guard.processes import TOKEN, GuardProcess
 
 T0 = datetime(2024, 1, 15, 12, 0, tzinfo=UTC)
@@ -29,14 +28,7 @@ def _request(i: int) -> CheckRequest:
 
 
 def _race(work: Callable[[int], bool], callers: int = CALLERS) -> list[tuple[int, bool]]:
-    barrier = threading.Barrier(callers)
-
-    def run(i: int) -> tuple[int, bool]:
-        barrier.wait(timeout=30)
-        return i, work(i)
-
-    with ThreadPoolExecutor(callers) as pool:
-        return list(pool.map(run, range(callers)))
+    return list(enumerate(race(work, callers)))
 
 
 def _assert_limits(results: list[tuple[int, bool]]) -> None:
