@@ -20,6 +20,7 @@ from crpbot.models.artifacts import read_metadata
 from crpbot.models.metadata import ArtifactMetadata
 from crpbot_model_server.archive import MODEL_NAMES, build_archives
 from tests.fixtures.artifacts import TinyArtifact, build_tiny_artifact
+from tests.fixtures.scan_env import local_scan_env
 from tests.fixtures.torchserve import NO_JAVA, TorchServeServer, java_available, running_torchserve
 
 
@@ -66,18 +67,9 @@ def scan_on_torchserve(
     the risk guard runs in-process on the same database.
     """
     env = {
-        "CRPBOT_CONFIG_FILE": "",
-        "CRPBOT_BOT_NAME": "ts-bot",
+        **local_scan_env(tmp_path, served.artifact.model_dir, bot="ts-bot"),
         "CRPBOT_INFERENCE": "torchserve",
         "CRPBOT_TORCHSERVE_URL": served.server.inference_url,
-        "CRPBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'scan.db'}",
-        "CRPBOT_MODEL_DIR": str(served.artifact.model_dir),
-        "CRPBOT_DATA_DIR": str(tmp_path / "data"),
-        "CRPBOT_TELEMETRY__EXPORTER": "none",
-        "CRPBOT_RISK__MIN_CONFIDENCE": "0.5",
-        "CRPBOT_CONFIDENCE__HIGH": "0.5",
-        "CRPBOT_CONFIDENCE__MEDIUM": "0.5",
-        "CRPBOT_LOG_FORMAT": "text",
     }
     for name, value in env.items():
         monkeypatch.setenv(name, value)
