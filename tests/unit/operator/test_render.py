@@ -134,6 +134,18 @@ def test_render_scanner_cronjob(full_children: list[Manifest]) -> None:
     assert container["image"] == "example.org/workers:1"
 
 
+def test_render_scanner_turns_its_own_outage_alerts_off(
+    full_children: list[Manifest], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    children = by_kind_name(full_children)
+    scanner_env = _container(children[("CronJob", "alpha-scanner")], cronjob=True)["env"]
+    plain = {e["name"]: e["value"] for e in scanner_env if "value" in e}
+    monkeypatch.setenv("CRPBOT_NOTIFY__OUTAGE_ALERTS", plain["CRPBOT_NOTIFY__OUTAGE_ALERTS"])
+    assert Settings().notify.outage_alerts is False
+    guard_env = _container(children[("Deployment", "alpha-risk-guard")])["env"]
+    assert "CRPBOT_NOTIFY__OUTAGE_ALERTS" not in {e["name"] for e in guard_env}
+
+
 def test_render_scanner_suspend_propagates() -> None:
     cron = by_kind_name(render(_with(suspend=True)))[("CronJob", "alpha-scanner")]
     assert cron["spec"]["suspend"] is True

@@ -203,7 +203,9 @@ def _alerts_section() -> list[str]:
         (
             "outage, then recovered",
             "scanner",
-            "once when the risk guard or the database stops answering, once when it answers again",
+            "once when the risk guard or the database stops answering, once when it answers "
+            "again; off in a cluster (`notify.outage_alerts`), where RiskGuardReady below "
+            "announces it",
         ),
         (
             "operator-reported failure, then recovered",

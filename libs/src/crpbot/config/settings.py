@@ -97,6 +97,17 @@ class TelegramSettings(BaseModel):
     )
 
 
+class NotifySettings(BaseModel):
+    """Which alerts this process sends itself, beside those every deployment sends."""
+
+    outage_alerts: bool = Field(
+        True,
+        description="Scanner alerts when the risk guard or the database stops and starts "
+        "answering. The operator turns them off: in a cluster the Telegram bot announces "
+        "the same outage from the RiskGuardReady condition, and a CronJob pod forgets it.",
+    )
+
+
 class StorageSettings(BaseModel):
     """S3-compatible object store for model artifacts and reports."""
 
@@ -167,6 +178,7 @@ class Settings(BaseSettings):
     risk: RiskSettings = Field(default_factory=RiskSettings)
     confidence: ConfidenceSettings = Field(default_factory=ConfidenceSettings)
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)
+    notify: NotifySettings = Field(default_factory=NotifySettings)
     storage: StorageSettings = Field(default_factory=StorageSettings)
     telemetry: TelemetrySettings = Field(default_factory=TelemetrySettings)
 

@@ -9,7 +9,9 @@ not exercised in a cycle keeps its state.
 `crpbot scan --once` is a new process every cycle, so the memory can live in a small JSON file
 (`path`, under `data_dir`); it cannot live in the database, which may be the thing that is
 down. Without a file, or with a file lost (an emptyDir pod), a still-running outage is
-announced once more per process, which errs on the side of telling.
+announced once more per process, which errs on the side of telling. A CronJob pod loses it
+every cycle, so in a cluster the operator turns these alerts off (`notify.outage_alerts`) and
+leaves the outage to the Telegram bot's condition watch.
 """
 
 from __future__ import annotations

@@ -16,7 +16,8 @@ less than 0.1 % of its weight, so features match training; the cost barely grows
 
 @dataclass(frozen=True)
 class ScanConfig:
-    """`account` is the risk guard's account the signals count against."""
+    """`account` is the risk guard's account the signals count against; `outage_alerts`
+    off leaves announcing outages of the guard and the database to someone else."""
 
     bot: str
     account: str
@@ -26,6 +27,7 @@ class ScanConfig:
     thresholds: TierThresholds = field(default_factory=TierThresholds)
     history_bars: int = DEFAULT_HISTORY_BARS
     backend_name: str = "inprocess"
+    outage_alerts: bool = True
 
     def __post_init__(self) -> None:
         granularity_seconds(self.granularity)

@@ -306,6 +306,8 @@ class Scanner:
         self._reached[component] = self._reached.get(component, True) and ok
 
     def _announce_outages(self, now: datetime) -> None:
+        if not self.config.outage_alerts:
+            return
         for component, ok in self._reached.items():
             alert = self._outages.observe(component, ok, now)
             if alert is not None:

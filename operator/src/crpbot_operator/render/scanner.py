@@ -3,6 +3,11 @@
 A cycle must never overlap the next one (`Forbid`), a missed tick is dropped rather than run
 late, and a hung cycle is killed before the next tick is due, so signals are never computed
 on stale bars.
+
+The scanner's own outage alerts are off here: each Job's pod starts with an empty `data_dir`,
+so it would forget an outage it announced and announce it again every tick, while the
+Telegram bot already announces the same outage, once and after a grace period, from the
+RiskGuardReady condition (the guard's /readyz fails when it or its database is down).
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ SCANNER_RESOURCES = Resources(
     limits=ResourceList(cpu="1", memory="1Gi"),
 )
 _EVERY_N_MINUTES = re.compile(r"^\*/([1-9][0-9]*)$")
+OUTAGE_ALERTS_OFF: Manifest = {"name": "CRPBOT_NOTIFY__OUTAGE_ALERTS", "value": "false"}
 
 
 def cron_interval_seconds(schedule: str) -> int:
@@ -56,7 +62,7 @@ def render_scanner(ctx: BotContext) -> Manifest:
         "name": "scanner",
         "image": ctx.images.workers,
         "command": ["crpbot", "scan", "--once"],
-        "env": worker_env(ctx),
+        "env": [*worker_env(ctx), OUTAGE_ALERTS_OFF],
         "resources": {
             "requests": SCANNER_RESOURCES.requests.model_dump(exclude_none=True),
             "limits": SCANNER_RESOURCES.limits.model_dump(exclude_none=True),

@@ -56,6 +56,26 @@ def test_scanner_announces_a_guard_outage_once_and_its_end_once(
     assert (down.bot, down.ts, up.ts) == (BOT, now, now + 3 * TWO_MIN)
 
 
+def test_scanner_outage_alerts_off_sends_no_outage_alert(
+    make_scanner: MakeScanner,
+    sessions: sessionmaker[Session],
+    notifier: RecordingNotifier,
+    now: datetime,
+) -> None:
+    scanner = make_scanner(symbols=SYMBOLS[:1], outage_alerts=False)
+    guard = scanner.deps.risk
+    scanner.deps.risk = _nobody()
+    scanner.run_cycle(now)
+    scanner.deps.risk = guard
+    scanner.deps.sessions = _dead_database()
+    scanner.run_cycle(now + TWO_MIN)
+    scanner.deps.sessions = sessions
+    back = scanner.run_cycle(now + 2 * TWO_MIN)
+
+    assert back.replayed == 1, "the database outage happened and was recovered from"
+    assert _failures(notifier) == []
+
+
 def test_scanner_guard_refusal_is_not_an_outage(
     make_scanner: MakeScanner, notifier: RecordingNotifier, now: datetime
 ) -> None:

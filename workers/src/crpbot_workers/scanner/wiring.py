@@ -143,6 +143,7 @@ def scan_config(settings: Settings, symbols: tuple[str, ...] | None = None) -> S
         ),
         thresholds=TierThresholds(high=confidence.high, medium=confidence.medium),
         backend_name=settings.inference,
+        outage_alerts=settings.notify.outage_alerts,
     )
 
 
