@@ -1,12 +1,14 @@
 """The SQLite unit tests of crpbot.db, collected again here to run on real PostgreSQL too.
 
 `db_url` comes from tests/integration/conftest.py (parametrized sqlite|postgres), so every
-behaviour below — idempotent re-runs, aware timestamps, registry, migrations vs. models — is
-checked on both backends without a second copy of the tests.
+behaviour below — idempotent re-runs, aware timestamps, registry, migrations vs. models, a
+migration that rebuilds a table — is checked on both backends without a second copy of the
+tests.
 """
 
 from tests.unit.db.test_migrations import (
     test_downgrade_to_base_removes_every_table,
+    test_migration_0002_drops_decision_id_keeping_rows_and_constraints,
     test_migrations_compare_detects_a_missing_schema,
     test_migrations_produce_exactly_the_models_schema,
     test_upgrade_reports_head_and_is_idempotent,
@@ -45,6 +47,7 @@ __all__ = [
     "test_bot_pause_flag_survives_a_restart",
     "test_calibration_changes_are_logged_newest_first",
     "test_downgrade_to_base_removes_every_table",
+    "test_migration_0002_drops_decision_id_keeping_rows_and_constraints",
     "test_migrations_compare_detects_a_missing_schema",
     "test_migrations_produce_exactly_the_models_schema",
     "test_promote_model_archives_the_previous_production",

@@ -1,3 +1,7 @@
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
 import sqlalchemy as sa
 from alembic import command
 from alembic.autogenerate import compare_metadata
@@ -52,3 +56,55 @@ def test_downgrade_to_base_removes_every_table(db_url: str) -> None:
         left = set(sa.inspect(conn).get_table_names()) - {"alembic_version"}
     engine.dispose()
     assert left == set()
+
+
+def _signal_row(status: str) -> dict[str, object]:
+    ts = datetime(2026, 12, 1, 10, tzinfo=UTC)
+    return {
+        "bot": "b",
+        "symbol": "BTC-USD",
+        "bar_ts": ts,
+        "model_version": "v1",
+        "side": "long",
+        "entry": 100.0,
+        "stop": 99.0,
+        "target": 102.0,
+        "expiry": ts,
+        "p_up": 0.6,
+        "strength": 0.5,
+        "score": 0.55,
+        "confidence": 0.6,
+        "tier": "medium",
+        "status": status,
+        "reasons": [],
+        "created_at": ts,
+    }
+
+
+def test_migration_0002_drops_decision_id_keeping_rows_and_constraints(db_url: str) -> None:
+    upgrade(db_url, "0001")
+    engine = make_engine(db_url)
+    stamp = sa.DateTime(timezone=True)
+    types: dict[str, sa.types.TypeEngine[Any]] = {
+        "bar_ts": stamp,
+        "expiry": stamp,
+        "created_at": stamp,
+        "reasons": sa.JSON(),
+    }
+    signals = sa.table("signals", *(sa.column(n, types.get(n)) for n in _signal_row("approved")))
+    with engine.begin() as conn:
+        conn.execute(sa.insert(signals).values(_signal_row("approved")))
+    upgrade(db_url)
+    try:
+        with engine.connect() as conn:
+            inspector = sa.inspect(conn)
+            columns = {c["name"] for c in inspector.get_columns("signals")}
+            checks = {c["name"] for c in inspector.get_check_constraints("signals")}
+            stored = conn.execute(sa.select(sa.func.count()).select_from(signals)).scalar_one()
+        with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
+            conn.execute(sa.insert(signals).values(_signal_row("maybe")))
+    finally:
+        engine.dispose()
+    assert "decision_id" not in columns
+    assert {"ck_signals_side", "ck_signals_tier", "ck_signals_status"} <= checks
+    assert stored == 1

@@ -120,9 +120,6 @@ class Signal(Base):
     confidence: Mapped[float] = mapped_column(Float)
     tier: Mapped[str] = mapped_column(String(8))
     status: Mapped[str] = mapped_column(String(16))
-    decision_id: Mapped[int | None] = mapped_column(
-        ForeignKey("risk_decisions.id", ondelete="SET NULL")
-    )
     reasons: Mapped[list[str]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 

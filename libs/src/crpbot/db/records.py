@@ -31,7 +31,6 @@ class SignalRecord:
     status: SignalStatus
     created_at: datetime
     reasons: tuple[str, ...] = ()
-    decision_id: int | None = None
     id: int | None = None
 
 

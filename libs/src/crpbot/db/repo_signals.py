@@ -39,7 +39,6 @@ def _row(record: SignalRecord) -> dict[str, Any]:
         "confidence": record.confidence,
         "tier": record.tier,
         "status": record.status,
-        "decision_id": record.decision_id,
         "reasons": list(record.reasons),
         "created_at": record.created_at,
     }
@@ -64,7 +63,6 @@ def to_record(row: Signal) -> SignalRecord:
         confidence=row.confidence,
         tier=cast(Tier, row.tier),
         status=cast(SignalStatus, row.status),
-        decision_id=row.decision_id,
         reasons=tuple(row.reasons),
         created_at=row.created_at,
     )
@@ -95,14 +93,11 @@ def set_signal_status(
     signal_id: int,
     status: SignalStatus,
     *,
-    decision_id: int | None = None,
     reasons: Sequence[str] = (),
 ) -> None:
     """Record the risk guard's verdict on a stored signal (e.g. `pending_risk` → `approved`)."""
     result = session.execute(
-        update(Signal)
-        .where(Signal.id == signal_id)
-        .values(status=status, decision_id=decision_id, reasons=list(reasons))
+        update(Signal).where(Signal.id == signal_id).values(status=status, reasons=list(reasons))
     )
     if getattr(result, "rowcount", 0) != 1:
         raise LookupError(f"no signal with id {signal_id}")
