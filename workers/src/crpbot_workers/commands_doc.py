@@ -8,13 +8,13 @@ with `python -m crpbot_workers.commands_doc --write`.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import typer
 
+from crpbot_workers import docgen
 from crpbot_workers.cli.main import app
 
 DOC_PATH = Path("docs/commands.md")
@@ -133,7 +133,4 @@ def render() -> str:
 
 
 if __name__ == "__main__":
-    if sys.argv[1:] == ["--write"]:
-        DOC_PATH.write_text(render(), encoding="utf-8")
-    else:
-        sys.stdout.write(render())
+    docgen.main(render, DOC_PATH)

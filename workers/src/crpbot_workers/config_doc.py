@@ -8,7 +8,6 @@ bounds. A test fails when the file differs from `render()` and loads the YAML ex
 
 from __future__ import annotations
 
-import sys
 import typing
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from crpbot.config import Settings, describe_settings
+from crpbot_workers import docgen
 
 DOC_PATH = Path("docs/configuration.md")
 
@@ -169,7 +169,4 @@ def render() -> str:
 
 
 if __name__ == "__main__":
-    if sys.argv[1:] == ["--write"]:
-        DOC_PATH.write_text(render(), encoding="utf-8")
-    else:
-        sys.stdout.write(render())
+    docgen.main(render, DOC_PATH)

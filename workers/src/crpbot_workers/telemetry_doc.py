@@ -9,12 +9,12 @@ metric has no emitter listed or when the file differs from `render()`. Regenerat
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from crpbot.notify.condition_watch import COMPONENTS, DEFAULT_GRACE
 from crpbot.telemetry.catalog import METRICS, MetricSpec
+from crpbot_workers import docgen
 from crpbot_workers.telegram.condition_alerts import POLL_INTERVAL_S
 from crpbot_workers.telegram.views import HELP
 
@@ -254,7 +254,4 @@ def render() -> str:
 
 
 if __name__ == "__main__":
-    if sys.argv[1:] == ["--write"]:
-        DOC_PATH.write_text(render(), encoding="utf-8")
-    else:
-        sys.stdout.write(render())
+    docgen.main(render, DOC_PATH)
