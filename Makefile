@@ -41,10 +41,10 @@ test-fast: setup  ## Unit tests only: no servers, no control plane.
 bench: setup system-deps  ## Benchmarks side by side with peers (slow; not in `make test`).
 	KUBEBUILDER_ASSETS="$${KUBEBUILDER_ASSETS:-$$(hack/build-control-plane.sh)}" hack/run-bench.sh
 
-lint: setup  ## ruff, mypy --strict on libs, import layers.
+lint: setup  ## ruff, mypy --strict on every workspace member, import layers.
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
-	.venv/bin/mypy libs/src
+	.venv/bin/mypy libs/src workers/src operator/src model-server/src
 	.venv/bin/lint-imports
 
 clean:  ## Remove local state (var/), caches; keeps .venv and the uv cache.
