@@ -12,10 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from crpbot.notify.condition_watch import COMPONENTS, DEFAULT_GRACE
+from crpbot.config.settings import NotifySettings
+from crpbot.notify.condition_watch import COMPONENTS
 from crpbot.telemetry.catalog import METRICS, MetricSpec
 from crpbot_workers import docgen
-from crpbot_workers.telegram.condition_alerts import POLL_INTERVAL_S
 from crpbot_workers.telegram.views import HELP
 
 DOC_PATH = Path("docs/telemetry.md")
@@ -191,7 +191,9 @@ def _commands_section() -> list[str]:
 
 def _alerts_section() -> list[str]:
     conditions = ", ".join(f"`{kind}` ({name})" for kind, name in COMPONENTS.items())
-    grace_min = int(DEFAULT_GRACE.total_seconds() // 60)
+    defaults = NotifySettings()
+    grace_min = int(defaults.condition_grace_seconds // 60)
+    poll_s = defaults.condition_poll_seconds
     rows = (
         ("signal", "scanner", "each signal the risk guard approved"),
         (
@@ -211,7 +213,8 @@ def _alerts_section() -> list[str]:
             "operator-reported failure, then recovered",
             "Telegram bot (in a cluster)",
             f"once when a TradingBot condition has been `False` for {grace_min} min, once when "
-            f"it is `True` again; read every {POLL_INTERVAL_S:g} s. Conditions: {conditions}; "
+            f"it is `True` again; read every {poll_s:g} s (`notify.condition_grace_seconds`, "
+            f"`notify.condition_poll_seconds`). Conditions: {conditions}; "
             "Ready and ScannerScheduled are not judged while the bot is paused",
         ),
     )

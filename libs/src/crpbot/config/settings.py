@@ -106,6 +106,18 @@ class NotifySettings(BaseModel):
         "answering. The operator turns them off: in a cluster the Telegram bot announces "
         "the same outage from the RiskGuardReady condition, and a CronJob pod forgets it.",
     )
+    condition_poll_seconds: float = Field(
+        30.0,
+        gt=0,
+        description="In a cluster, how often the Telegram bot reads its TradingBot's "
+        "conditions to announce operator-reported failures.",
+    )
+    condition_grace_seconds: float = Field(
+        300.0,
+        ge=0,
+        description="How long a condition must have been False before it is announced, so "
+        "a rollout or a restart that heals on its own stays quiet.",
+    )
 
 
 class StorageSettings(BaseModel):

@@ -40,3 +40,16 @@ async def test_poll_forever_counts_an_unreachable_api_server_and_keeps_polling(
         assert not task.done(), "a failed poll must not end the loop"
     finally:
         task.cancel()
+
+
+def test_condition_alert_defaults_are_the_documented_settings() -> None:
+    """The classes' defaults and the settings users tune must not drift apart."""
+    from datetime import timedelta
+
+    from crpbot.config.settings import NotifySettings
+    from crpbot.notify.condition_watch import DEFAULT_GRACE
+    from crpbot_workers.telegram.condition_alerts import POLL_INTERVAL_S
+
+    defaults = NotifySettings()
+    assert timedelta(seconds=defaults.condition_grace_seconds) == DEFAULT_GRACE
+    assert defaults.condition_poll_seconds == POLL_INTERVAL_S

@@ -16,6 +16,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, Literal
 
 import uvicorn
@@ -93,6 +94,7 @@ def _in_cluster(
     settings: Settings, options: ServeOptions, token: str, telemetry: Telemetry
 ) -> tuple[PauseControl, Job]:
     """`/pause` on the bot's own TradingBot, and the job announcing its condition flips."""
+    from crpbot.notify.condition_watch import ConditionWatch
     from crpbot_workers.telegram.condition_alerts import ConditionAlerts, poll_forever
     from crpbot_workers.telegram.k8s_pause import (
         KubernetesPauseControl,
@@ -108,11 +110,14 @@ def _in_cluster(
         base_url=settings.telegram.base_url,
         telemetry=telemetry,
     )
-    alerts = ConditionAlerts(api, namespace, settings.bot_name, notifier)
+    grace = timedelta(seconds=settings.notify.condition_grace_seconds)
+    watch = ConditionWatch(settings.bot_name, grace=grace)
+    alerts = ConditionAlerts(api, namespace, settings.bot_name, notifier, watch=watch)
 
     async def announce_conditions() -> None:
         try:
-            await poll_forever(alerts, telemetry=telemetry)
+            interval = settings.notify.condition_poll_seconds
+            await poll_forever(alerts, interval_s=interval, telemetry=telemetry)
         finally:
             await asyncio.to_thread(notifier.close, 5.0)
 
