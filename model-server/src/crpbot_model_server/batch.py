@@ -5,9 +5,10 @@ is checked on its own against the artifact's metadata, so one client sending a r
 feature list gets its own 400 while the others in the same batch still get predictions. The
 valid windows are stacked into one array so the model runs once per batch.
 
-Request body (JSON): `{"feature_names": [...], "windows": [[[...]]]}` with raw (unscaled)
-windows `[n, window, features]` in the order `feature_names` gives, which must equal the
-artifact's order. Answer per request: `{"<output>": [...], "model_version": "..."}`.
+Request body, either form: JSON `{"feature_names": [...], "windows": [[[...]]]}`, or the
+compact binary body `crpbot.models.torchserve` sends (`crpbot_model_server.binary_body`), with
+raw (unscaled) windows `[n, window, features]` in the order `feature_names` gives, which must
+equal the artifact's order. Answer per request: `{"<output>": [...], "model_version": "..."}`.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import numpy.typing as npt
 
 from crpbot.models.inference import FeatureMismatchError, check_inputs
 from crpbot.models.metadata import ArtifactMetadata
+from crpbot_model_server.binary_body import MAGIC, MalformedBodyError, decode_windows
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -38,11 +40,13 @@ class WindowBatch:
     errors: Mapping[int, str]
 
 
-def _body(row: Mapping[str, object]) -> object:
-    """TorchServe passes the payload as `body` or `data`; JSON may arrive decoded or not."""
-    value = row.get("body", row.get("data"))
+def _json_body(value: object) -> object:
+    """JSON arrives decoded (Content-Type application/json) or as bytes or text."""
     if isinstance(value, bytes | bytearray):
-        value = value.decode("utf-8")
+        try:
+            value = value.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise RequestError(f"body is neither the binary form nor JSON: {exc}") from exc
     if isinstance(value, str):
         try:
             return json.loads(value)
@@ -52,8 +56,18 @@ def _body(row: Mapping[str, object]) -> object:
 
 
 def parse_request(row: Mapping[str, object]) -> tuple[FloatArray, list[str]]:
-    """The windows and feature names of one request, or RequestError saying what is wrong."""
-    body = _body(row)
+    """The windows and feature names of one request, or RequestError saying what is wrong.
+
+    TorchServe passes the payload as `body` or `data`; bytes starting with the binary magic
+    line are the compact body, anything else is read as JSON.
+    """
+    value = row.get("body", row.get("data"))
+    if isinstance(value, bytes | bytearray) and value.startswith(MAGIC):
+        try:
+            return decode_windows(bytes(value))
+        except MalformedBodyError as exc:
+            raise RequestError(str(exc)) from exc
+    body = _json_body(value)
     if not isinstance(body, Mapping):
         raise RequestError('body must be a JSON object {"feature_names": [...], "windows": [...]}')
     names = body.get("feature_names")

@@ -17,7 +17,12 @@ from crpbot.config import Settings
 from crpbot.data.bundled import load_bundled
 from crpbot.models.inference import InferenceUnavailableError, InProcessBackend
 from crpbot.models.scoring import score_candles
-from crpbot.models.torchserve import TorchServeBackend, TorchServePolicy
+from crpbot.models.torchserve import (
+    BINARY_CONTENT_TYPE,
+    TorchServeBackend,
+    TorchServePolicy,
+    encode_windows,
+)
 from tests.integration.model_server.conftest import Served
 
 pytestmark = [pytest.mark.torchserve, pytest.mark.slow]
@@ -89,11 +94,22 @@ def test_torchserve_parity_holds_when_requests_are_batched_together(served: Serv
         )
 
 
-def test_torchserve_rejects_reordered_features_with_400_and_the_reason(served: Served) -> None:
+def _post(served: Served, binary: bool, names: list[str]) -> requests.Response:
+    """Two windows to the LSTM, as the backend's binary body or as the JSON one."""
+    url = f"{served.server.inference_url}/predictions/crpbot-lstm/{served.artifact.version}"
+    if not binary:
+        return requests.post(url, json=_body(served, slice(0, 2), names), timeout=10)
+    body = encode_windows(served.artifact.samples.x[:2], names)
+    return requests.post(url, data=body, headers={"Content-Type": BINARY_CONTENT_TYPE}, timeout=10)
+
+
+@pytest.mark.parametrize("binary", [False, True], ids=["json", "binary"])
+def test_torchserve_rejects_reordered_features_with_400_and_the_reason(
+    served: Served, binary: bool
+) -> None:
     names = list(served.artifact.samples.feature_names)
     swapped = [names[0], names[2], names[1], *names[3:]]
-    url = f"{served.server.inference_url}/predictions/crpbot-lstm/{served.artifact.version}"
-    answer = requests.post(url, json=_body(served, slice(0, 2), swapped), timeout=10)
+    answer = _post(served, binary, swapped)
     assert answer.status_code == 400
     reason = (
         f"features do not match model {served.artifact.version}: order differs at position 1: "
@@ -101,6 +117,17 @@ def test_torchserve_rejects_reordered_features_with_400_and_the_reason(served: S
     )
     assert answer.reason == reason
     assert answer.json()["error"] == reason
+
+
+def test_torchserve_rejects_a_truncated_binary_body_with_400(served: Served) -> None:
+    names = list(served.artifact.samples.feature_names)
+    url = f"{served.server.inference_url}/predictions/crpbot-lstm/{served.artifact.version}"
+    body = encode_windows(served.artifact.samples.x[:2], names)[:-100]
+    answer = requests.post(
+        url, data=body, headers={"Content-Type": BINARY_CONTENT_TYPE}, timeout=10
+    )
+    assert answer.status_code == 400
+    assert "binary body holds" in answer.json()["error"]
 
 
 def test_scanner_wiring_scores_candles_through_torchserve_like_in_process(

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pytest
 
 from crpbot.models.inference import InProcessBackend
+from crpbot.models.torchserve import encode_windows
 from crpbot_model_server.handler import CrpbotHandler, model_kind
 from tests.fixtures.artifacts import TinyArtifact
 from tests.unit.model_server.conftest import Unpacked, make_context
@@ -20,6 +22,14 @@ def _request(
         "windows": artifact.samples.x[rows].astype(np.float64).tolist(),
     }
     return {"body": body}
+
+
+def _binary(
+    artifact: TinyArtifact, rows: slice, names: list[str] | None = None
+) -> dict[str, object]:
+    """What TorchServe hands the handler for the backend's application/octet-stream body."""
+    feature_names = names if names is not None else list(artifact.samples.feature_names)
+    return {"body": bytearray(encode_windows(artifact.samples.x[rows], feature_names))}
 
 
 def _handle(
@@ -103,6 +113,59 @@ def test_handler_rejects_windows_of_the_wrong_length(
     answers, statuses = _handle(unpacked["lstm"], [short])
     assert statuses[0][0] == 400
     assert "windows must have shape [batch, 8, 44]" in answers[0]["error"]
+
+
+@pytest.mark.parametrize(("kind", "key"), [("lstm", "p_up"), ("transformer", "strength")])
+def test_handler_predicts_from_binary_and_json_bodies_alike(
+    unpacked: dict[str, Unpacked], artifact: TinyArtifact, kind: str, key: str
+) -> None:
+    answers, statuses = _handle(
+        unpacked[kind], [_binary(artifact, slice(0, 5)), _request(artifact, slice(5, 7))]
+    )
+    expected = InProcessBackend(artifact.model_dir).predict(
+        artifact.samples.x[:7], artifact.samples.feature_names
+    )
+    got = np.array(answers[0][key] + answers[1][key])
+    np.testing.assert_allclose(got, getattr(expected, key), rtol=0, atol=1e-6)
+    assert all(code in (None, 200) for code, _ in statuses)
+
+
+def test_handler_rejects_a_binary_body_of_the_wrong_shape_or_names(
+    unpacked: dict[str, Unpacked], artifact: TinyArtifact
+) -> None:
+    names = list(artifact.samples.feature_names)
+    short = {"body": encode_windows(artifact.samples.x[:2, 1:], names)}
+    answers, statuses = _handle(
+        unpacked["lstm"],
+        [short, _binary(artifact, slice(0, 2), [names[1], names[0], *names[2:]])],
+    )
+    assert [code for code, _ in statuses] == [400, 400]
+    assert "windows must have shape [batch, 8, 44]" in answers[0]["error"]
+    assert "order differs at position 0" in answers[1]["error"]
+
+
+@pytest.mark.parametrize(
+    ("cut", "reason"),
+    [
+        (lambda b: b[:-8], "holds 2808 bytes of windows; shape [1, 8, 44] needs 2816"),
+        (lambda b: b[:30], "must start with the magic line and a JSON header line"),
+        (lambda b: b.replace(b'"shape"', b'"shap"'), "shape must be [n, window, features]"),
+        (lambda b: b"\xff\xfe" + b, "neither the binary form nor JSON"),
+    ],
+)
+def test_handler_rejects_a_truncated_or_garbled_binary_body_with_400(
+    unpacked: dict[str, Unpacked],
+    artifact: TinyArtifact,
+    cut: Callable[[bytes], bytes],
+    reason: str,
+) -> None:
+    body = encode_windows(artifact.samples.x[:1], list(artifact.samples.feature_names))
+    answers, statuses = _handle(
+        unpacked["lstm"], [{"body": cut(body)}, _binary(artifact, slice(0, 1))]
+    )
+    assert statuses[0][0] == 400
+    assert reason in answers[0]["error"]
+    assert len(answers[1]["p_up"]) == 1
 
 
 @pytest.mark.parametrize("encode", [json.dumps, lambda b: json.dumps(b).encode()])

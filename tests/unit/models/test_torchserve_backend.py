@@ -21,6 +21,7 @@ from crpbot.models.artifacts import read_metadata
 from crpbot.models.inference import FeatureMismatchError, InferenceUnavailableError
 from crpbot.models.metadata import ArtifactMetadata
 from crpbot.models.torchserve import TorchServeBackend, TorchServePolicy
+from crpbot_model_server.binary_body import decode_windows
 from tests.fixtures.artifacts import TinyArtifact, build_tiny_artifact
 from tests.fixtures.ports import free_port
 
@@ -58,6 +59,7 @@ class _Script:
     def __init__(self) -> None:
         self.answers: dict[str, list[Answer]] = {}
         self.paths: list[str] = []
+        self.requests: list[tuple[str, bytes]] = []  # (Content-Type, body)
         self.delay_s = 0.0
         self._lock = threading.Lock()
 
@@ -81,7 +83,8 @@ def scripted() -> Iterator[tuple[str, _Script]]:
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
-            self.rfile.read(int(self.headers["Content-Length"]))
+            sent = self.rfile.read(int(self.headers["Content-Length"]))
+            script.requests.append((self.headers["Content-Type"], sent))
             status, body = script.answer(self.path)
             time.sleep(script.delay_s)
             payload = json.dumps(body).encode()
@@ -254,3 +257,21 @@ def test_backend_asks_both_models_at_once(
     got = backend.predict(artifact.samples.x[:1], artifact.samples.feature_names)
     assert time.perf_counter() - started < 0.7  # one after the other would take 0.8 s
     assert (got.p_up.tolist(), got.strength.tolist()) == ([0.5], [1.0])
+
+
+def test_backend_sends_the_windows_exactly_in_the_binary_body(
+    artifact: TinyArtifact, meta: ArtifactMetadata, scripted: tuple[str, _Script]
+) -> None:
+    url, script = scripted
+    v = meta.model_version
+    script.answers = {
+        "crpbot-lstm": [(200, {"p_up": [0.5, 0.5], "model_version": v})],
+        "crpbot-transformer": [(200, {"strength": [1.0, 1.0], "model_version": v})],
+    }
+    windows = artifact.samples.x[:2].astype(np.float64) * np.pi  # digits float32 would lose
+    TorchServeBackend(url, meta, FAST).predict(windows, artifact.samples.feature_names)
+    assert [content_type for content_type, _ in script.requests] == ["application/octet-stream"] * 2
+    for _, sent in script.requests:
+        got, names = decode_windows(sent)
+        np.testing.assert_array_equal(got, windows)
+        assert names == list(artifact.samples.feature_names)
