@@ -364,4 +364,5 @@ def test_render_telemetry_bot_fields_override_operator_defaults(
     for owner, env in _worker_envs(children).items():
         got = (env["CRPBOT_TELEMETRY__EXPORTER"], env["CRPBOT_TELEMETRY__OTLP_ENDPOINT"])
         assert got == expected, owner
-        assert Settings(telemetry={"exporter": got[0], "otlp_endpoint": got[1]})
+        parsed = Settings(telemetry={"exporter": got[0], "otlp_endpoint": got[1]}).telemetry
+        assert (parsed.exporter, parsed.otlp_endpoint) == expected, "the workers read it back"
