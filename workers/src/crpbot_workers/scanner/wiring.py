@@ -149,13 +149,13 @@ def scan_config(settings: Settings, symbols: tuple[str, ...] | None = None) -> S
 
 def spool_path(settings: Settings) -> Path:
     """Where signals wait while the database is down (under `data_dir`)."""
-    return Path(settings.data_dir) / "spool" / f"signals-{settings.bot_name}.jsonl"
+    return settings.data_dir / "spool" / f"signals-{settings.bot_name}.jsonl"
 
 
 def outage_path(settings: Settings) -> Path:
     """Which dependencies were down at the last cycle, so `scan --once` processes announce
     an outage once, not every cycle (under `data_dir`, beside the spool)."""
-    return Path(settings.data_dir) / "spool" / f"outages-{settings.bot_name}.json"
+    return settings.data_dir / "spool" / f"outages-{settings.bot_name}.json"
 
 
 @dataclass
