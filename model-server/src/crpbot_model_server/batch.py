@@ -6,7 +6,7 @@ feature list gets its own 400 while the others in the same batch still get predi
 valid windows are stacked into one array so the model runs once per batch.
 
 Request body, either form: JSON `{"feature_names": [...], "windows": [[[...]]]}`, or the
-compact binary body `crpbot.models.torchserve` sends (`crpbot_model_server.binary_body`), with
+compact binary body `crpbot.models.torchserve` sends (`crpbot.models.wire`), with
 raw (unscaled) windows `[n, window, features]` in the order `feature_names` gives, which must
 equal the artifact's order. Answer per request: `{"<output>": [...], "model_version": "..."}`.
 """
@@ -22,7 +22,7 @@ import numpy.typing as npt
 
 from crpbot.models.inference import FeatureMismatchError, check_inputs
 from crpbot.models.metadata import ArtifactMetadata
-from crpbot_model_server.binary_body import MAGIC, MalformedBodyError, decode_windows
+from crpbot.models.wire import MAGIC, MalformedBodyError, decode_windows
 
 FloatArray = npt.NDArray[np.float64]
 

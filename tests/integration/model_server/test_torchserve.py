@@ -17,12 +17,8 @@ from crpbot.config import Settings
 from crpbot.data.bundled import load_bundled
 from crpbot.models.inference import InferenceUnavailableError, InProcessBackend
 from crpbot.models.scoring import score_candles
-from crpbot.models.torchserve import (
-    BINARY_CONTENT_TYPE,
-    TorchServeBackend,
-    TorchServePolicy,
-    encode_windows,
-)
+from crpbot.models.torchserve import BINARY_CONTENT_TYPE, TorchServeBackend, TorchServePolicy
+from crpbot.models.wire import encode_windows
 from tests.integration.model_server.conftest import Served
 
 pytestmark = [pytest.mark.torchserve, pytest.mark.slow]

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from crpbot.models.inference import InProcessBackend
-from crpbot.models.torchserve import encode_windows
+from crpbot.models.wire import encode_windows
 from crpbot_model_server.handler import CrpbotHandler, model_kind
 from tests.fixtures.artifacts import TinyArtifact
 from tests.unit.model_server.conftest import Unpacked, make_context

@@ -21,7 +21,7 @@ from crpbot.models.artifacts import read_metadata
 from crpbot.models.inference import FeatureMismatchError, InferenceUnavailableError
 from crpbot.models.metadata import ArtifactMetadata
 from crpbot.models.torchserve import TorchServeBackend, TorchServePolicy
-from crpbot_model_server.binary_body import decode_windows
+from crpbot.models.wire import decode_windows
 from tests.fixtures.artifacts import TinyArtifact, build_tiny_artifact
 from tests.fixtures.ports import free_port
 

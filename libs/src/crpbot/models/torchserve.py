@@ -1,7 +1,7 @@
 """The `InferenceBackend` that asks a TorchServe server, pinned to one artifact version.
 
 Raw windows go over HTTP to `/predictions/crpbot-lstm/<version>` and
-`/predictions/crpbot-transformer/<version>` in the compact binary body (`encode_windows`:
+`/predictions/crpbot-transformer/<version>` in the compact binary body (`crpbot.models.wire`:
 float64 bytes behind a one-line JSON header; JSON-encoding them cost most of a request); the
 server's handler scales them with the artifact's own scaler (crpbot_model_server.handler), so
 the numbers equal `InProcessBackend`'s. The version pin matters: the scanner calibrates with
@@ -25,7 +25,6 @@ module, behind the `InferenceBackend` Protocol, so another server can replace it
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -45,6 +44,7 @@ from crpbot.models.inference import (
     check_inputs,
 )
 from crpbot.models.metadata import ArtifactMetadata
+from crpbot.models.wire import encode_windows
 
 log = logging.getLogger(__name__)
 
@@ -56,19 +56,6 @@ MODELS: dict[str, tuple[str, str]] = {
 _RETRY_STATUS = frozenset({429, 500, 502, 503, 504, 507})
 # Any type but JSON or text: TorchServe then hands the handler the body's bytes untouched.
 BINARY_CONTENT_TYPE = "application/octet-stream"
-# The body's first line; crpbot_model_server.binary_body reads the format.
-BINARY_MAGIC = b"crpbot-windows/f64le\n"
-
-
-def encode_windows(windows: npt.NDArray[np.floating], feature_names: Sequence[str]) -> bytes:
-    """The compact body: magic line, JSON header line, little-endian float64 windows.
-
-    float64 keeps the raw values exact; the server's scaler works in float64 like
-    `InProcessBackend`'s, so answers match it.
-    """
-    values = np.ascontiguousarray(windows, dtype="<f8")
-    header = json.dumps({"feature_names": list(feature_names), "shape": list(values.shape)})
-    return BINARY_MAGIC + header.encode("utf-8") + b"\n" + values.tobytes()
 
 
 @dataclass(frozen=True)

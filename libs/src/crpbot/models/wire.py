@@ -1,9 +1,10 @@
-"""The compact request body: raw float64 windows behind a one-line JSON header.
+"""The compact request body between `TorchServeBackend` and the model server's handler: raw
+float64 windows behind a one-line JSON header, written and read here so the two ends cannot
+drift apart.
 
-JSON-encoding the windows dominated a TorchServe request's cost (docs/model-server.md), so
-`crpbot.models.torchserve.encode_windows` sends them as bytes instead. TorchServe hands a
-body of any Content-Type other than JSON or text to the handler as untouched bytes, so the
-format needs nothing from the server but this decoder:
+JSON-encoding the windows dominated a TorchServe request's cost (docs/model-server.md).
+TorchServe hands a body of any Content-Type other than JSON or text to the handler as
+untouched bytes, so the format needs nothing from the server but `decode_windows`:
 
     crpbot-windows/f64le\\n
     {"feature_names": [...], "shape": [n, window, features]}\\n
@@ -19,12 +20,20 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
 
 MAGIC = b"crpbot-windows/f64le\n"
 _ITEMSIZE = 8
+
+
+def encode_windows(windows: npt.NDArray[np.floating], feature_names: Sequence[str]) -> bytes:
+    """The compact body: magic line, JSON header line, little-endian float64 windows."""
+    values = np.ascontiguousarray(windows, dtype="<f8")
+    header = json.dumps({"feature_names": list(feature_names), "shape": list(values.shape)})
+    return MAGIC + header.encode("utf-8") + b"\n" + values.tobytes()
 
 
 class MalformedBodyError(ValueError):
