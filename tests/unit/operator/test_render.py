@@ -157,12 +157,18 @@ def test_render_scanner_suspend_propagates() -> None:
         ("* * * * *", 60),
         ("*/2 * * * *", 120),
         ("*/15 * * * *", 900),
-        ("0 * * * *", 60),
-        ("*/5 1 * * *", 60),
+        ("*/7 * * * *", 240),
+        ("0 * * * *", 3600),
+        ("@hourly", 3600),
+        ("*/5 1 * * *", 300),
+        ("0 9,17 * * *", 8 * 3600),
+        ("@daily", 86400),
+        ("0 0 * * 1", 7 * 86400),
         ("nonsense", 60),
+        ("often a b c d", 60),
     ],
 )
-def test_cron_interval_seconds_never_overestimates(schedule: str, interval: int) -> None:
+def test_cron_interval_seconds_is_the_shortest_gap(schedule: str, interval: int) -> None:
     assert cron_interval_seconds(schedule) == interval
     starting, active = deadlines(schedule)
     assert 0 < starting < interval

@@ -12,7 +12,10 @@ RiskGuardReady condition (the guard's /readyz fails when it or its database is d
 
 from __future__ import annotations
 
-import re
+from datetime import UTC, datetime
+from functools import lru_cache
+
+from croniter import CroniterError, croniter
 
 from crpbot_operator.render.common import (
     COMPONENT_SCANNER,
@@ -31,23 +34,36 @@ SCANNER_RESOURCES = Resources(
     requests=ResourceList(cpu="250m", memory="512Mi"),
     limits=ResourceList(cpu="1", memory="1Gi"),
 )
-_EVERY_N_MINUTES = re.compile(r"^\*/([1-9][0-9]*)$")
 OUTAGE_ALERTS_OFF: Manifest = {"name": "CRPBOT_NOTIFY__OUTAGE_ALERTS", "value": "false"}
+# Ticks are counted from a fixed instant, so the same schedule always renders the same
+# deadlines (a moving start would be drift on every check).
+_REFERENCE = datetime(2026, 1, 1, tzinfo=UTC)
+# Enough ticks to see every gap of a daily pattern up to every 4 minutes, and of any weekly,
+# monthly or yearly one; a denser irregular pattern is cut short, which can only make the
+# shortest gap found longer, never the deadlines exceed what `Forbid` already enforces.
+_SAMPLED_TICKS = 400
 
 
+@lru_cache(maxsize=256)
 def cron_interval_seconds(schedule: str) -> int:
-    """The gap between ticks for `* * * * *` and `*/N * * * *`; one minute otherwise.
+    """The shortest gap between two ticks of `schedule` (cron fields or an @macro).
 
-    One minute is the smallest gap cron can express, so deadlines derived from it stay
-    shorter than the real interval of any schedule this function cannot read.
+    Read by croniter, as the CronJob controller reads it. An unreadable schedule (the API
+    server refuses it on the CronJob anyway) counts as one minute, the smallest gap cron can
+    express, so deadlines derived from it never outlast the real interval.
     """
-    fields = schedule.split()
-    if len(fields) != 5 or any(f != "*" for f in fields[1:]):
+    try:
+        ticks = croniter(schedule, _REFERENCE)
+    except (CroniterError, ValueError):
         return MINUTE
-    match = _EVERY_N_MINUTES.match(fields[0])
-    if match is None:
-        return MINUTE
-    return MINUTE * int(match.group(1))
+    previous = ticks.get_next(float)
+    shortest = float("inf")
+    for _ in range(_SAMPLED_TICKS):
+        current = ticks.get_next(float)
+        shortest, previous = min(shortest, current - previous), current
+        if shortest <= MINUTE:
+            break
+    return max(MINUTE, int(shortest))
 
 
 def deadlines(schedule: str) -> tuple[int, int]:
