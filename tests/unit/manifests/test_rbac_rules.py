@@ -25,6 +25,7 @@ GROUP_OF = {
     "secrets": "",
     "serviceaccounts": "",
     "services": "",
+    "persistentvolumeclaims": "",
     "deployments": "apps",
     "cronjobs": "batch",
     "poddisruptionbudgets": "policy",
