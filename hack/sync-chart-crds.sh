@@ -2,6 +2,7 @@
 # Copies the single sources of truth into the Helm chart:
 #   manifests/crd/*.yaml                   -> charts/crpbot/crds/ (byte for byte)
 #   the ClusterRole rules in manifests/rbac/ -> charts/crpbot/files/rbac/operator-rules.yaml
+#   manifests/rbac/telegram-pause-policy.yaml -> charts/crpbot/files/rbac/ (byte for byte)
 # Run it after editing either; `--check` only reports drift (exit 1), for tests and CI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +14,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$tmp/crds" "$tmp/rbac"
 cp manifests/crd/*.yaml "$tmp/crds/"
+cp manifests/rbac/telegram-pause-policy.yaml "$tmp/rbac/"
 "$PY" - manifests/rbac "$tmp/rbac/operator-rules.yaml" <<'PYEOF'
 """Pull the rules of every ClusterRole in manifests/rbac/ into one YAML list."""
 import pathlib
@@ -37,8 +39,9 @@ label=$([ "$mode" = "--check" ] && echo "out of date" || echo "updating")
 for f in "$tmp"/crds/*.yaml; do
   cmp -s "$f" "$CHART/crds/$(basename "$f")" || { echo "$label: $CHART/crds/$(basename "$f")" >&2; drift=1; }
 done
-cmp -s "$tmp/rbac/operator-rules.yaml" "$CHART/files/rbac/operator-rules.yaml" \
-  || { echo "$label: $CHART/files/rbac/operator-rules.yaml" >&2; drift=1; }
+for f in "$tmp"/rbac/*.yaml; do
+  cmp -s "$f" "$CHART/files/rbac/$(basename "$f")" || { echo "$label: $CHART/files/rbac/$(basename "$f")" >&2; drift=1; }
+done
 
 if [ "$mode" = "--check" ]; then
   [ "$drift" -eq 0 ] && echo "chart CRDs and RBAC rules match manifests/" >&2
@@ -46,5 +49,5 @@ if [ "$mode" = "--check" ]; then
 fi
 mkdir -p "$CHART/crds" "$CHART/files/rbac"
 cp "$tmp"/crds/*.yaml "$CHART/crds/"
-cp "$tmp/rbac/operator-rules.yaml" "$CHART/files/rbac/operator-rules.yaml"
-echo "synced $CHART/crds/ and $CHART/files/rbac/operator-rules.yaml" >&2
+cp "$tmp"/rbac/*.yaml "$CHART/files/rbac/"
+echo "synced $CHART/crds/ and $CHART/files/rbac/" >&2

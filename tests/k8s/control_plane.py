@@ -239,7 +239,9 @@ class ControlPlane:
             f"--service-account-signing-key-file={credentials.sa_key}",
             "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
             "--authorization-mode=Node,RBAC",
-            "--enable-admission-plugins=NodeRestriction",
+            # OwnerReferencesPermissionEnforcement: setting blockOwnerDeletion needs update on
+            # the owner's finalizers, as on clusters that enforce it (OpenShift among them).
+            "--enable-admission-plugins=NodeRestriction,OwnerReferencesPermissionEnforcement",
             f"--service-cluster-ip-range={SERVICE_CIDR}",
             "--endpoint-reconciler-type=none",
             "--profiling=false",

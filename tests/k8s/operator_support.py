@@ -6,6 +6,7 @@ fakes Kubernetes.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -19,6 +20,7 @@ from kubernetes import client, config
 from crpbot_operator.images import Images
 from crpbot_operator.reconcile import API_VERSION, GROUP, KIND, PLURAL, VERSION, BotRef
 from crpbot_operator.reconcile import desired_children as operator_rendering
+from tests.k8s.control_plane import ControlPlane, Kubectl
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -28,6 +30,12 @@ CHILD_LISTERS: tuple[tuple[str, str, str, Any], ...] = (
     ("v1", "ConfigMap", "list_namespaced_config_map", client.CoreV1Api),
     ("v1", "ServiceAccount", "list_namespaced_service_account", client.CoreV1Api),
     ("v1", "Service", "list_namespaced_service", client.CoreV1Api),
+    (
+        "v1",
+        "PersistentVolumeClaim",
+        "list_namespaced_persistent_volume_claim",
+        client.CoreV1Api,
+    ),
     ("apps/v1", "Deployment", "list_namespaced_deployment", client.AppsV1Api),
     ("batch/v1", "CronJob", "list_namespaced_cron_job", client.BatchV1Api),
     (
@@ -50,7 +58,8 @@ CHILD_LISTERS: tuple[tuple[str, str, str, Any], ...] = (
         client.RbacAuthorizationV1Api,
     ),
 )
-EXPECTED_CHILDREN = 15
+EXPECTED_CHILDREN = 16
+DATABASE = {"secretRef": {"name": "crpbot-database", "key": "url"}}
 
 
 def api_client(kubeconfig: Path | str) -> client.ApiClient:
@@ -79,7 +88,7 @@ def bot_manifest(name: str, namespace: str, **spec: Any) -> dict[str, Any]:
         "apiVersion": API_VERSION,
         "kind": KIND,
         "metadata": {"name": name, "namespace": namespace},
-        "spec": {"symbols": ["BTC-USD"], **spec},
+        "spec": {"symbols": ["BTC-USD"], "database": DATABASE, **spec},
     }
 
 
@@ -164,3 +173,29 @@ def stop_operator(process: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait(timeout=5)
+
+
+def token_kubeconfig(
+    control_plane: ControlPlane, kubectl: Kubectl, account: str, namespace: str
+) -> Path:
+    """A kubeconfig holding a token of `account`, not an admin identity."""
+    token = kubectl("create", "token", account, "-n", namespace).strip()
+    config = json.loads(control_plane.kubeconfig.read_text())
+    config["users"][0]["user"] = {"token": token}
+    path = control_plane.workdir / f"{namespace}-{account}.kubeconfig"
+    path.write_text(json.dumps(config))
+    return path
+
+
+def rbac_refusals(operator_log: Path) -> list[str]:
+    """Log lines where RBAC refused the operator: the authorizer's `is forbidden: User "..."`
+    and the escalation check's `is forbidden: user "..." is attempting to grant`.
+
+    Other 403s are not about RBAC: a namespace left terminating by an earlier test refuses
+    new objects to anyone.
+    """
+    return [
+        line
+        for line in operator_log.read_text().splitlines()
+        if 'is forbidden: user "' in line.lower()
+    ]

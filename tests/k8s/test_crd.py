@@ -14,6 +14,7 @@ from tests.k8s.control_plane import REPO, Kubectl
 pytestmark = pytest.mark.k8s
 
 SAMPLES = REPO / "manifests" / "samples"
+DATABASE = {"secretRef": {"name": "crpbot-database", "key": "url"}}
 
 
 def _bot(name: str, **spec: Any) -> str:
@@ -21,7 +22,7 @@ def _bot(name: str, **spec: Any) -> str:
         "apiVersion": "crpbot.io/v1alpha1",
         "kind": "TradingBot",
         "metadata": {"name": name},
-        "spec": {"symbols": ["BTC-USD"], **spec},
+        "spec": {"symbols": ["BTC-USD"], "database": DATABASE, **spec},
     }
     return json.dumps(body)
 
@@ -50,7 +51,24 @@ def test_crd_minimal_sample_is_accepted_and_defaulted(kubectl: Kubectl, namespac
             "minConfidence": 0.55,
         },
         "modelServer": {"replicas": 1},
+        "database": DATABASE,
     }
+
+
+def test_crd_refuses_a_bot_without_database_with_the_reason(
+    kubectl: Kubectl, namespace: str
+) -> None:
+    """The minimal sample as it was (symbols only) would keep every pod's state on scratch
+    space; the API server now refuses it and says why."""
+    body = yaml.safe_load((SAMPLES / "tradingbot-minimal.yaml").read_text())
+    del body["spec"]["database"]
+    error = kubectl.fails("apply", "-n", namespace, "-f", "-", stdin=json.dumps(body))
+    assert 'The TradingBot "btc-observer" is invalid' in error
+    assert "spec: Invalid value" in error
+    assert "spec.database is required" in error
+    assert "forget" in error
+    gone = kubectl.plane.kubectl("get", "tb", "btc-observer", "-n", namespace)
+    assert gone.returncode != 0 and "NotFound" in gone.stderr
 
 
 def test_crd_full_sample_is_stored_as_written(kubectl: Kubectl, namespace: str) -> None:

@@ -10,14 +10,25 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from tests.k8s.control_plane import Kubectl
+from tests.k8s.control_plane import REPO, ControlPlane, Kubectl
+from tests.k8s.operator_support import (
+    EXPECTED_CHILDREN,
+    Cluster,
+    api_client,
+    bot_manifest,
+    rbac_refusals,
+    token_kubeconfig,
+    wait_for,
+)
 from tests.unit.chart.chart_support import CHART, CI_VALUES, require_tool
 
 pytestmark = pytest.mark.k8s
@@ -139,7 +150,7 @@ def test_helm_upgrade_keeps_the_generated_database_password(
     first = password()
     _install(helm, kubeconfig, namespace, "--values", values, "--set", "operator.verbose=false")
     assert password() == first and len(first) == 24
-    url = _json(kubectl, "secret", f"{secret}-url", "-n", namespace)["data"]["url"]
+    url = _json(kubectl, "secret", "crpbot-database", "-n", namespace)["data"]["url"]
     assert f":{first}@" in base64.b64decode(url).decode()
 
 
@@ -154,3 +165,54 @@ def test_helm_uninstall_removes_the_operator_but_keeps_the_crds(
     assert gone.returncode != 0 and "NotFound" in gone.stderr
     for crd in _crd_names():
         kubectl("get", "crd", crd)
+
+
+def test_helm_namespaced_operator_needs_no_cluster_wide_grant(
+    helm: Path,
+    kubeconfig: Path,
+    kubectl: Kubectl,
+    control_plane: ControlPlane,
+    namespace: str,
+    tmp_path: Path,
+) -> None:
+    """With operator.watchNamespace the chart grants a Role in that namespace only, and the
+    operator, run under that identity as the Deployment runs it, reconciles a bot to Ready."""
+    fullname = f"{namespace}-crpbot"
+    _install(helm, kubeconfig, namespace, "--set", f"operator.watchNamespace={namespace}")
+    for kind in ("clusterrole", "clusterrolebinding"):
+        absent = kubectl.plane.kubectl("get", kind, f"{fullname}-operator")
+        assert absent.returncode != 0 and "NotFound" in absent.stderr, kind
+    account = f"system:serviceaccount:{namespace}:{fullname}"
+    elsewhere = kubectl.plane.kubectl(
+        "auth", "can-i", "patch", "deployments.apps", "-n", "kube-system", "--as", account
+    )
+    assert elsewhere.stdout.strip() == "no"
+    env = {
+        **os.environ,
+        "KUBECONFIG": str(token_kubeconfig(control_plane, kubectl, fullname, namespace)),
+        "CRPBOT_WATCH_NAMESPACE": namespace,
+        "CRPBOT_PEERING_NAME": f"{fullname}-operator",
+    }
+    log = tmp_path / "operator.log"
+    flags = [f"--namespace={namespace}", f"--peering={fullname}-operator", "--verbose"]
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "crpbot_operator", *flags],
+            cwd=REPO,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        kubectl("apply", "-f", "-", stdin=json.dumps(bot_manifest("solo", namespace)))
+        cluster = Cluster(api_client(kubeconfig))
+        wait_for(
+            lambda: len(cluster.children(namespace, "solo")) == EXPECTED_CHILDREN,
+            90,
+            "every child under a namespaced Role",
+        )
+        wait_for(lambda: cluster.is_ready(namespace, "solo"), 90, "the bot to turn Ready")
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    assert not rbac_refusals(log), rbac_refusals(log)

@@ -254,3 +254,34 @@ def test_operator_cronjob_creates_jobs_on_schedule(
         15,
         "status.lastScheduleTime",
     )
+
+
+def test_operator_quantities_stored_canonically_are_not_drift(
+    kubectl: Kubectl, cluster: Cluster, namespace: str
+) -> None:
+    """`cpu: 0.5` comes back as `500m` and `1024Mi` as `1Gi`; that is the API server's form,
+    not a hand edit, so no DriftRepaired event follows the bot's creation."""
+    resources = {"requests": {"cpu": "0.5", "memory": "1024Mi"}, "limits": {"cpu": "1.0"}}
+    _apply_bot(kubectl, namespace, "canon", modelServer={"replicas": 1, "resources": resources})
+    children = wait_for(lambda: _all_children(cluster, namespace, "canon"), 30, "children")
+    live = children[("Deployment", "canon-model-server")]
+    stored = live["spec"]["template"]["spec"]["containers"][0]["resources"]
+    assert stored["requests"] == {"cpu": "500m", "memory": "1Gi"}
+    wanted = next(
+        c
+        for c in cluster.rendering(namespace, "canon", IMAGES)
+        if (c["kind"], c["metadata"]["name"]) == ("Deployment", "canon-model-server")
+    )
+    assert not drifted(live, wanted)
+    wait_for(lambda: cluster.is_ready(namespace, "canon"), 90, "Ready=True")
+    events = kubectl(
+        "get",
+        "events",
+        "-n",
+        namespace,
+        "--field-selector",
+        "involvedObject.kind=TradingBot,reason=DriftRepaired",
+        "-o",
+        "name",
+    )
+    assert not events.strip(), events

@@ -19,6 +19,8 @@ from tests.k8s.operator_support import (
     Cluster,
     api_client,
     bot_manifest,
+    rbac_refusals,
+    token_kubeconfig,
     wait_for,
 )
 
@@ -61,6 +63,8 @@ def _can(kubectl: Kubectl, user: str, verb: str, resource: str, namespace: str) 
         ("create", "secrets"),
         ("create", "events"),
         ("patch", "clusterkopfpeerings.kopf.dev"),
+        ("update", "tradingbots.crpbot.io/finalizers"),
+        ("create", "persistentvolumeclaims"),
     ],
 )
 def test_rbac_operator_may(kubectl: Kubectl, operator_rbac: str, verb: str, resource: str) -> None:
@@ -94,21 +98,9 @@ def test_rbac_peering_object_exists(kubectl: Kubectl, operator_rbac: str) -> Non
     assert kubectl("get", "clusterkopfpeering", "crpbot-operator", "-o", "name")
 
 
-def _token_kubeconfig(
-    control_plane: ControlPlane, kubectl: Kubectl, account: str, namespace: str
-) -> Path:
-    """A kubeconfig holding a token of `account`, not an admin identity."""
-    token = kubectl("create", "token", account, "-n", namespace).strip()
-    config = json.loads(control_plane.kubeconfig.read_text())
-    config["users"][0]["user"] = {"token": token}
-    path = control_plane.workdir / f"{namespace}-{account}.kubeconfig"
-    path.write_text(json.dumps(config))
-    return path
-
-
 @pytest.fixture(scope="module")
 def operator_kubeconfig(control_plane: ControlPlane, kubectl: Kubectl, operator_rbac: str) -> Path:
-    return _token_kubeconfig(control_plane, kubectl, "crpbot-operator", "crpbot-system")
+    return token_kubeconfig(control_plane, kubectl, "crpbot-operator", "crpbot-system")
 
 
 @pytest.fixture
@@ -130,20 +122,6 @@ def operator_log(
     process.wait(timeout=30)
 
 
-def _rbac_refusals(operator_log: Path) -> list[str]:
-    """Log lines where RBAC refused the operator: the authorizer's `is forbidden: User "..."`
-    and the escalation check's `is forbidden: user "..." is attempting to grant`.
-
-    Other 403s are not about RBAC: a namespace left terminating by an earlier test refuses
-    new objects to anyone.
-    """
-    return [
-        line
-        for line in operator_log.read_text().splitlines()
-        if 'is forbidden: user "' in line.lower()
-    ]
-
-
 def test_rbac_operator_reconciles_a_bot_with_only_its_role(
     kubectl: Kubectl, kubeconfig: Path, namespace: str, operator_log: Path
 ) -> None:
@@ -155,7 +133,7 @@ def test_rbac_operator_reconciles_a_bot_with_only_its_role(
 
     wait_for(reconciled, 60, f"{EXPECTED_CHILDREN} children under the operator's own identity")
     wait_for(lambda: cluster.is_ready(namespace, "btc-observer"), 60, "the bot to turn Ready")
-    assert not _rbac_refusals(operator_log)
+    assert not rbac_refusals(operator_log)
     peering = json.loads(kubectl("get", "clusterkopfpeering", "crpbot-operator", "-o", "json"))
     assert peering.get("status"), "the operator did not announce itself in its peering object"
 
@@ -180,7 +158,7 @@ def test_rbac_telegram_account_pauses_its_own_bot_only(
         "the Telegram bot's Role and RoleBinding",
     )
     telegram = client.CustomObjectsApi(
-        api_client(_token_kubeconfig(control_plane, kubectl, "alpha-telegram", namespace))
+        api_client(token_kubeconfig(control_plane, kubectl, "alpha-telegram", namespace))
     )
     own = KubernetesPauseControl(telegram, namespace, "alpha")
     assert own.is_paused() is False
@@ -199,4 +177,50 @@ def test_rbac_telegram_account_pauses_its_own_bot_only(
     user = f"system:serviceaccount:{namespace}:alpha-telegram"
     for verb in ("list", "delete", "update"):
         assert not _can(kubectl, user, verb, "tradingbots.crpbot.io", namespace), verb
-    assert not _rbac_refusals(operator_log)
+    assert not rbac_refusals(operator_log)
+
+
+@pytest.mark.parametrize(
+    "patch",
+    [
+        {"spec": {"images": {"workers": "evil.example/miner:1"}}},
+        {"spec": {"risk": {"dailyLossPct": 50, "totalLossPct": 60}}},
+        {"spec": {"suspend": True, "symbols": ["ETH-USD"]}},
+        {"spec": {"schedule": "0 0 1 1 *"}},
+        {"metadata": {"labels": {"team": "elsewhere"}}},
+    ],
+    ids=["images", "risk", "suspend-and-symbols", "schedule", "labels"],
+)
+def test_rbac_telegram_account_may_only_pause(
+    control_plane: ControlPlane,
+    kubectl: Kubectl,
+    kubeconfig: Path,
+    namespace: str,
+    operator_log: Path,
+    patch: dict[str, object],
+) -> None:
+    """RBAC must grant the Telegram account `patch` on its whole bot; the admission policy
+    shipped beside the operator's RBAC lets it change spec.suspend and nothing else."""
+    kubectl("apply", "-f", "-", stdin=json.dumps(bot_manifest("alpha", namespace)))
+    cluster = Cluster(api_client(kubeconfig))
+    wait_for(
+        lambda: ("RoleBinding", "alpha-telegram") in cluster.children(namespace, "alpha"),
+        60,
+        "the Telegram bot's Role and RoleBinding",
+    )
+    telegram = client.CustomObjectsApi(
+        api_client(token_kubeconfig(control_plane, kubectl, "alpha-telegram", namespace))
+    )
+    before = cluster.get_bot(namespace, "alpha")
+    with pytest.raises(ApiException) as refused:
+        telegram.patch_namespaced_custom_object(
+            "crpbot.io", "v1alpha1", namespace, "tradingbots", "alpha", patch
+        )
+    assert refused.value.status == 403, refused.value.body
+    assert "the Telegram bot may" in str(refused.value.body)
+    after = cluster.get_bot(namespace, "alpha")
+    assert after["spec"] == before["spec"]
+    assert after["metadata"].get("labels") == before["metadata"].get("labels")
+    KubernetesPauseControl(telegram, namespace, "alpha").set_paused(True)
+    assert cluster.get_bot(namespace, "alpha")["spec"]["suspend"] is True
+    cluster.patch_bot(namespace, "alpha", {"risk": {"minConfidence": 0.7}})

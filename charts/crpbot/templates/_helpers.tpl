@@ -101,19 +101,16 @@ Name of the dev PostgreSQL objects.
 {{- end }}
 
 {{/*
-The Secret (name and key) holding the database URL the bots use: the dev PostgreSQL's when it is
-enabled, the external one otherwise.
+The Secret (name and key) holding the database URL the bots use. The dev PostgreSQL writes its
+URL under the same name, so a bot (and the samples in manifests/samples/) names one Secret
+whichever database is behind it.
 */}}
 {{- define "crpbot.databaseSecretName" -}}
-{{- if .Values.postgresql.enabled }}
-{{- printf "%s-url" (include "crpbot.postgresql.fullname" .) }}
-{{- else }}
 {{- .Values.database.existingSecret.name }}
-{{- end }}
 {{- end }}
 
 {{- define "crpbot.databaseSecretKey" -}}
-{{- if .Values.postgresql.enabled }}url{{ else }}{{ .Values.database.existingSecret.key }}{{ end }}
+{{- .Values.database.existingSecret.key }}
 {{- end }}
 
 {{/*

@@ -26,6 +26,7 @@ logger = logging.getLogger(__name__)
 _PLURALS = {
     "ConfigMap": "configmaps",
     "Secret": "secrets",
+    "PersistentVolumeClaim": "persistentvolumeclaims",
     "ServiceAccount": "serviceaccounts",
     "Service": "services",
     "Deployment": "deployments",

@@ -92,14 +92,26 @@ def _scanner_condition(children: ChildrenState) -> Condition:
     return Condition(SCANNER_SCHEDULED, True, "Scheduled", f"last scheduled: {last}")
 
 
-def evaluate(children: ChildrenState) -> list[Condition]:
-    """Every condition; Ready needs every workload available and the scanner scheduled."""
+NO_DATABASE = Condition(
+    READY,
+    False,
+    "NoDatabase",
+    "spec.database is not set: each pod keeps signals and risk state on its own scratch "
+    "space and forgets them when it ends; name the database URL Secret in spec.database",
+)
+
+
+def evaluate(children: ChildrenState, has_database: bool = True) -> list[Condition]:
+    """Every condition; Ready needs every workload available, the scanner scheduled and a
+    database (the CRD requires one, but a bot stored before that rule may lack it)."""
     model_server = _deployment_condition(MODEL_SERVER_READY, COMPONENT_MODEL_SERVER, children)
     risk_guard = _deployment_condition(RISK_GUARD_READY, COMPONENT_RISK_GUARD, children)
     telegram = _deployment_condition("TelegramReady", COMPONENT_TELEGRAM, children)
     scanner = _scanner_condition(children)
     blocking = [c for c in (model_server, risk_guard, telegram, scanner) if not c.status]
-    if blocking:
+    if not has_database:
+        ready = NO_DATABASE
+    elif blocking:
         reasons = ", ".join(f"{c.type}={c.reason}" for c in blocking)
         ready = Condition(READY, False, "NotReady", f"waiting for: {reasons}")
     else:
@@ -143,10 +155,11 @@ def compute_status(
     previous: Mapping[str, Any],
     now: datetime,
     generation: int,
+    has_database: bool = True,
 ) -> dict[str, Any]:
     """The status subtree to store: conditions and the scanner's last schedule time."""
     before = previous.get("conditions") or []
-    conditions = as_conditions(evaluate(children), before, now, generation)
+    conditions = as_conditions(evaluate(children, has_database), before, now, generation)
     status: dict[str, Any] = {"conditions": conditions}
     if children.cronjob is not None and children.cronjob.last_schedule_time:
         status["lastScheduleTime"] = children.cronjob.last_schedule_time

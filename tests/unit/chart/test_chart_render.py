@@ -135,7 +135,14 @@ def test_operator_minimal_runs_standalone_without_extras(
     )
     assert "--standalone" in command and "--peering" not in command
     kinds = {o["kind"] for o in objects}
-    assert kinds == {"ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Deployment"}
+    assert kinds == {
+        "ServiceAccount",
+        "ClusterRole",
+        "ClusterRoleBinding",
+        "Deployment",
+        "ValidatingAdmissionPolicy",
+        "ValidatingAdmissionPolicyBinding",
+    }
 
 
 def test_operator_ha_has_replicas_budget_and_distinct_priorities(
@@ -172,6 +179,38 @@ def test_operator_namespaced_watch_uses_namespaced_peering(helm: Path) -> None:
     assert "--namespace=bots" in " ".join(args)
 
 
+def test_operator_namespaced_watch_gets_a_role_there_and_nothing_cluster_wide(
+    helm: Path,
+) -> None:
+    objects = render(helm, sets=["operator.watchNamespace=bots"])
+    kinds = {o["kind"] for o in objects}
+    assert not kinds & {"ClusterRole", "ClusterRoleBinding", "ClusterKopfPeering"}
+    role, binding = only(objects, "Role"), only(objects, "RoleBinding")
+    assert role["metadata"]["namespace"] == binding["metadata"]["namespace"] == "bots"
+    assert binding["roleRef"] == {
+        "apiGroup": "rbac.authorization.k8s.io",
+        "kind": "Role",
+        "name": role["metadata"]["name"],
+    }
+    resources = {r for rule in role["rules"] for r in rule["resources"]}
+    assert {"deployments", "roles", "rolebindings", "tradingbots/finalizers"} <= resources
+    assert not resources & {"customresourcedefinitions", "clusterkopfpeerings"}
+    container = only(objects, "Deployment")["spec"]["template"]["spec"]["containers"][0]
+    env = {e["name"]: e.get("value") for e in container["env"]}
+    assert env["CRPBOT_WATCH_NAMESPACE"] == "bots"
+
+
+def test_telegram_pause_policy_ships_with_the_rbac(rendered: dict[str, list[Manifest]]) -> None:
+    objects = rendered["default"]
+    policy = only(objects, "ValidatingAdmissionPolicy")
+    binding = only(objects, "ValidatingAdmissionPolicyBinding")
+    assert binding["spec"] == {
+        "policyName": policy["metadata"]["name"],
+        "validationActions": ["Deny"],
+    }
+    assert policy["metadata"]["labels"]["app.kubernetes.io/component"] == "operator"
+
+
 def test_external_db_sample_bot_reads_url_from_named_secret(
     rendered: dict[str, list[Manifest]],
 ) -> None:
@@ -190,14 +229,14 @@ def test_dev_postgresql_is_wired_to_the_sample_bot(rendered: dict[str, list[Mani
     container = statefulset["spec"]["template"]["spec"]["containers"][0]
     assert container["image"].startswith("docker.io/library/postgres:")
     secrets = {s["metadata"]["name"]: s for s in by_kind(objects, "Secret")}
-    url_secret = secrets["crpbot-postgresql-url"]["stringData"]["url"]
+    url_secret = secrets["crpbot-database"]["stringData"]["url"]
     password = secrets["crpbot-postgresql"]["stringData"]["password"]
     assert len(password) == 24
     assert url_secret == (
         f"postgresql+psycopg://crpbot:{password}@crpbot-postgresql.{NAMESPACE}.svc:5432/crpbot"
     )
     bot = only(objects, "TradingBot")
-    assert bot["spec"]["database"]["secretRef"] == {"name": "crpbot-postgresql-url", "key": "url"}
+    assert bot["spec"]["database"]["secretRef"] == {"name": "crpbot-database", "key": "url"}
     service = only(objects, "Service")
     assert service["spec"]["selector"].items() <= (
         statefulset["spec"]["template"]["metadata"]["labels"].items()

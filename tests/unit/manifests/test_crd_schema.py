@@ -155,3 +155,13 @@ def test_crd_defaults_agree_with_the_operator_spec() -> None:
     assert declared["schedule"] == "*/2 * * * *"
     assert declared["mode"] == "observe"
     assert declared["risk"]["dailyLossPct"] == 5
+
+
+def test_crd_requires_a_database_with_a_reason() -> None:
+    """A bot without a database would keep its state on each pod's scratch space: the CEL
+    rule on spec refuses it (the API server evaluates it, tests/k8s/test_crd.py)."""
+    spec = _schema()["properties"]["spec"]
+    rules = {r["rule"]: r["message"] for r in spec["x-kubernetes-validations"]}
+    assert "spec.database is required" in rules["has(self.database)"]
+    for sample in SAMPLES:
+        assert "database" in yaml.safe_load(sample.read_text())["spec"], sample.name

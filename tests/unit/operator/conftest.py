@@ -55,6 +55,7 @@ EXPECTED_CHILDREN = {
     ("Service", "alpha-model-server"),
     ("Deployment", "alpha-telegram"),
     ("NetworkPolicy", "alpha-network"),
+    ("PersistentVolumeClaim", "alpha-scanner-data"),
     ("CronJob", "alpha-scanner"),
 }
 
@@ -91,4 +92,4 @@ def full_children() -> list[Manifest]:
 
 @pytest.fixture
 def minimal_children() -> list[Manifest]:
-    return render({"symbols": ["BTC-USD"]})
+    return render({"symbols": ["BTC-USD"], "database": FULL_SPEC["database"]})

@@ -71,3 +71,40 @@ def test_find_child_by_kind_and_name() -> None:
     assert found is not None and found["kind"] == "Service"
     assert find_child(children, "Service", "nope") is None
     assert find_child(children, "Deployment", "alpha-network") is None
+
+
+def _model_server(requests: dict[str, str]) -> dict[str, Any]:
+    spec = {**FULL_SPEC, "modelServer": {"replicas": 1, "resources": {"requests": requests}}}
+    return by_kind_name(render(spec))[("Deployment", "alpha-model-server")]
+
+
+@pytest.mark.parametrize(
+    ("asked", "stored"),
+    [
+        ({"cpu": "0.5", "memory": "1024Mi"}, {"cpu": "500m", "memory": "1Gi"}),
+        ({"cpu": "1.0", "memory": "2048Mi"}, {"cpu": "1", "memory": "2Gi"}),
+        ({"cpu": "1000m", "memory": "1.5Gi"}, {"cpu": "1", "memory": "1536Mi"}),
+    ],
+    ids=["half-cpu", "whole-cpu", "fractional-memory"],
+)
+def test_drifted_compares_resources_as_quantities(
+    asked: dict[str, str], stored: dict[str, str]
+) -> None:
+    """The API server stores quantities canonically; that is not a hand edit."""
+    desired = _model_server(asked)
+    live = _live(desired)
+    live["spec"]["template"]["spec"]["containers"][0]["resources"]["requests"] = stored
+    assert not drifted(live, desired)
+
+
+def test_drifted_sees_a_changed_quantity() -> None:
+    desired = _model_server({"cpu": "0.5", "memory": "1024Mi"})
+    live = _live(desired)
+    live["spec"]["template"]["spec"]["containers"][0]["resources"]["requests"]["cpu"] = "600m"
+    assert drifted(live, desired)
+
+
+def test_contains_compares_quantities_only_under_requests_and_limits() -> None:
+    assert contains({"requests": {"cpu": "500m"}}, {"requests": {"cpu": "0.5"}})
+    assert not contains({"data": {"cpu": "500m"}}, {"data": {"cpu": "0.5"}})
+    assert not contains({"limits": {"note": "x"}}, {"limits": {"note": "y"}})

@@ -157,12 +157,18 @@ def test_render_scanner_suspend_propagates() -> None:
         ("* * * * *", 60),
         ("*/2 * * * *", 120),
         ("*/15 * * * *", 900),
-        ("0 * * * *", 60),
-        ("*/5 1 * * *", 60),
+        ("*/7 * * * *", 240),
+        ("0 * * * *", 3600),
+        ("@hourly", 3600),
+        ("*/5 1 * * *", 300),
+        ("0 9,17 * * *", 8 * 3600),
+        ("@daily", 86400),
+        ("0 0 * * 1", 7 * 86400),
         ("nonsense", 60),
+        ("often a b c d", 60),
     ],
 )
-def test_cron_interval_seconds_never_overestimates(schedule: str, interval: int) -> None:
+def test_cron_interval_seconds_is_the_shortest_gap(schedule: str, interval: int) -> None:
     assert cron_interval_seconds(schedule) == interval
     starting, active = deadlines(schedule)
     assert 0 < starting < interval
@@ -224,10 +230,9 @@ def test_render_risk_guard(full_children: list[Manifest]) -> None:
     assert children[("Service", "alpha-risk-guard")]["spec"]["ports"][0]["port"] == 8000
 
 
-def test_render_risk_guard_without_database_is_single_sqlite_replica(
-    minimal_children: list[Manifest],
-) -> None:
-    deployment = by_kind_name(minimal_children)[("Deployment", "alpha-risk-guard")]
+def test_render_risk_guard_without_database_is_single_sqlite_replica() -> None:
+    """A bot stored before the CRD required a database keeps its old rendering."""
+    deployment = by_kind_name(render({"symbols": ["BTC-USD"]}))[("Deployment", "alpha-risk-guard")]
     env = {e["name"]: e for e in _container(deployment)["env"]}
     assert env["CRPBOT_DATABASE_URL"]["value"].startswith("sqlite:////tmp/")
     assert deployment["spec"]["replicas"] == 1
@@ -366,3 +371,19 @@ def test_render_telemetry_bot_fields_override_operator_defaults(
         assert got == expected, owner
         parsed = Settings(telemetry={"exporter": got[0], "otlp_endpoint": got[1]}).telemetry
         assert (parsed.exporter, parsed.otlp_endpoint) == expected, "the workers read it back"
+
+
+def test_render_scanner_data_dir_survives_the_pod(full_children: list[Manifest]) -> None:
+    """The spool and candles live on the bot's claim, not on the Job pod's scratch space."""
+    children = by_kind_name(full_children)
+    claim = children[("PersistentVolumeClaim", "alpha-scanner-data")]
+    assert claim["spec"]["accessModes"] == ["ReadWriteOnce"]
+    cron = children[("CronJob", "alpha-scanner")]
+    assert cron["spec"]["concurrencyPolicy"] == "Forbid"
+    pod = cron["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    assert volumes["data"]["persistentVolumeClaim"] == {"claimName": "alpha-scanner-data"}
+    container = _container(cron, cronjob=True)
+    mounts = {m["name"]: m["mountPath"] for m in container["volumeMounts"]}
+    env = {e["name"]: e.get("value") for e in container["env"]}
+    assert env["CRPBOT_DATA_DIR"].startswith(mounts["data"] + "/")

@@ -150,3 +150,12 @@ def test_collect_children_takes_the_indexed_values() -> None:
 def test_flipped_reports_a_new_bot_only_for_conditions_already_true() -> None:
     first = compute_status(_children(deployments={"risk-guard": DOWN}), {}, T0, 1)
     assert {c["type"] for c in flipped({}, first)} == {"ModelServerReady", "ScannerScheduled"}
+
+
+def test_compute_status_without_database_is_never_ready() -> None:
+    """Every child up, but state on pod scratch space: the bot must not look healthy."""
+    conds = _conditions(compute_status(_children(), {}, T0, 1, has_database=False))
+    ready = conds["Ready"]
+    assert (ready["status"], ready["reason"]) == ("False", "NoDatabase")
+    assert "spec.database" in ready["message"]
+    assert conds["RiskGuardReady"]["status"] == "True"

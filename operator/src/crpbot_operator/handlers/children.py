@@ -26,6 +26,7 @@ PLAIN_KINDS = (
     ("", "v1", "configmaps"),
     ("", "v1", "services"),
     ("", "v1", "serviceaccounts"),
+    ("", "v1", "persistentvolumeclaims"),
     ("policy", "v1", "poddisruptionbudgets"),
     ("networking.k8s.io", "v1", "networkpolicies"),
     ("rbac.authorization.k8s.io", "v1", "roles"),

@@ -20,6 +20,8 @@ WORKERS = 32
 # Requests one reconcile's parallel waves share across all handlers (see Applier).
 APPLY_THREADS = 64
 PEERING_NAME = "crpbot-operator"
+# Set by the Helm chart with `--namespace` when `operator.watchNamespace` is set.
+WATCH_NAMESPACE_ENV = "CRPBOT_WATCH_NAMESPACE"
 
 
 @kopf.on.startup()
@@ -39,6 +41,9 @@ def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> Non
         prefix="crpbot.io", key="last-handled-configuration"
     )
     settings.peering.name = os.environ.get("CRPBOT_PEERING_NAME", PEERING_NAME)
+    # Serving one namespace, the operator holds a Role there and nothing cluster-wide: Kopf
+    # then cannot watch CRDs or namespaces, which it only needs to follow changes to them.
+    settings.scanning.disabled = bool(os.environ.get(WATCH_NAMESPACE_ENV))
     settings.peering.mandatory = False
     settings.watching.server_timeout = 270
     settings.watching.client_timeout = 300

@@ -93,7 +93,8 @@ class StatusWriter:
         previous = self._written.get(key, entry.status)
         children = collect_children(deployment_index.get(key, []), cronjob_index.get(key, []))
         now = datetime.datetime.now(datetime.UTC)
-        new = compute_status(children, previous, now, bot.generation)
+        has_database = bot.spec.database is not None
+        new = compute_status(children, previous, now, bot.generation, has_database)
         if not status_changed(previous, new):
             return False
         self._patch(bot.namespace, bot.name, new)

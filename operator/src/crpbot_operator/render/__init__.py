@@ -16,7 +16,7 @@ from crpbot_operator.render.common import BotContext, Manifest
 from crpbot_operator.render.config import config_data, config_hash, render_config_map
 from crpbot_operator.render.model_server import render_model_server
 from crpbot_operator.render.risk_guard import render_risk_guard
-from crpbot_operator.render.scanner import render_scanner
+from crpbot_operator.render.scanner import render_scanner, render_scanner_data
 from crpbot_operator.render.telegram import render_telegram
 from crpbot_operator.spec import TradingBotSpec
 from crpbot_operator.telemetry import DEFAULT_TELEMETRY, Telemetry, resolve_telemetry
@@ -53,5 +53,6 @@ def render_children(
         *render_model_server(ctx),
         render_telegram(ctx),
         render_network_policy(ctx),
+        render_scanner_data(ctx),
         render_scanner(ctx),
     ]

@@ -124,6 +124,8 @@ def worker_env(ctx: BotContext) -> list[Manifest]:
         ref = ctx.spec.database.secret_ref
         env.append(secret_env("CRPBOT_DATABASE_URL", ref.name, ref.key))
     else:
+        # Only a bot stored before the CRD required `spec.database` gets here; it keeps
+        # running as it did, and its status says NoDatabase instead of Ready.
         env.append({"name": "CRPBOT_DATABASE_URL", "value": "sqlite:////tmp/crpbot.db"})
     env.append(secret_env("CRPBOT_RISK_TOKEN", risk_token_secret(ctx), RISK_TOKEN_KEY))
     telegram = ctx.spec.telegram

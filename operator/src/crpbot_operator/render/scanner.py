@@ -4,15 +4,23 @@ A cycle must never overlap the next one (`Forbid`), a missed tick is dropped rat
 late, and a hung cycle is killed before the next tick is due, so signals are never computed
 on stale bars.
 
-The scanner's own outage alerts are off here: each Job's pod starts with an empty `data_dir`,
-so it would forget an outage it announced and announce it again every tick, while the
-Telegram bot already announces the same outage, once and after a grace period, from the
-RiskGuardReady condition (the guard's /readyz fails when it or its database is down).
+The scanner's `data_dir` (its candle store and the spool of signals the database could not
+take) is a PersistentVolumeClaim per bot, not the pod's scratch space: a Job's pod ends
+after one cycle, and a spool on an emptyDir would vanish with it, signals included. One
+ReadWriteOnce volume is enough because `Forbid` never runs two cycles at once. The claim is
+owned by the bot, so deleting the bot deletes its spool too.
+
+The scanner's own outage alerts are off here: the Telegram bot already announces the same
+outage, once and after a grace period, from the RiskGuardReady condition (the guard's /readyz
+fails when it or its database is down), and two voices for one outage is noise.
 """
 
 from __future__ import annotations
 
-import re
+from datetime import UTC, datetime
+from functools import lru_cache
+
+from croniter import CroniterError, croniter
 
 from crpbot_operator.render.common import (
     COMPONENT_SCANNER,
@@ -31,23 +39,38 @@ SCANNER_RESOURCES = Resources(
     requests=ResourceList(cpu="250m", memory="512Mi"),
     limits=ResourceList(cpu="1", memory="1Gi"),
 )
-_EVERY_N_MINUTES = re.compile(r"^\*/([1-9][0-9]*)$")
 OUTAGE_ALERTS_OFF: Manifest = {"name": "CRPBOT_NOTIFY__OUTAGE_ALERTS", "value": "false"}
+DATA_MOUNT = "/var/lib/crpbot"
+DATA_SIZE = "1Gi"
+# Ticks are counted from a fixed instant, so the same schedule always renders the same
+# deadlines (a moving start would be drift on every check).
+_REFERENCE = datetime(2026, 1, 1, tzinfo=UTC)
+# Enough ticks to see every gap of a daily pattern up to every 4 minutes, and of any weekly,
+# monthly or yearly one; a denser irregular pattern is cut short, which can only make the
+# shortest gap found longer, never the deadlines exceed what `Forbid` already enforces.
+_SAMPLED_TICKS = 400
 
 
+@lru_cache(maxsize=256)
 def cron_interval_seconds(schedule: str) -> int:
-    """The gap between ticks for `* * * * *` and `*/N * * * *`; one minute otherwise.
+    """The shortest gap between two ticks of `schedule` (cron fields or an @macro).
 
-    One minute is the smallest gap cron can express, so deadlines derived from it stay
-    shorter than the real interval of any schedule this function cannot read.
+    Read by croniter, as the CronJob controller reads it. An unreadable schedule (the API
+    server refuses it on the CronJob anyway) counts as one minute, the smallest gap cron can
+    express, so deadlines derived from it never outlast the real interval.
     """
-    fields = schedule.split()
-    if len(fields) != 5 or any(f != "*" for f in fields[1:]):
+    try:
+        ticks = croniter(schedule, _REFERENCE)
+    except (CroniterError, ValueError):
         return MINUTE
-    match = _EVERY_N_MINUTES.match(fields[0])
-    if match is None:
-        return MINUTE
-    return MINUTE * int(match.group(1))
+    previous = ticks.get_next(float)
+    shortest = float("inf")
+    for _ in range(_SAMPLED_TICKS):
+        current = ticks.get_next(float)
+        shortest, previous = min(shortest, current - previous), current
+        if shortest <= MINUTE:
+            break
+    return max(MINUTE, int(shortest))
 
 
 def deadlines(schedule: str) -> tuple[int, int]:
@@ -56,19 +79,42 @@ def deadlines(schedule: str) -> tuple[int, int]:
     return interval // 2, interval - 10
 
 
+def scanner_data_claim(ctx: BotContext) -> str:
+    return ctx.child("scanner-data")
+
+
+def render_scanner_data(ctx: BotContext) -> Manifest:
+    """The volume that outlives each scanner Job's pod: candles and the signal spool."""
+    return {
+        "apiVersion": "v1",
+        "kind": "PersistentVolumeClaim",
+        "metadata": metadata(ctx, COMPONENT_SCANNER, scanner_data_claim(ctx)),
+        "spec": {
+            "accessModes": ["ReadWriteOnce"],
+            "resources": {"requests": {"storage": DATA_SIZE}},
+        },
+    }
+
+
 def render_scanner(ctx: BotContext) -> Manifest:
     starting, active = deadlines(ctx.spec.schedule)
     container: Manifest = {
         "name": "scanner",
         "image": ctx.images.workers,
         "command": ["crpbot", "scan", "--once"],
-        "env": [*worker_env(ctx), OUTAGE_ALERTS_OFF],
+        "env": [
+            *worker_env(ctx),
+            OUTAGE_ALERTS_OFF,
+            {"name": "CRPBOT_DATA_DIR", "value": f"{DATA_MOUNT}/data"},
+        ],
         "resources": {
             "requests": SCANNER_RESOURCES.requests.model_dump(exclude_none=True),
             "limits": SCANNER_RESOURCES.limits.model_dump(exclude_none=True),
         },
+        "volumeMounts": [{"name": "data", "mountPath": DATA_MOUNT}],
     }
-    pod = pod_spec(ctx, ctx.child(COMPONENT_SCANNER), [container])
+    data = {"name": "data", "persistentVolumeClaim": {"claimName": scanner_data_claim(ctx)}}
+    pod = pod_spec(ctx, ctx.child(COMPONENT_SCANNER), [container], extra_volumes=[data])
     pod["restartPolicy"] = "Never"
     return {
         "apiVersion": "batch/v1",
