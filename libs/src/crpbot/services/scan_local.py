@@ -22,12 +22,12 @@ from sqlalchemy import Engine
 from crpbot.db.engine import session_factory
 from crpbot.notify.base import LogNotifier, Notifier
 from crpbot.risk import RiskLimits
+from crpbot.scan.config import ScanConfig
+from crpbot.scan.ports import CandleFeed, InProcessRisk, ScoringModel, StaticEquity
+from crpbot.scan.scanner import Scanner, ScannerDeps
+from crpbot.scan.spool import SignalSpool
 from crpbot.services.pause import StoredPauseFlag
 from crpbot.services.risk_guard import RiskGuardService
-from crpbot.services.scan_config import ScanConfig
-from crpbot.services.scan_ports import CandleFeed, InProcessRisk, ScoringModel, StaticEquity
-from crpbot.services.scan_spool import SignalSpool
-from crpbot.services.scanner import Scanner, ScannerDeps
 from crpbot.telemetry.metrics import Telemetry, get_telemetry
 
 

@@ -30,11 +30,8 @@ from crpbot.models.artifacts import read_metadata, resolve_version
 from crpbot.models.inference import InProcessBackend
 from crpbot.notify.base import LogNotifier, Notifier
 from crpbot.notify.outage_watch import OutageWatch
-from crpbot.services.pause import StoredPauseFlag
-from crpbot.services.risk_client import RiskClient
-from crpbot.services.risk_guard import RiskGuardService
-from crpbot.services.scan_config import ScanConfig
-from crpbot.services.scan_ports import (
+from crpbot.scan.config import ScanConfig
+from crpbot.scan.ports import (
     ArtifactModel,
     CandleFeed,
     FramesFeed,
@@ -44,8 +41,11 @@ from crpbot.services.scan_ports import (
     StaticEquity,
     StoreFeed,
 )
-from crpbot.services.scan_spool import SignalSpool
-from crpbot.services.scanner import Scanner, ScannerDeps
+from crpbot.scan.scanner import Scanner, ScannerDeps
+from crpbot.scan.spool import SignalSpool
+from crpbot.services.pause import StoredPauseFlag
+from crpbot.services.risk_client import RiskClient
+from crpbot.services.risk_guard import RiskGuardService
 from crpbot.signals.from_models import SignalRules
 from crpbot.telemetry.metrics import Telemetry, get_telemetry
 

@@ -36,19 +36,19 @@ from crpbot.models.scoring import score_candles
 from crpbot.notify.alerts import Alert
 from crpbot.notify.base import Notifier
 from crpbot.notify.outage_watch import OutageWatch
-from crpbot.services.pause import PauseControl
-from crpbot.services.risk_client import CheckAnswer, RiskGuardRefusedError, RiskGuardUnavailable
-from crpbot.services.scan_config import ScanConfig
-from crpbot.services.scan_ports import CandleFeed, EquitySource, RiskPort, ScoringModel
-from crpbot.services.scan_report import CycleReport, Outcome, SymbolResult
-from crpbot.services.scan_signal import (
+from crpbot.scan.config import ScanConfig
+from crpbot.scan.ports import CandleFeed, EquitySource, RiskPort, ScoringModel
+from crpbot.scan.report import CycleReport, Outcome, SymbolResult
+from crpbot.scan.signal import (
     ScoredBar,
     SignalIdentity,
     candidate_signal,
     check_request,
     signal_alert,
 )
-from crpbot.services.scan_spool import SignalSpool
+from crpbot.scan.spool import SignalSpool
+from crpbot.services.pause import PauseControl
+from crpbot.services.risk_client import CheckAnswer, RiskGuardRefusedError, RiskGuardUnavailable
 from crpbot.telemetry.metrics import Telemetry, get_telemetry
 from crpbot.telemetry.tracing import stage_span
 
@@ -70,7 +70,7 @@ without a traceback."""
 
 @dataclass
 class ScannerDeps:
-    """Everything a cycle talks to; see `crpbot.services.scan_ports` for the seams."""
+    """Everything a cycle talks to; see `crpbot.scan.ports` for the seams."""
 
     feed: CandleFeed
     model: ScoringModel
