@@ -22,7 +22,7 @@ from crpbot.db.engine import make_engine, session_factory
 from crpbot.db.repo_signals import recent_signals
 from crpbot.models.inference import InProcessBackend
 from crpbot.notify.alerts import Alert, FailureAlert, SignalAlert
-from crpbot.scan.ports import FramesFeed, StaticEquity
+from crpbot.scan.adapters import FramesFeed, StaticEquity
 from crpbot.scan.scanner import Scanner, ScannerDeps
 from crpbot.scan.spool import SignalSpool
 from crpbot.services.risk_client import RiskClient

@@ -22,7 +22,8 @@ from crpbot.data.bundled import load_bundled
 from crpbot.db.engine import make_engine, session_factory, upgrade
 from crpbot.models.inference import InProcessBackend
 from crpbot.risk import RiskLimits
-from crpbot.scan.ports import FramesFeed, InProcessRisk, RiskPort, StaticEquity
+from crpbot.scan.adapters import FramesFeed, InProcessRisk, StaticEquity
+from crpbot.scan.ports import RiskPort
 from crpbot.scan.scanner import Scanner, ScannerDeps
 from crpbot.scan.spool import SignalSpool
 from crpbot.services.risk_guard import RiskGuardService

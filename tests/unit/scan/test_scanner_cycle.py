@@ -12,7 +12,7 @@ from crpbot.db.repo_scan_cycles import scan_cycles
 from crpbot.db.repo_signals import recent_signals
 from crpbot.notify.alerts import SignalAlert
 from crpbot.risk import RiskLimits
-from crpbot.scan.ports import FramesFeed
+from crpbot.scan.adapters import FramesFeed
 from crpbot.services.pause import StoredPauseFlag
 from crpbot.signals.from_models import SignalRules
 from tests.unit.scan.conftest import MakeScanner

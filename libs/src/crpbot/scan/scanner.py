@@ -8,9 +8,9 @@ signal `error` with reason `risk_unavailable`; no database means nothing is aske
 announced, and the computed signal goes to a local spool replayed at the next cycle. A
 symbol's failure is recorded and the cycle goes on with the others.
 
-Build one with `build_local_scanner` (in-memory or stored candles, in-process guard, SQLite:
-what the demo drives with a simulated clock) or wire `ScannerDeps` yourself (the CLI does, in
-`crpbot_workers.scanner.wiring`). Re-running a cycle at the same `now` stores nothing twice
+Wire `ScannerDeps` from the ports' adapters: the CLI does in `crpbot_workers.scanner.wiring`,
+the demo (in-memory candles, in-process guard, SQLite, a simulated clock) in
+`crpbot_workers.demo.replay`. Re-running a cycle at the same `now` stores nothing twice
 and asks the guard nothing twice: the signal key is (bot, symbol, bar time, model version).
 """
 
@@ -37,7 +37,15 @@ from crpbot.notify.alerts import Alert
 from crpbot.notify.base import Notifier
 from crpbot.notify.outage_watch import OutageWatch
 from crpbot.scan.config import ScanConfig
-from crpbot.scan.ports import CandleFeed, EquitySource, RiskPort, ScoringModel
+from crpbot.scan.ports import (
+    CandleFeed,
+    CheckAnswer,
+    EquitySource,
+    RiskGuardRefusedError,
+    RiskGuardUnavailable,
+    RiskPort,
+    ScoringModel,
+)
 from crpbot.scan.report import CycleReport, Outcome, SymbolResult
 from crpbot.scan.signal import (
     ScoredBar,
@@ -48,7 +56,6 @@ from crpbot.scan.signal import (
 )
 from crpbot.scan.spool import SignalSpool
 from crpbot.services.pause import PauseControl
-from crpbot.services.risk_client import CheckAnswer, RiskGuardRefusedError, RiskGuardUnavailable
 from crpbot.telemetry.metrics import Telemetry, get_telemetry
 from crpbot.telemetry.tracing import stage_span
 

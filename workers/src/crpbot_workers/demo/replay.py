@@ -33,8 +33,8 @@ from crpbot.models.inference import InProcessBackend, Predictions
 from crpbot.models.metadata import ArtifactMetadata
 from crpbot.notify.base import LogNotifier
 from crpbot.observation.paper_account import paper_trades
+from crpbot.scan.adapters import FramesFeed, InProcessRisk
 from crpbot.scan.config import ScanConfig
-from crpbot.scan.ports import FramesFeed, InProcessRisk
 from crpbot.scan.report import CycleReport
 from crpbot.scan.scanner import Scanner, ScannerDeps
 from crpbot.scan.spool import SignalSpool
