@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -19,8 +20,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from crpbot.data.granularity import closed_bars_end, granularity_delta
 from crpbot.data.source import CANDLE_COLUMNS, CandleSource
 from crpbot.data.store import CandleStore
-from crpbot.models.inference import InferenceBackend, Predictions
-from crpbot.models.metadata import ArtifactMetadata
 from crpbot.risk import CheckRequest, GuardState
 from crpbot.scan.ports import CheckAnswer, RiskGuardRefusedError, RiskGuardUnavailable
 from crpbot.services.risk_guard import (
@@ -29,6 +28,10 @@ from crpbot.services.risk_guard import (
     StaleEventError,
     UnknownAccountError,
 )
+
+if TYPE_CHECKING:
+    from crpbot.models.inference import InferenceBackend, Predictions
+    from crpbot.models.metadata import ArtifactMetadata
 
 
 @dataclass(frozen=True)
