@@ -4,8 +4,8 @@ import pytest
 from pydantic import ValidationError
 
 from crpbot.config import RiskSettings, describe_settings, load_settings
-from crpbot.risk import RiskLimits
 from crpbot.config.settings import ConfigFileError
+from crpbot.risk import RiskLimits
 
 
 @pytest.fixture(autouse=True)
