@@ -22,14 +22,14 @@ from crpbot.db.engine import make_engine, session_factory
 from crpbot.db.repo_signals import recent_signals
 from crpbot.models.inference import InProcessBackend
 from crpbot.notify.alerts import Alert, FailureAlert, SignalAlert
+from crpbot.scan.adapters import FramesFeed, StaticEquity
+from crpbot.scan.scanner import Scanner, ScannerDeps
+from crpbot.scan.spool import SignalSpool
 from crpbot.services.risk_client import RiskClient
-from crpbot.services.scan_ports import FramesFeed, StaticEquity
-from crpbot.services.scan_spool import SignalSpool
-from crpbot.services.scanner import Scanner, ScannerDeps
 from crpbot.telemetry.metrics import Telemetry
 from tests.fixtures.artifacts import build_tiny_artifact
 from tests.integration.risk_guard.processes import TOKEN, GuardProcess
-from tests.unit.services.scanner.support import scan_config
+from tests.unit.scan.support import scan_config
 
 SYMBOLS = ("AAA-USD", "BBB-USD", "CCC-USD", "DDD-USD")
 NOW = datetime(2018, 1, 22, 12, 0, tzinfo=UTC)

@@ -9,11 +9,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from crpbot.risk import CheckRequest, Reason, Side, Tier
-from crpbot.services.risk_client import (
-    RiskClient,
-    RiskGuardRefusedError,
-    RiskGuardUnavailable,
-)
+from crpbot.scan.ports import RiskGuardRefusedError, RiskGuardUnavailable
+from crpbot.services.risk_client import RiskClient
 from tests.fixtures.ports import free_port
 from tests.integration.risk_guard.processes import TOKEN, GuardProcess
 

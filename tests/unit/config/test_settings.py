@@ -3,8 +3,9 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from crpbot.config import describe_settings, load_settings
+from crpbot.config import RiskSettings, describe_settings, load_settings
 from crpbot.config.settings import ConfigFileError
+from crpbot.risk import RiskLimits
 
 
 @pytest.fixture(autouse=True)
@@ -107,3 +108,24 @@ def test_settings_tier_defaults_are_the_evaluated_thresholds() -> None:
 
     defaults = Settings().confidence
     assert (defaults.high, defaults.medium) == (TierThresholds().high, TierThresholds().medium)
+
+
+def test_risk_settings_limits_carry_the_configured_rules() -> None:
+    settings = RiskSettings(
+        daily_loss_pct=4.0,
+        total_loss_pct=8.0,
+        profit_target_pct=6.0,
+        risk_per_trade_pct=1.0,
+        signals_per_hour=6,
+        high_tier_per_hour=2,
+    )
+    limits = settings.limits()
+    assert (
+        limits.daily_loss_pct,
+        limits.total_loss_pct,
+        limits.challenge_target_pct,
+        limits.risk_per_trade_pct,
+        limits.signals_per_hour,
+        limits.high_tier_per_hour,
+    ) == (4.0, 8.0, 6.0, 1.0, 6, 2)
+    assert limits.verification_target_pct == RiskLimits().verification_target_pct

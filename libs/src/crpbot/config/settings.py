@@ -20,6 +20,8 @@ from pydantic_settings import (
     YamlConfigSettingsSource,
 )
 
+from crpbot.risk import RiskLimits
+
 Granularity = Literal[
     "ONE_MINUTE",
     "FIVE_MINUTE",
@@ -68,6 +70,18 @@ class RiskSettings(BaseModel):
         if self.daily_loss_pct >= self.total_loss_pct:
             raise ValueError("risk.daily_loss_pct must be below risk.total_loss_pct")
         return self
+
+    def limits(self) -> RiskLimits:
+        """The rules the guard enforces: these settings, and RiskLimits' defaults for the rest
+        (the settings expose only what an operator should tune)."""
+        return RiskLimits(
+            daily_loss_pct=self.daily_loss_pct,
+            total_loss_pct=self.total_loss_pct,
+            challenge_target_pct=self.profit_target_pct,
+            risk_per_trade_pct=self.risk_per_trade_pct,
+            signals_per_hour=self.signals_per_hour,
+            high_tier_per_hour=self.high_tier_per_hour,
+        )
 
 
 class ConfidenceSettings(BaseModel):

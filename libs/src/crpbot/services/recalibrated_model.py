@@ -1,6 +1,6 @@
 """A scoring model whose calibrator follows the learning loop's adopted refits.
 
-The scanner reads `model.metadata` at every scoring call (`crpbot.services.scan_ports`), so
+The scanner reads `model.metadata` at every scoring call (`crpbot.scan.ports`), so
 wrapping its model in `RecalibratedModel` is all it takes for a refit stored by
 `LearningService.refit` to apply from the next cycle on, in every scanner sharing the
 database. Without an adopted refit for the artifact's model version the artifact's own
@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from crpbot.models.inference import Predictions
 from crpbot.models.metadata import ArtifactMetadata
+from crpbot.scan.ports import ScoringModel
 from crpbot.services.learning import active_calibrator
-from crpbot.services.scan_ports import ScoringModel
 
 
 class RecalibratedModel:

@@ -9,36 +9,15 @@ only the answer was lost, a retry would count the signal twice toward the rate l
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import requests
 
 from crpbot.risk import CheckRequest, FtmoStatus, GuardState, Reason
+from crpbot.scan.ports import CheckAnswer, RiskGuardRefusedError, RiskGuardUnavailable
 
 _DATETIME_FIELDS = {"day_start", "cooldown_until"}
-
-
-class RiskGuardUnavailable(RuntimeError):  # noqa: N818 - the name scanners catch
-    """No usable answer from the risk guard: treat the signal as not approved."""
-
-
-class RiskGuardRefusedError(RiskGuardUnavailable):
-    """The guard answered 4xx (bad token, stale `ts`, unknown account, malformed body)."""
-
-    def __init__(self, status: int, detail: str) -> None:
-        super().__init__(f"risk guard refused the request ({status}): {detail}")
-        self.status = status
-        self.detail = detail
-
-
-@dataclass(frozen=True, slots=True)
-class CheckAnswer:
-    approved: bool
-    reasons: tuple[Reason, ...]
-    size: float
-    state: GuardState
 
 
 class RiskClient:

@@ -5,9 +5,7 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
-from crpbot.config import RiskSettings
 from crpbot_workers.cli import app
-from crpbot_workers.cli.risk_guard import limits_from
 
 runner = CliRunner()
 
@@ -33,13 +31,3 @@ def test_serve_reports_a_bad_database_in_one_line(
     assert message in result.output
     assert "secret-token-value" not in result.output
     assert "Traceback" not in result.output
-
-
-def test_limits_from_settings_carry_the_configured_rules() -> None:
-    limits = limits_from(RiskSettings(daily_loss_pct=4.0, signals_per_hour=6, high_tier_per_hour=2))
-    assert (limits.daily_loss_pct, limits.signals_per_hour, limits.high_tier_per_hour) == (
-        4.0,
-        6,
-        2,
-    )
-    assert limits.risk_per_trade_pct == RiskSettings().risk_per_trade_pct

@@ -8,8 +8,8 @@ from typing import cast
 
 import pytest
 
-from crpbot.services.observation_stats import Period
-from crpbot.services.period_report import PeriodReport
+from crpbot.observation.period_report import PeriodReport
+from crpbot.observation.stats import Period
 from crpbot_workers.reports.documents import title
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from crpbot.services.observation_stats import Period
+from crpbot.observation.stats import Period
 from crpbot_workers.reports.metrics_export import ExportPaths, checked_formats, export_metrics
 from tests.fixtures.observation import ACCOUNT_SIZE, BOT, DAY, EXPECTED, ObservedDb
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from crpbot.services.scan_report import CycleReport
+from crpbot.scan.report import CycleReport
 from crpbot_workers.scanner.loop import next_slot, run_loop, stop_on_signals
 
 T0 = datetime(2024, 3, 4, 10, 0, tzinfo=UTC)

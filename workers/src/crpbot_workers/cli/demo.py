@@ -14,7 +14,7 @@ from rich.table import Table
 from crpbot_workers.cli.common import console, err_console, fail, print_json
 
 if TYPE_CHECKING:
-    from crpbot.services.observation_stats import WinRate
+    from crpbot.observation.stats import WinRate
     from crpbot_workers.demo import DemoSummary
     from crpbot_workers.demo.modeling import Estimate
 

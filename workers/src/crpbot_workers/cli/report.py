@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from crpbot_workers.cli.common import console, err_console, fail, print_json, settings_or_fail
+from crpbot_workers.compose import telegram_configured, telegram_notifier
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
 
     from crpbot.config import Settings
     from crpbot.notify.alerts import DailyReportAlert
-    from crpbot.risk import RiskLimits
 
 app = typer.Typer(help="Observation reports: markdown + HTML with charts.", no_args_is_help=True)
 metrics_app = typer.Typer(help="Export observation metrics as CSV and JSON.", no_args_is_help=True)
@@ -85,12 +85,6 @@ def parse_bound(value: str, option: str, *, end: bool) -> datetime:
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
-def _limits(settings: Settings) -> RiskLimits:
-    from crpbot_workers.cli.risk_guard import limits_from
-
-    return limits_from(settings.risk)
-
-
 def _sessions(url: str) -> sessionmaker[Session]:
     from sqlalchemy.exc import ArgumentError
 
@@ -102,22 +96,12 @@ def _sessions(url: str) -> sessionmaker[Session]:
         fail("invalid --database-url: expected an SQLAlchemy URL such as sqlite:///var/crpbot.db")
 
 
-def _telegram_token(settings: Settings) -> str | None:
-    """The bot token when Telegram alerts are configured (a token and allowed chats)."""
-    token = settings.telegram_token
-    if token is None or not settings.telegram.allowed_chats:
-        return None
-    return token.get_secret_value()
-
-
-def _send_summary(settings: Settings, token: str, alert: DailyReportAlert) -> int:
+def _send_summary(settings: Settings, alert: DailyReportAlert) -> int:
     """Deliver `alert` to every allowed chat before returning; the number of chats it did
     not reach (Telegram down, chat gone) is returned so the command can exit non-zero."""
-    from crpbot.notify.telegram import TelegramNotifier
-
-    notifier = TelegramNotifier(
-        token, settings.telegram.allowed_chats, base_url=settings.telegram.base_url
-    )
+    notifier = telegram_notifier(settings)
+    if notifier is None:
+        return 0
     notifier.notify(alert)
     delivered = notifier.close()
     chats = len(notifier.chat_ids)
@@ -163,9 +147,9 @@ def daily(
     from crpbot_workers.reports.daily import write_daily_report
 
     settings = settings_or_fail()
-    token = _telegram_token(settings)
-    send = token is not None if notify is None else notify
-    if send and token is None:
+    configured = telegram_configured(settings)
+    send = configured if notify is None else notify
+    if send and not configured:
         fail("--notify needs CRPBOT_TELEGRAM_TOKEN and CRPBOT_TELEGRAM__ALLOWED_CHATS")
     when = parse_day(day, "--date") if day else datetime.now(UTC).date() - timedelta(days=1)
     sessions = _sessions(database_url or settings.database_url.get_secret_value())
@@ -177,11 +161,11 @@ def daily(
             out or settings.report_dir,
             account=account,
             account_size=settings.risk.account_size,
-            limits=_limits(settings),
+            limits=settings.risk.limits(),
         ),
         f"writing the report of {when}",
     )
-    missed = _send_summary(settings, token, paths.alert) if token is not None and send else 0
+    missed = _send_summary(settings, paths.alert) if send else 0
     if as_json:
         print_json(
             {
@@ -248,7 +232,7 @@ def export(
             formats=wanted,
             account=account,
             account_size=settings.risk.account_size,
-            limits=_limits(settings),
+            limits=settings.risk.limits(),
         ),
         f"exporting {begin:%Y-%m-%d %H:%M} → {finish:%Y-%m-%d %H:%M} UTC",
     )

@@ -15,7 +15,7 @@ from crpbot_workers.cli.common import console, fail, print_json, settings_or_fai
 
 if TYPE_CHECKING:
     from crpbot.config import Settings
-    from crpbot.services.scan_report import CycleReport
+    from crpbot.scan.report import CycleReport
     from crpbot_workers.scanner.health import HealthServer
     from crpbot_workers.scanner.wiring import WiredScanner
 

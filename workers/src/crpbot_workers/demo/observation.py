@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from crpbot.db.engine import make_engine, session_factory
 from crpbot.db.repo_outcomes import resolved_signals
-from crpbot.services.observation_stats import Period, WinRate, win_rate
-from crpbot.services.reporting import ReportingService
+from crpbot.observation.reporting import ReportingService
+from crpbot.observation.stats import Period, WinRate, win_rate
 from crpbot_workers.demo.config import DEMO_ACCOUNT, DEMO_BOT, DemoConfig
 from crpbot_workers.reports.daily import write_daily_report, write_report_files
 

@@ -32,15 +32,15 @@ from crpbot.db.repo_outcomes import resolved_signals
 from crpbot.models.inference import InProcessBackend, Predictions
 from crpbot.models.metadata import ArtifactMetadata
 from crpbot.notify.base import LogNotifier
+from crpbot.observation.paper_account import paper_trades
+from crpbot.scan.adapters import FramesFeed, InProcessRisk
+from crpbot.scan.config import ScanConfig
+from crpbot.scan.report import CycleReport
+from crpbot.scan.scanner import Scanner, ScannerDeps
+from crpbot.scan.spool import SignalSpool
 from crpbot.services.learning import CalibrationScope, LearningService, active_calibrator
-from crpbot.services.paper_account import paper_trades
 from crpbot.services.pause import StoredPauseFlag
 from crpbot.services.risk_guard import RiskGuardService
-from crpbot.services.scan_config import ScanConfig
-from crpbot.services.scan_ports import FramesFeed, InProcessRisk
-from crpbot.services.scan_report import CycleReport
-from crpbot.services.scan_spool import SignalSpool
-from crpbot.services.scanner import Scanner, ScannerDeps
 from crpbot.signals.from_models import SignalRules
 from crpbot_workers.demo.config import (
     DEMO_ACCOUNT,

@@ -18,8 +18,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from crpbot.services.paper_account import HeadroomPoint
-from crpbot.services.period_report import PeriodReport
+from crpbot.observation.paper_account import HeadroomPoint
+from crpbot.observation.period_report import PeriodReport
 
 _SIZE = (7.5, 3.6)
 _APPROVED = "#2a9d8f"

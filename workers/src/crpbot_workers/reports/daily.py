@@ -15,10 +15,10 @@ from pathlib import Path
 from sqlalchemy.orm import Session, sessionmaker
 
 from crpbot.notify.alerts import DailyReportAlert
+from crpbot.observation.period_report import Headline, PeriodReport
+from crpbot.observation.reporting import ReportingService
+from crpbot.observation.stats import Period
 from crpbot.risk import RiskLimits
-from crpbot.services.observation_stats import Period
-from crpbot.services.period_report import Headline, PeriodReport
-from crpbot.services.reporting import ReportingService
 from crpbot_workers.reports.charts import all_charts
 from crpbot_workers.reports.documents import html_page, markdown
 from crpbot_workers.reports.summary_alert import daily_alert

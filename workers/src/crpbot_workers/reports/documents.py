@@ -13,9 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from crpbot.services.observation_stats import WinRate
-from crpbot.services.paper_account import HeadroomPoint
-from crpbot.services.period_report import PeriodReport
+from crpbot.observation.paper_account import HeadroomPoint
+from crpbot.observation.period_report import PeriodReport
+from crpbot.observation.stats import WinRate
 from crpbot_workers.reports.charts import Chart
 
 MAX_PATTERN_ROWS = 20

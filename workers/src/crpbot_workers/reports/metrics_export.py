@@ -18,10 +18,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from crpbot.observation.period_report import PeriodReport
+from crpbot.observation.reporting import ReportingService
+from crpbot.observation.stats import Period
 from crpbot.risk import RiskLimits
-from crpbot.services.observation_stats import Period
-from crpbot.services.period_report import PeriodReport
-from crpbot.services.reporting import ReportingService
 from crpbot_workers.reports.daily import DEFAULT_ACCOUNT_SIZE
 
 log = logging.getLogger(__name__)

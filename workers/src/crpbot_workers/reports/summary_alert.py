@@ -8,7 +8,7 @@ account (what approved signals would have done) is where observation mode's acco
 from __future__ import annotations
 
 from crpbot.notify.alerts import DailyReportAlert
-from crpbot.services.period_report import PeriodReport
+from crpbot.observation.period_report import PeriodReport
 
 
 def daily_alert(report: PeriodReport) -> DailyReportAlert:

@@ -17,8 +17,8 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from types import FrameType
 
-from crpbot.services.scan_report import CycleReport
-from crpbot.services.scanner import Scanner
+from crpbot.scan.report import CycleReport
+from crpbot.scan.scanner import Scanner
 
 log = logging.getLogger(__name__)
 

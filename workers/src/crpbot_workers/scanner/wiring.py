@@ -7,9 +7,9 @@ One place decides each seam, so `crpbot scan --once` (the cluster's CronJob) and
   `candle_source=coinbase`, or frames given by the caller (`--data bundled:EURUSD`);
 - models: `make_backend`, in this process or (`inference=torchserve`) on a TorchServe server
   through `crpbot.models.torchserve`, pinned to the version `model_dir`'s LATEST names;
-- risk guard: `RiskClient` over HTTP when `risk.guard_url` is set, else in-process on the
-  scanner's own database;
-- alerts: Telegram when a token and allowed chats are configured, else log lines.
+- risk guard and alerts: as `crpbot_workers.compose` decides for every service (the guard
+  over HTTP when `risk.guard_url` is set, else in-process on the scanner's own database;
+  Telegram when a token and allowed chats are configured, else log lines).
 """
 
 from __future__ import annotations
@@ -25,29 +25,18 @@ from crpbot.confidence.tiers import TierThresholds
 from crpbot.config import Settings
 from crpbot.data.granularity import granularity_delta
 from crpbot.data.source import CandleSource
-from crpbot.db.engine import make_engine, session_factory, upgrade
+from crpbot.db.engine import session_factory
 from crpbot.models.artifacts import read_metadata, resolve_version
-from crpbot.models.inference import InProcessBackend
-from crpbot.notify.base import LogNotifier, Notifier
 from crpbot.notify.outage_watch import OutageWatch
+from crpbot.scan.adapters import ArtifactModel, FramesFeed, StaticEquity, StoreFeed
+from crpbot.scan.config import ScanConfig
+from crpbot.scan.ports import CandleFeed, ScoringModel
+from crpbot.scan.scanner import Scanner, ScannerDeps
+from crpbot.scan.spool import SignalSpool
 from crpbot.services.pause import StoredPauseFlag
-from crpbot.services.risk_client import RiskClient
-from crpbot.services.risk_guard import RiskGuardService
-from crpbot.services.scan_config import ScanConfig
-from crpbot.services.scan_ports import (
-    ArtifactModel,
-    CandleFeed,
-    FramesFeed,
-    InProcessRisk,
-    RiskPort,
-    ScoringModel,
-    StaticEquity,
-    StoreFeed,
-)
-from crpbot.services.scan_spool import SignalSpool
-from crpbot.services.scanner import Scanner, ScannerDeps
 from crpbot.signals.from_models import SignalRules
 from crpbot.telemetry.metrics import Telemetry, get_telemetry
+from crpbot_workers.compose import make_notifier, open_database, risk_port
 
 
 class WiringError(ValueError):
@@ -57,10 +46,12 @@ class WiringError(ValueError):
 def make_backend(settings: Settings) -> ScoringModel:
     """The models the scanner asks, as `settings.inference` says; artifacts in `model_dir`."""
     from crpbot.models.artifacts import ArtifactError
+    from crpbot.models.inference import InProcessBackend
 
     try:
         if settings.inference == "torchserve":
             return _torchserve_backend(settings)
+
         return InProcessBackend(settings.model_dir)
     except ArtifactError as exc:
         raise WiringError(str(exc)) from exc
@@ -103,30 +94,6 @@ def _coinbase(settings: Settings) -> CandleSource:
         attempts=settings.coinbase.max_retries + 1, timeout=settings.coinbase.timeout_s
     )
     return CoinbaseClient(credentials, settings.coinbase.base_url, policy=policy)
-
-
-def make_risk(settings: Settings, engine: Engine) -> RiskPort:
-    """The guard over HTTP when `risk.guard_url` is set, else in-process on `engine`."""
-    if settings.risk.guard_url:
-        token = settings.risk_token.get_secret_value() if settings.risk_token else None
-        return RiskClient(settings.risk.guard_url, token)
-    from crpbot_workers.cli.risk_guard import limits_from
-
-    return InProcessRisk(RiskGuardService(engine, limits_from(settings.risk)))
-
-
-def make_notifier(settings: Settings, telemetry: Telemetry) -> Notifier:
-    """Telegram to the allowed chats when configured; log lines otherwise."""
-    if settings.telegram_token is None or not settings.telegram.allowed_chats:
-        return LogNotifier()
-    from crpbot.notify.telegram import TelegramNotifier
-
-    return TelegramNotifier(
-        settings.telegram_token.get_secret_value(),
-        settings.telegram.allowed_chats,
-        base_url=settings.telegram.base_url,
-        telemetry=telemetry,
-    )
 
 
 def scan_config(settings: Settings, symbols: tuple[str, ...] | None = None) -> ScanConfig:
@@ -181,17 +148,14 @@ def build_scanner(
     telemetry: Telemetry | None = None,
 ) -> WiredScanner:
     """A scanner wired from `settings`; `frames` (symbol -> candles) replaces the store."""
-    url = settings.database_url.get_secret_value()
-    if migrate:
-        upgrade(url)
-    engine = make_engine(url)
+    engine = open_database(settings.database_url.get_secret_value(), migrate=migrate)
     telemetry = telemetry or get_telemetry()
     sessions = session_factory(engine)
     notifier = make_notifier(settings, telemetry)
     deps = ScannerDeps(
         feed=make_feed(settings, frames),
         model=make_backend(settings),
-        risk=make_risk(settings, engine),
+        risk=risk_port(settings, engine),
         sessions=sessions,
         notifier=notifier,
         spool=SignalSpool(spool_path(settings)),

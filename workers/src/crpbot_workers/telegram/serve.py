@@ -26,13 +26,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from telegram.ext import Application
 
 from crpbot.config import Settings
-from crpbot.db.engine import make_engine, session_factory
-from crpbot.notify.telegram import TelegramNotifier
-from crpbot.services.bot_service import BotService, RiskStateReader
+from crpbot.db.engine import session_factory
+from crpbot.services.bot_service import BotService
 from crpbot.services.pause import PauseControl, StoredPauseFlag
 from crpbot.telemetry.health import Readiness, health_router
 from crpbot.telemetry.metrics import Telemetry, setup_telemetry
 from crpbot.telemetry.redact import register_secret
+from crpbot_workers.compose import open_database, risk_reader, telegram_notifier
 from crpbot_workers.telegram.bot import build_application
 from crpbot_workers.telegram.probe import TelegramProbe
 
@@ -69,18 +69,6 @@ def _database_up(engine: Engine) -> bool:
     return True
 
 
-def _risk_reader(settings: Settings, engine: Engine) -> RiskStateReader:
-    if settings.risk.guard_url:
-        from crpbot.services.risk_client import RiskClient
-
-        token = settings.risk_token.get_secret_value() if settings.risk_token else None
-        return RiskClient(settings.risk.guard_url, token)
-    from crpbot.services.risk_guard import RiskGuardService
-    from crpbot_workers.cli.risk_guard import limits_from
-
-    return RiskGuardService(engine, limits_from(settings.risk))
-
-
 @dataclass(frozen=True, slots=True)
 class Assembled:
     """What `run` serves: the polling bot, the health app and background jobs beside them."""
@@ -91,7 +79,7 @@ class Assembled:
 
 
 def _in_cluster(
-    settings: Settings, options: ServeOptions, token: str, telemetry: Telemetry
+    settings: Settings, options: ServeOptions, telemetry: Telemetry
 ) -> tuple[PauseControl, Job]:
     """`/pause` on the bot's own TradingBot, and the job announcing its condition flips."""
     from crpbot.notify.condition_watch import ConditionWatch
@@ -104,12 +92,9 @@ def _in_cluster(
 
     api = in_cluster_api()
     namespace = options.namespace or pod_namespace()
-    notifier = TelegramNotifier(
-        token,
-        settings.telegram.allowed_chats,
-        base_url=settings.telegram.base_url,
-        telemetry=telemetry,
-    )
+    notifier = telegram_notifier(settings, telemetry)
+    if notifier is None:
+        raise ValueError("condition alerts need a Telegram token and allowed chats")
     grace = timedelta(seconds=settings.notify.condition_grace_seconds)
     watch = ConditionWatch(settings.bot_name, grace=grace)
     alerts = ConditionAlerts(api, namespace, settings.bot_name, notifier, watch=watch)
@@ -131,14 +116,14 @@ def build(settings: Settings, options: ServeOptions, token: str) -> Assembled:
     telemetry = setup_telemetry(
         settings.telemetry.exporter, settings.telemetry.otlp_endpoint, service="telegram"
     )
-    engine = make_engine(settings.database_url.get_secret_value())
+    engine = open_database(settings.database_url.get_secret_value(), migrate=False)
     readiness = Readiness()
     readiness.register("database", lambda: _database_up(engine))
     readiness.register("telegram", TelegramProbe(settings.telegram.base_url, token))
     pause: PauseControl
     jobs: tuple[Job, ...] = ()
     if options.pause == "kubernetes":
-        pause, job = _in_cluster(settings, options, token, telemetry)
+        pause, job = _in_cluster(settings, options, telemetry)
         jobs = (job,)
     else:
         pause = StoredPauseFlag(session_factory(engine), settings.bot_name)
@@ -148,7 +133,7 @@ def build(settings: Settings, options: ServeOptions, token: str) -> Assembled:
         mode=settings.mode,
         account=options.account,
         pause=pause,
-        risk=_risk_reader(settings, engine),
+        risk=risk_reader(settings, engine),
         readiness=readiness,
         telemetry=telemetry,
     )

@@ -1,17 +1,16 @@
-"""What a scan cycle talks to, as small Protocols, and the local adapters behind them.
+"""The local adapters behind the scan ports: in-memory and stored candles, the in-process
+risk guard, a fixed equity, any inference backend paired with its artifact.
 
-The scanner only knows these seams, so the same cycle runs in one process (bundled or stored
-candles, the in-process risk guard, SQLite) and in the cluster (Coinbase, the risk guard over
-HTTP via `RiskClient`, Postgres). Each seam names what the scanner needs and nothing more.
+The cluster's adapters (`RiskClient`, the TorchServe backend, Coinbase) are chosen by the
+workers' wiring; these are the ones a single process uses.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -21,10 +20,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from crpbot.data.granularity import closed_bars_end, granularity_delta
 from crpbot.data.source import CANDLE_COLUMNS, CandleSource
 from crpbot.data.store import CandleStore
-from crpbot.models.inference import InferenceBackend, Predictions
-from crpbot.models.metadata import ArtifactMetadata
 from crpbot.risk import CheckRequest, GuardState
-from crpbot.services.risk_client import CheckAnswer, RiskGuardRefusedError, RiskGuardUnavailable
+from crpbot.scan.ports import CheckAnswer, RiskGuardRefusedError, RiskGuardUnavailable
 from crpbot.services.risk_guard import (
     EquityUpdate,
     RiskGuardService,
@@ -32,30 +29,9 @@ from crpbot.services.risk_guard import (
     UnknownAccountError,
 )
 
-log = logging.getLogger(__name__)
-
-
-class CandleFeed(Protocol):
-    """Recent bars of one symbol; the scanner drops any bar not closed at `now` regardless."""
-
-    def recent_bars(self, symbol: str, now: datetime, count: int) -> pd.DataFrame:
-        """Up to `count` of the newest bars closed at `now`, in the candle convention."""
-        ...
-
-
-class ScoringModel(Protocol):
-    """An `InferenceBackend` that also carries its artifact's metadata.
-
-    `InProcessBackend` is one. The metadata is read at every cycle, so a wrapper may hand out
-    a refitted calibrator (`dataclasses.replace(meta, calibrator=...)`) between cycles.
-    """
-
-    @property
-    def metadata(self) -> ArtifactMetadata: ...
-
-    def predict(
-        self, windows: npt.NDArray[np.floating], feature_names: Sequence[str]
-    ) -> Predictions: ...
+if TYPE_CHECKING:
+    from crpbot.models.inference import InferenceBackend, Predictions
+    from crpbot.models.metadata import ArtifactMetadata
 
 
 @dataclass(frozen=True)
@@ -69,29 +45,6 @@ class ArtifactModel:
         self, windows: npt.NDArray[np.floating], feature_names: Sequence[str]
     ) -> Predictions:
         return self.backend.predict(windows, feature_names)
-
-
-class RiskPort(Protocol):
-    """The risk guard as the scanner asks it; any unclear answer raises RiskGuardUnavailable.
-
-    `RiskClient` (HTTP, cluster) satisfies it; `InProcessRisk` wraps the local service.
-    """
-
-    def equity(self, account: str, balance: float, equity: float, ts: datetime) -> GuardState:
-        """Report the account's balance and equity at event time `ts`."""
-        ...
-
-    def check(self, request: CheckRequest) -> CheckAnswer:
-        """Approve or reject one signal; an approval counts toward the rate limits."""
-        ...
-
-
-class EquitySource(Protocol):
-    """Where the balance and equity the guard is told about come from."""
-
-    def balance_and_equity(self, now: datetime) -> tuple[float, float]:
-        """The account's balance and equity at `now`."""
-        ...
 
 
 @dataclass(frozen=True)
@@ -154,20 +107,6 @@ class FramesFeed:
         if symbol not in self._frames:
             raise LookupError(f"no candles loaded for {symbol}")
         return _tail_closed(self._frames[symbol], self._granularity, now, count)
-
-
-class SourceFeed:
-    """Any `CandleSource` (Coinbase live): asks only for the window the scanner needs."""
-
-    def __init__(self, source: CandleSource, granularity: str) -> None:
-        self._source = source
-        self._granularity = granularity
-
-    def recent_bars(self, symbol: str, now: datetime, count: int) -> pd.DataFrame:
-        end = closed_bars_end(now, self._granularity)
-        start = end - granularity_delta(self._granularity) * count
-        frame = self._source.fetch_candles(symbol, self._granularity, start, end)
-        return _tail_closed(frame, self._granularity, now, count)
 
 
 class StoreFeed:

@@ -1,7 +1,7 @@
 """The read side of observation mode: load one period's records, summarise them.
 
 Only loading lives here (through the repositories, in one read-only session); every figure is
-computed by `crpbot.services.period_report.summarize` from plain records.
+computed by `crpbot.observation.period_report.summarize` from plain records.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from crpbot.db.repo_outcomes import resolved_signals
 from crpbot.db.repo_patterns import pattern_stats
 from crpbot.db.repo_scan_cycles import scan_cycles
 from crpbot.db.repo_signals import recent_signals
+from crpbot.observation.period_report import PeriodRecords, PeriodReport, summarize
+from crpbot.observation.stats import Period
 from crpbot.risk import RiskLimits
-from crpbot.services.observation_stats import Period
-from crpbot.services.period_report import PeriodRecords, PeriodReport, summarize
 
 log = logging.getLogger(__name__)
 

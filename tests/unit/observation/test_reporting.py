@@ -7,12 +7,12 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from crpbot.observation.period_report import PeriodRecords, PeriodReport, summarize
+from crpbot.observation.reporting import ReportingService
+from crpbot.observation.stats import Period
 from crpbot.risk import RiskLimits
-from crpbot.services.observation_stats import Period
-from crpbot.services.period_report import PeriodRecords, PeriodReport, summarize
-from crpbot.services.reporting import ReportingService
 from tests.fixtures.observation import ACCOUNT_SIZE, BOT, DAY, EXPECTED
-from tests.unit.services.reporting.builders import cycle_at, resolved, signal_at
+from tests.unit.observation.builders import cycle_at, resolved, signal_at
 
 PERIOD = Period.day(DAY)
 

@@ -8,9 +8,9 @@ signal `error` with reason `risk_unavailable`; no database means nothing is aske
 announced, and the computed signal goes to a local spool replayed at the next cycle. A
 symbol's failure is recorded and the cycle goes on with the others.
 
-Build one with `build_local_scanner` (in-memory or stored candles, in-process guard, SQLite:
-what the demo drives with a simulated clock) or wire `ScannerDeps` yourself (the CLI does, in
-`crpbot_workers.scanner.wiring`). Re-running a cycle at the same `now` stores nothing twice
+Wire `ScannerDeps` from the ports' adapters: the CLI does in `crpbot_workers.scanner.wiring`,
+the demo (in-memory candles, in-process guard, SQLite, a simulated clock) in
+`crpbot_workers.demo.replay`. Re-running a cycle at the same `now` stores nothing twice
 and asks the guard nothing twice: the signal key is (bot, symbol, bar time, model version).
 """
 
@@ -36,19 +36,26 @@ from crpbot.models.scoring import score_candles
 from crpbot.notify.alerts import Alert
 from crpbot.notify.base import Notifier
 from crpbot.notify.outage_watch import OutageWatch
-from crpbot.services.pause import PauseControl
-from crpbot.services.risk_client import CheckAnswer, RiskGuardRefusedError, RiskGuardUnavailable
-from crpbot.services.scan_config import ScanConfig
-from crpbot.services.scan_ports import CandleFeed, EquitySource, RiskPort, ScoringModel
-from crpbot.services.scan_report import CycleReport, Outcome, SymbolResult
-from crpbot.services.scan_signal import (
+from crpbot.scan.config import ScanConfig
+from crpbot.scan.ports import (
+    CandleFeed,
+    CheckAnswer,
+    EquitySource,
+    RiskGuardRefusedError,
+    RiskGuardUnavailable,
+    RiskPort,
+    ScoringModel,
+)
+from crpbot.scan.report import CycleReport, Outcome, SymbolResult
+from crpbot.scan.signal import (
     ScoredBar,
     SignalIdentity,
     candidate_signal,
     check_request,
     signal_alert,
 )
-from crpbot.services.scan_spool import SignalSpool
+from crpbot.scan.spool import SignalSpool
+from crpbot.services.pause import PauseControl
 from crpbot.telemetry.metrics import Telemetry, get_telemetry
 from crpbot.telemetry.tracing import stage_span
 
@@ -70,7 +77,7 @@ without a traceback."""
 
 @dataclass
 class ScannerDeps:
-    """Everything a cycle talks to; see `crpbot.services.scan_ports` for the seams."""
+    """Everything a cycle talks to; see `crpbot.scan.ports` for the seams."""
 
     feed: CandleFeed
     model: ScoringModel

@@ -6,7 +6,8 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
-from crpbot.services.observation_stats import (
+from crpbot.observation.paper_account import PaperTrade
+from crpbot.observation.stats import (
     NO_REASON,
     Period,
     ReasonCount,
@@ -17,8 +18,7 @@ from crpbot.services.observation_stats import (
     in_period,
     win_rate,
 )
-from crpbot.services.paper_account import PaperTrade
-from tests.unit.services.reporting.builders import cycle_at, resolved, signal_at
+from tests.unit.observation.builders import cycle_at, resolved, signal_at
 
 DAY = Period.day(date(2026, 3, 2))
 MIDNIGHT = DAY.start

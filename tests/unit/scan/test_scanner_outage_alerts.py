@@ -18,8 +18,8 @@ from crpbot.telemetry.metrics import Telemetry
 from tests.fixtures.ports import free_port
 from tests.fixtures.telegram_api import TOKEN, TelegramStandIn
 from tests.fixtures.telegram_api import telegram_api_fixture as telegram_api  # noqa: F401
-from tests.unit.services.scanner.conftest import MakeScanner
-from tests.unit.services.scanner.support import BOT, HOUR, SYMBOLS, RecordingNotifier
+from tests.unit.scan.conftest import MakeScanner
+from tests.unit.scan.support import BOT, HOUR, SYMBOLS, RecordingNotifier
 
 TWO_MIN = HOUR / 30
 

@@ -10,7 +10,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from crpbot.confidence.tiers import TierThresholds
 from crpbot.notify.alerts import Alert
-from crpbot.services.scan_config import ScanConfig
+from crpbot.scan.config import ScanConfig
 from crpbot.signals.from_models import SignalRules
 from crpbot.telemetry.metrics import Telemetry
 

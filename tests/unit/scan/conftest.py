@@ -22,13 +22,14 @@ from crpbot.data.bundled import load_bundled
 from crpbot.db.engine import make_engine, session_factory, upgrade
 from crpbot.models.inference import InProcessBackend
 from crpbot.risk import RiskLimits
+from crpbot.scan.adapters import FramesFeed, InProcessRisk, StaticEquity
+from crpbot.scan.ports import RiskPort
+from crpbot.scan.scanner import Scanner, ScannerDeps
+from crpbot.scan.spool import SignalSpool
 from crpbot.services.risk_guard import RiskGuardService
-from crpbot.services.scan_ports import FramesFeed, InProcessRisk, RiskPort, StaticEquity
-from crpbot.services.scan_spool import SignalSpool
-from crpbot.services.scanner import Scanner, ScannerDeps
 from crpbot.telemetry.metrics import Telemetry
 from tests.fixtures.artifacts import build_tiny_artifact
-from tests.unit.services.scanner.support import HOUR, SYMBOLS, RecordingNotifier, scan_config
+from tests.unit.scan.support import HOUR, SYMBOLS, RecordingNotifier, scan_config
 
 
 @pytest.fixture(autouse=True)

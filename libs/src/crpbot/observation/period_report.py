@@ -21,9 +21,16 @@ from crpbot.db.records import (
     ScanCycleRecord,
     SignalRecord,
 )
-from crpbot.risk import EquityPoint, RiskLimits
-from crpbot.services.bot_service import TIERS, TierStats, tier_stats
-from crpbot.services.observation_stats import (
+from crpbot.observation.paper_account import (
+    HeadroomPoint,
+    equity_curve,
+    headroom,
+    max_drawdown_pct,
+    paper_headroom,
+    paper_trades,
+    with_day_starts,
+)
+from crpbot.observation.stats import (
     ConfidenceBucket,
     HourRow,
     Period,
@@ -37,15 +44,8 @@ from crpbot.services.observation_stats import (
     resolved_in,
     win_rate,
 )
-from crpbot.services.paper_account import (
-    HeadroomPoint,
-    equity_curve,
-    headroom,
-    max_drawdown_pct,
-    paper_headroom,
-    paper_trades,
-    with_day_starts,
-)
+from crpbot.risk import EquityPoint, RiskLimits
+from crpbot.services.bot_service import TIERS, TierStats, tier_stats
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,7 +155,7 @@ def _pattern_rows(patterns: Sequence[PatternStatRecord]) -> list[PatternRow]:
 
 def summarize(records: PeriodRecords, account_size: float, limits: RiskLimits) -> PeriodReport:
     """Aggregate the records; the paper account starts at `account_size` and risks
-    `limits.risk_per_trade_pct` per approved signal (see `crpbot.services.paper_account`)."""
+    `limits.risk_per_trade_pct` per approved signal (see `crpbot.observation.paper_account`)."""
     period = records.period
     mine = [p for p in records.resolved if p[0].bot == records.bot]
     signals = in_period(period, (s for s in records.signals if s.bot == records.bot))

@@ -15,8 +15,8 @@ from crpbot.services.risk_client import RiskClient
 from crpbot.telemetry.metrics import Telemetry
 from crpbot.telemetry.tracing import setup_tracing
 from tests.fixtures.ports import free_port
-from tests.unit.services.scanner.conftest import MakeScanner
-from tests.unit.services.scanner.support import ACCOUNT, BOT, SYMBOLS, labels, scrape
+from tests.unit.scan.conftest import MakeScanner
+from tests.unit.scan.support import ACCOUNT, BOT, SYMBOLS, labels, scrape
 
 A, B = SYMBOLS
 

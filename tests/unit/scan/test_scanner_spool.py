@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session, sessionmaker
 
 from crpbot.db.repo_signals import recent_signals, save_signal
-from crpbot.services.scan_spool import SignalSpool
+from crpbot.scan.spool import SignalSpool
 from tests.fixtures.db import make_signal
 
 

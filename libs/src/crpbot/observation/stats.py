@@ -17,7 +17,7 @@ from statistics import fmean
 from scipy.stats import binomtest
 
 from crpbot.db.records import OutcomeRecord, ScanCycleRecord, SignalRecord
-from crpbot.services.paper_account import PaperTrade
+from crpbot.observation.paper_account import PaperTrade
 
 HOUR = timedelta(hours=1)
 NO_REASON = "no reason recorded"

@@ -11,8 +11,8 @@ from crpbot.db.repo_signals import recent_signals
 from crpbot.notify.alerts import SignalAlert
 from crpbot.services.risk_client import RiskClient
 from tests.fixtures.ports import free_port
-from tests.unit.services.scanner.conftest import MakeScanner
-from tests.unit.services.scanner.support import BOT, HOUR, SYMBOLS, RecordingNotifier
+from tests.unit.scan.conftest import MakeScanner
+from tests.unit.scan.support import BOT, HOUR, SYMBOLS, RecordingNotifier
 
 
 def _dead_database() -> sessionmaker[Session]:

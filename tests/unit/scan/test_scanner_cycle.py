@@ -12,11 +12,11 @@ from crpbot.db.repo_scan_cycles import scan_cycles
 from crpbot.db.repo_signals import recent_signals
 from crpbot.notify.alerts import SignalAlert
 from crpbot.risk import RiskLimits
+from crpbot.scan.adapters import FramesFeed
 from crpbot.services.pause import StoredPauseFlag
-from crpbot.services.scan_ports import FramesFeed
 from crpbot.signals.from_models import SignalRules
-from tests.unit.services.scanner.conftest import MakeScanner
-from tests.unit.services.scanner.support import BOT, HOUR, SYMBOLS, RecordingNotifier
+from tests.unit.scan.conftest import MakeScanner
+from tests.unit.scan.support import BOT, HOUR, SYMBOLS, RecordingNotifier
 
 ONE_PER_HOUR = RiskLimits(signals_per_hour=1, high_tier_per_hour=1)
 

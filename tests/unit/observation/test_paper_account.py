@@ -6,8 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from crpbot.risk import EquityPoint, RiskLimits
-from crpbot.services.paper_account import (
+from crpbot.observation.paper_account import (
     day_starts,
     equity_curve,
     headroom,
@@ -16,7 +15,8 @@ from crpbot.services.paper_account import (
     paper_trades,
     with_day_starts,
 )
-from tests.unit.services.reporting.builders import resolved, signal_at
+from crpbot.risk import EquityPoint, RiskLimits
+from tests.unit.observation.builders import resolved, signal_at
 
 T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
 LIMITS = RiskLimits()

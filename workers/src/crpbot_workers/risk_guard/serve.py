@@ -1,0 +1,83 @@
+"""Assemble and run the risk guard: settings in, FastAPI app on uvicorn out.
+
+The CLI parses options and words failures; this module decides what the guard is made of
+(token, limits, telemetry, database, notifier) through `crpbot_workers.compose`, and imports
+only what the guard itself needs, so its process stays within the memory the operator gives
+it (no model runtime, no scanner).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import uvicorn
+from fastapi import FastAPI
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+from crpbot.config import Settings
+from crpbot.notify.base import Notifier
+from crpbot.services.risk_guard import RiskGuardService
+from crpbot.telemetry.metrics import setup_telemetry
+from crpbot_workers.compose import make_notifier, open_database, risk_token
+from crpbot_workers.risk_guard.app import create_app
+
+NOTIFIER_FLUSH_S = 10.0
+
+
+class StartupError(ValueError):
+    """The guard cannot start as configured; the message is one line naming the fix and
+    never contains a secret."""
+
+
+@dataclass(frozen=True, slots=True)
+class ServeOptions:
+    """What the CLI decides beyond the settings file."""
+
+    database_url: str | None = None
+    migrate: bool = True
+    insecure_no_auth: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Assembled:
+    """What `run` serves, and whether it does so without authentication."""
+
+    app: FastAPI
+    notifier: Notifier
+    authenticated: bool
+
+
+def build(settings: Settings, options: ServeOptions) -> Assembled:
+    """The guard's app on a migrated database (unless `options.migrate` is off).
+
+    Raises StartupError without a token (unless `insecure_no_auth`), on an invalid database
+    URL or settings, and when the database cannot be opened or migrated.
+    """
+    url = options.database_url or settings.database_url.get_secret_value()
+    token = risk_token(settings)
+    if not token and not options.insecure_no_auth:
+        raise StartupError(
+            "set CRPBOT_RISK_TOKEN (or pass --insecure-no-auth for a local dev instance)"
+        )
+    try:
+        limits = settings.risk.limits()
+        telemetry = setup_telemetry(
+            settings.telemetry.exporter, settings.telemetry.otlp_endpoint, service="risk-guard"
+        )
+        engine = open_database(url, migrate=options.migrate)
+    except (ArgumentError, ValueError) as exc:
+        raise StartupError(f"invalid database URL, limits or telemetry settings: {exc}") from exc
+    except (SQLAlchemyError, OSError) as exc:
+        raise StartupError(f"cannot open or migrate the database: {type(exc).__name__}") from exc
+    notifier = make_notifier(settings, telemetry)
+    service = RiskGuardService(engine, limits)
+    app = create_app(service, token=token, telemetry=telemetry, notifier=notifier)
+    return Assembled(app, notifier, authenticated=token is not None)
+
+
+def run(assembled: Assembled, host: str, port: int) -> None:
+    """Serve until SIGTERM or SIGINT, then give queued alerts a moment to go out."""
+    uvicorn.run(assembled.app, host=host, port=port, log_config=None)
+    close = getattr(assembled.notifier, "close", None)
+    if callable(close):
+        close(timeout_s=NOTIFIER_FLUSH_S)
