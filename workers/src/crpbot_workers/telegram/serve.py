@@ -156,6 +156,7 @@ def build(settings: Settings, options: ServeOptions, token: str) -> Assembled:
         token,
         service,
         settings.telegram.allowed_chats,
+        admin_users=settings.telegram.admin_users,
         base_url=settings.telegram.base_url,
         base_file_url=file_url(settings.telegram.base_url),
         telemetry=telemetry,

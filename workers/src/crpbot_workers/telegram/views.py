@@ -19,8 +19,8 @@ HELP = (
     ("/signals [n]", "the n newest signals (default 5, at most 50)"),
     ("/risk", "equity, FTMO floors, headroom, halted or not"),
     ("/stats", "win rate and calibration by tier, counts"),
-    ("/pause", "stop scanning"),
-    ("/resume", "scan again"),
+    ("/pause", "stop scanning (admins)"),
+    ("/resume", "scan again (admins)"),
     ("/health", "dependencies up or down"),
     ("/help", "this list"),
 )
@@ -117,6 +117,15 @@ def health_text(report: ReadinessReport) -> str:
         for check in report.checks
     )
     return render("Ready" if report.ready else "NOT ready", fields)
+
+
+def refused_text(command: str, user_id: int | None) -> str:
+    """Why a state change was refused, with the id an operator would add to allow it."""
+    who = "an anonymous sender" if user_id is None else f"user {user_id}"
+    return render(
+        f"Not allowed: /{command} changes the bot's state",
+        (("Why", f"{who} is not in telegram.admin_users"),),
+    )
 
 
 def usage_text(usage: str) -> str:
