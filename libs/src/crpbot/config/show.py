@@ -38,7 +38,7 @@ def _mask(value: SecretStr | None) -> str:
 
 def _mask_url_password(url: str) -> str:
     """Show where a database is but not its password (userinfo or query string); anything
-    unparsable is masked whole."""
+    unparsable is masked whole. A URL with nothing to mask is shown as written."""
     try:
         parts = urlsplit(url)
         netloc = parts.netloc
@@ -49,6 +49,8 @@ def _mask_url_password(url: str) -> str:
     except ValueError:
         return MASK
     query = "&".join(_mask_param(piece) for piece in parts.query.split("&")) if parts.query else ""
+    if (netloc, query) == (parts.netloc, parts.query):
+        return url
     return urlunsplit(parts._replace(netloc=netloc, query=query))
 
 

@@ -11,8 +11,10 @@ from crpbot.services.bot_service import BotService, RiskUnavailableError
 from crpbot.services.pause import StoredPauseFlag
 from crpbot.telemetry.metrics import Telemetry
 from crpbot.telemetry.readiness import Readiness
-from crpbot_workers.telegram.bot import may_change_state
-from tests.fixtures.telegram_api import TOKEN, rate_limited
+from crpbot_workers.telegram.bot import build_application, may_change_state, register_commands
+from crpbot_workers.telegram.serve import file_url
+from tests.fixtures.ports import free_port
+from tests.fixtures.telegram_api import TOKEN, TelegramStandIn, rate_limited
 from tests.unit.workers.telegram.conftest import ALLOWED, GROUP, MEMBER, STRANGER, RunningBot
 
 
@@ -219,3 +221,35 @@ def test_bot_service_without_a_risk_guard_reports_it_unavailable(
     status = service.status()
     assert status.risk_status is None and status.last_scan is None and status.active
     assert service.recent_signals(0) == [] and service.stats().signals == 0
+
+
+async def test_register_commands_sets_the_menu_clients_show(
+    service: BotService, telegram_api: TelegramStandIn
+) -> None:
+    app = build_application(
+        TOKEN,
+        service,
+        [ALLOWED],
+        base_url=telegram_api.base_url,
+        base_file_url=file_url(telegram_api.base_url),
+    )
+    async with app:
+        assert await register_commands(app)
+    commands = telegram_api.state.commands
+    assert [c["command"] for c in commands] == [
+        "status",
+        "signals",
+        "risk",
+        "stats",
+        "pause",
+        "resume",
+        "health",
+        "help",
+    ]
+    assert commands[4]["description"] == "stop scanning (admins)"
+
+
+async def test_register_commands_failing_does_not_stop_the_bot(service: BotService) -> None:
+    dead = f"http://127.0.0.1:{free_port()}/bot"
+    app = build_application(TOKEN, service, [ALLOWED], base_url=dead, base_file_url=dead)
+    assert not await register_commands(app)

@@ -15,7 +15,7 @@ import logging
 from collections.abc import Awaitable, Callable, Collection
 from datetime import timedelta
 
-from telegram import Update
+from telegram import BotCommand, Update
 from telegram.constants import ParseMode
 from telegram.error import RetryAfter, TelegramError
 from telegram.ext import (
@@ -167,6 +167,25 @@ def _on_error(telemetry: Telemetry) -> Callable[[object, ContextTypes.DEFAULT_TY
             )
 
     return on_error
+
+
+def bot_commands() -> list[BotCommand]:
+    """The command menu clients show, from the same table `/help` prints."""
+    return [
+        BotCommand(usage.split()[0].removeprefix("/"), meaning) for usage, meaning in views.HELP
+    ]
+
+
+async def register_commands(app: Application) -> bool:  # type: ignore[type-arg]
+    """Tell Telegram the command list (`setMyCommands`) so clients offer it; a failure only
+    costs the menu, so it is logged and counted, never fatal to the bot."""
+    try:
+        await app.bot.set_my_commands(bot_commands())
+    except TelegramError as exc:
+        get_telemetry().count_error("telegram")
+        log.warning("bot commands not registered", extra={"error": type(exc).__name__})
+        return False
+    return True
 
 
 def build_application(

@@ -33,7 +33,7 @@ from crpbot.services.pause import PauseControl, StoredPauseFlag
 from crpbot.telemetry.health import Readiness, health_router
 from crpbot.telemetry.metrics import Telemetry, setup_telemetry
 from crpbot.telemetry.redact import register_secret
-from crpbot_workers.telegram.bot import build_application
+from crpbot_workers.telegram.bot import build_application, register_commands
 from crpbot_workers.telegram.probe import TelegramProbe
 
 log = logging.getLogger(__name__)
@@ -171,6 +171,7 @@ async def run(assembled: Assembled, host: str, port: int) -> None:
     bot = assembled.bot
     server = uvicorn.Server(uvicorn.Config(assembled.http, host=host, port=port, log_config=None))
     async with bot:
+        await register_commands(bot)
         await bot.start()
         if bot.updater is None:
             raise RuntimeError("the bot application was built without an updater")
