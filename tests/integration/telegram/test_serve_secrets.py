@@ -33,9 +33,10 @@ def test_telegram_serve_with_a_refused_token_exits_without_printing_any_secret(
         "CRPBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
     }
     env.pop("CRPBOT_CONFIG_FILE", None)
+    crpbot = str(Path(sys.executable).parent / "crpbot")
+    serve = ["telegram", "serve", "--pause", "db", "--port", str(free_port())]
     result = subprocess.run(
-        [str(Path(sys.executable).parent / "crpbot"), "--log-level", "INFO"]
-        + ["telegram", "serve", "--pause", "db", "--port", str(free_port())],
+        [crpbot, "--log-level", "INFO", *serve],
         env=env,
         capture_output=True,
         text=True,
