@@ -106,3 +106,17 @@ def test_secret_forms_include_each_line_of_a_key_but_no_pem_armour() -> None:
 def test_a_short_query_password_is_masked_by_its_shape() -> None:
     line = redact_text("engine postgresql://u@h/db?sslmode=require&password=pw2 failed")
     assert "pw2" not in line and "sslmode=require" in line
+
+
+def test_aws_credentials_in_the_environment_are_redacted_too(
+    monkeypatch: pytest.MonkeyPatch, log_stream: io.StringIO
+) -> None:
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "awsS3cretK3y/abc+def")
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "awsSessi0nT0ken")
+    Settings()
+    logging.getLogger("boto").warning(
+        "signing with awsS3cretK3y/abc+def and awsSessi0nT0ken for AKIAIOSFODNN7EXAMPLE"
+    )
+    out = log_stream.getvalue()
+    assert "awsS3cretK3y" not in out and "awsSessi0nT0ken" not in out
+    assert "AKIAIOSFODNN7EXAMPLE" not in out
