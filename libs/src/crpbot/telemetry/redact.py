@@ -33,7 +33,10 @@ _PATTERNS = (
     re.compile(r"\b\d{6,12}:[A-Za-z0-9_-]{30,}\b"),  # Telegram bot token shape
     re.compile(r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b"),  # AWS access key id
 )
-_URL_PASSWORD = re.compile(r"(?P<scheme>[a-z][a-z0-9+.\-]*://[^:/@\s]+:)(?P<pw>[^@\s]+)(?=@)")
+# A password already shown as `***` (SQLAlchemy's own mask) is left as it is.
+_URL_PASSWORD = re.compile(
+    r"(?P<scheme>[a-z][a-z0-9+.\-]*://[^:/@\s]+:)(?P<pw>(?!\*+@)[^@\s]+)(?=@)"
+)
 _QUERY_SECRET = re.compile(
     r"(?P<name>[?&;](?:[a-z_]*)" + SECRET_NAME.pattern + r"[a-z_]*=)(?P<value>[^&;#\s'\"]+)",
     re.IGNORECASE,
