@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from crpbot.db.engine import make_engine, session_factory
 from crpbot.notify.alerts import FailureAlert
 from crpbot.notify.markdown import format_alert
-from crpbot.notify.pacing import SendPacer
 from crpbot.notify.telegram import TelegramNotifier
 from crpbot.risk import RiskLimits
 from crpbot.services.risk_client import RiskClient
@@ -117,7 +116,6 @@ def test_scanner_outage_alert_reaches_every_allowed_chat(
         chats,
         base_url=telegram_api.base_url,
         telemetry=telemetry,
-        pacer=SendPacer(per_chat_interval_s=0.0),
     )
     scanner = make_scanner(symbols=SYMBOLS[:1], risk=_nobody())
     scanner.deps.notifier = telegram

@@ -20,6 +20,7 @@ from pydantic_settings import (
     YamlConfigSettingsSource,
 )
 
+from crpbot.config.secret_values import register_settings_secrets
 from crpbot.risk import RiskLimits
 
 Granularity = Literal[
@@ -105,6 +106,12 @@ class TelegramSettings(BaseModel):
 
     allowed_chats: list[int] = Field(
         default_factory=list, description="Chat ids allowed to talk to the bot and get alerts."
+    )
+    admin_users: list[int] = Field(
+        default_factory=list,
+        description="Telegram user ids allowed to change state (/pause, /resume); read-only "
+        "commands stay open to every allowed chat. Empty: nobody may change state from "
+        "Telegram, since any member of an allowed group could otherwise pause the bot.",
     )
     base_url: str = Field(
         "https://api.telegram.org/bot", description="Bot API base URL (a stand-in in tests)."
@@ -207,6 +214,12 @@ class Settings(BaseSettings):
     notify: NotifySettings = Field(default_factory=NotifySettings)
     storage: StorageSettings = Field(default_factory=StorageSettings)
     telemetry: TelemetrySettings = Field(default_factory=TelemetrySettings)
+
+    @model_validator(mode="after")
+    def _register_secrets(self) -> Settings:
+        """Every secret is known to the log redactor as soon as the settings exist."""
+        register_settings_secrets(self)
+        return self
 
     @classmethod
     def settings_customise_sources(
