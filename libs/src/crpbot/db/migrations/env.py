@@ -4,7 +4,10 @@
 any transaction: this file owns the one transaction all pending migrations run in (all or
 nothing). On SQLite that transaction is wrapped in SQLite's table-rebuild procedure (foreign
 keys off around it, `PRAGMA foreign_key_check` before commit; see `crpbot.db.sqlite_rebuild`),
-so a batch migration's drop-and-recreate can never cascade into child tables. The plain
+so a batch migration's drop-and-recreate can never cascade into child tables; SQLite's
+`BEGIN IMMEDIATE` serialises processes migrating one file. On PostgreSQL the transaction
+first takes an advisory lock, so processes that start together (two risk-guard replicas and
+a scanner after an upgrade) migrate one after the other. The plain
 `alembic` command line (with `sqlalchemy.url` set) is supported for development.
 """
 
@@ -19,6 +22,8 @@ from crpbot.db.engine import make_engine
 from crpbot.db.sqlite_rebuild import check_foreign_keys, foreign_keys_off
 
 target_metadata = Base.metadata
+MIGRATION_LOCK = int.from_bytes(b"crpbot-m", "big") >> 1
+"""PostgreSQL advisory lock key held by the migrating transaction (fits a signed bigint)."""
 
 
 def _run(connection: Connection) -> None:
@@ -36,6 +41,10 @@ def _run(connection: Connection) -> None:
     )
     if not sqlite:
         with context.begin_transaction():
+            # Replicas starting together would otherwise both create or alter the same
+            # tables and all but one fail; the lock makes the others wait, then read head.
+            if connection.dialect.name == "postgresql":
+                connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
             context.run_migrations()
         return
     with foreign_keys_off(connection), context.begin_transaction():
