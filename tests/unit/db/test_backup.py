@@ -73,3 +73,8 @@ def test_backup_keeps_the_files_permissions(db_url: str, tmp_path: Path) -> None
     backup = migrate(db_url, clock=lambda: NOW).backup
     assert backup is not None
     assert backup.stat().st_mode & 0o777 == 0o600
+
+
+def test_backup_name_in_the_operator_docs_is_the_one_written() -> None:
+    guide = (Path(__file__).parents[3] / "docs" / "guarantees.md").read_text(encoding="utf-8")
+    assert backup_path(Path("var/crpbot.db"), "0001", NOW).as_posix() in guide
