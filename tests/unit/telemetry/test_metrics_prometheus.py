@@ -34,6 +34,7 @@ def _one_scan_cycle(telemetry: Telemetry) -> None:
     telemetry.set_equity("ftmo-1", 101_250.5, 4_250.5, 11_250.5)
     telemetry.set_bot_active("local", True)
     telemetry.record_outcome("high", "won")
+    telemetry.count_spool_quarantined("json_invalid")
 
 
 EXPECTED: dict[str, tuple[frozenset[tuple[str, str]], float]] = {
@@ -51,6 +52,7 @@ EXPECTED: dict[str, tuple[frozenset[tuple[str, str]], float]] = {
     "crpbot_ftmo_daily_headroom": (_labels(account="ftmo-1"), 4_250.5),
     "crpbot_ftmo_total_headroom": (_labels(account="ftmo-1"), 11_250.5),
     "crpbot_bot_active": (_labels(bot="local"), 1),
+    "crpbot_spool_quarantined_total": (_labels(reason="json_invalid"), 1),
 }
 
 

@@ -35,6 +35,7 @@ EMITTED_BY: dict[str, str] = {
     "crpbot_equity": "risk guard; scanner (in-process guard)",
     "crpbot_ftmo_daily_headroom": "risk guard; scanner (in-process guard)",
     "crpbot_ftmo_total_headroom": "risk guard; scanner (in-process guard)",
+    "crpbot_spool_quarantined_total": "scanner (spool replay at the start of a cycle)",
     "crpbot_bot_active": "scanner (each cycle); Telegram bot (`/pause`, `/resume`)",
 }
 

@@ -139,6 +139,14 @@ METRICS: tuple[MetricSpec, ...] = (
         "Equity above the total-loss floor, account currency.",
     ),
     MetricSpec(
+        "crpbot_spool_quarantined_total",
+        "counter",
+        "1",
+        ("reason",),
+        "Spooled signal lines that could not be read back, moved to the spool's quarantine "
+        "file (kept for inspection) instead of the database; reason is the parse error type.",
+    ),
+    MetricSpec(
         "crpbot_bot_active",
         "gauge",
         "1",

@@ -100,6 +100,10 @@ class Telemetry:
         """An error a component survived (it is also logged with detail)."""
         self._add("crpbot_errors_total", {"component": component})
 
+    def count_spool_quarantined(self, reason: str) -> None:
+        """A spooled line that could not be read back and went to the quarantine file."""
+        self._add("crpbot_spool_quarantined_total", {"reason": reason})
+
     def record_delivery(self, result: str) -> None:
         """One Telegram send attempt's result (ok|failed|retried)."""
         self._add("crpbot_telegram_deliveries_total", {"result": result})
