@@ -7,11 +7,15 @@ The rules (domain facts, see DESIGN.md):
 - profit target 10% (challenge) or 5% (verification) of the initial balance;
 - at least 4 trading days (Prague days on which a position was opened).
 
-How the engine applies them, bar by bar (in `loop.py`): after stops and targets, equity is
-taken with every open position at its bar's worst price (low for a long, high for a short), a
-deliberately pessimistic stand-in for FTMO's tick-by-tick equity. If that equity is below a
-floor, every position is closed at that worst price: the daily floor halts new trades until
-the next Prague midnight, the total floor halts them for good. The verdict is decided by the
+How the engine applies them, bar by bar (in `loop.py`): BEFORE any stop, target or expiry
+of the bar is booked, equity is taken with every open position at the worst price it can have
+seen in the bar (low for a long, high for a short; its stop fill when the bar reaches its
+stop), a deliberately pessimistic stand-in for FTMO's tick-by-tick equity: one bar cannot say
+whether its high or its low came first, so a bar that reaches a target and breaches a floor
+is a breach, not a win. If that equity is below a floor, every position is closed at that
+worst price: the daily floor halts new trades until the next Prague midnight, the total floor
+halts them for good. The check runs again after the bar's exits, whose fees and slippage
+count too. The verdict is decided by the
 first decisive day: a breach fails the account; a day that ends with equity at or above the
 target after the minimum number of trading days passes it. Later days are still simulated
 and reported, but do not change the verdict.
