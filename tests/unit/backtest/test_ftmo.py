@@ -167,3 +167,31 @@ def test_ftmo_floor_counts_every_open_position_before_any_target_exit(rules: Ftm
     assert trades["exit_price"].to_dict() == {"BTC-USD": 85.0, "ETH-USD": 44.0}
     assert result.metrics.final_equity == pytest.approx(94_600.0)
     assert result.ftmo.days["status"].iloc[0] == "daily_loss_breached"
+
+
+@pytest.mark.parametrize(
+    ("day3", "status", "decided", "reason"),
+    [
+        # falls back to 100 and ends there: the open +11% of day 2 never counted
+        ((111.0, 111.0, 100.0, 100.0), "not_passed", None, "profit target 10% not reached"),
+        # closes at its 120 target on day 3: +20% closed balance passes that day
+        ((111.0, 121.0, 110.0, 115.0), "passed", "2024-02-03", "closed balance 120000.00"),
+    ],
+)
+def test_ftmo_profit_target_counts_closed_balance_not_open_profit(
+    day3: Bar, status: str, decided: str | None, reason: str
+) -> None:
+    """Daily bars (one Prague day each). Long filled at 100 on day 2, stop 90, risk 10% →
+    size 1000. Day 2 closes at 111: equity 111000 is above the 110000 target, but the balance
+    is still 100000 because the position is open, so day 2 does not pass."""
+    rules = FtmoRules(initial_balance=100_000.0, min_trading_days=1)
+    bars = [FLAT, (100.0, 112.0, 99.0, 111.0), day3, FLAT]
+    signals = make_signals([{"ts": "2024-02-01", "side": "long", "stop": 90.0, "target": 120.0}])
+    config = BacktestConfig(risk_per_trade=0.10, rules=rules)
+    result = run_backtest(make_candles("2024-02-01", bars, freq="D"), signals, config)
+    day2 = result.ftmo.days.loc[pd.Timestamp("2024-02-02")]
+    assert (day2["end_equity"], day2["end_balance"]) == (111_000.0, 100_000.0)
+    assert day2["status"] == "ok"
+    assert result.ftmo.status == status
+    assert result.ftmo.decided_on == (pd.Timestamp(decided) if decided else None)
+    assert reason in result.ftmo.reasons[0]
