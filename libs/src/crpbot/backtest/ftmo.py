@@ -101,9 +101,7 @@ def day_table(days: npt.NDArray[np.float64], rules: FtmoRules) -> pd.DataFrame:
     opened = days[:, D_OPENED].astype(np.int64)
     breach = days[:, D_BREACH].astype(np.int64)
     trading = np.cumsum(opened > 0)
-    reached = (days[:, D_END_BALANCE] >= rules.target_balance) & (
-        trading >= rules.min_trading_days
-    )
+    reached = (days[:, D_END_BALANCE] >= rules.target_balance) & (trading >= rules.min_trading_days)
     codes = np.where(breach == BREACH_NONE, np.where(reached, _TARGET_CODE, 0), breach)
     status = pd.Categorical.from_codes(codes, categories=pd.Index(DAY_STATUSES))
     return pd.DataFrame(

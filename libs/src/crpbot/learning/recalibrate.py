@@ -6,10 +6,10 @@ labels: a long that won or a short that lost went up (1), a long that lost or a 
 went down (0). Expired signals decided nothing and are left out.
 
 The refit reuses `choose_calibrator` (the identity, Platt or isotonic, chosen by held-out log
-loss on the later part of the time-ordered outcomes). The candidate is ADOPTED only when, on that same
-later part, its per-outcome log loss beats the current calibrator's by more than one standard
-error of the paired differences: a refit on a few noisy outcomes must not replace a map that
-is as good (measured: a Platt fit on 600 outcomes drawn from the current calibrator itself
+loss on the later part of the time-ordered outcomes). The candidate is ADOPTED only when, on
+that same later part, its per-outcome log loss beats the current calibrator's by more than one
+standard error of the paired differences: a refit on a few noisy outcomes must not replace a
+map that is as good (measured: a Platt fit on 600 outcomes drawn from the current calibrator itself
 "beat" it by 0.0007 nats by chance). Before/after ECE and Brier are reported on all the outcomes
 used (the "after" figures are therefore in-sample; the held-out log losses are the fair
 comparison).

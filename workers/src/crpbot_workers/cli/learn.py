@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, cast
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -228,7 +228,7 @@ def refit(
     as_json: JsonOpt = False,
 ) -> None:
     """Refit the model's calibrator from realised outcomes when due; log and store the change."""
-    from crpbot.confidence.calibration import METHODS, Method
+    from crpbot.confidence.calibration import METHODS
     from crpbot.learning.recalibrate import RefitPolicy
     from crpbot.services.learning import LearningService
 
@@ -243,7 +243,7 @@ def refit(
         policy=RefitPolicy(min_outcomes=min_outcomes),
     )
     decision = service.refit_decision(clock)
-    change = service.refit(clock, force=force, method=cast(Method | None, method))
+    change = service.refit(clock, force=force, method=method)
     reason = decision.reason
     if change is None and (decision.due or force):
         reason = "the decided outcomes all carry one label: nothing to fit"
