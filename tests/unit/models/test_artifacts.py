@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 from crpbot.confidence.calibration import Calibrator
 from crpbot.models.artifacts import (
     LATEST,
+    METADATA_FILE,
     ArtifactError,
     load_artifact,
     read_metadata,
@@ -18,7 +20,7 @@ from crpbot.models.artifacts import (
 )
 from crpbot.models.dataset import WindowSet
 from crpbot.models.inference import FeatureMismatchError, InferenceBackend, InProcessBackend
-from crpbot.models.metadata import ArtifactMetadata, CodeVersion, DataInfo
+from crpbot.models.metadata import METADATA_ADAPTER, ArtifactMetadata, CodeVersion, DataInfo
 from crpbot.models.splits import SplitConfig
 from crpbot.models.train import FoldModels, TrainConfig, predict, train_fold
 
@@ -62,6 +64,25 @@ def test_artifact_round_trip_gives_identical_predictions(
     np.testing.assert_array_equal(got[1], expected[1])
     assert loaded.metadata.calibrator == Calibrator("platt", params=(1.2, -0.1))
     assert loaded.metadata.model_version == (model_dir / LATEST).read_text().strip()
+
+
+@pytest.mark.parametrize(
+    "calibrator",
+    [Calibrator("identity"), Calibrator("isotonic", xs=(0.1, 0.9), ys=(0.3, 0.7))],
+    ids=["identity", "isotonic"],
+)
+def test_artifact_metadata_round_trips_the_calibration_choice(
+    saved: tuple[Path, FoldModels], calibrator: Calibrator
+) -> None:
+    """The identity ("no calibration") is a choice the artifact must remember as such."""
+    model_dir, _ = saved
+    folder = model_dir / (model_dir / LATEST).read_text().strip()
+    meta = replace(read_metadata(folder), calibrator=calibrator)
+    (folder / METADATA_FILE).write_bytes(METADATA_ADAPTER.dump_json(meta))
+    loaded = read_metadata(folder).calibrator
+    assert loaded == calibrator
+    probe = np.array([0.2, 0.5, 0.8])
+    np.testing.assert_array_equal(loaded.apply(probe), calibrator.apply(probe))
 
 
 def test_artifact_folder_ships_model_code_and_metadata(saved: tuple[Path, FoldModels]) -> None:
