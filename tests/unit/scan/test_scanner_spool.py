@@ -98,7 +98,7 @@ def test_spool_replay_quarantines_a_corrupt_line_and_stores_the_rest(
     spool = SignalSpool(tmp_path / "spool.jsonl", telemetry=telemetry, clock=lambda: NOW)
     _spool_three_damaging_the_second(spool)
     damaged = spool.path.read_bytes().splitlines()[1]
-    with caplog.at_level(logging.ERROR, logger="crpbot.services.scan_spool"):
+    with caplog.at_level(logging.ERROR, logger="crpbot.scan.spool"):
         assert spool.replay(sessions) == 2
     assert _stored_symbols(sessions) == ["BTC-USD", "SOL-USD"]
     assert not spool.path.exists()
