@@ -14,6 +14,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Protocol
 
 import pytest
 
@@ -76,17 +77,38 @@ def pod_secrets(postgres_url: str) -> dict[tuple[str, str], str]:
     }
 
 
+class MakePod(Protocol):
+    """`pod_run(kind, name, ...)`: a `PodRun` of that child's first container."""
+
+    def __call__(
+        self,
+        kind: str,
+        name: str,
+        *,
+        args_extra: list[str] | None = None,
+        env_override: dict[str, str] | None = None,
+        mounts_extra: dict[str, Path] | None = None,
+    ) -> PodRun: ...
+
+
 @pytest.fixture
 def pod_run(
     children: dict[tuple[str, str], Manifest],
     config_maps: dict[str, dict[str, str]],
     pod_secrets: dict[tuple[str, str], str],
     tmp_path: Path,
-) -> Iterator[type[PodRun]]:
+) -> Iterator[MakePod]:
     """Makes `PodRun`s for a child by (kind, name); removes every container afterwards."""
     names: list[str] = []
 
-    def make(kind: str, name: str, **extra: object) -> PodRun:
+    def make(
+        kind: str,
+        name: str,
+        *,
+        args_extra: list[str] | None = None,
+        env_override: dict[str, str] | None = None,
+        mounts_extra: dict[str, Path] | None = None,
+    ) -> PodRun:
         pod = pod_spec_of(children[(kind, name)])
         run = PodRun(
             name=f"crpbot-test-{name}-{token_source.token_hex(3)}",
@@ -95,12 +117,14 @@ def pod_run(
             config_maps=config_maps,
             secrets=pod_secrets,
             workdir=tmp_path,
-            **extra,  # type: ignore[arg-type]
+            args_extra=args_extra or [],
+            env_override=env_override or {},
+            mounts_extra=mounts_extra or {},
         )
         names.append(run.name)
         return run
 
-    yield make  # type: ignore[misc]
+    yield make
     for name in names:
         remove(name)
 
@@ -131,7 +155,7 @@ def wait_ready(name: str, url: str, timeout_s: float = READY_TIMEOUT_S) -> None:
 
 
 @pytest.fixture
-def risk_guard(pod_run: type[PodRun]) -> Iterator[tuple[str, PodRun]]:
+def risk_guard(pod_run: MakePod) -> Iterator[tuple[str, PodRun]]:
     """The rendered risk guard in its container, ready; yields its base URL and its run."""
     port = free_port()
     run = pod_run(

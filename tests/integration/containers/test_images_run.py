@@ -19,7 +19,7 @@ from crpbot.db.engine import make_engine, session_factory
 from crpbot.db.repo_signals import recent_signals
 from tests.fixtures.artifacts import build_tiny_artifact
 from tests.fixtures.ports import free_port
-from tests.integration.containers.conftest import BOT, probe_path, wait_ready
+from tests.integration.containers.conftest import BOT, MakePod, probe_path, wait_ready
 from tests.integration.containers.pods import PodRun, start, stdout_of, wait_exit
 
 pytestmark = [pytest.mark.containers, pytest.mark.slow, pytest.mark.timeout(3600)]
@@ -54,7 +54,7 @@ def tiny_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_scanner_image_scans_once_against_the_guard_container(
     risk_guard: tuple[str, PodRun],
-    pod_run: type[PodRun],
+    pod_run: MakePod,
     tiny_models: Path,
     postgres_url: str,
 ) -> None:
@@ -90,7 +90,7 @@ def test_scanner_image_scans_once_against_the_guard_container(
 
 
 def test_model_server_image_answers_ping_under_its_limits(
-    pod_run: type[PodRun], config_maps: dict[str, dict[str, str]]
+    pod_run: MakePod, config_maps: dict[str, dict[str, str]]
 ) -> None:
     inference, management, metrics = free_port(), free_port(), free_port()
     properties = config_maps[f"{BOT}-config"]["torchserve.properties"]
