@@ -290,6 +290,7 @@ def test_render_config_map_is_valid_worker_settings(full_children: list[Manifest
     assert settings.risk.guard_url == "http://alpha-risk-guard.bots.svc:8000"
     assert settings.torchserve_url == "http://alpha-model-server.bots.svc:8080"
     assert settings.telegram.allowed_chats == [42, -100]
+    assert settings.telegram.admin_users == [7001]
     assert "inference_address=http://0.0.0.0:8080" in data["torchserve.properties"]
 
 
