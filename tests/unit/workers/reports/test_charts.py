@@ -13,9 +13,9 @@ from matplotlib.container import BarContainer
 
 from crpbot.db.records import OutcomeRecord, SignalRecord
 from crpbot.db.vocabulary import OutcomeResult
+from crpbot.observation.period_report import PeriodRecords, PeriodReport, summarize
+from crpbot.observation.stats import Period
 from crpbot.risk import RiskLimits
-from crpbot.services.observation_stats import Period
-from crpbot.services.period_report import PeriodRecords, PeriodReport, summarize
 from crpbot_workers.reports.charts import CHARTS, figure
 from crpbot_workers.reports.documents import (
     Table,
