@@ -124,9 +124,12 @@ class RiskGuardService:
             state, history = self._load(repo, now)
         return describe(state, history, now, self.limits)
 
-    def reset_clock(self, account: str, to: datetime | None = None) -> tuple[datetime, int]:
+    def reset_clock(
+        self, account: str, to: datetime | None = None
+    ) -> tuple[datetime, datetime, int]:
         """Unstick an account whose newest event time lies in the future (see
-        `AccountRepo.rewind_clock`); `to` defaults to the wall clock's now."""
+        `AccountRepo.rewind_clock`); `to` defaults to the wall clock's now. Returns the old
+        and new newest event time and how many rows were re-stamped."""
         target = _utc(to) if to is not None else self._clock()
         with locked_account(self._engine, account) as repo:
             before = repo.last_ts
@@ -140,7 +143,7 @@ class RiskGuardService:
                 "rows_restamped": moved,
             },
         )
-        return before, moved
+        return before, target, moved
 
     def ready(self) -> bool:
         return AccountRepo.reachable(self._engine)
