@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, func, select, text, update
+from sqlalchemy import Engine, bindparam, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -153,17 +153,12 @@ class AccountRepo:
         return self._first_approval_since(start) is not None
 
     def _first_approval_since(self, start: datetime | None) -> datetime | None:
-        bounded = [] if start is None else [RiskDecision.ts >= start]
-        return self._session.scalar(
-            select(RiskDecision.ts)
-            .where(
-                RiskDecision.account_id == self._account.id,
-                RiskDecision.approved.is_(True),
-                *bounded,
-            )
-            .order_by(RiskDecision.ts)
-            .limit(1)
+        """One statement, built once: `trading_days` runs it once per trading day."""
+        since = start if start is not None else datetime(1, 1, 2, tzinfo=UTC)
+        value = self._session.connection().scalar(
+            _FIRST_APPROVAL, {"account": self._account.id, "since": since}
         )
+        return value if isinstance(value, datetime) else None
 
     def approvals_since(self, start: datetime) -> list[ApprovedSignal]:
         rows = self._session.execute(
@@ -193,6 +188,18 @@ class AccountRepo:
         except SQLAlchemyError:
             return False
         return True
+
+
+_FIRST_APPROVAL = (
+    select(RiskDecision.ts)
+    .where(
+        RiskDecision.account_id == bindparam("account"),
+        RiskDecision.approved.is_(True),
+        RiskDecision.ts >= bindparam("since"),
+    )
+    .order_by(RiskDecision.ts)
+    .limit(1)
+)
 
 
 @contextmanager

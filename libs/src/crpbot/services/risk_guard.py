@@ -169,7 +169,6 @@ class RiskGuardService:
         history = History(repo.approvals_since(now - window), closed_results(streak_points))
         return state, history
 
-
     def _event_time(self, account: str, ts: datetime) -> datetime:
         utc = _utc(ts)
         limit = self._clock() + self._max_skew

@@ -106,7 +106,9 @@ def test_equity_zero_and_integer_money_are_accepted(client: TestClient, equity_b
     assert response.json()["status"] == "breached_total"
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     balance=st.floats(allow_nan=False, allow_infinity=False, min_value=1.0, max_value=1e12),
     equity=st.floats(allow_nan=False, allow_infinity=False, min_value=0.0, max_value=1e12),

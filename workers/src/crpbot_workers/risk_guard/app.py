@@ -5,9 +5,10 @@ are plain `def`, so FastAPI runs the blocking database work in its thread pool. 
 the body size are checked by `RequestGate` before any of the body is read. A bad field, an
 event time out of range or too far ahead of the guard's clock are all 422 with a one-line
 `detail`; a stale event time stays 409. Refused event times are counted per account
-(`crpbot_risk_refusals_total`) and `RefusalWatch` alerts when one account keeps sending them. Probes and
-`/metrics` come from the shared `health_router`, so the guard is scraped and probed like every
-other crpbot service; its readiness is the database's, which holds all of its state.
+(`crpbot_risk_refusals_total`) and `RefusalWatch` alerts when one account keeps sending them.
+Probes and `/metrics` come from the shared `health_router`, so the guard is scraped and
+probed like every other crpbot service; its readiness is the database's, which holds all of
+its state.
 """
 
 from __future__ import annotations
@@ -130,9 +131,7 @@ def create_app(
         responses=problems(401, 404, 422, 503),
     )
     def get_state(
-        account: Annotated[
-            str, Query(min_length=1, max_length=64, pattern=ACCOUNT_PATTERN)
-        ],
+        account: Annotated[str, Query(min_length=1, max_length=64, pattern=ACCOUNT_PATTERN)],
     ) -> dict[str, Any]:
         return state_payload(account, service.state(account))
 

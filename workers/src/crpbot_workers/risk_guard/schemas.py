@@ -29,8 +29,9 @@ AccountId = Field(min_length=1, max_length=64, pattern=ACCOUNT_PATTERN)
 
 
 def _number(low: float, *, strict_low: bool) -> Any:
-    bound = {"gt": low} if strict_low else {"ge": low}
-    return Field(strict=True, allow_inf_nan=False, le=MAX_AMOUNT, **bound)
+    if strict_low:
+        return Field(strict=True, allow_inf_nan=False, gt=low, le=MAX_AMOUNT)
+    return Field(strict=True, allow_inf_nan=False, ge=low, le=MAX_AMOUNT)
 
 
 def _text_only(value: object) -> object:
