@@ -24,6 +24,7 @@ def _one_scan_cycle(telemetry: Telemetry) -> None:
     telemetry.record_signal("high", "approved", "BTC-USD", confidence=0.81)
     telemetry.record_signal("low", "rejected", "ETH-USD", confidence=0.52)
     telemetry.record_rejection("rate_limit_hour")
+    telemetry.record_refusal("ftmo-1", "future_ts")
     telemetry.observe_inference("inprocess", "lstm", 0.004)
     telemetry.observe_inference("inprocess", "lstm", 0.030)
     telemetry.observe_cycle(3.5, "ok")
@@ -40,6 +41,7 @@ def _one_scan_cycle(telemetry: Telemetry) -> None:
 EXPECTED: dict[str, tuple[frozenset[tuple[str, str]], float]] = {
     "crpbot_signals_total": (_labels(tier="high", decision="approved", symbol="BTC-USD"), 2),
     "crpbot_risk_rejections_total": (_labels(reason="rate_limit_hour"), 1),
+    "crpbot_risk_refusals_total": (_labels(account="ftmo-1", reason="future_ts"), 1),
     "crpbot_signal_confidence_count": (_labels(tier="high"), 2),
     "crpbot_outcomes_total": (_labels(tier="high", result="won"), 1),
     "crpbot_scan_cycle_duration_seconds_sum": (_labels(), 3.5),

@@ -23,6 +23,7 @@ DOC_PATH = Path("docs/telemetry.md")
 EMITTED_BY: dict[str, str] = {
     "crpbot_signals_total": "scanner",
     "crpbot_risk_rejections_total": "risk guard; scanner (when it runs the guard in-process)",
+    "crpbot_risk_refusals_total": "risk guard (a future or stale event time; 5 in 10 min alert)",
     "crpbot_signal_confidence": "scanner",
     "crpbot_outcomes_total": "outcome tracker (`crpbot outcomes track`)",
     "crpbot_scan_cycle_duration_seconds": "scanner",

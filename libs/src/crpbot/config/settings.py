@@ -63,6 +63,21 @@ class RiskSettings(BaseModel):
     guard_url: str | None = Field(
         None, description="Risk-guard HTTP URL; unset means the guard runs in-process."
     )
+    max_clock_skew_seconds: float = Field(
+        300.0,
+        gt=0,
+        le=86_400,
+        description="Event times further ahead of the guard's wall clock are refused (422).",
+    )
+    max_body_bytes: int = Field(
+        16_384, ge=1_024, le=1_048_576, description="Larger risk-guard request bodies get 413."
+    )
+    refusal_alert_count: int = Field(
+        5, ge=1, description="Refused event times of one account that raise an alert..."
+    )
+    refusal_alert_window_seconds: float = Field(
+        600.0, gt=0, description="...within this many seconds of wall time."
+    )
 
     @model_validator(mode="after")
     def _limits_are_consistent(self) -> RiskSettings:

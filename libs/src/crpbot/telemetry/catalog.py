@@ -59,6 +59,13 @@ METRICS: tuple[MetricSpec, ...] = (
         "Risk-guard rejections by reason code.",
     ),
     MetricSpec(
+        "crpbot_risk_refusals_total",
+        "counter",
+        "1",
+        ("account", "reason"),
+        "Requests the risk guard refused for their event time (future_ts|stale_ts).",
+    ),
+    MetricSpec(
         "crpbot_signal_confidence",
         "histogram",
         "1",

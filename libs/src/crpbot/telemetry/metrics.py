@@ -85,6 +85,10 @@ class Telemetry:
         """One reason code of a risk-guard rejection (a rejection may carry several)."""
         self._add("crpbot_risk_rejections_total", {"reason": reason})
 
+    def record_refusal(self, account: str, reason: str) -> None:
+        """A request refused for its event time: the account's client clock is off."""
+        self._add("crpbot_risk_refusals_total", {"account": account, "reason": reason})
+
     def observe_cycle(self, duration_s: float, result: str) -> None:
         """A finished scan cycle: its wall time and its result (ok|partial|failed)."""
         self._observe("crpbot_scan_cycle_duration_seconds", duration_s, {})
