@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from crpbot.db.engine import make_engine, session_factory, upgrade
 from crpbot.services.model_registry import ModelRegistry
 from crpbot.storage import ObjectStore
+from crpbot_model_server.auth import KEY_ENV
 from tests.fixtures.artifacts import build_tiny_artifact
 from tests.fixtures.ports import free_port
 from tests.fixtures.torchserve import (
@@ -87,6 +88,7 @@ def started(pushed: Pushed, tmp_path: Path) -> Iterator[TorchServeServer]:
     env = {
         **pushed.env,
         "CRPBOT_MODEL_VERSIONS": "production",
+        KEY_ENV: server.key,
         "TMPDIR": str(work),
         "TEMP": str(work),
         "LOG_LOCATION": str(server.log_dir),
