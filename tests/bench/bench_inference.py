@@ -152,9 +152,9 @@ def _artifact(root: Path) -> tuple[Path, str, Windows, tuple[str, ...]]:
 
 
 def run(seconds: float, with_torchserve: bool) -> tuple[list[Closed], list[Open]]:
-    from crpbot.models.inference import InProcessBackend
     from pydantic import SecretStr
 
+    from crpbot.models.inference import InProcessBackend
     from crpbot.models.torchserve import TorchServeBackend
     from crpbot_model_server.archive import build_archives
 

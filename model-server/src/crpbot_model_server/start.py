@@ -31,8 +31,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 from sqlalchemy.exc import SQLAlchemyError
 
 from crpbot.config import load_settings
-from crpbot_model_server.auth import load_key_check
 from crpbot.services.model_registry import DEFAULT_NAME, DEFAULT_PREFIX, PRODUCTION, ModelRegistry
+from crpbot_model_server.auth import load_key_check
 
 DEFAULT_TS_CONFIG = Path("/etc/crpbot/torchserve.properties")
 DEFAULT_MODEL_STORE = Path("/tmp/model-store")

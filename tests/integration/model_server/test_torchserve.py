@@ -181,6 +181,7 @@ def test_torchserve_refuses_inference_without_the_key_with_401(
     answer = _post(served, binary, list(served.artifact.samples.feature_names), auth)
     assert answer.status_code == 401
     assert answer.json() == {"error": REFUSED}
+    assert answer.reason == REFUSED
     assert served.artifact.version not in answer.text
 
 

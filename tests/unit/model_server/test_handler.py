@@ -253,9 +253,7 @@ def test_handler_never_parses_the_body_of_a_refused_request(
     unpacked: dict[str, Unpacked], artifact: TinyArtifact
 ) -> None:
     """A malformed body without the key gets 401, not the 400 that would reveal parsing."""
-    answers, statuses = _handle_with_headers(
-        unpacked["lstm"], [{"body": b"{not json"}], [{}]
-    )
+    answers, statuses = _handle_with_headers(unpacked["lstm"], [{"body": b"{not json"}], [{}])
     assert statuses[0][0] == 401
     assert "not JSON" not in answers[0]["error"]
 
