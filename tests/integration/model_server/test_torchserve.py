@@ -21,7 +21,7 @@ from crpbot.models.scoring import score_candles
 from crpbot.models.torchserve import BINARY_CONTENT_TYPE, TorchServeBackend, TorchServePolicy
 from crpbot.models.wire import encode_windows
 from crpbot_model_server.auth import REFUSED
-from tests.fixtures.torchserve import CONFIG, SERVER_KEY
+from tests.fixtures.torchserve import SERVER_KEY
 from tests.integration.model_server.conftest import Served
 
 pytestmark = [pytest.mark.torchserve, pytest.mark.slow]
@@ -199,17 +199,6 @@ def test_torchserve_backend_with_a_wrong_key_fails_closed_at_once(served: Served
     )
     with pytest.raises(InferenceUnavailableError, match=r"HTTP 401, a wrong key"):
         backend.predict(samples.x[:2], samples.feature_names)
-
-
-def test_torchserve_management_api_listens_on_loopback_only() -> None:
-    """The committed config binds management to 127.0.0.1: only the pod registers models."""
-    config = dict(
-        line.split("=", 1)
-        for line in CONFIG.read_text().splitlines()
-        if "=" in line and not line.startswith("#")
-    )
-    assert config["management_address"].startswith("http://127.0.0.1:")
-    assert config["inference_address"].startswith("http://0.0.0.0:")
 
 
 def test_torchserve_scales_workers_through_the_management_api(served: Served) -> None:
