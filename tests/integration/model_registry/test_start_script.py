@@ -26,6 +26,7 @@ from tests.fixtures.artifacts import build_tiny_artifact
 from tests.fixtures.ports import free_port
 from tests.fixtures.torchserve import (
     NO_JAVA,
+    SERVER_KEY,
     TorchServeServer,
     _stop,
     _wait_ping,
@@ -67,6 +68,7 @@ def pushed(aws_env: str, tmp_path: Path) -> Pushed:
         "CRPBOT_DATABASE_URL": url,
         "CRPBOT_STORAGE__ENDPOINT_URL": aws_env,
         "CRPBOT_STORAGE__BUCKET": "start-script",
+        KEY_ENV: SERVER_KEY,
     }
     return Pushed(registry, tiny.version, env)
 
@@ -88,7 +90,6 @@ def started(pushed: Pushed, tmp_path: Path) -> Iterator[TorchServeServer]:
     env = {
         **pushed.env,
         "CRPBOT_MODEL_VERSIONS": "production",
-        KEY_ENV: server.key,
         "TMPDIR": str(work),
         "TEMP": str(work),
         "LOG_LOCATION": str(server.log_dir),
