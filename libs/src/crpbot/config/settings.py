@@ -208,6 +208,11 @@ class Settings(BaseSettings):
     torchserve_url: str = Field(
         "http://127.0.0.1:8080", description="TorchServe inference API when inference=torchserve."
     )
+    torchserve_key: SecretStr | None = Field(
+        None,
+        description="Bearer key the model server requires on inference requests "
+        "(the server's CRPBOT_TORCHSERVE_KEY); sent when inference=torchserve.",
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", description="Log level."
     )
