@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from crpbot.db.repo_signals import recent_signals, save_signal
+from crpbot.db.repos.signals import recent_signals, save_signal
 from crpbot.scan.spool import SignalSpool
 from tests.fixtures.db import make_signal
 

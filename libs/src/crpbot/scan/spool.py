@@ -18,7 +18,7 @@ from pydantic import TypeAdapter
 from sqlalchemy.orm import Session, sessionmaker
 
 from crpbot.db.records import SignalRecord
-from crpbot.db.repo_signals import get_signal, save_signal, set_signal_status
+from crpbot.db.repos.signals import get_signal, save_signal, set_signal_status
 
 log = logging.getLogger(__name__)
 

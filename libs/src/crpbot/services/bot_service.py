@@ -17,9 +17,9 @@ from typing import Protocol
 from sqlalchemy.orm import Session, sessionmaker
 
 from crpbot.db.records import OutcomeRecord, ScanCycleRecord, SignalRecord
-from crpbot.db.repo_outcomes import resolved_signals
-from crpbot.db.repo_scan_cycles import scan_cycles
-from crpbot.db.repo_signals import recent_signals
+from crpbot.db.repos.outcomes import resolved_signals
+from crpbot.db.repos.scan_cycles import scan_cycles
+from crpbot.db.repos.signals import recent_signals
 from crpbot.risk import GuardState
 from crpbot.services.pause import PauseControl
 from crpbot.telemetry.metrics import Telemetry, get_telemetry

@@ -29,7 +29,7 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from crpbot.db.records import ModelVersionRecord
-from crpbot.db.repo_models import (
+from crpbot.db.repos.models import (
     RegistryError,
     model_versions,
     production_model,

@@ -14,7 +14,7 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from crpbot.db.repo_bot_flags import is_paused, set_paused
+from crpbot.db.repos.bot_flags import is_paused, set_paused
 
 
 class PauseControl(Protocol):

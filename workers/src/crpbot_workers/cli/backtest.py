@@ -112,7 +112,7 @@ def backtest(
     """
     from crpbot.backtest import SignalTableError, run_backtest
     from crpbot.backtest.report import summary, write_report
-    from crpbot.data.validate import CandleValidationError
+    from crpbot.candles.validate import CandleValidationError
 
     config = _config(balance, risk_per_trade, fee, slippage, phase)
     columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())

@@ -16,13 +16,13 @@ from crpbot_workers.cli import config, demo
 from crpbot_workers.cli import data as data_cli
 from crpbot_workers.cli import db as db_cli
 from crpbot_workers.cli import features as features_cli
-from crpbot_workers.cli import learn as learn_cli
 from crpbot_workers.cli import model as model_cli
-from crpbot_workers.cli import models as models_cli
+from crpbot_workers.cli import outcomes as outcomes_cli
 from crpbot_workers.cli import report as report_cli
 from crpbot_workers.cli import risk_guard as risk_guard_cli
 from crpbot_workers.cli import scan as scan_cli
 from crpbot_workers.cli import telegram as telegram_cli
+from crpbot_workers.cli import train as train_cli
 
 app = typer.Typer(
     name="crpbot",
@@ -54,10 +54,10 @@ app.command("demo")(demo.demo)
 app.add_typer(data_cli.app, name="data")
 app.add_typer(db_cli.app, name="db")
 app.add_typer(features_cli.app, name="features")
-app.add_typer(learn_cli.app, name="outcomes")
+app.add_typer(outcomes_cli.app, name="outcomes")
 app.add_typer(model_cli.app, name="model")
-app.command("train")(models_cli.train)
-app.command("evaluate")(models_cli.evaluate)
+app.command("train")(train_cli.train)
+app.command("evaluate")(train_cli.evaluate)
 app.command("backtest")(backtest_cli.backtest)
 app.add_typer(report_cli.app, name="report")
 app.add_typer(report_cli.metrics_app, name="metrics")

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from crpbot.confidence.calibration import Calibrator
 from crpbot.db.engine import make_engine, session_factory, upgrade
-from crpbot.db.repo_outcomes import resolved_signals
+from crpbot.db.repos.outcomes import resolved_signals
 from crpbot.models.inference import InProcessBackend, Predictions
 from crpbot.models.metadata import ArtifactMetadata
 from crpbot.notify.base import LogNotifier

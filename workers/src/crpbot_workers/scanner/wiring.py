@@ -21,10 +21,10 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import Engine
 
+from crpbot.candles.granularity import granularity_delta
+from crpbot.candles.source import CandleSource
 from crpbot.confidence.tiers import TierThresholds
 from crpbot.config import Settings
-from crpbot.data.granularity import granularity_delta
-from crpbot.data.source import CandleSource
 from crpbot.db.engine import session_factory
 from crpbot.models.artifacts import read_metadata, resolve_version
 from crpbot.notify.outage_watch import OutageWatch

@@ -124,7 +124,7 @@ def track(
     as_json: JsonOpt = False,
 ) -> None:
     """Resolve every open signal that later candles decide (target, stop or expiry), once."""
-    from crpbot.data.granularity import granularity_delta
+    from crpbot.candles.granularity import granularity_delta
     from crpbot.services.learning import LearningService
 
     settings = settings_or_fail()

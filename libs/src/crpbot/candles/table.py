@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from crpbot.data.source import CANDLE_COLUMNS
-from crpbot.data.validate import CandleValidationError
+from crpbot.candles.source import CANDLE_COLUMNS
+from crpbot.candles.validate import CandleValidationError
 
 _TIME_COLUMNS = ("ts", "timestamp", "time", "date", "datetime", "unnamed: 0", "")
 

@@ -12,8 +12,8 @@ import torch
 from typer.testing import CliRunner
 
 from crpbot.backtest.signals import normalize_signals
+from crpbot.candles.table import read_candles_csv
 from crpbot.data.bundled import load_bundled
-from crpbot.data.csv import read_candles_csv
 from crpbot.models.artifacts import read_predictions
 from crpbot.models.inference import InProcessBackend
 from crpbot.models.scoring import score_candles

@@ -54,7 +54,7 @@ def train(
     with purge gaps of window + horizon bars. The last fold's models, scaler and calibrator
     are written to MODEL_DIR/<version>/ with their metadata and out-of-sample predictions.
     """
-    from crpbot.data.validate import CandleValidationError
+    from crpbot.candles.validate import CandleValidationError
     from crpbot.models.pipeline import TrainRequest, train_and_save
     from crpbot.models.splits import SplitConfig
     from crpbot.models.train import TrainConfig
@@ -112,7 +112,7 @@ def evaluate(
     and random. Writes a markdown report with a reliability diagram and the model's
     out-of-sample signals as a table `crpbot backtest` replays.
     """
-    from crpbot.data.validate import CandleValidationError
+    from crpbot.candles.validate import CandleValidationError
     from crpbot.evaluation.evaluate import EvaluationSettings
     from crpbot.evaluation.pipeline import evaluate_artifact
     from crpbot.models.artifacts import ArtifactError, read_metadata, resolve_version
