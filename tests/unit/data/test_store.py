@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from crpbot.candles.source import FrameSource
-from crpbot.candles.table import read_candles_csv
 from crpbot.candles.validate import CandleValidationError
+from crpbot.data.csv_file import read_candles_csv
 from crpbot.data.store import CandleStore, TimeRange, missing_ranges
 
 

@@ -23,13 +23,13 @@ import pandas as pd
 
 from crpbot.candles.granularity import granularity_delta, granularity_seconds
 from crpbot.candles.source import CANDLE_COLUMNS, CandleSource, empty_candles
-from crpbot.candles.table import read_candles_csv
 from crpbot.candles.validate import (
     CandleReport,
     CandleValidationError,
     RowProblem,
     validate_candles,
 )
+from crpbot.data.csv_file import read_candles_csv
 
 logger = logging.getLogger(__name__)
 

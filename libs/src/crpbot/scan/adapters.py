@@ -30,7 +30,7 @@ from crpbot.services.risk_guard import (
 )
 
 if TYPE_CHECKING:
-    from crpbot.models.inference import InferenceBackend, Predictions
+    from crpbot.models.backend import InferenceBackend, Predictions
     from crpbot.models.metadata import ArtifactMetadata
 
 

@@ -31,7 +31,7 @@ from crpbot.db.records import ScanCycleRecord, SignalRecord
 from crpbot.db.repos.scan_cycles import record_scan_cycle
 from crpbot.db.repos.signals import get_signal, save_signal, set_signal_status
 from crpbot.db.vocabulary import SignalStatus
-from crpbot.models.inference import FeatureMismatchError
+from crpbot.models.backend import FeatureMismatchError
 from crpbot.models.scoring import score_candles
 from crpbot.notify.alerts import Alert
 from crpbot.notify.base import Notifier

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 import crpbot
 from crpbot.learning.recalibrate import RefitPolicy
 from crpbot.models.splits import SplitConfig
-from crpbot.models.train import TrainConfig
+from crpbot.models.train_config import TrainConfig
 from crpbot.risk import RiskLimits
 
 DEMO_SYMBOL = "EUR-USD"
