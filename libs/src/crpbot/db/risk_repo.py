@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from crpbot.clock import utcnow
 from crpbot.db.models import Account, AccountSnapshot, RiskDecision
 from crpbot.risk import ApprovedSignal, CheckRequest, Decision, EquityPoint, Tier
 
@@ -81,7 +82,7 @@ class AccountRepo:
                 approved=decision.approved,
                 size=decision.size,
                 reasons=[str(r) for r in decision.reasons],
-                created_at=datetime.now(UTC),
+                created_at=utcnow(),
             )
         )
         self._session.flush()
@@ -179,7 +180,7 @@ def _insert_if_missing(session: Session, account_id: str, opening: EquityPoint) 
     values = {
         "id": account_id,
         "initial_balance": opening.balance,
-        "created_at": datetime.now(UTC),
+        "created_at": utcnow(),
         "last_ts": opening.ts,
     }
     if session.get_bind().dialect.name == "postgresql":

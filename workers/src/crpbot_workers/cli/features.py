@@ -48,9 +48,9 @@ def _read_candles(source: str) -> pd.DataFrame:
     """A candle CSV or Parquet file, or `bundled:NAME`; raises on unusable input."""
     import pandas as pd
 
-    from crpbot.candles.table import read_candles_csv
     from crpbot.candles.validate import CandleValidationError
     from crpbot.data.bundled import load_bundled
+    from crpbot.data.csv_file import read_candles_csv
 
     path = Path(source)
     if source.lower().startswith(_BUNDLED):

@@ -194,7 +194,7 @@ def stats(
 
 
 def _scope(model_dir: Path, version: str | None) -> CalibrationScope:
-    from crpbot.models.artifacts import ArtifactError, read_metadata, resolve_version
+    from crpbot.models.versions import ArtifactError, read_metadata, resolve_version
     from crpbot.services.learning import CalibrationScope
 
     try:

@@ -1,4 +1,4 @@
-"""Risk-guard HTTP API (DESIGN.md): `/v1/equity`, `/v1/check`, `/v1/state`, probes, metrics.
+"""Risk-guard HTTP API: `/v1/equity`, `/v1/check`, `/v1/state`, probes, metrics.
 
 Handlers are thin: parse, call `RiskGuardService`, map its errors to status codes. Handlers
 are plain `def`, so FastAPI runs the blocking database work in its thread pool. Probes and

@@ -1,4 +1,4 @@
-"""Request and response bodies of the risk-guard HTTP API (DESIGN.md fixes their fields)."""
+"""Request and response bodies of the risk-guard HTTP API."""
 
 from __future__ import annotations
 
