@@ -12,7 +12,7 @@ PY312 = $(shell hack/python312.sh)
 UV = $(shell hack/ensure-uv.sh)
 VENV_STAMP := .venv/.synced-$(shell cat uv.lock pyproject.toml */pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: help setup system-deps k8s-bins demo test test-fast bench lint clean
+.PHONY: help setup system-deps k8s-bins images demo test test-fast bench lint clean
 
 help:  ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -28,6 +28,9 @@ system-deps:  ## Install PostgreSQL, Java 17 and kubectl from Debian when missin
 
 k8s-bins:  ## Build (or reuse) kube-apiserver, etcd, controller-manager, scheduler and kwok.
 	hack/build-control-plane.sh >/dev/null
+
+images:  ## Build the operator, workers and model-server images on locally made bases (Docker).
+	hack/build-images.sh
 
 demo: setup  ## Run the offline demo on the bundled real data.
 	.venv/bin/crpbot demo

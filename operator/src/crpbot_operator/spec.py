@@ -59,6 +59,7 @@ class RiskSpec(_Camel):
 class TelegramSpec(_Camel):
     secret_ref: SecretKeyRef | None = None
     allowed_chats: list[int] = Field(default_factory=list)
+    admin_users: list[int] = Field(default_factory=list)
 
 
 class ResourceList(_Camel):

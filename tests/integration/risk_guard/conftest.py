@@ -32,6 +32,19 @@ def sqlite_url(tmp_path: Path) -> str:
 @pytest.fixture
 def start_guard(tmp_path: Path) -> Iterator[Callable[[str], GuardProcess]]:
     """Start guards on a database URL; every one still running is stopped afterwards."""
+    yield from _guards(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def live_guard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GuardProcess]:
+    """One guard on its own SQLite file for the session, for tests that only need a live
+    server (starting one takes seconds; state they leave behind must not matter)."""
+    folder = tmp_path_factory.mktemp("live-guard")
+    for start in _guards(folder):
+        yield start(f"sqlite:///{folder / 'guard.db'}")
+
+
+def _guards(tmp_path: Path) -> Iterator[Callable[[str], GuardProcess]]:
     started: list[GuardProcess] = []
     env = {**os.environ, "CRPBOT_RISK_TOKEN": TOKEN, "CRPBOT_CONFIG_FILE": ""}
 

@@ -124,3 +124,74 @@ def test_ftmo_verdict_needs_target_and_four_trading_days(
     assert result.ftmo.trading_days == wins
     assert result.ftmo.status == status
     assert any(reason in text for text in result.ftmo.reasons)
+
+
+def test_ftmo_bar_reaching_target_and_floor_is_a_breach_not_a_win(rules: FtmoRules) -> None:
+    """Long at 100, stop 50, target 110, size 10000 / 50 = 200. The next bar reaches 111 AND
+    dips to 74: at 74 equity is 100000 − 200·26 = 94800, below the 95000 daily floor. One bar
+    cannot tell which came first, so the breach stands and the position closes at 74 (−5200);
+    booking the +2000 target first would have left the day "ok"."""
+    config = BacktestConfig(risk_per_trade=0.10, rules=rules)
+    bars = [FLAT, FLAT, (100.0, 111.0, 74.0, 105.0)] + [FLAT] * 3
+    signals = make_signals(
+        [{"ts": "2024-01-10T08:00", "side": "long", "stop": 50.0, "target": 110.0}]
+    )
+    result = run_backtest(make_candles("2024-01-10T08:00", bars), signals, config)
+    trade = result.trades.iloc[0]
+    assert (trade["exit_reason"], trade["exit_price"]) == ("daily_loss_halt", 74.0)
+    assert trade["pnl"] == pytest.approx(-5_200.0)
+    day = result.ftmo.days.loc[pd.Timestamp("2024-01-10")]
+    assert (day["status"], day["min_equity"]) == ("daily_loss_breached", pytest.approx(94_800.0))
+    assert result.ftmo.status == "failed"
+
+
+def test_ftmo_floor_counts_every_open_position_before_any_target_exit(rules: FtmoRules) -> None:
+    """Risk 10%: BTC long at 100, stop 50 → size 200; ETH long at 50, stop 25 → size 400. In
+    one bar BTC reaches its 110 target but dips to 85 (−3000) and ETH dips to 44 (−2400):
+    equity 94600 < 95000. The breach closes both at those prices; booking BTC's +2000 first
+    would have left 99600 and an "ok" day."""
+    config = BacktestConfig(risk_per_trade=0.10, rules=rules)
+    t0 = "2024-01-10T08:00"
+    btc = make_candles(t0, [FLAT, FLAT, (100.0, 111.0, 85.0, 105.0), FLAT])
+    eth = make_candles(t0, [(50.0,) * 4, (50.0,) * 4, (50.0, 51.0, 44.0, 49.0), (50.0,) * 4])
+    signals = pd.concat(
+        [
+            make_signals([{"ts": t0, "side": "long", "stop": 50.0, "target": 110.0}], "BTC-USD"),
+            make_signals([{"ts": t0, "side": "long", "stop": 25.0, "target": 60.0}], "ETH-USD"),
+        ],
+        ignore_index=True,
+    )
+    result = run_backtest({"BTC-USD": btc, "ETH-USD": eth}, signals, config)
+    trades = result.trades.set_index("symbol")
+    assert list(trades["exit_reason"]) == ["daily_loss_halt", "daily_loss_halt"]
+    assert trades["exit_price"].to_dict() == {"BTC-USD": 85.0, "ETH-USD": 44.0}
+    assert result.metrics.final_equity == pytest.approx(94_600.0)
+    assert result.ftmo.days["status"].iloc[0] == "daily_loss_breached"
+
+
+@pytest.mark.parametrize(
+    ("day3", "status", "decided", "reason"),
+    [
+        # falls back to 100 and ends there: the open +11% of day 2 never counted
+        ((111.0, 111.0, 100.0, 100.0), "not_passed", None, "profit target 10% not reached"),
+        # closes at its 120 target on day 3: +20% closed balance passes that day
+        ((111.0, 121.0, 110.0, 115.0), "passed", "2024-02-03", "closed balance 120000.00"),
+    ],
+)
+def test_ftmo_profit_target_counts_closed_balance_not_open_profit(
+    day3: Bar, status: str, decided: str | None, reason: str
+) -> None:
+    """Daily bars (one Prague day each). Long filled at 100 on day 2, stop 90, risk 10% →
+    size 1000. Day 2 closes at 111: equity 111000 is above the 110000 target, but the balance
+    is still 100000 because the position is open, so day 2 does not pass."""
+    rules = FtmoRules(initial_balance=100_000.0, min_trading_days=1)
+    bars = [FLAT, (100.0, 112.0, 99.0, 111.0), day3, FLAT]
+    signals = make_signals([{"ts": "2024-02-01", "side": "long", "stop": 90.0, "target": 120.0}])
+    config = BacktestConfig(risk_per_trade=0.10, rules=rules)
+    result = run_backtest(make_candles("2024-02-01", bars, freq="D"), signals, config)
+    day2 = result.ftmo.days.loc[pd.Timestamp("2024-02-02")]
+    assert (day2["end_equity"], day2["end_balance"]) == (111_000.0, 100_000.0)
+    assert day2["status"] == "ok"
+    assert result.ftmo.status == status
+    assert result.ftmo.decided_on == (pd.Timestamp(decided) if decided else None)
+    assert reason in result.ftmo.reasons[0]

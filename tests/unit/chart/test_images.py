@@ -154,3 +154,31 @@ def test_sync_script_finds_torch_in_the_lock_for_torch_images_only() -> None:
         assert bool(re.search(r"^torch==\d", locked, re.MULTILINE)) is has_torch, package
     result = subprocess.run(["sh", "-n", str(REPO / "hack" / "docker" / "sync-venv.sh")])
     assert result.returncode == 0
+
+
+@pytest.mark.parametrize("member", MEMBERS)
+def test_dockerfile_bases_are_build_args_defaulting_to_public_images(member: str) -> None:
+    """`make images` passes bases made here; without arguments the public ones are used."""
+    args, stages = _stages(REPO / member / "Dockerfile")
+    assert args["PYTHON_IMAGE"].startswith("python:3.12.")
+    assert args["UV_IMAGE"].startswith("ghcr.io/astral-sh/uv:")
+    text = (REPO / member / "Dockerfile").read_text()
+    assert "FROM ${UV_IMAGE} AS uv" in text and "FROM ${PYTHON_IMAGE} AS build" in text
+    assert not text.startswith("# syntax="), "a syntax directive pulls its frontend from a registry"
+    assert len(stages) == 3
+
+
+@pytest.mark.parametrize("member", MEMBERS)
+def test_dockerfile_reads_the_ca_bundle_only_as_a_build_secret(member: str) -> None:
+    _, stages = _stages(REPO / member / "Dockerfile")
+    build = next(s for s in stages if s.alias == "build")
+    syncs = [line for line in build.lines if "sync-venv " in line]
+    assert all("--mount=type=secret,id=ca-bundle" in line for line in syncs)
+    assert not any("ca-bundle" in line for line in stages[-1].lines)
+
+
+@pytest.mark.parametrize("member", ("workers", "model-server"))
+def test_torch_images_keep_numba_cache_on_the_writable_tmp(member: str) -> None:
+    """The pods' root file system is read-only: numba's cache=True needs a writable folder."""
+    _, stages = _stages(REPO / member / "Dockerfile")
+    assert any("NUMBA_CACHE_DIR=/tmp/" in line for line in stages[-1].lines)

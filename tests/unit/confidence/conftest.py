@@ -16,6 +16,13 @@ def overconfident(n: int, seed: int) -> tuple[npt.NDArray[np.float64], npt.NDArr
     return 1 / (1 + np.exp(-3 * logit)), outcomes
 
 
+def calibrated(n: int, seed: int) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Scores that ARE the probability of the outcome: nothing for a calibrator to fix."""
+    rng = np.random.default_rng(seed)
+    true_p = rng.uniform(0.2, 0.8, n)
+    return true_p, (rng.uniform(0, 1, n) < true_p).astype(np.float64)
+
+
 @pytest.fixture
 def miscalibrated() -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     return overconfident(4000, seed=11)

@@ -3,18 +3,18 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from crpbot.db.base import Base
 from crpbot.db.engine import (
-    alembic_config,
     current_revision,
     head_revision,
     make_engine,
     upgrade,
 )
+from crpbot.db.types import UtcDateTime
+from tests.fixtures.db import downgrade
 
 
 def _diff(url: str) -> list[object]:
@@ -47,11 +47,8 @@ def test_upgrade_reports_head_and_is_idempotent(db_url: str) -> None:
 
 def test_downgrade_to_base_removes_every_table(db_url: str) -> None:
     upgrade(db_url)
+    downgrade(db_url, "base")
     engine = make_engine(db_url)
-    config = alembic_config()
-    with engine.begin() as conn:
-        config.attributes["connection"] = conn
-        command.downgrade(config, "base")
     with engine.connect() as conn:
         left = set(sa.inspect(conn).get_table_names()) - {"alembic_version"}
     engine.dispose()
@@ -108,3 +105,44 @@ def test_migration_0002_drops_decision_id_keeping_rows_and_constraints(db_url: s
     assert "decision_id" not in columns
     assert {"ck_signals_side", "ck_signals_tier", "ck_signals_status"} <= checks
     assert stored == 1
+
+
+_STAMPS = frozenset({"bar_ts", "expiry", "created_at"})
+
+
+def test_upgrade_from_0001_keeps_every_outcome_on_sqlite(db_url: str) -> None:
+    """Rebuilding `signals` (batch mode) must not cascade its drop into `outcomes`."""
+    upgrade(db_url, "0001")
+    engine = make_engine(db_url)
+    stamp = UtcDateTime()
+    names = ("id", *_signal_row("x"))
+    signals = sa.table("signals", *(sa.column(n, stamp if n in _STAMPS else None) for n in names))
+    outcomes = sa.table(
+        "outcomes",
+        sa.column("signal_id"),
+        sa.column("result"),
+        sa.column("resolved_ts", stamp),
+        sa.column("exit_price"),
+        sa.column("r_multiple"),
+    )
+    row = {**_signal_row("approved"), "reasons": "[]"}
+    resolved = datetime(2026, 12, 1, 16, tzinfo=UTC)
+    try:
+        with engine.begin() as conn:
+            for number, symbol in enumerate(("BTC-USD", "ETH-USD", "SOL-USD"), start=1):
+                conn.execute(sa.insert(signals).values({**row, "symbol": symbol, "id": number}))
+                conn.execute(
+                    sa.insert(outcomes).values(
+                        signal_id=number,
+                        result="won",
+                        resolved_ts=resolved,
+                        exit_price=102.0,
+                        r_multiple=2.0,
+                    )
+                )
+        upgrade(db_url)
+        with engine.connect() as conn:
+            kept = conn.execute(sa.select(sa.func.count()).select_from(outcomes)).scalar_one()
+    finally:
+        engine.dispose()
+    assert kept == 3

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crpbot.learning.outcomes import resolve_signal
+from crpbot.learning.outcomes import horizon_bars, resolve_signal
 from tests.unit.learning.builders import HOUR, T0, Bar, Sig, long_signal, make_candles, random_walk
 
 FLAT: Bar = (100.0, 100.5, 99.5, 100.0)
@@ -172,3 +173,31 @@ def test_resolve_signal_stop_and_target_in_one_bar_is_a_loss(
     assert resolution is not None
     assert resolution.result == "lost"
     assert resolution.r_multiple == pytest.approx(-1.0)
+
+
+def test_resolve_signal_counts_the_horizon_in_bars_across_a_weekend() -> None:
+    """A Friday 20:00 UTC signal with a 4-bar horizon (stored expiry: Saturday 00:00). Bars
+    after it: Friday 21:00, Sunday 22:00, Sunday 23:00, Monday 00:00; the 4th closes it at
+    100.4. Read as clock time, Sunday 22:00 (the 2nd bar) would already have expired it."""
+    friday = make_candles([FLAT, FLAT], start=T0 + 20 * HOUR)
+    sunday = make_candles(
+        [FLAT, FLAT, (100.0, 100.5, 99.5, 100.4), (100.4, 101.0, 100.0, 100.9)],
+        start=T0 + (2 * 24 + 22) * HOUR,
+    )
+    candles = pd.concat([friday, sunday])
+    signal = long_signal(20, expiry_bars=4)
+    assert horizon_bars(signal, HOUR) == 4
+    resolution = resolve_signal(signal, candles, HOUR, LATE)
+    assert resolution is not None
+    assert (resolution.result, resolution.exit_price) == ("expired", 100.4)
+    assert resolution.exit_ts == T0 + (3 * 24 + 1) * HOUR
+
+
+def test_resolve_signal_without_its_own_bar_falls_back_to_the_expiry_time() -> None:
+    """Candles starting after the signal bar cannot be counted from it: the first bar opening
+    at or after the stored expiry (bar 4) closes the signal."""
+    bars = [FLAT] * 4 + [(100.0, 100.5, 99.5, 100.3), FLAT]
+    candles = make_candles(bars).iloc[2:]
+    resolution = resolve_signal(long_signal(0, expiry_bars=4), candles, HOUR, LATE)
+    assert resolution is not None
+    assert (resolution.result, resolution.exit_price) == ("expired", 100.3)

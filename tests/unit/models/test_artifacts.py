@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,11 +13,17 @@ from crpbot.models.artifacts import load_artifact, save_artifact
 from crpbot.models.backend import FeatureMismatchError, InferenceBackend
 from crpbot.models.dataset import WindowSet
 from crpbot.models.inference import InProcessBackend
-from crpbot.models.metadata import ArtifactMetadata, CodeVersion, DataInfo
+from crpbot.models.metadata import METADATA_ADAPTER, ArtifactMetadata, CodeVersion, DataInfo
 from crpbot.models.splits import SplitConfig
 from crpbot.models.train import FoldModels, predict, train_fold
 from crpbot.models.train_config import TrainConfig
-from crpbot.models.versions import LATEST, ArtifactError, read_metadata, read_predictions
+from crpbot.models.versions import (
+    LATEST,
+    METADATA_FILE,
+    ArtifactError,
+    read_metadata,
+    read_predictions,
+)
 
 
 def _metadata(samples: WindowSet, models: FoldModels, config: TrainConfig) -> ArtifactMetadata:
@@ -58,6 +65,25 @@ def test_artifact_round_trip_gives_identical_predictions(
     np.testing.assert_array_equal(got[1], expected[1])
     assert loaded.metadata.calibrator == Calibrator("platt", params=(1.2, -0.1))
     assert loaded.metadata.model_version == (model_dir / LATEST).read_text().strip()
+
+
+@pytest.mark.parametrize(
+    "calibrator",
+    [Calibrator("identity"), Calibrator("isotonic", xs=(0.1, 0.9), ys=(0.3, 0.7))],
+    ids=["identity", "isotonic"],
+)
+def test_artifact_metadata_round_trips_the_calibration_choice(
+    saved: tuple[Path, FoldModels], calibrator: Calibrator
+) -> None:
+    """The identity ("no calibration") is a choice the artifact must remember as such."""
+    model_dir, _ = saved
+    folder = model_dir / (model_dir / LATEST).read_text().strip()
+    meta = replace(read_metadata(folder), calibrator=calibrator)
+    (folder / METADATA_FILE).write_bytes(METADATA_ADAPTER.dump_json(meta))
+    loaded = read_metadata(folder).calibrator
+    assert loaded == calibrator
+    probe = np.array([0.2, 0.5, 0.8])
+    np.testing.assert_array_equal(loaded.apply(probe), calibrator.apply(probe))
 
 
 def test_artifact_folder_ships_model_code_and_metadata(saved: tuple[Path, FoldModels]) -> None:

@@ -5,34 +5,18 @@ from __future__ import annotations
 import re
 
 import pytest
-from telegram.helpers import escape_markdown
 
 from crpbot.notify.alerts import Alert
-from crpbot.notify.markdown import escape, format_alert, format_plain
+from crpbot.notify.markdown import format_alert, format_plain, render
 from tests.unit.notify.conftest import DAILY, FAILURE, RISK, SIGNAL
 
 RESERVED = "_*[]()~`>#+-=|{}.!"
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "BTC-USD",
-        "64,250.50",
-        "rate_limit_hour",
-        "a*b [c](d) ~e~ `f` >g #h +i =j |k {l} .m !n",
-        "back\\slash",
-        "plain words",
-        "",
-    ],
-)
-def test_escape_agrees_with_python_telegram_bot(text: str) -> None:
-    assert escape(text) == escape_markdown(text, version=2)
-
-
-def test_escape_leaves_no_reserved_character_bare() -> None:
-    escaped = escape(RESERVED + "\\")
-    assert re.search(r"(?<!\\)[_*\[\]()~`>#+\-=|{}.!]", escaped.replace("\\\\", "")) is None
+def test_render_leaves_no_reserved_character_bare() -> None:
+    text = render(RESERVED + "\\", ((RESERVED, "BTC-USD 64,250.50 rate_limit"),))
+    bare = re.search(r"(?<!\\)[_\[\]()~>#+\-=|{}.!]", text.replace("\\\\", ""))
+    assert bare is None
 
 
 @pytest.mark.parametrize(

@@ -1,14 +1,25 @@
-"""`TelegramNotifier` against the Bot API stand-in: fan-out, 429 retry, failures counted."""
+"""`TelegramNotifier` against the Bot API stand-in: fan-out, 429 retry, failures counted,
+and `close` draining what was queued."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
 
 from crpbot.notify.markdown import format_alert
-from crpbot.notify.pacing import SendPacer
-from crpbot.notify.telegram import TelegramNotifier, classify
+from crpbot.notify.telegram import TelegramNotifier, retry_delay
 from crpbot.telemetry.metrics import Telemetry
 from tests.fixtures.telegram_api import (
     TOKEN,
@@ -22,23 +33,29 @@ from tests.unit.notify.conftest import FAILURE, RISK, SIGNAL, count
 CHATS = (1001, -2002)
 
 
+class Sleeps(list[float]):
+    """Records the waits the notifier asks for instead of waiting."""
+
+    async def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+
+
 @pytest.fixture
-def sleeps() -> list[float]:
-    return []
+def sleeps() -> Sleeps:
+    return Sleeps()
 
 
 @pytest.fixture
 def notifier(
-    telegram_api: TelegramStandIn, telemetry: Telemetry, sleeps: list[float]
+    telegram_api: TelegramStandIn, telemetry: Telemetry, sleeps: Sleeps
 ) -> Iterator[TelegramNotifier]:
     instance = TelegramNotifier(
         TOKEN,
         CHATS,
         base_url=telegram_api.base_url,
         telemetry=telemetry,
-        pacer=SendPacer(per_chat_interval_s=0.0),
         max_attempts=3,
-        sleep=sleeps.append,
+        sleep=sleeps,
     )
     yield instance
     instance.close(5)
@@ -66,12 +83,12 @@ def test_telegram_notifier_waits_out_429_retry_after_then_delivers(
     notifier: TelegramNotifier,
     telegram_api: TelegramStandIn,
     telemetry: Telemetry,
-    sleeps: list[float],
+    sleeps: Sleeps,
 ) -> None:
     telegram_api.state.fail_next_sends(rate_limited(7))
     notifier.notify(FAILURE)
     assert notifier.flush(5)
-    assert 7.0 in sleeps
+    assert sleeps == [7.0]
     assert len(telegram_api.state.sent) == 2
     assert count(telemetry, "crpbot_telegram_deliveries_total", result="retried") == 1
     assert count(telemetry, "crpbot_telegram_deliveries_total", result="ok") == 2
@@ -110,7 +127,7 @@ def test_telegram_notifier_counts_an_unreachable_api_as_failed(
         base_url="http://127.0.0.1:9/bot",
         telemetry=telemetry,
         max_attempts=2,
-        sleep=lambda _s: None,
+        sleep=Sleeps(),
     )
     notifier.notify(SIGNAL)
     assert notifier.close(10)
@@ -118,37 +135,46 @@ def test_telegram_notifier_counts_an_unreachable_api_as_failed(
     assert TOKEN not in caplog.text
 
 
+def test_telegram_notifier_close_drains_the_queue_and_a_later_alert_still_goes(
+    telegram_api: TelegramStandIn, telemetry: Telemetry
+) -> None:
+    notifier = TelegramNotifier(TOKEN, CHATS, base_url=telegram_api.base_url, telemetry=telemetry)
+    for _ in range(3):
+        notifier.notify(SIGNAL)
+    assert notifier.close(10)
+    assert len(telegram_api.state.sent) == 6
+    notifier.notify(RISK)
+    assert notifier.close(10)
+    assert [m["text"] for m in telegram_api.state.sent[6:]] == [format_alert(RISK)] * 2
+    assert notifier.undelivered == 0
+
+
+def test_telegram_notifier_close_gives_up_waiting_at_its_timeout(
+    telegram_api: TelegramStandIn, telemetry: Telemetry
+) -> None:
+    telegram_api.state.fail_next_sends(rate_limited(30))
+    notifier = TelegramNotifier(TOKEN, (1,), base_url=telegram_api.base_url, telemetry=telemetry)
+    notifier.notify(SIGNAL)
+    assert notifier.close(0.5) is False
+    assert telegram_api.state.sent == []
+
+
 @pytest.mark.parametrize(
-    ("status", "body", "ok", "retry_in"),
+    ("error", "attempt", "wait"),
     [
-        (200, {"ok": True, "result": {}}, True, None),
-        (429, rate_limited(3)[1], False, 3.0),
-        (429, {"ok": False}, False, 1.0),
-        (502, {}, False, 4.0),
-        (400, bad_request()[1], False, None),
-        (403, {"ok": False, "description": "Forbidden: bot was blocked"}, False, None),
+        (RetryAfter(3), 0, 3.0),
+        (RetryAfter(timedelta(seconds=4)), 0, 4.0),
+        (NetworkError("Internal Server Error"), 2, 4.0),
+        (NetworkError("Bad Gateway"), 9, 30.0),
+        (TimedOut(), 0, 1.0),
+        (BadRequest("Bad Request: chat not found"), 0, None),
+        (Forbidden("Forbidden: bot was blocked by the user"), 0, None),
+        (InvalidToken("Unauthorized"), 0, None),
+        (ChatMigrated(-1001), 0, None),
+        (TelegramError("anything else"), 0, None),
     ],
 )
-def test_classify_send_retry_or_give_up(
-    status: int, body: dict[str, object], ok: bool, retry_in: float | None
+def test_retry_delay_waits_out_429_backs_off_on_network_errors_gives_up_on_the_rest(
+    error: TelegramError, attempt: int, wait: float | None
 ) -> None:
-    attempt = classify(status, body, attempt=2)
-    assert (attempt.ok, attempt.retry_in) == (ok, retry_in)
-
-
-def test_send_pacer_keeps_one_message_per_second_per_chat() -> None:
-    pacer = SendPacer()
-    assert pacer.delay(1, 10.0) == 0
-    pacer.sent(1, 10.0)
-    assert pacer.delay(1, 10.25) == pytest.approx(0.75)
-    assert pacer.delay(2, 10.25) == 0
-    assert pacer.delay(1, 11.0) == 0
-
-
-def test_send_pacer_keeps_thirty_messages_per_second_overall() -> None:
-    pacer = SendPacer(global_per_second=30)
-    for chat in range(30):
-        pacer.sent(chat, 5.0 + chat / 100)
-    assert pacer.delay(99, 5.5) == pytest.approx(0.5)
-    assert pacer.delay(99, 5.995) == pytest.approx(0.005)
-    assert pacer.delay(99, 6.3) == 0
+    assert retry_delay(error, attempt) == wait

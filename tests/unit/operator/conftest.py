@@ -28,7 +28,11 @@ FULL_SPEC: dict[str, Any] = {
         "highTierPerHour": 3,
         "minConfidence": 0.6,
     },
-    "telegram": {"secretRef": {"name": "tg", "key": "token"}, "allowedChats": [42, -100]},
+    "telegram": {
+        "secretRef": {"name": "tg", "key": "token"},
+        "allowedChats": [42, -100],
+        "adminUsers": [7001],
+    },
     "database": {"secretRef": {"name": "db", "key": "url"}},
     "modelServer": {
         "replicas": 2,

@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from crpbot.db.engine import make_engine, session_factory
 from crpbot.notify.alerts import FailureAlert
 from crpbot.notify.markdown import format_alert
-from crpbot.notify.pacing import SendPacer
 from crpbot.notify.telegram import TelegramNotifier
 from crpbot.risk import RiskLimits
 from crpbot.services.risk_client import RiskClient
@@ -76,14 +75,17 @@ def test_scanner_outage_alerts_off_sends_no_outage_alert(
     assert _failures(notifier) == []
 
 
-def test_scanner_guard_refusal_is_not_an_outage(
+def test_scanner_announces_a_guard_refusal_as_an_outage_and_stores_no_approval(
     make_scanner: MakeScanner, notifier: RecordingNotifier, now: datetime
 ) -> None:
+    """A 409 is an answer that approves nothing: an account locked by a wrong event time
+    must reach a person, not pass as a reachable guard."""
     scanner = make_scanner(limits=RiskLimits())
     scanner.run_cycle(now)
-    scanner.run_cycle(now - HOUR)  # an older event time: the guard answers 409
+    refused = scanner.run_cycle(now - HOUR)  # an older event time: the guard answers 409
 
-    assert _failures(notifier) == []
+    assert {r.outcome for r in refused.results} == {"risk_unavailable"}
+    assert _failures(notifier) == [("risk_guard", False)]
 
 
 def test_scanner_announces_a_database_outage_once_and_its_end_once(
@@ -117,7 +119,6 @@ def test_scanner_outage_alert_reaches_every_allowed_chat(
         chats,
         base_url=telegram_api.base_url,
         telemetry=telemetry,
-        pacer=SendPacer(per_chat_interval_s=0.0),
     )
     scanner = make_scanner(symbols=SYMBOLS[:1], risk=_nobody())
     scanner.deps.notifier = telegram
@@ -131,8 +132,8 @@ def test_scanner_outage_alert_reaches_every_allowed_chat(
     assert sent[0]["text"] == format_alert(
         FailureAlert(
             "risk_guard",
-            "risk guard unreachable: no signal is approved until it answers "
-            "(computed signals are stored undecided)",
+            "risk guard unreachable or refusing this bot's requests (see the scanner "
+            "log): no signal is approved until it answers (computed signals are stored undecided)",
             now,
             bot=BOT,
         )

@@ -24,6 +24,7 @@ def _one_scan_cycle(telemetry: Telemetry) -> None:
     telemetry.record_signal("high", "approved", "BTC-USD", confidence=0.81)
     telemetry.record_signal("low", "rejected", "ETH-USD", confidence=0.52)
     telemetry.record_rejection("rate_limit_hour")
+    telemetry.record_refusal("ftmo-1", "future_ts")
     telemetry.observe_inference("inprocess", "lstm", 0.004)
     telemetry.observe_inference("inprocess", "lstm", 0.030)
     telemetry.observe_cycle(3.5, "ok")
@@ -34,11 +35,13 @@ def _one_scan_cycle(telemetry: Telemetry) -> None:
     telemetry.set_equity("ftmo-1", 101_250.5, 4_250.5, 11_250.5)
     telemetry.set_bot_active("local", True)
     telemetry.record_outcome("high", "won")
+    telemetry.count_spool_quarantined("json_invalid")
 
 
 EXPECTED: dict[str, tuple[frozenset[tuple[str, str]], float]] = {
     "crpbot_signals_total": (_labels(tier="high", decision="approved", symbol="BTC-USD"), 2),
     "crpbot_risk_rejections_total": (_labels(reason="rate_limit_hour"), 1),
+    "crpbot_risk_refusals_total": (_labels(account="ftmo-1", reason="future_ts"), 1),
     "crpbot_signal_confidence_count": (_labels(tier="high"), 2),
     "crpbot_outcomes_total": (_labels(tier="high", result="won"), 1),
     "crpbot_scan_cycle_duration_seconds_sum": (_labels(), 3.5),
@@ -51,6 +54,7 @@ EXPECTED: dict[str, tuple[frozenset[tuple[str, str]], float]] = {
     "crpbot_ftmo_daily_headroom": (_labels(account="ftmo-1"), 4_250.5),
     "crpbot_ftmo_total_headroom": (_labels(account="ftmo-1"), 11_250.5),
     "crpbot_bot_active": (_labels(bot="local"), 1),
+    "crpbot_spool_quarantined_total": (_labels(reason="json_invalid"), 1),
 }
 
 

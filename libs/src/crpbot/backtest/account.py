@@ -18,6 +18,7 @@ from crpbot.backtest.fills import (
     EXIT_END_OF_DATA,
     EXIT_EXPIRY,
     EXIT_NONE,
+    EXIT_STOP,
     EXIT_TOTAL_HALT,
     adverse_price,
     bar_exit,
@@ -177,23 +178,31 @@ def exit_positions(
 
 
 @inlined
-def equity_at(
-    prices_hi: Floats, prices_lo: Floats, j: int, pos: Floats, balance: float, worst: bool
-) -> float:
-    """Balance plus open P/L, marked at the worst price of the bar or at `prices_hi` (close)."""
+def equity_at(c: Floats, j: int, pos: Floats, balance: float) -> float:
+    """Balance plus open P/L marked at bar j's close."""
     equity = balance
     for s in range(pos.shape[0]):
-        if pos[s, P_OPEN] == 0.0:
-            continue
-        side = pos[s, P_SIDE]
-        mark = adverse_price(side, prices_hi[j, s], prices_lo[j, s]) if worst else prices_hi[j, s]
-        equity += side * pos[s, P_SIZE] * (mark - pos[s, P_ENTRY])
+        if pos[s, P_OPEN] > 0:
+            equity += pos[s, P_SIDE] * pos[s, P_SIZE] * (c[j, s] - pos[s, P_ENTRY])
     return equity
+
+
+@inlined
+def exposure_price(j: int, s: int, o: Floats, h: Floats, lo: Floats, pos: Floats) -> float:
+    """The worst price position s can have seen inside bar j: the bar's adverse extreme, or its
+    stop fill when the bar reaches the stop (the stop closed it there, stop first as always).
+    A target the bar also reaches does not help: the adverse extreme may have come first."""
+    side = pos[s, P_SIDE]
+    reason, raw = bar_exit(side, pos[s, P_STOP], pos[s, P_TARGET], o[j, s], h[j, s], lo[j, s])
+    if reason == EXIT_STOP:
+        return raw
+    return adverse_price(side, h[j, s], lo[j, s])
 
 
 @inlined
 def check_floors(
     j: int,
+    o: Floats,
     h: Floats,
     lo: Floats,
     pos: Floats,
@@ -202,8 +211,16 @@ def check_floors(
     days: Floats,
     params: Floats,
 ) -> None:
+    """Judge equity with every open position at its exposure price against both floors; on a
+    breach close them all there. Runs before the bar's exits are booked (so a target reached
+    in a bar that also breached a floor is not booked as a win) and again after them (an exit's
+    fee and slippage may be what crosses the floor)."""
     d = int(acct[A_DAY])
-    worst = equity_at(h, lo, j, pos, acct[A_BALANCE], True)
+    worst = acct[A_BALANCE]
+    for s in range(pos.shape[0]):
+        if pos[s, P_OPEN] > 0:
+            mark = exposure_price(j, s, o, h, lo, pos)
+            worst += pos[s, P_SIDE] * pos[s, P_SIZE] * (mark - pos[s, P_ENTRY])
     days[d, D_MIN_EQUITY] = min(days[d, D_MIN_EQUITY], worst)
     if acct[A_HALT_ALL] > 0:
         return
@@ -218,7 +235,7 @@ def check_floors(
     days[d, D_BREACH] = max(days[d, D_BREACH], breach)
     for s in range(pos.shape[0]):
         if pos[s, P_OPEN] > 0:
-            raw = adverse_price(pos[s, P_SIDE], h[j, s], lo[j, s])
+            raw = exposure_price(j, s, o, h, lo, pos)
             close_position(s, j, raw, reason, pos, trades, acct, params)
 
 

@@ -4,16 +4,21 @@ The rules (FTMO's published challenge rules):
 - daily floor = balance at the previous midnight Europe/Prague − 5% of the INITIAL balance;
 - total floor = 90% of the initial balance;
 - equity (balance, which already carries every fee paid, plus open P/L) must stay above both;
-- profit target 10% (challenge) or 5% (verification) of the initial balance;
+- profit target 10% (challenge) or 5% (verification) of the initial balance, counted on the
+  CLOSED balance: open profit can still vanish, so FTMO does not count it;
 - at least 4 trading days (Prague days on which a position was opened).
 
-How the engine applies them, bar by bar (in `loop.py`): after stops and targets, equity is
-taken with every open position at its bar's worst price (low for a long, high for a short), a
-deliberately pessimistic stand-in for FTMO's tick-by-tick equity. If that equity is below a
-floor, every position is closed at that worst price: the daily floor halts new trades until
-the next Prague midnight, the total floor halts them for good. The verdict is decided by the
-first decisive day: a breach fails the account; a day that ends with equity at or above the
-target after the minimum number of trading days passes it. Later days are still simulated
+How the engine applies them, bar by bar (in `loop.py`): BEFORE any stop, target or expiry
+of the bar is booked, equity is taken with every open position at the worst price it can have
+seen in the bar (low for a long, high for a short; its stop fill when the bar reaches its
+stop), a deliberately pessimistic stand-in for FTMO's tick-by-tick equity: one bar cannot say
+whether its high or its low came first, so a bar that reaches a target and breaches a floor
+is a breach, not a win. If that equity is below a floor, every position is closed at that
+worst price: the daily floor halts new trades until the next Prague midnight, the total floor
+halts them for good. The check runs again after the bar's exits, whose fees and slippage
+count too. The verdict is decided by the
+first decisive day: a breach fails the account; a day that ends with its closed balance at or
+above the target after the minimum number of trading days passes it. Later days are still simulated
 and reported, but do not change the verdict.
 """
 
@@ -62,7 +67,7 @@ class FtmoRules:
         return self.initial_balance * (1.0 - self.max_total_loss)
 
     @property
-    def target_equity(self) -> float:
+    def target_balance(self) -> float:
         return self.initial_balance * (1.0 + self.profit_target)
 
 
@@ -96,7 +101,7 @@ def day_table(days: npt.NDArray[np.float64], rules: FtmoRules) -> pd.DataFrame:
     opened = days[:, D_OPENED].astype(np.int64)
     breach = days[:, D_BREACH].astype(np.int64)
     trading = np.cumsum(opened > 0)
-    reached = (days[:, D_END_EQUITY] >= rules.target_equity) & (trading >= rules.min_trading_days)
+    reached = (days[:, D_END_BALANCE] >= rules.target_balance) & (trading >= rules.min_trading_days)
     codes = np.where(breach == BREACH_NONE, np.where(reached, _TARGET_CODE, 0), breach)
     status = pd.Categorical.from_codes(codes, categories=pd.Index(DAY_STATUSES))
     return pd.DataFrame(
@@ -125,10 +130,10 @@ def verdict(days: pd.DataFrame, rules: FtmoRules) -> FtmoVerdict:
     when = pd.Timestamp(days.index[int(decisive[0])])
     day = when.date().isoformat()
     if row["status"] == "target_reached":
-        gain = row["end_equity"] / rules.initial_balance - 1.0
+        gain = row["end_balance"] / rules.initial_balance - 1.0
         reason = (
-            f"profit target {rules.profit_target:.0%} reached on {day}: equity "
-            f"{row['end_equity']:.2f} (+{gain:.2%}) after {int(row['trading_days'])} trading days"
+            f"profit target {rules.profit_target:.0%} reached on {day}: closed balance "
+            f"{row['end_balance']:.2f} (+{gain:.2%}) after {int(row['trading_days'])} trading days"
         )
         return FtmoVerdict("passed", [reason], trading_days, when, days)
     if row["status"] == "total_loss_breached":
@@ -147,8 +152,8 @@ def verdict(days: pd.DataFrame, rules: FtmoRules) -> FtmoVerdict:
 
 def _shortfall(days: pd.DataFrame, rules: FtmoRules) -> list[str]:
     reasons = []
-    final = float(days["end_equity"].iloc[-1]) if len(days) else rules.initial_balance
-    if final < rules.target_equity:
+    final = float(days["end_balance"].iloc[-1]) if len(days) else rules.initial_balance
+    if final < rules.target_balance:
         gain = final / rules.initial_balance - 1.0
         reasons.append(f"profit target {rules.profit_target:.0%} not reached: ended at {gain:+.2%}")
     trading = int(days["trading_days"].iloc[-1]) if len(days) else 0

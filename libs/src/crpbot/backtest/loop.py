@@ -6,10 +6,14 @@ process loads machine code instead of recompiling. Order of events inside bar j:
 1. a new Prague day: its base is the balance now (= at midnight), its daily floor follows,
    a daily halt is lifted;
 2. signals queued on bar j−1 fill at bar j's open (unless halted);
-3. stop / target (stop first), then expiry at the close;
-4. FTMO: equity with open positions at the bar's worst price against both floors;
-5. the equity-curve point: balance + open P/L at the close;
-6. signals whose bar is j are queued (or skipped: overlap, halt, expired).
+3. FTMO, before any exit of the bar is booked: equity with every open position at the worst
+   price it can have seen in the bar (its adverse extreme, or its stop fill when the stop is
+   reached) against both floors; a breach closes them all there, so a target the same bar
+   also reached is never booked (the adverse extreme may have come first);
+4. stop / target (stop first), then expiry at the close;
+5. FTMO again on the balance after those exits (their fees and slippage count);
+6. the equity-curve point: balance + open P/L at the close;
+7. signals whose bar is j are queued (or skipped: overlap, halt, expired).
 
 Speed: most bars change nothing but the marks. `quiet_bars` walks those in one tight loop
 (no calls that take arrays, which would cost reference counting per bar) and stops at the
@@ -131,9 +135,10 @@ def _eventful_bar(
     o, h, lo, c = prices
     if acct[A_PENDING] > 0:
         fill_pending(j, o, pending, sig, pos, status, acct, days, params)
+    check_floors(j, o, h, lo, pos, trades, acct, days, params)
     exit_positions(j, o, h, lo, c, pos, trades, acct, params)
-    check_floors(j, h, lo, pos, trades, acct, days, params)
-    equity[j] = equity_at(c, c, j, pos, acct[A_BALANCE], False)
+    check_floors(j, o, h, lo, pos, trades, acct, days, params)
+    equity[j] = equity_at(c, j, pos, acct[A_BALANCE])
     sp = queue(j, sp, bar, sym, sig, pending, pos, status, acct)
     d = int(acct[A_DAY])
     days[d, D_END_BALANCE] = acct[A_BALANCE]

@@ -5,9 +5,9 @@ score = 0.5 + (P(up) - 0.5) * w,  w = strength / (strength + strength_ref)
 The LSTM says which way; the Transformer says whether the coming move is worth anything. A
 confident direction on a move expected to be tiny (strength << strength_ref ATRs) is pulled
 toward 0.5, a coin flip, because such a signal cannot clear fees and a stop. The score stays in
-[0, 1] and is monotone in P(up) for a fixed strength, so calibration (Platt or isotonic) turns
-it into a probability of "up" afterwards; `strength_ref` is the median training strength by
-default, so w = 0.5 on a typical bar.
+[0, 1] and is monotone in P(up) for a fixed strength, so calibration (identity, Platt or
+isotonic) turns it into a probability of "up" afterwards; `strength_ref` is the median training
+strength by default, so w = 0.5 on a typical bar.
 """
 
 from __future__ import annotations

@@ -20,6 +20,7 @@ from pydantic_settings import (
     YamlConfigSettingsSource,
 )
 
+from crpbot.config.secret_values import register_settings_secrets
 from crpbot.risk import RiskLimits
 
 Granularity = Literal[
@@ -61,6 +62,21 @@ class RiskSettings(BaseModel):
     )
     guard_url: str | None = Field(
         None, description="Risk-guard HTTP URL; unset means the guard runs in-process."
+    )
+    max_clock_skew_seconds: float = Field(
+        300.0,
+        gt=0,
+        le=86_400,
+        description="Event times further ahead of the guard's wall clock are refused (422).",
+    )
+    max_body_bytes: int = Field(
+        16_384, ge=1_024, le=1_048_576, description="Larger risk-guard request bodies get 413."
+    )
+    refusal_alert_count: int = Field(
+        5, ge=1, description="Refused event times of one account that raise an alert..."
+    )
+    refusal_alert_window_seconds: float = Field(
+        600.0, gt=0, description="...within this many seconds of wall time."
     )
 
     @model_validator(mode="after")
@@ -105,6 +121,12 @@ class TelegramSettings(BaseModel):
 
     allowed_chats: list[int] = Field(
         default_factory=list, description="Chat ids allowed to talk to the bot and get alerts."
+    )
+    admin_users: list[int] = Field(
+        default_factory=list,
+        description="Telegram user ids allowed to change state (/pause, /resume); read-only "
+        "commands stay open to every allowed chat. Empty: nobody may change state from "
+        "Telegram, since any member of an allowed group could otherwise pause the bot.",
     )
     base_url: str = Field(
         "https://api.telegram.org/bot", description="Bot API base URL (a stand-in in tests)."
@@ -186,6 +208,11 @@ class Settings(BaseSettings):
     torchserve_url: str = Field(
         "http://127.0.0.1:8080", description="TorchServe inference API when inference=torchserve."
     )
+    torchserve_key: SecretStr | None = Field(
+        None,
+        description="Bearer key the model server requires on inference requests "
+        "(the server's CRPBOT_TORCHSERVE_KEY); sent when inference=torchserve.",
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", description="Log level."
     )
@@ -207,6 +234,12 @@ class Settings(BaseSettings):
     notify: NotifySettings = Field(default_factory=NotifySettings)
     storage: StorageSettings = Field(default_factory=StorageSettings)
     telemetry: TelemetrySettings = Field(default_factory=TelemetrySettings)
+
+    @model_validator(mode="after")
+    def _register_secrets(self) -> Settings:
+        """Every secret is known to the log redactor as soon as the settings exist."""
+        register_settings_secrets(self)
+        return self
 
     @classmethod
     def settings_customise_sources(

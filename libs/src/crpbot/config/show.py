@@ -1,6 +1,7 @@
 """Flatten settings into printable rows with every secret masked.
 
-Masking happens here, once, so no caller can print a secret by forgetting to.
+Masking happens here, once, so no caller can print a secret by forgetting to. Values that
+are not secret settings still pass the log redactor: a URL setting may carry a password too.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import BaseModel, SecretStr
+
+from crpbot.telemetry.redact import SECRET_NAME, redact_text
 
 MASK = "********"
 
@@ -25,27 +28,35 @@ class SettingRow:
     secret: bool
 
 
-def _mask(name: str, value: SecretStr | None) -> str:
+def _mask(value: SecretStr | None) -> str:
+    """A URL keeps its host and database, the rest is masked whole."""
     if value is None:
         return "(unset)"
     raw = value.get_secret_value()
-    if name == "database_url":
-        return _mask_url_password(raw)
-    return MASK
+    return _mask_url_password(raw) if "://" in raw else MASK
 
 
 def _mask_url_password(url: str) -> str:
-    """Show where a database is but not its password; anything unparsable is masked whole."""
+    """Show where a database is but not its password (userinfo or query string); anything
+    unparsable is masked whole. A URL with nothing to mask is shown as written."""
     try:
         parts = urlsplit(url)
-        if parts.password is None:
-            return url
-        host = parts.hostname or ""
-        port = f":{parts.port}" if parts.port else ""
-        netloc = f"{parts.username}:***@{host}{port}"
-        return urlunsplit(parts._replace(netloc=netloc))
+        netloc = parts.netloc
+        if parts.password is not None:
+            host = parts.hostname or ""
+            port = f":{parts.port}" if parts.port else ""
+            netloc = f"{parts.username}:***@{host}{port}"
     except ValueError:
         return MASK
+    query = "&".join(_mask_param(piece) for piece in parts.query.split("&")) if parts.query else ""
+    if (netloc, query) == (parts.netloc, parts.query):
+        return url
+    return urlunsplit(parts._replace(netloc=netloc, query=query))
+
+
+def _mask_param(piece: str) -> str:
+    name, sep, value = piece.partition("=")
+    return f"{name}=***" if sep and value and SECRET_NAME.search(name) else piece
 
 
 def _render(value: Any) -> str:
@@ -66,7 +77,7 @@ def describe_settings(settings: BaseModel, prefix: str = "") -> list[SettingRow]
             rows.extend(describe_settings(value, prefix=f"{dotted}."))
             continue
         secret = isinstance(value, SecretStr) or field.annotation in (SecretStr, SecretStr | None)
-        shown = _mask(name, value) if secret else _render(value)
+        shown = _mask(value) if secret else redact_text(_render(value))
         env = "CRPBOT_" + dotted.replace(".", "__").upper()
         rows.append(SettingRow(dotted, shown, env, field.description or "", secret))
     return rows

@@ -10,6 +10,9 @@ half-way. Postgres is reached through psycopg 3; `postgresql://` URLs are mapped
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +20,13 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+from crpbot.clock import utcnow
+from crpbot.db.backup import backup_sqlite
 
 DEFAULT_URL = "sqlite:///var/crpbot.db"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -94,22 +101,76 @@ def alembic_config() -> Config:
     return config
 
 
-def upgrade(url: str | URL = DEFAULT_URL, revision: str = "head") -> str | None:
-    """Migrate the database at `url` to `revision`; returns the revision it is now at."""
+@dataclass(frozen=True, slots=True)
+class Migration:
+    """What `migrate` did: revisions before and after, and the pre-migration copy if any."""
+
+    before: str | None
+    after: str | None
+    backup: Path | None = None
+
+
+def migrate(
+    url: str | URL = DEFAULT_URL,
+    revision: str = "head",
+    *,
+    clock: Callable[[], datetime] = utcnow,
+) -> Migration:
+    """Migrate the database at `url` to `revision`, copying a SQLite file first.
+
+    The copy (`<file>.<old revision>.<UTC time>.bak`, see `crpbot.db.backup`) is taken only
+    when the file is at a revision and the migration will move it: not for a new database,
+    not when it is already at `revision`, never for in-memory SQLite or PostgreSQL.
+    """
     engine = make_engine(url)
     try:
+        before = _current(engine)
+        backup = _backup_if_moving(engine.url, before, revision, clock)
         config = alembic_config()
-        with engine.begin() as connection:
+        with engine.connect() as connection:
             config.attributes["connection"] = connection
             command.upgrade(config, revision)
-        now = _current(engine)
+        after = _current(engine)
     finally:
         engine.dispose()
     _log.info(
         "database migrated",
-        extra={"database": engine.url.render_as_string(hide_password=True), "revision": now},
+        extra={
+            "database": engine.url.render_as_string(hide_password=True),
+            "from_revision": before,
+            "revision": after,
+        },
     )
-    return now
+    return Migration(before, after, backup)
+
+
+def upgrade(url: str | URL = DEFAULT_URL, revision: str = "head") -> str | None:
+    """Migrate the database at `url` to `revision`; returns the revision it is now at."""
+    return migrate(url, revision).after
+
+
+def _target(revision: str) -> str | None:
+    """The revision id `revision` names, or None when only Alembic itself can resolve it."""
+    try:
+        script = ScriptDirectory.from_config(alembic_config()).get_revision(revision)
+    except CommandError:
+        return None
+    return script.revision if script is not None else None
+
+
+def _backup_if_moving(
+    url: URL, before: str | None, revision: str, clock: Callable[[], datetime]
+) -> Path | None:
+    if url.get_backend_name() != "sqlite" or _is_memory(url) or not url.database:
+        return None
+    if before is None or before == _target(revision):
+        return None
+    backup = backup_sqlite(Path(url.database), before, clock())
+    _log.info(
+        "database backed up before migration",
+        extra={"backup": str(backup), "revision": before, "target": revision},
+    )
+    return backup
 
 
 def _current(engine: Engine) -> str | None:

@@ -73,6 +73,7 @@ class RiskDecision(Base):
     __tablename__ = "risk_decisions"
     __table_args__ = (
         Index(None, "account_id", "ts"),
+        Index(None, "account_id", "approved", "ts"),
         CheckConstraint(one_of("side", SIDES), name="side"),
         CheckConstraint(one_of("tier", TIERS), name="tier"),
     )

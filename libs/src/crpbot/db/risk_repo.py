@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Engine, bindparam, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -30,6 +31,10 @@ class UnknownAccountError(LookupError):
 
 class StaleEventError(ValueError):
     """The event is older than the newest one already seen for the account."""
+
+    def __init__(self, message: str, account: str = "") -> None:
+        super().__init__(message)
+        self.account = account
 
 
 class AccountRepo:
@@ -53,9 +58,31 @@ class AccountRepo:
         newest = self._account.last_ts
         if newest is not None and ts < newest:
             raise StaleEventError(
-                f"ts {ts.isoformat()} is older than the newest seen {newest.isoformat()}"
+                f"ts {ts.isoformat()} is older than the newest seen {newest.isoformat()}",
+                self._account.id,
             )
         self._account.last_ts = ts
+
+    def rewind_clock(self, to: datetime) -> int:
+        """Set the newest event time to `to` (an operator's recovery of a locked account).
+
+        Reports and decisions stamped after `to` are re-stamped to `to`, not deleted: they did
+        happen (their stamp was wrong), an approval among them keeps counting toward the limits
+        as if made now, which errs on the safe side, and a later event can never land before
+        them. Returns how many rows were re-stamped.
+        """
+        moved = 0
+        for model in (AccountSnapshot, RiskDecision):
+            result = self._session.execute(
+                update(model)
+                .where(model.account_id == self._account.id, model.ts > to)
+                .values(ts=to)
+                .execution_options(synchronize_session=False)
+            )
+            moved += int(getattr(result, "rowcount", 0) or 0)
+        self._account.last_ts = to
+        self._session.flush()
+        return moved
 
     def add_snapshot(self, point: EquityPoint) -> None:
         self._session.add(
@@ -112,13 +139,27 @@ class AccountRepo:
         )
         return None if lowest is None else float(lowest)
 
-    def approval_times(self) -> list[datetime]:
-        rows = self._session.scalars(
-            select(RiskDecision.ts).where(
-                RiskDecision.account_id == self._account.id, RiskDecision.approved.is_(True)
-            )
+    def trading_days(self, timezone: str) -> int:
+        """Distinct local days with an approval, one index seek per day (not per approval):
+        jump to the first approval at or after the next local midnight until none is left."""
+        zone = ZoneInfo(timezone)
+        days, cursor = 0, None
+        while (ts := self._first_approval_since(cursor)) is not None:
+            days += 1
+            next_day = ts.astimezone(zone).date() + timedelta(days=1)
+            cursor = datetime.combine(next_day, time(0), tzinfo=zone).astimezone(UTC)
+        return days
+
+    def approved_since(self, start: datetime) -> bool:
+        return self._first_approval_since(start) is not None
+
+    def _first_approval_since(self, start: datetime | None) -> datetime | None:
+        """One statement, built once: `trading_days` runs it once per trading day."""
+        since = start if start is not None else datetime(1, 1, 2, tzinfo=UTC)
+        value = self._session.connection().scalar(
+            _FIRST_APPROVAL, {"account": self._account.id, "since": since}
         )
-        return [ts for ts in rows]
+        return value if isinstance(value, datetime) else None
 
     def approvals_since(self, start: datetime) -> list[ApprovedSignal]:
         rows = self._session.execute(
@@ -148,6 +189,18 @@ class AccountRepo:
         except SQLAlchemyError:
             return False
         return True
+
+
+_FIRST_APPROVAL = (
+    select(RiskDecision.ts)
+    .where(
+        RiskDecision.account_id == bindparam("account"),
+        RiskDecision.approved.is_(True),
+        RiskDecision.ts >= bindparam("since"),
+    )
+    .order_by(RiskDecision.ts)
+    .limit(1)
+)
 
 
 @contextmanager

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 
 from crpbot.confidence.metrics import MetricEstimate
@@ -46,8 +45,9 @@ class EvaluationSummary:
 
 
 def _oos_signals(
-    test: pd.DataFrame, samples: WindowSet, close: npt.NDArray[np.float64], meta: ArtifactMetadata
+    test: pd.DataFrame, samples: WindowSet, candles: pd.DataFrame, meta: ArtifactMetadata
 ) -> pd.DataFrame:
+    close = candles["close"].to_numpy(dtype=np.float64)
     ends = test["end"].to_numpy(dtype=np.int64)
     positions = np.searchsorted(samples.ends, ends)
     atr_column = samples.feature_names.index(ATR_FEATURE)
@@ -59,6 +59,7 @@ def _oos_signals(
         test["p_cal"].to_numpy(dtype=np.float64),
         meta.data.symbol,
         SignalRules(expiry_bars=meta.horizon),
+        bars=pd.DatetimeIndex(candles.index),
     )
 
 
@@ -93,7 +94,7 @@ def evaluate_artifact(
         command=command,
     )
     report = write_report(result, context, settings, out)
-    signals = _oos_signals(test_rows(predictions, samples, folds), samples, close, meta)
+    signals = _oos_signals(test_rows(predictions, samples, folds), samples, candles, meta)
     signals.to_csv(out / SIGNALS_CSV, index=False)
     summary = EvaluationSummary(
         model_version=meta.model_version,

@@ -8,8 +8,13 @@ backtested trade of the same signal agree:
 - Each bar checks the stop before the target. A bar that reaches both is a loss: one bar's
   open/high/low/close cannot tell which came first, so the worse is assumed. A bar that opens
   beyond a level exits at its open (a gap fills there, not at the level).
-- Neither level touched by the first bar whose open is at or after `expiry`: the signal
-  expires at that bar's close, marked to market (the R multiple may be any sign).
+- Neither level touched by the N-th bar after the signal bar: the signal expires at that
+  bar's close, marked to market (the R multiple may be any sign). N is the label's horizon
+  in bars (`horizon_bars`): the stored `expiry` is the nominal time N bar lengths after the
+  signal bar (`crpbot.signals.from_models`), and the bars are COUNTED in the candle series, so
+  a weekend or a missing bar does not stretch the holding time past the label's horizon.
+  Candles that do not reach back to the signal bar cannot be counted; then the first bar
+  opening at or after `expiry` closes the signal.
 - Nothing decided yet (no touch, expiry bar not closed yet): the signal stays open (`None`).
 
 Prices are measured from the signal's own `entry` (the price it was published with), because
@@ -83,6 +88,21 @@ def _touch(
     return None, 0.0
 
 
+def horizon_bars(signal: TrackedSignal, bar: timedelta) -> int:
+    """How many bars after its own bar the signal lives: its stored expiry read back as a bar
+    count (at least one)."""
+    span = pd.Timestamp(signal.expiry) - pd.Timestamp(signal.bar_ts)
+    return max(1, -(-span // pd.Timedelta(bar)))
+
+
+def _expiry_position(signal: TrackedSignal, index: pd.DatetimeIndex, bar: timedelta) -> int:
+    """Position in `index` of the bar whose close ends the signal (see the module docstring)."""
+    own = pd.Timestamp(signal.bar_ts)
+    if own in index:
+        return int(index.searchsorted(own, side="left")) + horizon_bars(signal, bar)
+    return int(index.searchsorted(pd.Timestamp(signal.expiry), side="left"))
+
+
 def resolve_signal(
     signal: TrackedSignal, candles: pd.DataFrame, bar: timedelta, now: datetime
 ) -> Resolution | None:
@@ -99,11 +119,11 @@ def resolve_signal(
         np.asarray(candles[name].to_numpy()[first:last], dtype=np.float64)
         for name in ("open", "high", "low", "close")
     )
-    expiry = pd.Timestamp(signal.expiry)
+    expiry_at = _expiry_position(signal, index, bar)
     for j in range(last - first):
         closes_at = (opens[j] + pd.Timedelta(bar)).to_pydatetime()
         result, price = _touch(sign, signal.stop, signal.target, (o[j], h[j], low[j]))
-        if result is None and opens[j] >= expiry:
+        if result is None and first + j >= expiry_at:
             result, price = "expired", float(c[j])
         if result is not None:
             r_multiple = sign * (price - signal.entry) / risk

@@ -5,11 +5,11 @@ turns that into the favoured side's confidence. To keep that contract, outcomes 
 labels: a long that won or a short that lost went up (1), a long that lost or a short that won
 went down (0). Expired signals decided nothing and are left out.
 
-The refit reuses `choose_calibrator` (Platt or isotonic, chosen by held-out log loss on the
-later part of the time-ordered outcomes). The candidate is ADOPTED only when, on that same
-later part, its per-outcome log loss beats the current calibrator's by more than one standard
-error of the paired differences: a refit on a few noisy outcomes must not replace a map that
-is as good (measured: a Platt fit on 600 outcomes drawn from the current calibrator itself
+The refit reuses `choose_calibrator` (the identity, Platt or isotonic, chosen by held-out log
+loss on the later part of the time-ordered outcomes). The candidate is ADOPTED only when, on
+that same later part, its per-outcome log loss beats the current calibrator's by more than one
+standard error of the paired differences: a refit on a few noisy outcomes must not replace a
+map that is as good (measured: a Platt fit on 600 outcomes drawn from the current calibrator itself
 "beat" it by 0.0007 nats by chance). Before/after ECE and Brier are reported on all the outcomes
 used (the "after" figures are therefore in-sample; the held-out log losses are the fair
 comparison).
@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import numpy as np
-from sklearn.metrics import brier_score_loss, log_loss
+from sklearn.metrics import brier_score_loss
 
 from crpbot.confidence.calibration import (
     Calibrator,
@@ -34,6 +34,7 @@ from crpbot.confidence.calibration import (
     Method,
     choose_calibrator,
     fit_calibrator,
+    sample_log_losses,
 )
 from crpbot.confidence.reliability import expected_calibration_error
 from crpbot.learning.outcomes import Result
@@ -116,7 +117,8 @@ class CalibrationQuality:
 class CalibrationChange:
     """A refit: the calibrator before and after, their quality, and whether it was adopted.
 
-    `holdout_log_loss` has the held-out log loss of `raw`, `platt`, `isotonic` and `current`;
+    `holdout_log_loss` has the held-out log loss of `identity` (the raw score), `platt`,
+    `isotonic` and `current`;
     `holdout_gain` is how much the candidate lowered it per outcome (± `holdout_gain_se`).
     """
 
@@ -152,7 +154,8 @@ def recalibrate(
 ) -> CalibrationChange | None:
     """Refit on `samples` (oldest first); None when they cannot fit one (a single label).
 
-    `method` forces Platt or isotonic; by default held-out log loss chooses.
+    `method` forces one candidate (identity, Platt or isotonic); by default held-out log loss
+    chooses.
     """
     scores, y = up_labels(samples)
     if not _usable(y, val_fraction):
@@ -164,7 +167,7 @@ def recalibrate(
     candidate = fit_calibrator(scores[:cut], y[:cut], chosen)
     gain, gain_se = _holdout_gain(current, candidate, scores[cut:], y[cut:])
     losses = dict(choice.val_log_loss)
-    losses["current"] = float(log_loss(y[cut:], current.apply(scores[cut:]), labels=[0, 1]))
+    losses["current"] = float(np.mean(_log_losses(current, scores[cut:], y[cut:])))
     return CalibrationChange(
         n_samples=len(y),
         before=current,
@@ -188,5 +191,4 @@ def _holdout_gain(
 
 
 def _log_losses(calibrator: Calibrator, scores: FloatArray, y: FloatArray) -> FloatArray:
-    p = calibrator.apply(scores)
-    return np.asarray(-(y * np.log(p) + (1 - y) * np.log(1 - p)))
+    return sample_log_losses(calibrator.apply(scores), y)

@@ -9,7 +9,7 @@ from crpbot.notify.alerts import (
     SignalAlert,
 )
 from crpbot.notify.base import LogNotifier, Notifier
-from crpbot.notify.markdown import escape, format_alert
+from crpbot.notify.markdown import format_alert
 
 __all__ = [
     "Alert",
@@ -19,6 +19,5 @@ __all__ = [
     "Notifier",
     "RiskAlert",
     "SignalAlert",
-    "escape",
     "format_alert",
 ]

@@ -1,25 +1,20 @@
 """Alert text for Telegram's MarkdownV2 and for plain logs, from one layout per alert kind.
 
 MarkdownV2 rejects a whole message when one reserved character is left unescaped, and prices
-(`.`), symbols (`-`) and reasons (`_`) are full of them; so every value goes through `escape`
-and only the layout adds markup. Both renderings share `layout`, so they never disagree.
+(`.`), symbols (`-`) and reasons (`_`) are full of them; so every value goes through
+python-telegram-bot's `escape_markdown` (version 2) and only the layout adds markup. Both
+renderings share `layout`, so they never disagree.
 """
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
+
+from telegram.helpers import escape_markdown
 
 from crpbot.notify.alerts import Alert, DailyReportAlert, FailureAlert, RiskAlert, SignalAlert
 
-_RESERVED = re.compile(r"([_*\[\]()~`>#+\-=|{}.!\\])")
-
 Layout = tuple[str, tuple[tuple[str, str], ...]]
-
-
-def escape(text: str) -> str:
-    """`text` safe inside MarkdownV2 body text (Bot API 'Formatting options')."""
-    return _RESERVED.sub(r"\\\1", text)
 
 
 def _price(value: float) -> str:
@@ -93,8 +88,11 @@ def layout(alert: Alert) -> Layout:
 
 def render(title: str, fields: tuple[tuple[str, str], ...]) -> str:
     """A bold title and `label: value` lines, every piece escaped for MarkdownV2."""
-    lines = [f"*{escape(title)}*"]
-    lines += [f"{escape(label)}: `{escape(value)}`" for label, value in fields]
+    lines = [f"*{escape_markdown(title, version=2)}*"]
+    lines += [
+        f"{escape_markdown(label, version=2)}: `{escape_markdown(value, version=2)}`"
+        for label, value in fields
+    ]
     return "\n".join(lines)
 
 

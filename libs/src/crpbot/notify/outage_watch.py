@@ -28,8 +28,8 @@ from crpbot.notify.alerts import FailureAlert
 log = logging.getLogger(__name__)
 
 _DOWN = {
-    "risk_guard": "risk guard unreachable: no signal is approved until it answers "
-    "(computed signals are stored undecided)",
+    "risk_guard": "risk guard unreachable or refusing this bot's requests (see the scanner "
+    "log): no signal is approved until it answers (computed signals are stored undecided)",
     "database": "database unreachable: computed signals wait in the local spool, "
     "none is approved or announced",
 }

@@ -1,33 +1,43 @@
-"""Alerts to several Telegram chats through the Bot API, paced, retried and counted.
+"""Alerts to several Telegram chats through python-telegram-bot, paced, retried and counted.
 
-`notify` only formats and queues, so a scanner is never slowed by Telegram; one worker thread
-sends in order under `SendPacer`, waits out a 429's `retry_after`, retries network errors and
-5xx with backoff, and gives up on other errors (a bad chat id will not heal by retrying).
-Every attempt is counted (`crpbot_telegram_deliveries_total`), every message's end result too
-(`crpbot_notifications_total`). The token is part of the URL, so URLs are never logged.
+`notify` only formats and queues, so a scanner is never slowed by Telegram. The Bot API
+client is python-telegram-bot's `ExtBot`, which is async while its callers are not: it lives
+in one event loop on one worker thread, which sends the queue in order. PTB's
+`AIORateLimiter` paces the sends (about 30 a second overall, 20 a minute to a group, as the
+Bot API FAQ asks); the retry decision stays here because it is ours to count: a 429's
+`retry_after` is waited out, network errors and 5xx are retried with backoff, anything else
+is given up on (a bad chat id will not heal by retrying). Every attempt is counted
+(`crpbot_telegram_deliveries_total`), every message's end result too
+(`crpbot_notifications_total`). The token is part of every URL, so it is registered with the
+log redactor before the first request.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-import queue
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
-import requests
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
+from telegram.ext import AIORateLimiter, ExtBot
+from telegram.request import HTTPXRequest
 
 from crpbot.notify.alerts import Alert
 from crpbot.notify.markdown import format_alert
-from crpbot.notify.pacing import SendPacer
 from crpbot.telemetry.metrics import Telemetry, get_telemetry
 from crpbot.telemetry.redact import redact_text, register_secret
 
 log = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
+
+Sleep = Callable[[float], Awaitable[None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,30 +48,31 @@ class Outgoing:
     text: str
 
 
-@dataclass(frozen=True, slots=True)
-class Attempt:
-    """What one sendMessage call came to; `retry_in` set means try again after it."""
-
-    ok: bool
-    retry_in: float | None = None
-    error: str = ""
+def seconds(value: float | timedelta) -> float:
+    """PTB gives `retry_after` as seconds or, opted in, as a timedelta."""
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
-def classify(status: int, body: dict[str, Any], attempt: int) -> Attempt:
-    """Map a Bot API answer to send / retry / give up (the answer's `ok` decides success)."""
-    if status == 200 and body.get("ok") is True:
-        return Attempt(ok=True)
-    error = f"{body.get('error_code', status)}: {body.get('description', 'no description')}"
-    if status == 429:
-        retry_after = (body.get("parameters") or {}).get("retry_after", 1)
-        return Attempt(ok=False, retry_in=float(retry_after), error=error)
-    if status >= 500:
-        return Attempt(ok=False, retry_in=_backoff(attempt), error=error)
-    return Attempt(ok=False, error=error)
+def retry_delay(error: TelegramError, attempt: int) -> float | None:
+    """How long to wait before trying again after `error`, or None to give up.
+
+    `BadRequest` is a `NetworkError` in PTB's hierarchy but a rejected message, so it is
+    decided first.
+    """
+    if isinstance(error, RetryAfter):
+        return seconds(error.retry_after)
+    if isinstance(error, BadRequest):
+        return None
+    if isinstance(error, NetworkError):  # also TimedOut, 5xx and a 429 without retry_after
+        return float(min(2**attempt, 30))
+    return None
 
 
-def _backoff(attempt: int) -> float:
-    return float(min(2**attempt, 30))
+@dataclass
+class _Worker:
+    loop: asyncio.AbstractEventLoop
+    inbox: asyncio.Queue[Outgoing | None]
+    thread: threading.Thread
 
 
 class TelegramNotifier:
@@ -79,108 +90,130 @@ class TelegramNotifier:
         *,
         base_url: str = DEFAULT_BASE_URL,
         telemetry: Telemetry | None = None,
-        pacer: SendPacer | None = None,
         max_attempts: int = 5,
         timeout_s: float = 10.0,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Sleep = asyncio.sleep,
     ) -> None:
         register_secret(token)
-        self._url = f"{base_url}{token}/sendMessage"
+        # httpx logs every request URL at INFO, and the Bot API's carry the token.
+        logging.getLogger("httpx").setLevel(logging.WARNING)
         self.chat_ids = tuple(chat_ids)
-        self._telemetry = telemetry or get_telemetry()
-        self._pacer = pacer or SendPacer()
-        self._max_attempts = max_attempts
+        self._token = token
+        self._base_url = base_url
         self._timeout_s = timeout_s
-        self._clock = clock
+        self._telemetry = telemetry or get_telemetry()
+        self._max_attempts = max_attempts
         self._sleep = sleep
-        self._http = requests.Session()
-        self._queue: queue.Queue[Outgoing | None] = queue.Queue()
-        self._worker: threading.Thread | None = None
+        self._worker: _Worker | None = None
         self._lock = threading.Lock()
+        self._pending = 0
+        self._idle = threading.Condition()
         self.undelivered = 0
 
     def notify(self, alert: Alert) -> None:
         """Queue `alert` for every chat; returns at once."""
         text = format_alert(alert)
-        self._ensure_worker()
+        worker = self._ensure_worker()
         for chat_id in self.chat_ids:
-            self._queue.put(Outgoing(chat_id, text))
+            with self._idle:
+                self._pending += 1
+            worker.loop.call_soon_threadsafe(worker.inbox.put_nowait, Outgoing(chat_id, text))
 
     def flush(self, timeout_s: float = 30.0) -> bool:
         """Wait until every queued message is sent or given up; False on timeout."""
-        deadline = time.monotonic() + timeout_s
-        with self._queue.all_tasks_done:
-            while self._queue.unfinished_tasks:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return False
-                self._queue.all_tasks_done.wait(left)
-        return True
+        with self._idle:
+            return self._idle.wait_for(lambda: self._pending == 0, timeout_s)
 
     def close(self, timeout_s: float = 30.0) -> bool:
         """Flush, then stop the worker; a short-lived process calls this before exiting."""
+        deadline = time.monotonic() + timeout_s
         done = self.flush(timeout_s)
         with self._lock:
             worker, self._worker = self._worker, None
         if worker is not None:
-            self._queue.put(None)
-            worker.join(timeout_s)
-        self._http.close()
+            worker.loop.call_soon_threadsafe(worker.inbox.put_nowait, None)
+            worker.thread.join(max(deadline - time.monotonic(), 0.1))
         return done
 
-    def _ensure_worker(self) -> None:
+    def _ensure_worker(self) -> _Worker:
         with self._lock:
             if self._worker is None:
-                self._worker = threading.Thread(
-                    target=self._run, name="telegram-notifier", daemon=True
+                loop = asyncio.new_event_loop()
+                inbox: asyncio.Queue[Outgoing | None] = asyncio.Queue()
+                thread = threading.Thread(
+                    target=self._run, args=(loop, inbox), name="telegram-notifier", daemon=True
                 )
-                self._worker.start()
+                self._worker = _Worker(loop, inbox, thread)
+                thread.start()
+            return self._worker
 
-    def _run(self) -> None:
-        while True:
-            message = self._queue.get()
-            try:
-                if message is None:
-                    return
-                self._deliver(message)
-            finally:
-                self._queue.task_done()
+    def _run(self, loop: asyncio.AbstractEventLoop, inbox: asyncio.Queue[Outgoing | None]) -> None:
+        asyncio.set_event_loop(loop)
+        try:
+            loop.run_until_complete(self._drain(inbox))
+        finally:
+            loop.close()
 
-    def _deliver(self, message: Outgoing) -> None:
-        attempt = Attempt(ok=False)
+    def _connect(self) -> ExtBot[Any]:
+        """A bot for one worker's loop: its HTTP client and rate limiter belong to that loop
+        and must not outlive it (a notifier used again after `close` gets new ones)."""
+        timeout = self._timeout_s
+        request = HTTPXRequest(connect_timeout=timeout, read_timeout=timeout, write_timeout=timeout)
+        return ExtBot(
+            self._token,
+            base_url=self._base_url,
+            request=request,
+            get_updates_request=request,
+            rate_limiter=AIORateLimiter(),
+        )
+
+    async def _drain(self, inbox: asyncio.Queue[Outgoing | None]) -> None:
+        """Send until the `None` that `close` queues; the HTTP client lives exactly as long.
+
+        The bot is not `initialize`d: that would call getMe first, one more request that can
+        fail and that sending does not need.
+        """
+        bot = self._connect()
+        limiter = bot.rate_limiter
+        await bot.request.initialize()
+        if limiter is not None:
+            await limiter.initialize()
+        try:
+            while (message := await inbox.get()) is not None:
+                try:
+                    await self._deliver(bot, message)
+                finally:
+                    with self._idle:
+                        self._pending -= 1
+                        self._idle.notify_all()
+        finally:
+            if limiter is not None:
+                await limiter.shutdown()
+            await bot.request.shutdown()
+
+    async def _deliver(self, bot: ExtBot[Any], message: Outgoing) -> None:
+        error = ""
         for number in range(self._max_attempts):
-            wait = self._pacer.delay(message.chat_id, self._clock())
-            if wait > 0:
-                self._sleep(wait)
-            self._pacer.sent(message.chat_id, self._clock())
-            attempt = self._send(message, number)
-            if attempt.ok:
+            try:
+                await bot.send_message(
+                    message.chat_id, message.text, parse_mode=ParseMode.MARKDOWN_V2
+                )
+            except TelegramError as exc:
+                error = f"{type(exc).__name__}: {exc.message}"
+                wait = retry_delay(exc, number)
+            else:
                 self._telemetry.record_delivery("ok")
                 self._telemetry.record_notification("telegram", "ok")
                 return
-            if attempt.retry_in is None or number + 1 == self._max_attempts:
+            if wait is None or number + 1 == self._max_attempts:
                 break
             self._telemetry.record_delivery("retried")
             log.info(
                 "telegram send retried",
-                extra={
-                    "chat_id": message.chat_id,
-                    "error": attempt.error,
-                    "wait_s": attempt.retry_in,
-                },
+                extra={"chat_id": message.chat_id, "error": redact_text(error), "wait_s": wait},
             )
-            self._sleep(attempt.retry_in)
-        self._failed(message, attempt.error)
-
-    def _send(self, message: Outgoing, number: int) -> Attempt:
-        payload = {"chat_id": message.chat_id, "text": message.text, "parse_mode": "MarkdownV2"}
-        try:
-            response = self._http.post(self._url, json=payload, timeout=self._timeout_s)
-            body = response.json() if response.content else {}
-        except (requests.RequestException, ValueError) as exc:
-            return Attempt(ok=False, retry_in=_backoff(number), error=type(exc).__name__)
-        return classify(response.status_code, body if isinstance(body, dict) else {}, number)
+            await self._sleep(wait)
+        self._failed(message, error)
 
     def _failed(self, message: Outgoing, error: str) -> None:
         self.undelivered += 1

@@ -32,10 +32,12 @@ from crpbot.observation.paper_account import (
 )
 from crpbot.observation.stats import (
     ConfidenceBucket,
+    HourOfDayRow,
     HourRow,
     Period,
     ReasonCount,
     WinRate,
+    by_hour_of_day,
     confidence_buckets,
     decided_pairs,
     decisions_by_reason,
@@ -130,6 +132,11 @@ class PeriodReport:
     guard_headroom: list[HeadroomPoint] = field(default_factory=list)
     patterns: list[PatternRow] = field(default_factory=list)
     calibrations: list[CalibrationChangeRecord] = field(default_factory=list)
+
+    @property
+    def hours_of_day(self) -> list[HourOfDayRow]:
+        """Signals per UTC hour of the day over the whole period (table and chart read this)."""
+        return by_hour_of_day(self.hours)
 
     @property
     def empty(self) -> bool:

@@ -177,6 +177,29 @@ def hourly_rows(
     return rows
 
 
+@dataclass(frozen=True, slots=True)
+class HourOfDayRow:
+    """Signals whose bar opened in one UTC hour of the day, summed over the period's days."""
+
+    hour: int
+    signals: int
+    approved: int
+    rejected: int
+    undecided: int
+
+
+def by_hour_of_day(rows: Sequence[HourRow]) -> list[HourOfDayRow]:
+    """The hourly rows folded onto the 24 hours of a UTC day (zeros included): a period of
+    many days has many rows per hour of day, and a chart or table keyed by the hour of day
+    must add them up rather than draw them on top of each other."""
+    sums = {hour: [0, 0, 0, 0] for hour in range(24)}
+    for row in rows:
+        total = sums[row.hour.astimezone(UTC).hour]
+        for i, value in enumerate((row.signals, row.approved, row.rejected, row.undecided)):
+            total[i] += value
+    return [HourOfDayRow(hour, *counts) for hour, counts in sums.items()]
+
+
 def decisions_by_reason(signals: Iterable[SignalRecord]) -> list[ReasonCount]:
     """Approvals as one bar; every other decision split by its reason codes.
 

@@ -24,6 +24,7 @@ from crpbot.risk import CheckRequest, GuardState
 from crpbot.scan.ports import CheckAnswer, RiskGuardRefusedError, RiskGuardUnavailable
 from crpbot.services.risk_guard import (
     EquityUpdate,
+    FutureEventError,
     RiskGuardService,
     StaleEventError,
     UnknownAccountError,
@@ -73,6 +74,8 @@ class InProcessRisk:
             return self._service.record_equity(EquityUpdate(account, balance, equity, ts))
         except StaleEventError as exc:
             raise RiskGuardRefusedError(409, str(exc)) from exc
+        except FutureEventError as exc:
+            raise RiskGuardRefusedError(422, str(exc)) from exc
         except SQLAlchemyError as exc:
             raise RiskGuardUnavailable(f"risk guard database error: {type(exc).__name__}") from exc
 
@@ -81,6 +84,8 @@ class InProcessRisk:
             decision = self._service.check(request)
         except StaleEventError as exc:
             raise RiskGuardRefusedError(409, str(exc)) from exc
+        except FutureEventError as exc:
+            raise RiskGuardRefusedError(422, str(exc)) from exc
         except UnknownAccountError as exc:
             raise RiskGuardRefusedError(404, str(exc)) from exc
         except SQLAlchemyError as exc:

@@ -41,7 +41,6 @@ from crpbot.scan.ports import (
     CandleFeed,
     CheckAnswer,
     EquitySource,
-    RiskGuardRefusedError,
     RiskGuardUnavailable,
     RiskPort,
     ScoringModel,
@@ -211,7 +210,7 @@ class Scanner:
         try:
             answer = self.deps.risk.check(check_request(signal, self.config.account, event_ts))
         except RiskGuardUnavailable as exc:
-            self._reach("risk_guard", isinstance(exc, RiskGuardRefusedError))
+            self._reach("risk_guard", False)
             self.deps.telemetry.count_error("risk_guard")
             log.error(
                 "risk guard unavailable: signal not approved",
@@ -284,7 +283,7 @@ class Scanner:
         try:
             state = self.deps.risk.equity(self.config.account, balance, equity, event_ts)
         except RiskGuardUnavailable as exc:
-            self._reach("risk_guard", isinstance(exc, RiskGuardRefusedError))
+            self._reach("risk_guard", False)
             self.deps.telemetry.count_error("risk_guard")
             log.warning("equity not reported to the risk guard", extra={"error": str(exc)})
             return
@@ -309,7 +308,8 @@ class Scanner:
 
     def _reach(self, component: str, ok: bool) -> None:
         """Note one call to `component` this cycle; any failure makes the cycle's verdict down.
-        A refusal (401, 404, 409) is an answer: the guard is reachable."""
+        A refusal (401, 404, 409, 422) counts as down too: the guard answers but approves
+        nothing, e.g. an account locked by a wrong event time, and an operator must act."""
         self._reached[component] = self._reached.get(component, True) and ok
 
     def _announce_outages(self, now: datetime) -> None:

@@ -9,11 +9,13 @@ limits nor floors can be exceeded by a race. A failure anywhere rolls everything
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine
 
+from crpbot.clock import utcnow
 from crpbot.db.risk_repo import AccountRepo, StaleEventError, UnknownAccountError, locked_account
 from crpbot.risk import (
     AccountState,
@@ -27,16 +29,32 @@ from crpbot.risk import (
     describe,
 )
 from crpbot.risk.cooldown import closed_results
-from crpbot.risk.ftmo import account_state, previous_midnight, trading_days
+from crpbot.risk.ftmo import account_state, previous_midnight
 
 log = logging.getLogger(__name__)
 
 __all__ = [
     "EquityUpdate",
+    "FutureEventError",
     "RiskGuardService",
     "StaleEventError",
     "UnknownAccountError",
 ]
+
+
+DEFAULT_MAX_CLOCK_SKEW = timedelta(minutes=5)
+
+
+class FutureEventError(ValueError):
+    """The event time is further ahead of the guard's wall clock than the allowed skew.
+
+    Accepting it would make it the account's newest event time, and every honest request
+    after it would then be refused as stale: one bad clock would lock the account out.
+    """
+
+    def __init__(self, message: str, account: str = "") -> None:
+        super().__init__(message)
+        self.account = account
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,12 +71,23 @@ class RiskGuardService:
     """Stateless between calls: everything lives in the database, so a restart loses nothing
     and any number of replicas can serve the same accounts."""
 
-    def __init__(self, engine: Engine, limits: RiskLimits | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        limits: RiskLimits | None = None,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        max_clock_skew: timedelta = DEFAULT_MAX_CLOCK_SKEW,
+    ) -> None:
+        """`clock` is the wall clock only event times are checked against (never a rule's
+        clock: rules run on event time, so replays of past data decide as live did)."""
         self._engine = engine
         self.limits = limits or RiskLimits()
+        self._clock = clock
+        self._max_skew = max_clock_skew
 
     def record_equity(self, update: EquityUpdate) -> GuardState:
-        ts = _utc(update.ts)
+        ts = self._event_time(update.account, update.ts)
         point = EquityPoint(ts, update.balance, update.equity)
         with locked_account(self._engine, update.account, opening=point) as repo:
             repo.advance_clock(ts)
@@ -68,7 +97,7 @@ class RiskGuardService:
         return describe(state, history, ts, self.limits)
 
     def check(self, request: CheckRequest) -> Decision:
-        ts = _utc(request.ts)
+        ts = self._event_time(request.account, request.ts)
         with locked_account(self._engine, request.account) as repo:
             repo.advance_clock(ts)
             state, history = self._load(repo, ts)
@@ -92,6 +121,27 @@ class RiskGuardService:
             state, history = self._load(repo, now)
         return describe(state, history, now, self.limits)
 
+    def reset_clock(
+        self, account: str, to: datetime | None = None
+    ) -> tuple[datetime, datetime, int]:
+        """Unstick an account whose newest event time lies in the future (see
+        `AccountRepo.rewind_clock`); `to` defaults to the wall clock's now. Returns the old
+        and new newest event time and how many rows were re-stamped."""
+        target = _utc(to) if to is not None else self._clock()
+        with locked_account(self._engine, account) as repo:
+            before = repo.last_ts
+            moved = repo.rewind_clock(target)
+        log.warning(
+            "account event clock reset",
+            extra={
+                "account": account,
+                "from": before.isoformat(),
+                "to": target.isoformat(),
+                "rows_restamped": moved,
+            },
+        )
+        return before, target, moved
+
     def ready(self) -> bool:
         return AccountRepo.reachable(self._engine)
 
@@ -102,20 +152,30 @@ class RiskGuardService:
         points = repo.points_since(since)
         day_open = repo.last_point_before(day_start)
         today = [p for p in points if p.ts >= day_start]
-        approvals = repo.approval_times()
         state = account_state(
             repo.initial_balance,
             day_open,
             today,
             repo.lowest_equity_before(day_start),
-            trading_days(approvals, limits.timezone),
-            any(t >= day_start for t in approvals),
+            repo.trading_days(limits.timezone),
+            repo.approved_since(day_start),
         )
         window = max(limits.rate_window, limits.open_signal_lifetime)
         earlier = repo.last_point_before(since)
         streak_points = ([earlier] if earlier is not None else []) + points
         history = History(repo.approvals_since(now - window), closed_results(streak_points))
         return state, history
+
+    def _event_time(self, account: str, ts: datetime) -> datetime:
+        utc = _utc(ts)
+        limit = self._clock() + self._max_skew
+        if utc > limit:
+            raise FutureEventError(
+                f"ts {utc.isoformat()} is more than {self._max_skew.total_seconds():g} s ahead"
+                f" of the guard's clock ({(limit - self._max_skew).isoformat()})",
+                account,
+            )
+        return utc
 
 
 def _utc(ts: datetime) -> datetime:

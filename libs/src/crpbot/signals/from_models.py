@@ -2,9 +2,17 @@
 
 One row per bar whose calibrated confidence (probability the favoured side is right) reaches
 `min_confidence`: long when P(up) >= 0.5, short otherwise. Stops and targets sit in ATR
-multiples from the signal bar's close, and the signal expires once the model's horizon has
-passed, because the prediction says nothing beyond it. `ts` is the bar the prediction was
-made at (its close was known), so the engine enters on the next bar's open.
+multiples from the signal bar's close. `ts` is the bar the prediction was made at (its close
+was known), so the engine enters on the next bar's open.
+
+Expiry is the label's horizon counted in BARS: the model predicts "close N bars after the
+signal bar > close of the signal bar", so a position entered at bar i+1's open is closed at
+bar i+N's close, the bar whose close the label reads, and never later. The backtest closes a
+position at the first bar opening at or after `expiry`, so the expiry is bar i+N's open time.
+Given the candle series (`bars`), that is read off the series itself, so a weekend or a
+missing bar does not stretch the holding time; without it (the live scanner knows no future
+bar) the expiry is the nominal time N bar lengths later, which the outcome tracker reads back
+as a bar count (`crpbot.learning.outcomes.horizon_bars`).
 """
 
 from __future__ import annotations
@@ -25,7 +33,8 @@ _ONE_HOUR = pd.Timedelta(hours=1)
 
 @dataclass(frozen=True)
 class SignalRules:
-    """Confidence gate, stop/target distances in ATRs, holding limit in bars after entry."""
+    """Confidence gate, stop/target distances in ATRs, and the label's horizon in bars: the
+    position closes at the close of the `expiry_bars`-th bar after the signal bar."""
 
     min_confidence: float = 0.55
     stop_atr: float = 1.5
@@ -46,8 +55,13 @@ def signals_from_predictions(
     symbol: str,
     rules: SignalRules | None = None,
     thresholds: TierThresholds | None = None,
+    bars: pd.DatetimeIndex | None = None,
 ) -> pd.DataFrame:
-    """Signal table (SIGNAL_COLUMNS plus `confidence` and `tier`) from per-bar P(up)."""
+    """Signal table (SIGNAL_COLUMNS plus `confidence` and `tier`) from per-bar P(up).
+
+    `bars` is the candle index the predictions were made on (each `ts` is one of its bars);
+    with it the expiry lands exactly `expiry_bars` bars later in that series.
+    """
     r = rules or SignalRules()
     side, confidence = side_confidence(np.asarray(p_up, dtype=np.float64))
     close_v = np.asarray(close, dtype=np.float64)
@@ -64,10 +78,28 @@ def signals_from_predictions(
             "entry": entry,
             "stop": entry - sign * r.stop_atr * distance,
             "target": entry + sign * r.target_atr * distance,
-            "expiry": stamps + r.bar * (r.expiry_bars + 1),
+            "expiry": horizon_expiry(stamps, r, bars),
             "confidence": confidence[keep],
             "tier": tiers_for(confidence[keep], thresholds or TierThresholds()),
         }
     )
     kept = table.loc[table["stop"] > 0, [*SIGNAL_COLUMNS, "confidence", "tier"]]
     return kept.reset_index(drop=True)
+
+
+def horizon_expiry(
+    stamps: pd.DatetimeIndex, rules: SignalRules, bars: pd.DatetimeIndex | None
+) -> pd.DatetimeIndex:
+    """Open time of the bar `rules.expiry_bars` bars after each stamp: read off `bars` where
+    the series reaches that far, else the nominal time (stamp + N bar lengths)."""
+    nominal = stamps + rules.bar * rules.expiry_bars
+    if bars is None or len(stamps) == 0:
+        return pd.DatetimeIndex(nominal)
+    series = pd.DatetimeIndex(bars)
+    at = series.get_indexer(stamps)
+    if (at < 0).any():
+        raise ValueError("every signal time must be a bar of the candle series given as `bars`")
+    ahead = at + rules.expiry_bars
+    inside = ahead < len(series)
+    exact = series[np.minimum(ahead, len(series) - 1)].tz_convert(stamps.tz)
+    return pd.DatetimeIndex(exact.where(inside, nominal))

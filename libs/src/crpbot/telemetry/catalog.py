@@ -59,6 +59,13 @@ METRICS: tuple[MetricSpec, ...] = (
         "Risk-guard rejections by reason code.",
     ),
     MetricSpec(
+        "crpbot_risk_refusals_total",
+        "counter",
+        "1",
+        ("account", "reason"),
+        "Requests the risk guard refused for their event time (future_ts|stale_ts).",
+    ),
+    MetricSpec(
         "crpbot_signal_confidence",
         "histogram",
         "1",
@@ -137,6 +144,14 @@ METRICS: tuple[MetricSpec, ...] = (
         "1",
         ("account",),
         "Equity above the total-loss floor, account currency.",
+    ),
+    MetricSpec(
+        "crpbot_spool_quarantined_total",
+        "counter",
+        "1",
+        ("reason",),
+        "Spooled signal lines that could not be read back, moved to the spool's quarantine "
+        "file (kept for inspection) instead of the database; reason is the parse error type.",
     ),
     MetricSpec(
         "crpbot_bot_active",

@@ -11,7 +11,9 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import threading
 from datetime import UTC, datetime
+from types import TracebackType
 from typing import Any, TextIO
 
 from crpbot.telemetry.redact import redact_text, redact_value
@@ -99,4 +101,24 @@ def configure_logging(
     handler._crpbot = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level)
+    sys.excepthook = _log_uncaught
+    threading.excepthook = _log_uncaught_in_thread
     return handler
+
+
+def _log_uncaught(
+    kind: type[BaseException], error: BaseException, trace: TracebackType | None
+) -> None:
+    """An exception nobody caught ends in the log, redacted, not raw on stderr: a library's
+    message may quote a secret (python-telegram-bot names a refused token in full)."""
+    if issubclass(kind, KeyboardInterrupt):
+        sys.__excepthook__(kind, error, trace)
+        return
+    logging.getLogger("crpbot.uncaught").critical(
+        "uncaught exception", exc_info=(kind, error, trace)
+    )
+
+
+def _log_uncaught_in_thread(args: threading.ExceptHookArgs) -> None:
+    if args.exc_value is not None:
+        _log_uncaught(args.exc_type, args.exc_value, args.exc_traceback)

@@ -85,6 +85,10 @@ class Telemetry:
         """One reason code of a risk-guard rejection (a rejection may carry several)."""
         self._add("crpbot_risk_rejections_total", {"reason": reason})
 
+    def record_refusal(self, account: str, reason: str) -> None:
+        """A request refused for its event time: the account's client clock is off."""
+        self._add("crpbot_risk_refusals_total", {"account": account, "reason": reason})
+
     def observe_cycle(self, duration_s: float, result: str) -> None:
         """A finished scan cycle: its wall time and its result (ok|partial|failed)."""
         self._observe("crpbot_scan_cycle_duration_seconds", duration_s, {})
@@ -99,6 +103,10 @@ class Telemetry:
     def count_error(self, component: str) -> None:
         """An error a component survived (it is also logged with detail)."""
         self._add("crpbot_errors_total", {"component": component})
+
+    def count_spool_quarantined(self, reason: str) -> None:
+        """A spooled line that could not be read back and went to the quarantine file."""
+        self._add("crpbot_spool_quarantined_total", {"reason": reason})
 
     def record_delivery(self, result: str) -> None:
         """One Telegram send attempt's result (ok|failed|retried)."""

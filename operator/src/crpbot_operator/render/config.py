@@ -66,6 +66,7 @@ def bot_settings(ctx: BotContext) -> dict[str, Any]:
         },
         "telegram": {
             "allowed_chats": list(spec.telegram.allowed_chats) if spec.telegram else [],
+            "admin_users": list(spec.telegram.admin_users) if spec.telegram else [],
         },
     }
 

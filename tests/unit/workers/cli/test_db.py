@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from crpbot.db.engine import head_revision
+from crpbot.db.engine import current_revision, head_revision, upgrade
 from crpbot_workers.cli import app
 
 runner = CliRunner()
@@ -23,11 +23,29 @@ def test_db_upgrade_then_current_reports_head(tmp_path: Path) -> None:
         "from": None,
         "to": head_revision(),
         "head": head_revision(),
+        "backup": None,
     }
 
     after = runner.invoke(app, ["db", "current", "--database-url", url, "--json", "--check"])
     assert after.exit_code == 0, after.output
     assert json.loads(after.stdout)["up_to_date"] is True
+
+
+def test_db_upgrade_from_an_old_revision_reports_the_copy_it_kept(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'crpbot.db'}"
+    upgrade(url, "0001")
+    result = runner.invoke(app, ["db", "upgrade", "--database-url", url, "--json"])
+    assert result.exit_code == 0, result.output
+    backup = Path(json.loads(result.stdout)["backup"])
+    assert backup.parent == tmp_path
+    assert backup.name.startswith("crpbot.db.0001.")
+    assert current_revision(f"sqlite:///{backup}") == "0001"
+
+
+def test_db_upgrade_help_explains_the_copy() -> None:
+    result = runner.invoke(app, ["db", "upgrade", "--help"])
+    assert result.exit_code == 0
+    assert "<file>.<revision>.<UTC time>.bak" in " ".join(result.output.split())
 
 
 def test_db_upgrade_uses_the_database_url_setting(

@@ -136,8 +136,13 @@ def test_run_demo_checks_the_calibrator_on_schedule_and_stores_each_refit(
     assert replay.refit_checks == checks
     with _session(demo_run) as session:
         stored = session.scalar(select(func.count()).select_from(CalibrationChange))
-    assert 1 <= replay.refits == stored <= replay.refit_checks
+    assert replay.refits == stored <= replay.refit_checks
     assert replay.refits_adopted <= replay.refits
+    # A refit needs `min_outcomes` decided (won or lost) outcomes. Since the calibrator may be
+    # the identity and trades expire after exactly the 4-bar horizon, three replayed days can
+    # end with fewer; then no refit may happen, and with enough at least one must.
+    enough = replay.won + replay.lost >= demo_run.config.refit.min_outcomes
+    assert (replay.refits >= 1) == enough
 
 
 @pytest.mark.slow

@@ -7,9 +7,9 @@ import json
 from pathlib import Path
 
 import pytest
+from telegram.helpers import escape_markdown
 from typer.testing import CliRunner
 
-from crpbot.notify.markdown import escape
 from crpbot_workers.cli import app
 from tests.fixtures.observation import BOT, DAY, EXPECTED, ObservedDb
 from tests.fixtures.telegram_api import TOKEN, TelegramStandIn, bad_request
@@ -57,7 +57,7 @@ def test_report_daily_sends_the_summary_to_every_allowed_chat(
     assert r"Approved / rejected: `4 / 2`" in lines
     assert r"Won / lost / expired: `1 / 1 / 1`" in lines
     assert r"Win rate: `50\.0%`" in lines
-    assert f"Equity: `{escape(f'{EXPECTED["paper_end"]:,.2f}')}`" in lines
+    assert f"Equity: `{escape_markdown(f'{EXPECTED["paper_end"]:,.2f}', version=2)}`" in lines
     assert r"Daily headroom: `5,000\.00`" in lines
     assert sent[1]["text"] == text and {m["parse_mode"] for m in sent} == {"MarkdownV2"}
 

@@ -4,6 +4,8 @@ metrics in a Prometheus-backed `Telemetry` of its own."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +23,20 @@ from crpbot_workers.risk_guard.app import create_app
 
 TOKEN = "test-token-0123456789"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
+
+
+@dataclass(frozen=True)
+class WallClock:
+    """The guard's wall clock in these tests: after every event time the tests send."""
+
+    now: datetime
+    skew: timedelta
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+WALL_CLOCK = WallClock(datetime(2024, 1, 16, tzinfo=UTC), timedelta(seconds=300))
 
 
 @pytest.fixture
@@ -45,7 +61,12 @@ def telemetry() -> Iterator[Telemetry]:
 
 @pytest.fixture
 def client(engine: Engine, telemetry: Telemetry) -> Iterator[TestClient]:
-    service = RiskGuardService(engine, RiskLimits(risk_per_trade_pct=0.1))
+    service = RiskGuardService(
+        engine,
+        RiskLimits(risk_per_trade_pct=0.1),
+        clock=WALL_CLOCK,
+        max_clock_skew=WALL_CLOCK.skew,
+    )
     with TestClient(create_app(service, token=TOKEN, telemetry=telemetry)) as test_client:
         yield test_client
 

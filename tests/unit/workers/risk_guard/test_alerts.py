@@ -9,9 +9,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
+from telegram.helpers import escape_markdown
 
-from crpbot.notify.markdown import escape
-from crpbot.notify.pacing import SendPacer
 from crpbot.notify.telegram import TelegramNotifier
 from crpbot.risk import RiskLimits
 from crpbot.services.risk_guard import RiskGuardService
@@ -38,7 +37,6 @@ def notifier(telegram_api: TelegramStandIn, telemetry: Telemetry) -> Iterator[Te
         CHATS,
         base_url=telegram_api.base_url,
         telemetry=telemetry,
-        pacer=SendPacer(per_chat_interval_s=0.0),
     )
     yield instance
     instance.close(5)
@@ -77,7 +75,7 @@ def test_guard_announces_a_daily_halt_once_to_every_chat(
     assert [m["chat_id"] for m in sent] == list(CHATS)
     text = str(sent[0]["text"])
     assert text.startswith(r"*Risk: account ftmo\-1 HALTED for the day*")
-    assert f"Equity: `{escape('94,900.00')}`" in text.split("\n")
+    assert f"Equity: `{escape_markdown('94,900.00', version=2)}`" in text.split("\n")
     assert {m["parse_mode"] for m in sent} == {"MarkdownV2"}
 
 

@@ -33,6 +33,10 @@ from tests.fixtures.telegram_api import (
 
 BOT = "demo"
 ALLOWED = 4242
+"""An allowed private chat; its user is also the one admin."""
+GROUP = -100_777
+"""An allowed group chat whose members are not all admins."""
+MEMBER = 555
 STRANGER = 666
 T0 = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
 
@@ -121,12 +125,14 @@ def service(
 class RunningBot:
     api: TelegramStandIn
 
-    async def ask(self, text: str, chat_id: int = ALLOWED) -> dict[str, object]:
-        """Send `text` as `chat_id` and return the next reply the bot sends."""
+    async def ask(
+        self, text: str, chat_id: int = ALLOWED, user_id: int | None = None
+    ) -> dict[str, object]:
+        """Send `text` in `chat_id` (as `user_id`) and return the next reply the bot sends."""
         import asyncio
 
         before = len(self.api.state.sent)
-        self.api.state.push_command(chat_id, text)
+        self.api.state.push_command(chat_id, text, user_id=user_id)
         sent = await asyncio.to_thread(self.api.state.wait_sent, before + 1)
         return sent[before]
 
@@ -140,7 +146,8 @@ async def running_bot(
     app = build_application(
         TOKEN,
         service,
-        [ALLOWED],
+        [ALLOWED, GROUP],
+        admin_users=[ALLOWED],
         base_url=telegram_api.base_url,
         base_file_url=file_url(telegram_api.base_url),
         telemetry=telemetry,

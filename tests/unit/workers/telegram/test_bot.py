@@ -11,8 +11,11 @@ from crpbot.services.bot_service import BotService, RiskUnavailableError
 from crpbot.services.pause import StoredPauseFlag
 from crpbot.telemetry.metrics import Telemetry
 from crpbot.telemetry.readiness import Readiness
-from tests.fixtures.telegram_api import TOKEN, rate_limited
-from tests.unit.workers.telegram.conftest import ALLOWED, STRANGER, RunningBot
+from crpbot_workers.telegram.bot import build_application, may_change_state, register_commands
+from crpbot_workers.telegram.serve import file_url
+from tests.fixtures.ports import free_port
+from tests.fixtures.telegram_api import TOKEN, TelegramStandIn, rate_limited
+from tests.unit.workers.telegram.conftest import ALLOWED, GROUP, MEMBER, STRANGER, RunningBot
 
 
 def _count(telemetry: Telemetry, series: str, **labels: str) -> float:
@@ -33,7 +36,7 @@ async def _settled(telemetry: Telemetry, series: str, expected: float, **labels:
     ("command", "fragments"),
     [
         ("/start", [r"*crpbot demo*", r"/signals \[n\]"]),
-        ("/help", [r"/pause: `stop scanning`"]),
+        ("/help", [r"/pause: `stop scanning \(admins\)`"]),
         (
             "/status",
             [
@@ -96,6 +99,58 @@ async def test_bot_pause_and_resume_flip_the_stored_flag(
     assert "*Bot demo resumed*" in str((await running_bot.ask("/resume"))["text"])
     assert not service.status().paused
     assert await _settled(telemetry, "crpbot_bot_active", 1, bot="demo") == 1
+
+
+@pytest.mark.parametrize("command", ["/pause", "/resume"])
+async def test_bot_refuses_a_state_change_from_a_group_member_not_on_the_admin_list(
+    running_bot: RunningBot,
+    service: BotService,
+    caplog: pytest.LogCaptureFixture,
+    command: str,
+) -> None:
+    if command == "/resume":
+        service.pause()
+    paused_before = service.status().paused
+    reply = await running_bot.ask(command, chat_id=GROUP, user_id=MEMBER)
+    assert reply["chat_id"] == GROUP
+    assert str(reply["text"]).startswith(r"*Not allowed: " + command)
+    assert f"user {MEMBER} is not in telegram\\.admin\\_users" in str(reply["text"])
+    assert service.status().paused is paused_before
+    refused = [r for r in caplog.records if getattr(r, "user_id", None) == MEMBER]
+    assert [(r.levelname, getattr(r, "chat_id", None)) for r in refused] == [("WARNING", GROUP)]
+
+
+async def test_bot_pauses_for_an_admin_in_a_group(
+    running_bot: RunningBot, service: BotService
+) -> None:
+    reply = await running_bot.ask("/pause", chat_id=GROUP, user_id=ALLOWED)
+    assert "*Bot demo paused*" in str(reply["text"])
+    assert service.status().paused
+
+
+async def test_bot_read_only_commands_answer_every_group_member(running_bot: RunningBot) -> None:
+    reply = await running_bot.ask("/status", chat_id=GROUP, user_id=MEMBER)
+    assert "*Bot demo: active*" in str(reply["text"])
+
+
+async def test_bot_gives_a_chat_outside_the_allow_list_nothing_even_from_an_admin(
+    running_bot: RunningBot, service: BotService
+) -> None:
+    running_bot.api.state.push_command(STRANGER, "/pause", user_id=ALLOWED)
+    await running_bot.ask("/help")
+    await asyncio.sleep(0.2)
+    assert [m["chat_id"] for m in running_bot.api.state.sent] == [ALLOWED]
+    assert not service.status().paused
+
+
+@pytest.mark.parametrize(
+    ("user_id", "admins", "allowed"),
+    [(1, {1, 2}, True), (3, {1, 2}, False), (None, {1}, False), (1, set(), False)],
+)
+def test_may_change_state_only_for_a_known_admin(
+    user_id: int | None, admins: set[int], allowed: bool
+) -> None:
+    assert may_change_state(user_id, admins) is allowed
 
 
 async def test_bot_health_lists_a_failing_dependency(
@@ -166,3 +221,35 @@ def test_bot_service_without_a_risk_guard_reports_it_unavailable(
     status = service.status()
     assert status.risk_status is None and status.last_scan is None and status.active
     assert service.recent_signals(0) == [] and service.stats().signals == 0
+
+
+async def test_register_commands_sets_the_menu_clients_show(
+    service: BotService, telegram_api: TelegramStandIn
+) -> None:
+    app = build_application(
+        TOKEN,
+        service,
+        [ALLOWED],
+        base_url=telegram_api.base_url,
+        base_file_url=file_url(telegram_api.base_url),
+    )
+    async with app:
+        assert await register_commands(app)
+    commands = telegram_api.state.commands
+    assert [c["command"] for c in commands] == [
+        "status",
+        "signals",
+        "risk",
+        "stats",
+        "pause",
+        "resume",
+        "health",
+        "help",
+    ]
+    assert commands[4]["description"] == "stop scanning (admins)"
+
+
+async def test_register_commands_failing_does_not_stop_the_bot(service: BotService) -> None:
+    dead = f"http://127.0.0.1:{free_port()}/bot"
+    app = build_application(TOKEN, service, [ALLOWED], base_url=dead, base_file_url=dead)
+    assert not await register_commands(app)

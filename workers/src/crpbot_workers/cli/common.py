@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 import typer
 from rich.console import Console
 
+from crpbot.telemetry.redact import redact_text
+
 if TYPE_CHECKING:
     from crpbot.config import Settings
 
@@ -23,8 +25,11 @@ err_console = Console(stderr=True)
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
-    """Stop the command with a one-line reason on stderr and a non-zero exit."""
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    """Stop the command with a one-line reason on stderr and a non-zero exit; the reason is
+    redacted, since it often quotes an exception that may quote a URL or a token."""
+    err_console.print(
+        f"[bold red]error:[/] {redact_text(message)}", highlight=False, soft_wrap=True
+    )
     raise typer.Exit(code)
 
 

@@ -55,23 +55,41 @@ def upgrade_cmd(
     ] = "head",
     as_json: JsonOpt = False,
 ) -> None:
-    """Apply the schema migrations shipped with crpbot (safe to run again: a no-op at head)."""
+    """Apply the schema migrations shipped with crpbot (safe to run again: a no-op at head).
+
+    All pending migrations run in one transaction: on failure the database keeps its revision.
+    Before a SQLite file at an older revision is migrated, a copy is kept beside it:
+    <file>.<revision>.<UTC time>.bak, e.g. var/crpbot.db.0001.20261205T101530Z.bak.
+    To go back: stop every crpbot process on the file, then put the copy in its place.
+    No copy for a new or up-to-date database, in-memory SQLite or PostgreSQL (use pg_dump).
+    """
     from sqlalchemy.exc import SQLAlchemyError
 
-    from crpbot.db.engine import head_revision, upgrade
+    from crpbot.db.engine import head_revision, migrate
 
     url, shown = _url(database_url)
-    before = _current_or_fail(url, shown)
+    _current_or_fail(url, shown)
     try:
-        after = upgrade(url, revision)
+        done = migrate(url, revision)
     except SQLAlchemyError as exc:
         fail(_db_error(shown, exc), code=1)
     except Exception as exc:  # alembic reports unknown revisions with its own error types
         fail(f"cannot migrate {shown} to {revision!r}: {exc}", code=1)
+    backup = str(done.backup) if done.backup else None
     if as_json:
-        print_json({"database": shown, "from": before, "to": after, "head": head_revision()})
+        print_json(
+            {
+                "database": shown,
+                "from": done.before,
+                "to": done.after,
+                "head": head_revision(),
+                "backup": backup,
+            }
+        )
         return
-    console.print(f"{shown}: {before or 'empty'} → {after}", highlight=False)
+    console.print(f"{shown}: {done.before or 'empty'} → {done.after}", highlight=False)
+    if backup:
+        console.print(f"copy of the database at {done.before}: {backup}", highlight=False)
 
 
 def _current_or_fail(url: str, shown: str) -> str | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, cast
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -217,7 +217,8 @@ def refit(
         bool, typer.Option("--force", help="Refit now even if the schedule says not yet.")
     ] = False,
     method: Annotated[
-        str | None, typer.Option("--method", help="platt or isotonic (default: held-out choice).")
+        str | None,
+        typer.Option("--method", help="identity, platt or isotonic (default: held-out choice)."),
     ] = None,
     min_outcomes: Annotated[
         int, typer.Option("--min-outcomes", min=10, help="Decided outcomes needed to refit.")
@@ -227,12 +228,12 @@ def refit(
     as_json: JsonOpt = False,
 ) -> None:
     """Refit the model's calibrator from realised outcomes when due; log and store the change."""
-    from crpbot.confidence.calibration import Method
+    from crpbot.confidence.calibration import METHODS
     from crpbot.learning.recalibrate import RefitPolicy
     from crpbot.services.learning import LearningService
 
-    if method not in (None, "platt", "isotonic"):
-        fail(f"unknown --method {method!r}; expected platt or isotonic")
+    if method is not None and method not in METHODS:
+        fail(f"unknown --method {method!r}; expected one of {', '.join(METHODS)}")
     settings = settings_or_fail()
     clock = _now(now)
     scope = _scope(model_dir or settings.model_dir, version)
@@ -242,7 +243,7 @@ def refit(
         policy=RefitPolicy(min_outcomes=min_outcomes),
     )
     decision = service.refit_decision(clock)
-    change = service.refit(clock, force=force, method=cast(Method | None, method))
+    change = service.refit(clock, force=force, method=method)
     reason = decision.reason
     if change is None and (decision.due or force):
         reason = "the decided outcomes all carry one label: nothing to fit"

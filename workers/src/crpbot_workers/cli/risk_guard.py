@@ -6,6 +6,7 @@ refuses to start unless `--insecure-no-auth` says this is a throwaway dev instan
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 import typer
@@ -51,3 +52,53 @@ def serve(
     if not assembled.authenticated:
         err_console.print("[bold yellow]warning:[/] serving WITHOUT authentication")
     run(assembled, host, port)
+
+
+@app.command("reset-clock")
+def reset_clock(
+    account: Annotated[str, typer.Option("--account", help="Account whose clock is stuck.")],
+    to: Annotated[
+        str | None,
+        typer.Option("--to", help="New newest event time, ISO 8601 with offset (default: now)."),
+    ] = None,
+    database_url: Annotated[
+        str | None,
+        typer.Option("--database-url", help="SQLAlchemy URL (default: configured database_url)."),
+    ] = None,
+) -> None:
+    """Unstick an account whose newest event time lies in the future (every request 409).
+
+    Sets the account's newest-seen event time to --to (default: now) and re-stamps the
+    equity reports and decisions stamped after it to that time, so nothing is lost and
+    approvals keep counting. Logged as a warning with the old and new time. Run it while the
+    clients that sent the future times are fixed or stopped.
+    """
+    from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+    from crpbot.db.engine import make_engine
+    from crpbot.services.risk_guard import RiskGuardService, UnknownAccountError
+
+    target = _aware(to) if to is not None else None
+    settings = settings_or_fail()
+    url = database_url or settings.database_url.get_secret_value()
+    try:
+        service = RiskGuardService(make_engine(url))
+        before, after, moved = service.reset_clock(account, target)
+    except UnknownAccountError as exc:
+        fail(str(exc.args[0]), code=1)
+    except ArgumentError as exc:
+        fail(f"invalid database URL: {exc}")
+    except SQLAlchemyError as exc:
+        fail(f"cannot reach the database: {type(exc).__name__}", code=1)
+    old, new = before.isoformat(), after.isoformat()
+    typer.echo(f"{account}: newest event time {old} -> {new}; {moved} rows re-stamped")
+
+
+def _aware(text: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"not an ISO 8601 time: {text!r}", param_hint="--to") from None
+    if parsed.tzinfo is None:
+        raise typer.BadParameter("needs a timezone (Z or an offset)", param_hint="--to")
+    return parsed

@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from crpbot.telemetry.redact import redact_text
-from crpbot_workers.cli.common import fail, settings_or_fail
+from crpbot_workers.cli.common import err_console, fail, settings_or_fail
 
 app = typer.Typer(help="Telegram bot: status, signals, risk, stats, pause/resume.")
 
@@ -51,7 +51,9 @@ def serve(
 ) -> None:
     """Long-poll Telegram and answer /start, /help, /status, /signals N, /risk, /stats,
     /pause, /resume and /health from allow-listed chats (telegram.allowed_chats) until SIGTERM.
-    In a cluster it also tells those chats when a TradingBot condition fails or recovers.
+    /pause and /resume change state, so they are obeyed only from the users listed in
+    telegram.admin_users (empty: from nobody). In a cluster it also tells those chats when a
+    TradingBot condition fails or recovers.
 
     The token comes from CRPBOT_TELEGRAM_TOKEN and is never printed or logged.
     """
@@ -61,6 +63,12 @@ def serve(
         fail("set CRPBOT_TELEGRAM_TOKEN to the bot's token")
     if not settings.telegram.allowed_chats:
         fail("telegram.allowed_chats is empty: nobody could talk to the bot")
+    if not settings.telegram.admin_users:
+        err_console.print(
+            "[bold yellow]warning:[/] telegram.admin_users is empty: /pause and /resume are "
+            "refused for everyone",
+            highlight=False,
+        )
     pause_mode = _pause_mode(pause)
     import asyncio
 

@@ -12,6 +12,7 @@ import json
 from dataclasses import asdict, dataclass, field
 
 import crpbot
+from crpbot.confidence.calibration import METHODS
 from crpbot.learning.recalibrate import RefitPolicy
 from crpbot.models.splits import SplitConfig
 from crpbot.models.train_config import TrainConfig
@@ -65,13 +66,16 @@ class DemoConfig:
 def model_cache_key(data_sha256: str, config: DemoConfig) -> str:
     """Same training bars, same training settings, same package version: same models.
 
-    Only what shapes the weights goes in (not the replay, bootstrap or account settings), so
-    changing `--replay-days` retrains (other bars are held out) but a new `n_boot` does not.
+    Only what shapes the weights and the shipped calibrator goes in (not the replay, bootstrap
+    or account settings), so changing `--replay-days` retrains (other bars are held out) but a
+    new `n_boot` does not. The calibration candidates are part of it: cached models calibrated
+    before the identity was a candidate must not be reused as if chosen among all three.
     """
     shaping = {
         "data": data_sha256,
         "train": asdict(config.train),
         "splits": asdict(config.splits),
+        "calibration": list(METHODS),
         "package": crpbot.__version__,
     }
     encoded = json.dumps(shaping, sort_keys=True).encode()

@@ -50,6 +50,7 @@ EXAMPLES: dict[str, str] = {
         "crpbot metrics export --from 2026-11-01 --to 2026-12-01 --format csv --out var/reports"
     ),
     "risk-guard serve": "crpbot risk-guard serve --host 0.0.0.0 --port 8000",
+    "risk-guard reset-clock": "crpbot risk-guard reset-clock --account ftmo-1",
     "telegram serve": "crpbot telegram serve --port 8081 --pause db",
 }
 

@@ -22,6 +22,7 @@ DOC_PATH = Path("docs/telemetry.md")
 EMITTED_BY: dict[str, str] = {
     "crpbot_signals_total": "scanner",
     "crpbot_risk_rejections_total": "risk guard; scanner (when it runs the guard in-process)",
+    "crpbot_risk_refusals_total": "risk guard (a future or stale event time; 5 in 10 min alert)",
     "crpbot_signal_confidence": "scanner",
     "crpbot_outcomes_total": "outcome tracker (`crpbot outcomes track`)",
     "crpbot_scan_cycle_duration_seconds": "scanner",
@@ -34,6 +35,7 @@ EMITTED_BY: dict[str, str] = {
     "crpbot_equity": "risk guard; scanner (in-process guard)",
     "crpbot_ftmo_daily_headroom": "risk guard; scanner (in-process guard)",
     "crpbot_ftmo_total_headroom": "risk guard; scanner (in-process guard)",
+    "crpbot_spool_quarantined_total": "scanner (spool replay at the start of a cycle)",
     "crpbot_bot_active": "scanner (each cycle); Telegram bot (`/pause`, `/resume`)",
 }
 
@@ -177,8 +179,11 @@ def _commands_section() -> list[str]:
         "Answered only in chats listed in `telegram.allowed_chats`; messages from any other",
         "chat are logged by chat id and get no answer. `/health` shows the bot's readiness",
         "checks. `/pause` and `/resume` set the TradingBot's `spec.suspend` in a cluster and a",
-        "stored flag the scanner honours locally (`--pause`). Replies use MarkdownV2 and wait",
-        "out Telegram's 429 `retry_after`.",
+        "stored flag the scanner honours locally (`--pause`). They change state, so in any",
+        "chat they are obeyed only from the Telegram user ids in `telegram.admin_users`",
+        "(empty: from nobody); anyone else gets a refusal naming their user id, and the",
+        "refusal is logged. The bot registers this list with `setMyCommands` at start, so",
+        "clients offer it. Replies use MarkdownV2 and wait out Telegram's 429 `retry_after`.",
         "",
         "| command | answer |",
         "|---|---|",

@@ -96,9 +96,44 @@ def headline(report: PeriodReport) -> Table:
     return Table("Headline", ("figure", "value"), rows)
 
 
+def hours_of_day_table(report: PeriodReport) -> Table:
+    """The data of the "signals per hour of day" chart; no rows when there is no signal."""
+    return Table(
+        "Signals by hour of day (UTC, bar open, whole period)",
+        ("hour", "signals", "approved", "rejected", "undecided"),
+        [
+            (f"{r.hour:02d}:00", str(r.signals), str(r.approved), str(r.rejected), str(r.undecided))
+            for r in report.hours_of_day
+        ]
+        if report.headline.signals
+        else [],
+    )
+
+
+def reliability_table(report: PeriodReport) -> Table:
+    """The data of the reliability chart: won/lost outcomes resolved in the period, binned by
+    calibrated confidence."""
+    return Table(
+        "Confidence vs realised win rate (won or lost outcomes resolved in the period)",
+        ("confidence bin", "mean confidence", "decided", "won", "win rate (95% Wilson)"),
+        [
+            (
+                f"{pct(b.low, 0)}–{pct(b.high, 0)}",
+                pct(b.mean_confidence),
+                str(b.outcome.decided),
+                str(b.outcome.wins),
+                rate(b.outcome),
+            )
+            for b in report.buckets
+        ],
+    )
+
+
 def detail_tables(report: PeriodReport) -> list[Table]:
-    """Reasons, tiers, refits and the strongest pattern buckets; empty tables are left out."""
+    """Hours, reasons, tiers, reliability, refits and the strongest pattern buckets; empty
+    tables are left out."""
     tables = [
+        hours_of_day_table(report),
         Table(
             "Decisions by reason",
             ("decision", "reason", "signals"),
@@ -120,6 +155,7 @@ def detail_tables(report: PeriodReport) -> list[Table]:
                 for t in report.tiers
             ],
         ),
+        reliability_table(report),
         Table(
             "Calibration refits",
             ("time (UTC)", "method", "outcomes used"),

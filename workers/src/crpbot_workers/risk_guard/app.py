@@ -1,9 +1,14 @@
 """Risk-guard HTTP API: `/v1/equity`, `/v1/check`, `/v1/state`, probes, metrics.
 
 Handlers are thin: parse, call `RiskGuardService`, map its errors to status codes. Handlers
-are plain `def`, so FastAPI runs the blocking database work in its thread pool. Probes and
-`/metrics` come from the shared `health_router`, so the guard is scraped and probed like every
-other crpbot service; its readiness is the database's, which holds all of its state.
+are plain `def`, so FastAPI runs the blocking database work in its thread pool. The token and
+the body size are checked by `RequestGate` before any of the body is read. A bad field, an
+event time out of range or too far ahead of the guard's clock are all 422 with a one-line
+`detail`; a stale event time stays 409. Refused event times are counted per account
+(`crpbot_risk_refusals_total`) and `RefusalWatch` alerts when one account keeps sending them.
+Probes and `/metrics` come from the shared `health_router`, so the guard is scraped and
+probed like every other crpbot service; its readiness is the database's, which holds all of
+its state.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from __future__ import annotations
 import hmac
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
@@ -20,16 +25,29 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.exc import SQLAlchemyError
 
+from crpbot.clock import utcnow
+from crpbot.notify.alerts import Alert
 from crpbot.notify.base import Notifier
+from crpbot.notify.refusal_watch import RefusalWatch
 from crpbot.notify.risk_watch import RiskAlertWatch
 from crpbot.risk import Decision, GuardState
-from crpbot.services.risk_guard import RiskGuardService, StaleEventError, UnknownAccountError
+from crpbot.services.risk_guard import (
+    FutureEventError,
+    RiskGuardService,
+    StaleEventError,
+    UnknownAccountError,
+)
 from crpbot.telemetry.health import Readiness, health_router
 from crpbot.telemetry.metrics import Telemetry, get_telemetry
+from crpbot_workers.risk_guard.gate import DEFAULT_MAX_BODY_BYTES, UNAUTHORISED, RequestGate
 from crpbot_workers.risk_guard.schemas import (
+    ACCOUNT_PATTERN,
     CheckBody,
+    DecisionOut,
     EquityBody,
+    StateOut,
     decision_payload,
+    problems,
     state_payload,
 )
 
@@ -44,45 +62,77 @@ def create_app(
     telemetry: Telemetry | None = None,
     readiness: Readiness | None = None,
     notifier: Notifier | None = None,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    refusals: RefusalWatch | None = None,
+    clock: Callable[[], datetime] = utcnow,
 ) -> FastAPI:
     """`token=None` serves without authentication (the CLI allows it only when asked to).
 
     Metrics go to `telemetry`, else to the process default (`setup_telemetry`) at the time of
     each request; `readiness` gains a `database` check (a fresh one is made when not given);
-    `notifier` hears once each time an account gets halted for the day or breaches its floor.
+    `notifier` hears once each time an account gets halted for the day or breaches its floor,
+    and once when `refusals` (default: 5 in 10 min) sees an account's event times keep being
+    refused, by wall time `clock`.
     """
     app = FastAPI(title="crpbot risk guard", version="1")
+    app.add_middleware(RequestGate, token=token, max_body_bytes=max_body_bytes)
     checks = readiness or Readiness()
     checks.register("database", service.ready)
     watch = RiskAlertWatch()
+    refused = refusals or RefusalWatch(5, timedelta(minutes=10))
 
-    def alert_on(account: str, state: GuardState, ts: datetime) -> None:
-        alert = watch.observe(account, state, ts)
+    def send(alert: Alert | None) -> None:
         if alert is not None and notifier is not None:
             notifier.notify(alert)
+
+    def alert_on(account: str, state: GuardState, ts: datetime) -> None:
+        send(watch.observe(account, state, ts))
 
     def counts() -> Telemetry:
         return telemetry or get_telemetry()
 
-    authorised = [Depends(_require_token(token))] if token is not None else []
-    _install_error_handlers(app, counts)
+    def on_refused(account: str, reason: str) -> None:
+        counts().record_refusal(account, reason)
+        log.warning("event time refused", extra={"account": account, "reason": reason})
+        send(refused.observe(account, reason, clock()))
 
-    @app.post("/v1/equity", dependencies=authorised)
+    authorised = [Depends(_require_token(token))] if token is not None else []
+    _install_error_handlers(app, counts, on_refused)
+    refusal_codes = (400, 401, 404, 409, 413, 422, 503)
+
+    @app.post(
+        "/v1/equity",
+        dependencies=authorised,
+        response_model=StateOut,
+        responses=problems(*(c for c in refusal_codes if c != 404)),
+    )
     def post_equity(body: EquityBody) -> dict[str, Any]:
         state = service.record_equity(body.to_domain())
         observe_state(counts(), body.account, state)
         alert_on(body.account, state, body.ts)
         return state_payload(body.account, state)
 
-    @app.post("/v1/check", dependencies=authorised)
+    @app.post(
+        "/v1/check",
+        dependencies=authorised,
+        response_model=DecisionOut,
+        responses=problems(*refusal_codes),
+    )
     def post_check(body: CheckBody) -> dict[str, Any]:
         decision = service.check(body.to_domain())
         observe_decision(counts(), body.account, decision)
         alert_on(body.account, decision.state, body.ts)
         return decision_payload(body.account, decision)
 
-    @app.get("/v1/state", dependencies=authorised)
-    def get_state(account: Annotated[str, Query(min_length=1, max_length=64)]) -> dict[str, Any]:
+    @app.get(
+        "/v1/state",
+        dependencies=authorised,
+        response_model=StateOut,
+        responses=problems(401, 404, 422, 503),
+    )
+    def get_state(
+        account: Annotated[str, Query(min_length=1, max_length=64, pattern=ACCOUNT_PATTERN)],
+    ) -> dict[str, Any]:
         return state_payload(account, service.state(account))
 
     app.include_router(health_router(checks, telemetry=telemetry))
@@ -116,17 +166,25 @@ def _require_token(token: str) -> Any:
         if credentials is None or not hmac.compare_digest(given, expected):
             raise HTTPException(
                 status_code=401,
-                detail="missing or invalid bearer token",
+                detail=UNAUTHORISED,
                 headers={"WWW-Authenticate": "Bearer"},
             )
 
     return check
 
 
-def _install_error_handlers(app: FastAPI, counts: Callable[[], Telemetry]) -> None:
+def _install_error_handlers(
+    app: FastAPI, counts: Callable[[], Telemetry], on_refused: Callable[[str, str], None]
+) -> None:
     @app.exception_handler(StaleEventError)
     def stale(_: Request, exc: StaleEventError) -> JSONResponse:
+        on_refused(exc.account, "stale_ts")
         return JSONResponse({"detail": str(exc)}, status_code=409)
+
+    @app.exception_handler(FutureEventError)
+    def ahead(_: Request, exc: FutureEventError) -> JSONResponse:
+        on_refused(exc.account, "future_ts")
+        return JSONResponse({"detail": str(exc)}, status_code=422)
 
     @app.exception_handler(UnknownAccountError)
     def unknown(_: Request, exc: UnknownAccountError) -> JSONResponse:

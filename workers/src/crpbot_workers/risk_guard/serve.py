@@ -9,6 +9,7 @@ it (no model runtime, no scanner).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 import uvicorn
 from fastapi import FastAPI
@@ -16,6 +17,7 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from crpbot.config import Settings
 from crpbot.notify.base import Notifier
+from crpbot.notify.refusal_watch import RefusalWatch
 from crpbot.services.risk_guard import RiskGuardService
 from crpbot.telemetry.metrics import setup_telemetry
 from crpbot_workers.compose import make_notifier, open_database, risk_token
@@ -70,8 +72,21 @@ def build(settings: Settings, options: ServeOptions) -> Assembled:
     except (SQLAlchemyError, OSError) as exc:
         raise StartupError(f"cannot open or migrate the database: {type(exc).__name__}") from exc
     notifier = make_notifier(settings, telemetry)
-    service = RiskGuardService(engine, limits)
-    app = create_app(service, token=token, telemetry=telemetry, notifier=notifier)
+    risk = settings.risk
+    service = RiskGuardService(
+        engine, limits, max_clock_skew=timedelta(seconds=risk.max_clock_skew_seconds)
+    )
+    refusals = RefusalWatch(
+        risk.refusal_alert_count, timedelta(seconds=risk.refusal_alert_window_seconds)
+    )
+    app = create_app(
+        service,
+        token=token,
+        telemetry=telemetry,
+        notifier=notifier,
+        max_body_bytes=risk.max_body_bytes,
+        refusals=refusals,
+    )
     return Assembled(app, notifier, authenticated=token is not None)
 
 

@@ -64,7 +64,8 @@ def _torchserve_backend(settings: Settings) -> ScoringModel:
     from crpbot.models.torchserve import TorchServeBackend
 
     metadata = read_metadata(resolve_version(settings.model_dir))
-    return ArtifactModel(TorchServeBackend(settings.torchserve_url, metadata), metadata)
+    backend = TorchServeBackend(settings.torchserve_url, metadata, key=settings.torchserve_key)
+    return ArtifactModel(backend, metadata)
 
 
 def make_feed(settings: Settings, frames: Mapping[str, pd.DataFrame] | None = None) -> CandleFeed:

@@ -1,19 +1,21 @@
-"""The python-telegram-bot `Application`: allow-list, command handlers, error counting.
+"""The python-telegram-bot `Application`: allow-lists, command handlers, error counting.
 
 Handlers are thin: run one `BotService` call in a worker thread (the repositories block),
 turn the dataclass into MarkdownV2 with `views`, reply. Messages from chats outside the
 allow-list are logged by chat id only (never their text) and get no answer at all, so the
-bot does not even confirm it exists.
+bot does not even confirm it exists. An allowed chat may be a group, so commands that
+change state (`STATE_CHANGING`) also need the sender's user id in `admin_users`: any member
+of the group may read, only those people may pause.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Collection
+from collections.abc import Awaitable, Callable, Collection
 from datetime import timedelta
 
-from telegram import Update
+from telegram import BotCommand, Update
 from telegram.constants import ParseMode
 from telegram.error import RetryAfter, TelegramError
 from telegram.ext import (
@@ -31,10 +33,11 @@ from crpbot_workers.telegram import views
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], object]
+Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
 
 
 REPLY_ATTEMPTS = 3
+STATE_CHANGING = frozenset({"pause", "resume"})
 
 
 def _seconds(retry_after: int | float | timedelta) -> float:
@@ -128,6 +131,31 @@ async def _ignore(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     log.warning("message from a chat not allowed", extra={"chat_id": chat.id if chat else None})
 
 
+def may_change_state(user_id: int | None, admin_users: Collection[int]) -> bool:
+    """Only a known sender on the admin list; an anonymous one (a channel, an anonymous group
+    admin) has no user id of its own to check, so it is refused too."""
+    return user_id is not None and user_id in admin_users
+
+
+def _admins_only(
+    command: str, handler: Handler, admin_users: frozenset[int], telemetry: Telemetry
+) -> Handler:
+    async def guarded(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        user = update.effective_user
+        user_id = user.id if user is not None else None
+        if may_change_state(user_id, admin_users):
+            await handler(update, context)
+            return
+        chat = update.effective_chat
+        log.warning(
+            "state change refused: sender not in telegram.admin_users",
+            extra={"command": command, "chat_id": chat.id if chat else None, "user_id": user_id},
+        )
+        await _reply(update, views.refused_text(command, user_id), telemetry)
+
+    return guarded
+
+
 def _on_error(telemetry: Telemetry) -> Callable[[object, ContextTypes.DEFAULT_TYPE], object]:
     async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         telemetry.count_error("telegram")
@@ -141,16 +169,37 @@ def _on_error(telemetry: Telemetry) -> Callable[[object, ContextTypes.DEFAULT_TY
     return on_error
 
 
+def bot_commands() -> list[BotCommand]:
+    """The command menu clients show, from the same table `/help` prints."""
+    return [
+        BotCommand(usage.split()[0].removeprefix("/"), meaning) for usage, meaning in views.HELP
+    ]
+
+
+async def register_commands(app: Application) -> bool:  # type: ignore[type-arg]
+    """Tell Telegram the command list (`setMyCommands`) so clients offer it; a failure only
+    costs the menu, so it is logged and counted, never fatal to the bot."""
+    try:
+        await app.bot.set_my_commands(bot_commands())
+    except TelegramError as exc:
+        get_telemetry().count_error("telegram")
+        log.warning("bot commands not registered", extra={"error": type(exc).__name__})
+        return False
+    return True
+
+
 def build_application(
     token: str,
     service: BotService,
     allowed_chats: Collection[int],
     *,
+    admin_users: Collection[int] = (),
     base_url: str = "https://api.telegram.org/bot",
     base_file_url: str = "https://api.telegram.org/file/bot",
     telemetry: Telemetry | None = None,
 ) -> Application:  # type: ignore[type-arg]
-    """The bot, pointed at `base_url` (a stand-in in tests), answering `allowed_chats` only.
+    """The bot, pointed at `base_url` (a stand-in in tests), answering `allowed_chats` only
+    and changing state only for `admin_users` (none: nobody may).
 
     httpx logs every request URL at INFO and the Bot API carries the token in the URL, so its
     logger is held at WARNING (redaction would mask the token; this keeps it off the record).
@@ -172,7 +221,10 @@ def build_application(
         "resume": commands.resume,
         "health": commands.health,
     }
+    admins = frozenset(admin_users)
     for name, handler in table.items():
+        if name in STATE_CHANGING:
+            handler = _admins_only(name, handler, admins, counts)
         app.add_handler(CommandHandler(name, handler, filters=allowed))  # type: ignore[arg-type]
     app.add_error_handler(_on_error(counts))  # type: ignore[arg-type]
     return app

@@ -33,7 +33,7 @@ from crpbot.telemetry.health import Readiness, health_router
 from crpbot.telemetry.metrics import Telemetry, setup_telemetry
 from crpbot.telemetry.redact import register_secret
 from crpbot_workers.compose import open_database, risk_reader, telegram_notifier
-from crpbot_workers.telegram.bot import build_application
+from crpbot_workers.telegram.bot import build_application, register_commands
 from crpbot_workers.telegram.probe import TelegramProbe
 
 log = logging.getLogger(__name__)
@@ -141,6 +141,7 @@ def build(settings: Settings, options: ServeOptions, token: str) -> Assembled:
         token,
         service,
         settings.telegram.allowed_chats,
+        admin_users=settings.telegram.admin_users,
         base_url=settings.telegram.base_url,
         base_file_url=file_url(settings.telegram.base_url),
         telemetry=telemetry,
@@ -155,6 +156,7 @@ async def run(assembled: Assembled, host: str, port: int) -> None:
     bot = assembled.bot
     server = uvicorn.Server(uvicorn.Config(assembled.http, host=host, port=port, log_config=None))
     async with bot:
+        await register_commands(bot)
         await bot.start()
         if bot.updater is None:
             raise RuntimeError("the bot application was built without an updater")

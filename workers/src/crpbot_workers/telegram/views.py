@@ -1,7 +1,7 @@
 """Answers to chat commands as MarkdownV2, from the service layer's dataclasses.
 
-Every value goes through `escape` (via `render`), so a symbol like `BTC-USD` or a price like
-`64,250.50` can never make Telegram reject the whole reply.
+Every value goes through python-telegram-bot's `escape_markdown` (via `render`), so a symbol
+like `BTC-USD` or a price like `64,250.50` can never make Telegram reject the whole reply.
 """
 
 from __future__ import annotations
@@ -9,8 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+from telegram.helpers import escape_markdown
+
 from crpbot.db.records import SignalRecord
-from crpbot.notify.markdown import escape, render
+from crpbot.notify.markdown import render
 from crpbot.services.bot_service import BotStats, BotStatus, PauseChange, RiskView
 from crpbot.telemetry.readiness import ReadinessReport
 
@@ -19,8 +21,8 @@ HELP = (
     ("/signals [n]", "the n newest signals (default 5, at most 50)"),
     ("/risk", "equity, FTMO floors, headroom, halted or not"),
     ("/stats", "win rate and calibration by tier, counts"),
-    ("/pause", "stop scanning"),
-    ("/resume", "scan again"),
+    ("/pause", "stop scanning (admins)"),
+    ("/resume", "scan again (admins)"),
     ("/health", "dependencies up or down"),
     ("/help", "this list"),
 )
@@ -60,12 +62,12 @@ def status_text(status: BotStatus) -> str:
 def signals_text(signals: Sequence[SignalRecord]) -> str:
     if not signals:
         return render("No signals yet", ())
-    lines = [f"*{escape(f'Last {len(signals)} signals')}*"]
+    lines = [f"*{escape_markdown(f'Last {len(signals)} signals', version=2)}*"]
     for s in signals:
         line = (
             f"{_when(s.bar_ts)} {s.symbol} {s.side} {s.tier} conf {_pct(s.confidence)} {s.status}"
         )
-        lines.append(escape(line))
+        lines.append(escape_markdown(line, version=2))
     return "\n".join(lines)
 
 
@@ -117,6 +119,15 @@ def health_text(report: ReadinessReport) -> str:
         for check in report.checks
     )
     return render("Ready" if report.ready else "NOT ready", fields)
+
+
+def refused_text(command: str, user_id: int | None) -> str:
+    """Why a state change was refused, with the id an operator would add to allow it."""
+    who = "an anonymous sender" if user_id is None else f"user {user_id}"
+    return render(
+        f"Not allowed: /{command} changes the bot's state",
+        (("Why", f"{who} is not in telegram.admin_users"),),
+    )
 
 
 def usage_text(usage: str) -> str:

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# `make images`: builds crpbot/operator, crpbot/workers and crpbot/model-server from their
+# Dockerfiles on bases made on this machine (hack/build-base-image.sh: no registry needed),
+# then prints each image's size. Layers are cached by the engine, so a rerun without source
+# changes takes seconds.
+#
+#   hack/build-images.sh [member...]      (default: all three)
+#
+# Settings (environment): CRPBOT_IMAGE_TAG (default dev); TORCH_INDEX_URL (a PyTorch CPU
+# wheel index, when one is reachable); CRPBOT_SKIP_PACKAGES (default triton: PyPI's torch
+# imports without it). The machine's CA bundle ($SSL_CERT_FILE) is handed to the build as the
+# secret `ca-bundle`, so uv trusts a TLS-intercepting proxy without the bundle entering a layer.
+# Stdout: one "<image> <size>" line per image.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+TAG=${CRPBOT_IMAGE_TAG:-dev}
+SKIP_PACKAGES=${CRPBOT_SKIP_PACKAGES-triton}
+MEMBERS=("$@")
+[ ${#MEMBERS[@]} -gt 0 ] || MEMBERS=(operator workers model-server)
+
+log() { echo "build-images: $*" >&2; }
+
+# A client that builds with BuildKit (the Dockerfiles use RUN --mount): a standalone CLI of
+# Docker >= 23 needs the buildx plugin for that; Debian's docker.io client has it built in.
+buildkit_client() {
+  if docker buildx version >/dev/null 2>&1; then
+    echo docker
+  elif [ -x /usr/bin/docker ] && [[ $(DOCKER_BUILDKIT=1 /usr/bin/docker build --help 2>&1) == *--secret* ]]; then
+    echo /usr/bin/docker
+  else
+    log "error: no docker client with BuildKit (install the buildx plugin or Debian's docker.io)"
+    exit 1
+  fi
+}
+
+main() {
+  local base_args=() line client secret=() member started
+  while IFS= read -r line; do
+    base_args+=(--build-arg "$line")
+  done < <(hack/build-base-image.sh)
+  client=$(buildkit_client)
+  if [ -n "${SSL_CERT_FILE:-}" ] && [ -f "$SSL_CERT_FILE" ]; then
+    secret=(--secret "id=ca-bundle,src=$SSL_CERT_FILE")
+  fi
+  for member in "${MEMBERS[@]}"; do
+    [ -f "$member/Dockerfile" ] || { log "error: no $member/Dockerfile"; exit 2; }
+    started=$SECONDS
+    log "building crpbot/$member:$TAG"
+    DOCKER_BUILDKIT=1 "$client" build --progress plain --file "$member/Dockerfile" \
+      --tag "crpbot/$member:$TAG" "${base_args[@]}" "${secret[@]}" \
+      --build-arg "SKIP_PACKAGES=$SKIP_PACKAGES" \
+      ${TORCH_INDEX_URL:+--build-arg "TORCH_INDEX_URL=$TORCH_INDEX_URL"} . >&2
+    log "crpbot/$member:$TAG built in $((SECONDS - started))s"
+  done
+  for member in "${MEMBERS[@]}"; do
+    docker image inspect --format "crpbot/$member:$TAG {{.Size}}" "crpbot/$member:$TAG" \
+      | awk '{printf "%s %.0f MB\n", $1, $2 / 1000000}'
+  done
+}
+
+main
