@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from crpbot.models.inference import FeatureMismatchError, check_inputs
+from crpbot.models.backend import FeatureMismatchError, check_inputs
 from crpbot.models.metadata import ArtifactMetadata
 from crpbot.models.wire import MAGIC, MalformedBodyError, decode_windows
 

@@ -30,8 +30,8 @@ import numpy as np
 import torch
 from ts.torch_handler.base_handler import BaseHandler
 
-from crpbot.models.artifacts import read_metadata
 from crpbot.models.metadata import ArtifactMetadata
+from crpbot.models.versions import read_metadata
 from crpbot_model_server.auth import REFUSED, KeyCheck, load_key_check
 from crpbot_model_server.batch import FloatArray, WindowBatch, collect, split_outputs
 

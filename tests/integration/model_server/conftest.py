@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from crpbot.models.artifacts import read_metadata
 from crpbot.models.metadata import ArtifactMetadata
+from crpbot.models.versions import read_metadata
 from crpbot_model_server.archive import MODEL_NAMES, build_archives
 from tests.fixtures.artifacts import TinyArtifact, build_tiny_artifact
 from tests.fixtures.scan_env import local_scan_env

@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 
 from crpbot.db.engine import make_engine, session_factory
 from crpbot.db.records import SignalRecord
-from crpbot.db.repo_signals import recent_signals
+from crpbot.db.repos.signals import recent_signals
 from crpbot_workers.cli import app
 from tests.fixtures.artifacts import build_tiny_artifact
 from tests.integration.model_server.conftest import Served

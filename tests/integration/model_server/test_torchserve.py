@@ -16,7 +16,8 @@ from pydantic import SecretStr
 
 from crpbot.config import Settings
 from crpbot.data.bundled import load_bundled
-from crpbot.models.inference import InferenceUnavailableError, InProcessBackend
+from crpbot.models.backend import InferenceUnavailableError
+from crpbot.models.inference import InProcessBackend
 from crpbot.models.scoring import score_candles
 from crpbot.models.torchserve import BINARY_CONTENT_TYPE, TorchServeBackend, TorchServePolicy
 from crpbot.models.wire import encode_windows

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 import requests
 
+from crpbot.candles.granularity import granularity_seconds
 from crpbot.data.coinbase import (
     MAX_CANDLES_PER_REQUEST,
     CoinbaseClient,
@@ -25,7 +26,6 @@ from crpbot.data.coinbase_errors import (
     CoinbaseUnavailableError,
 )
 from crpbot.data.coinbase_http import RetryPolicy, parse_retry_after
-from crpbot.data.granularity import granularity_seconds
 
 
 def t0(standin) -> datetime:

@@ -18,10 +18,10 @@ import numpy as np
 import pytest
 from pydantic import SecretStr
 
-from crpbot.models.artifacts import read_metadata
-from crpbot.models.inference import FeatureMismatchError, InferenceUnavailableError
+from crpbot.models.backend import FeatureMismatchError, InferenceUnavailableError
 from crpbot.models.metadata import ArtifactMetadata
 from crpbot.models.torchserve import TorchServeBackend, TorchServePolicy
+from crpbot.models.versions import read_metadata
 from crpbot.models.wire import decode_windows
 from tests.fixtures.artifacts import TinyArtifact, build_tiny_artifact
 from tests.fixtures.ports import free_port

@@ -105,7 +105,7 @@ class ConfidenceSettings(BaseModel):
 
     # A signal's confidence is the calibrated probability of its favoured side, so never below
     # 0.5: a threshold under 0.5 would be meaningless and the scanner's tiers refuse it.
-    # The defaults are `crpbot.confidence.TierThresholds`, what `crpbot evaluate` measures.
+    # The defaults are `crpbot.confidence.tiers.TierThresholds`, what `crpbot evaluate` measures.
     high: float = Field(0.65, ge=0.5, le=1, description="Probability at or above which: high.")
     medium: float = Field(0.55, ge=0.5, le=1, description="Probability at or above which: medium.")
 

@@ -27,11 +27,11 @@ from urllib.parse import quote, urlsplit
 import pandas as pd
 import requests
 
+from crpbot.candles.granularity import granularity_seconds
+from crpbot.candles.source import CANDLE_COLUMNS, empty_candles
 from crpbot.data.coinbase_auth import CoinbaseCredentials, build_request_jwt
 from crpbot.data.coinbase_errors import CoinbaseError
 from crpbot.data.coinbase_http import JsonGetter, RetryPolicy
-from crpbot.data.granularity import granularity_seconds
-from crpbot.data.source import CANDLE_COLUMNS, empty_candles
 
 logger = logging.getLogger(__name__)
 

@@ -40,7 +40,7 @@ import requests
 from pydantic import SecretStr
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
-from crpbot.models.inference import (
+from crpbot.models.backend import (
     FeatureMismatchError,
     InferenceUnavailableError,
     Predictions,
