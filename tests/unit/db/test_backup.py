@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from crpbot.db.backup import backup_path
+from crpbot.db.backup import backup_path, backup_sqlite
 from crpbot.db.engine import current_revision, head_revision, migrate, upgrade
 from crpbot.telemetry.logs import JsonFormatter
+from tests.fixtures.concurrency import race
 
 NOW = datetime(2026, 12, 5, 10, 15, 30, tzinfo=UTC)
 
@@ -78,3 +79,18 @@ def test_backup_keeps_the_files_permissions(db_url: str, tmp_path: Path) -> None
 def test_backup_name_in_the_operator_docs_is_the_one_written() -> None:
     guide = (Path(__file__).parents[3] / "docs" / "guarantees.md").read_text(encoding="utf-8")
     assert backup_path(Path("var/crpbot.db"), "0001", NOW).as_posix() in guide
+
+
+def test_backup_taken_by_processes_at_once_keeps_every_copy_intact(tmp_path: Path) -> None:
+    """Services that start together may each copy the file in the same second: every copy
+    must land whole under its own name, none replacing another, no temporary file left."""
+    database = tmp_path / "crpbot.db"
+    with sqlite3.connect(database) as conn:
+        conn.execute("CREATE TABLE t (x INTEGER)")
+        conn.executemany("INSERT INTO t VALUES (?)", [(i,) for i in range(500)])
+
+    copies = race(lambda _: backup_sqlite(database, "0001", NOW), workers=6)
+
+    assert len(set(copies)) == 6
+    assert all(_rows(copy, "t") == 500 for copy in copies)
+    assert sorted(p.name for p in tmp_path.iterdir() if p.suffix != ".bak") == ["crpbot.db"]

@@ -4,8 +4,9 @@ A migration is one transaction, yet a migration that commits the wrong thing (it
 a table rebuild that cascaded into `outcomes`) is only undone by the data as it was. The copy
 is made with SQLite's online backup API, not a file copy: it is consistent even while the
 file is in WAL mode with uncommitted pages in its `-wal` file or another process writing. It
-is written under a temporary name, fsynced and renamed, so a file with the final name is
-always a complete database; an existing copy is never overwritten.
+is written under a temporary name of its own, fsynced, and hard-linked to its final name:
+a file with the final name is always a complete database, and `link` never replaces one, so
+processes that start together and copy in the same second each keep a whole copy.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import stat
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -37,24 +39,41 @@ def backup_sqlite(database: Path, revision: str, now: datetime) -> Path:
     The copy is a self-contained file (rollback journal, no `-wal` beside it) with the
     original's permission bits, since it holds the same data.
     """
-    target = backup_path(database, revision, now)
-    partial = target.with_name(f".{target.name}.partial")
-    partial.unlink(missing_ok=True)
-    source = sqlite3.connect(database, timeout=_BUSY_TIMEOUT_S)
+    handle, name = tempfile.mkstemp(
+        prefix=f".{database.name}.", suffix=".partial", dir=database.parent
+    )
+    os.close(handle)
+    partial = Path(name)
     try:
-        copy = sqlite3.connect(partial)
+        source = sqlite3.connect(database, timeout=_BUSY_TIMEOUT_S)
         try:
-            source.backup(copy)
-            copy.execute("PRAGMA journal_mode=DELETE")
+            copy = sqlite3.connect(partial)
+            try:
+                source.backup(copy)
+                copy.execute("PRAGMA journal_mode=DELETE")
+            finally:
+                copy.close()
         finally:
-            copy.close()
+            source.close()
+        os.chmod(partial, stat.S_IMODE(database.stat().st_mode))
+        _fsync(partial)
+        target = _publish(partial, database, revision, now)
     finally:
-        source.close()
-    os.chmod(partial, stat.S_IMODE(database.stat().st_mode))
-    _fsync(partial)
-    os.replace(partial, target)
+        partial.unlink(missing_ok=True)
     _fsync(target.parent)
     return target
+
+
+def _publish(partial: Path, database: Path, revision: str, now: datetime) -> Path:
+    """Link `partial` under the first free backup name; another process may take a name
+    between our look and our link, so a taken name just moves us to the next one."""
+    while True:
+        target = backup_path(database, revision, now)
+        try:
+            os.link(partial, target)
+        except FileExistsError:
+            continue
+        return target
 
 
 def _fsync(path: Path) -> None:
