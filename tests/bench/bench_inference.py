@@ -152,6 +152,8 @@ def _artifact(root: Path) -> tuple[Path, str, Windows, tuple[str, ...]]:
 
 
 def run(seconds: float, with_torchserve: bool) -> tuple[list[Closed], list[Open]]:
+    from pydantic import SecretStr
+
     from crpbot.models.inference import InProcessBackend
     from crpbot.models.torchserve import TorchServeBackend
     from crpbot_model_server.archive import build_archives
@@ -177,7 +179,9 @@ def run(seconds: float, with_torchserve: bool) -> tuple[list[Closed], list[Open]
                 server.register(mar)
 
             def remote() -> Predict:
-                backend = TorchServeBackend(server.inference_url, local.metadata)
+                backend = TorchServeBackend(
+                    server.inference_url, local.metadata, key=SecretStr(server.key)
+                )
                 return lambda w: backend.predict(w, names)
 
             shared = remote()

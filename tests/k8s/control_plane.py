@@ -44,6 +44,9 @@ CONTROLLERS = (
     "root-ca-certificate-publisher-controller",
     "disruption-controller",
     "node-lifecycle-controller",
+    # Removes the kubernetes.io/pvc-protection finalizer once no pod uses a claim; without it
+    # a deleted bot's scanner-data PVC would never go away.
+    "persistentvolumeclaim-protection-controller",
 )
 SYNCED_KINDS = ("deployment", "replicaset", "job", "cron-job")
 # file stem -> (user, group). The scheduler's identity is granted by the default RBAC policy.

@@ -106,6 +106,9 @@ def test_operator_sample_brings_every_child_with_owner_references(
         assert not drifted(actual, wanted), f"{wanted['kind']} differs from its rendering"
     token = cluster.core.read_namespaced_secret(f"{name}-risk-token", namespace)
     assert token.data and token.data["token"]
+    key = cluster.core.read_namespaced_secret(f"{name}-model-server-key", namespace)
+    assert key.data and len(key.data["key"]) >= 40  # base64 of 32 random bytes, URL-safe
+    assert key.metadata.owner_references[0].uid == bot["metadata"]["uid"]
     observed = wait_for(
         lambda: (cluster.get_bot(namespace, name).get("status") or {}).get("observedGeneration"),
         15,

@@ -36,7 +36,15 @@ def operator_rbac(kubectl: Kubectl) -> str:
 
 
 def _can(kubectl: Kubectl, user: str, verb: str, resource: str, namespace: str) -> bool:
-    done = kubectl.plane.kubectl("auth", "can-i", verb, resource, "-n", namespace, "--as", user)
+    """`kubectl auth can-i`; `resource/sub` asks about the subresource.
+
+    kubectl reads `tradingbots.crpbot.io/finalizers` as the object named `finalizers`, which
+    the plain `tradingbots` rules would answer: a subresource needs `--subresource`.
+    """
+    kind, _, sub = resource.partition("/")
+    extra = ["--subresource", sub] if sub else []
+    args = ("auth", "can-i", verb, kind, *extra, "-n", namespace, "--as", user)
+    done = kubectl.plane.kubectl(*args)
     assert done.stdout.strip() in {"yes", "no"}, done.stderr
     return done.stdout.strip() == "yes"
 

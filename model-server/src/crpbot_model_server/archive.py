@@ -17,7 +17,7 @@ from pathlib import Path
 from model_archiver.model_archiver_config import ModelArchiverConfig
 from model_archiver.model_packaging import generate_model_archive
 
-from crpbot.models.artifacts import METADATA_FILE, read_metadata, resolve_version
+from crpbot.models.versions import METADATA_FILE, read_metadata, resolve_version
 
 MODEL_NAMES: dict[str, str] = {"lstm": "crpbot-lstm", "transformer": "crpbot-transformer"}
 

@@ -14,13 +14,13 @@ equal the artifact's order. Answer per request: `{"<output>": [...], "model_vers
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
-from crpbot.models.inference import FeatureMismatchError, check_inputs
+from crpbot.models.backend import FeatureMismatchError, check_inputs
 from crpbot.models.metadata import ArtifactMetadata
 from crpbot.models.wire import MAGIC, MalformedBodyError, decode_windows
 
@@ -33,11 +33,16 @@ class RequestError(ValueError):
 
 @dataclass(frozen=True)
 class WindowBatch:
-    """Valid windows of a batch stacked in request order; rejected requests with reasons."""
+    """Valid windows of a batch stacked in request order; rejected requests with reasons.
+
+    `denied` are the requests refused for their credentials (HTTP 401), a subset of `errors`;
+    every other error is the client's malformed input (HTTP 400).
+    """
 
     windows: FloatArray
     counts: tuple[int, ...]
     errors: Mapping[int, str]
+    denied: frozenset[int] = frozenset()
 
 
 def _json_body(value: object) -> object:
@@ -82,12 +87,24 @@ def parse_request(row: Mapping[str, object]) -> tuple[FloatArray, list[str]]:
     return windows, names
 
 
-def collect(rows: Sequence[Mapping[str, object]], meta: ArtifactMetadata) -> WindowBatch:
-    """Parse and check every request of a batch against the artifact's features and window."""
+def collect(
+    rows: Sequence[Mapping[str, object]],
+    meta: ArtifactMetadata,
+    denied: Collection[int] = (),
+    denied_reason: str = "unauthorized",
+) -> WindowBatch:
+    """Parse and check every request of a batch against the artifact's features and window.
+
+    A `denied` request's body is never parsed: an unauthenticated client costs no decoding.
+    """
     parts: list[FloatArray] = []
     counts: list[int] = []
     errors: dict[int, str] = {}
     for index, row in enumerate(rows):
+        if index in denied:
+            errors[index] = denied_reason
+            counts.append(0)
+            continue
         try:
             windows, names = parse_request(row)
             check_inputs(windows, names, meta)
@@ -99,16 +116,24 @@ def collect(rows: Sequence[Mapping[str, object]], meta: ArtifactMetadata) -> Win
         counts.append(int(windows.shape[0]))
     shape = (0, meta.window, len(meta.feature_names))
     stacked = np.concatenate(parts) if parts else np.empty(shape, dtype=np.float64)
-    return WindowBatch(windows=stacked, counts=tuple(counts), errors=errors)
+    return WindowBatch(
+        windows=stacked, counts=tuple(counts), errors=errors, denied=frozenset(denied)
+    )
 
 
 def split_outputs(
     values: FloatArray, batch: WindowBatch, output: str, model_version: str
 ) -> list[dict[str, object]]:
-    """One answer per request, in request order; rejected requests get `{"error": reason}`."""
+    """One answer per request, in request order; rejected requests get `{"error": reason}`.
+
+    A denied request learns nothing about the model, not even its version.
+    """
     answers: list[dict[str, object]] = []
     start = 0
     for index, count in enumerate(batch.counts):
+        if index in batch.denied:
+            answers.append({"error": batch.errors[index]})
+            continue
         if index in batch.errors:
             answers.append({"error": batch.errors[index], "model_version": model_version})
             continue

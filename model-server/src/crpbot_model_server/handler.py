@@ -10,9 +10,11 @@ Only the hooks TorchServe calls are overridden:
 - `initialize` rebuilds the network from the archive's own copy of the model code
   (`lstm.py`/`transformer.py`) and state_dict (`weights_only`, no pickle code), with the
   shapes `metadata.json` records;
-- `preprocess` checks each request against the metadata (`crpbot_model_server.batch`);
+- `preprocess` refuses a request without the server's bearer key (`crpbot_model_server.auth`,
+  HTTP 401, body never parsed), then checks each request against the metadata
+  (`crpbot_model_server.batch`);
 - `inference` scales with the artifact's scaler exactly like the in-process backend;
-- `postprocess` answers per request, with HTTP 400 and the reason for a rejected one.
+- `postprocess` answers per request, with HTTP 400 (or 401) and the reason for a rejected one.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +30,9 @@ import numpy as np
 import torch
 from ts.torch_handler.base_handler import BaseHandler
 
-from crpbot.models.artifacts import read_metadata
 from crpbot.models.metadata import ArtifactMetadata
+from crpbot.models.versions import read_metadata
+from crpbot_model_server.auth import REFUSED, KeyCheck, load_key_check
 from crpbot_model_server.batch import FloatArray, WindowBatch, collect, split_outputs
 
 logger = logging.getLogger(__name__)
@@ -76,9 +80,15 @@ class CrpbotHandler(BaseHandler):  # type: ignore[misc]
         self.kind = ""
         self.meta: ArtifactMetadata | None = None
         self._batch: WindowBatch | None = None
+        self._keys = KeyCheck(None)
 
     def initialize(self, context: Any) -> None:
-        """Load metadata and weights once per worker; one torch thread per worker."""
+        """Load the key, metadata and weights once per worker; one torch thread per worker.
+
+        Without a key (and no explicit insecure flag) the worker fails to load, so the server
+        never answers /ping healthy with an open inference port.
+        """
+        self._keys = load_key_check(os.environ)
         model_dir = Path(context.system_properties["model_dir"])
         self.kind = model_kind(getattr(context, "model_yaml_config", None))
         threads = int(context.model_yaml_config["handler"].get("threads", 1))
@@ -90,7 +100,11 @@ class CrpbotHandler(BaseHandler):  # type: ignore[misc]
         self.initialized = True
         logger.info(
             "model loaded",
-            extra={"kind": self.kind, "model_version": self.meta.model_version},
+            extra={
+                "kind": self.kind,
+                "model_version": self.meta.model_version,
+                "auth": "bearer" if self._keys.key is not None else "off",
+            },
         )
 
     def _metadata(self) -> ArtifactMetadata:
@@ -99,8 +113,15 @@ class CrpbotHandler(BaseHandler):  # type: ignore[misc]
         return self.meta
 
     def preprocess(self, data: list[dict[str, object]]) -> WindowBatch:
-        """Check every request of the batch; keep the valid windows, remember the reasons."""
-        self._batch = collect(data, self._metadata())
+        """Refuse requests without the key, check the others; keep the valid windows."""
+        denied = [
+            index
+            for index in range(len(data))
+            if not self._keys.allows(self.context.get_all_request_header(index))
+        ]
+        if denied:
+            logger.warning("inference refused: bad bearer key", extra={"requests": len(denied)})
+        self._batch = collect(data, self._metadata(), denied, REFUSED)
         return self._batch
 
     def inference(self, data: WindowBatch, *args: Any, **kwargs: Any) -> FloatArray:
@@ -115,14 +136,14 @@ class CrpbotHandler(BaseHandler):  # type: ignore[misc]
         return out.numpy().astype(np.float64)  # type: ignore[no-any-return]
 
     def postprocess(self, data: FloatArray) -> list[str]:
-        """JSON per request; a rejected request gets status 400 with its reason."""
+        """JSON per request; a rejected request gets 400 (401 without the key) and the reason."""
         batch = self._batch
         if batch is None:
             raise RuntimeError("postprocess called without preprocess")
         output = KINDS[self.kind][2]
         answers = split_outputs(data, batch, output, self._metadata().model_version)
         for index, reason in batch.errors.items():
-            self.context.set_response_status(400, reason, index)
+            self.context.set_response_status(401 if index in batch.denied else 400, reason, index)
         for index in range(len(answers)):
             self.context.set_response_content_type(index, "application/json")
         return [json.dumps(answer) for answer in answers]

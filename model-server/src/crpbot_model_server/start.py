@@ -8,6 +8,9 @@ pulled from S3, its SHA-256 checked against the registry's manifest, into the mo
 `--models` naming exactly those files, so the server serves what was asked and nothing left
 over in the store. Health is TorchServe's `/ping`.
 
+Inference requests need `Authorization: Bearer $CRPBOT_TORCHSERVE_KEY` (checked by the
+handler, `crpbot_model_server.auth`); without the key this script refuses to start.
+
 Where from: the registry's database (`CRPBOT_DATABASE_URL`) and bucket (`CRPBOT_STORAGE__*`,
 or `--storage-uri s3://bucket/prefix`). `--skip-pull` starts on the store as it is.
 """
@@ -29,6 +32,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from crpbot.config import load_settings
 from crpbot.services.model_registry import DEFAULT_NAME, DEFAULT_PREFIX, PRODUCTION, ModelRegistry
+from crpbot_model_server.auth import load_key_check
 
 DEFAULT_TS_CONFIG = Path("/etc/crpbot/torchserve.properties")
 DEFAULT_MODEL_STORE = Path("/tmp/model-store")
@@ -149,9 +153,14 @@ def _registry(args: argparse.Namespace) -> ModelRegistry:
 
 
 def prepare(args: argparse.Namespace) -> list[str]:
-    """Everything before the exec: check the config, pull, build the command."""
+    """Everything before the exec: check the config and the key, pull, build the command.
+
+    The key is checked here too, not only by the handler's workers: a missing key is then one
+    line and exit 2 instead of workers failing to load in a loop behind a live frontend.
+    """
     if not args.ts_config.is_file():
         raise StartError(f"TorchServe config {args.ts_config} not found (--ts-config)")
+    load_key_check(os.environ)
     args.model_store.mkdir(parents=True, exist_ok=True)
     placed: list[Placed] = []
     if not args.skip_pull:

@@ -153,7 +153,7 @@ class Applier:
             if exc.status == 409:
                 return False
             raise
-        logger.info("created risk token secret", extra={"namespace": namespace, "secret": name})
+        logger.info("created token secret", extra={"namespace": namespace, "secret": name})
         return True
 
 

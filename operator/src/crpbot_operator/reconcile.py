@@ -16,7 +16,7 @@ from crpbot_operator.apply import Applier
 from crpbot_operator.drift import drifted, find_child
 from crpbot_operator.images import Images
 from crpbot_operator.render import Manifest, render_children
-from crpbot_operator.render.common import BOT_API_GROUP, BOT_PLURAL, RISK_TOKEN_KEY
+from crpbot_operator.render.common import BOT_API_GROUP, BOT_PLURAL, TOKEN_SECRETS
 from crpbot_operator.spec import TradingBotSpec, parse_spec
 from crpbot_operator.telemetry import DEFAULT_TELEMETRY, Telemetry
 
@@ -87,11 +87,10 @@ def apply_waves(children: list[Manifest]) -> list[list[Manifest]]:
 def apply_bot(
     applier: Applier, bot: BotRef, images: Images, telemetry: Telemetry = DEFAULT_TELEMETRY
 ) -> list[Manifest]:
-    """Bring every child to its rendering; the token Secret is created once, never rotated."""
+    """Bring every child to its rendering; token Secrets are created once, never rotated."""
     owner_ref = kopf.build_owner_reference(cast(kopf.Body, bot.owner_body()))
-    applier.ensure_token_secret(
-        bot.namespace, f"{bot.name}-risk-token", RISK_TOKEN_KEY, [dict(owner_ref)]
-    )
+    for secret, key in TOKEN_SECRETS:
+        applier.ensure_token_secret(bot.namespace, f"{bot.name}-{secret}", key, [dict(owner_ref)])
     children = desired_children(bot, images, telemetry)
     for wave in apply_waves(children):
         applier.apply_all(wave)

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from crpbot.db.engine import make_engine, session_factory
-from crpbot.db.repo_signals import recent_signals
+from crpbot.db.repos.signals import recent_signals
 from tests.fixtures.artifacts import build_tiny_artifact
 from tests.fixtures.ports import free_port
 from tests.integration.containers.conftest import BOT, MakePod, probe_path, wait_ready

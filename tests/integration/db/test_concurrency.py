@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from crpbot.db.models import PatternStat, Signal
 from crpbot.db.records import PatternDelta, SavedSignal
-from crpbot.db.repo_patterns import add_pattern_counts
-from crpbot.db.repo_signals import save_signal
+from crpbot.db.repos.patterns import add_pattern_counts
+from crpbot.db.repos.signals import save_signal
 from tests.fixtures.concurrency import race
 from tests.fixtures.db import T0, make_signal
 

@@ -7,7 +7,7 @@ from datetime import UTC
 from sqlalchemy.engine import make_url
 
 from crpbot.db.engine import make_engine, session_factory, upgrade
-from crpbot.db.repo_signals import get_signal, save_signal
+from crpbot.db.repos.signals import get_signal, save_signal
 from tests.fixtures.db import T0, make_signal
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from crpbot.confidence.calibration import Calibrator
 from crpbot.db.models import Outcome
-from crpbot.db.repo_signals import save_signal
+from crpbot.db.repos.signals import save_signal
 from crpbot.learning.outcomes import resolve_signal
 from crpbot.learning.recalibrate import RefitPolicy
 from crpbot.services.learning import (

@@ -6,7 +6,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from crpbot.db.repo_models import RegistryError
+from crpbot.db.repos.models import RegistryError
 from crpbot.services.model_registry import ModelRegistry
 from crpbot.storage import ChecksumMismatchError, ObjectStore, sha256_file
 from crpbot.storage.manifest import ManifestError

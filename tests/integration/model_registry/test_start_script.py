@@ -21,10 +21,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from crpbot.db.engine import make_engine, session_factory, upgrade
 from crpbot.services.model_registry import ModelRegistry
 from crpbot.storage import ObjectStore
+from crpbot_model_server.auth import KEY_ENV
 from tests.fixtures.artifacts import build_tiny_artifact
 from tests.fixtures.ports import free_port
 from tests.fixtures.torchserve import (
     NO_JAVA,
+    SERVER_KEY,
     TorchServeServer,
     _stop,
     _wait_ping,
@@ -66,6 +68,7 @@ def pushed(aws_env: str, tmp_path: Path) -> Pushed:
         "CRPBOT_DATABASE_URL": url,
         "CRPBOT_STORAGE__ENDPOINT_URL": aws_env,
         "CRPBOT_STORAGE__BUCKET": "start-script",
+        KEY_ENV: SERVER_KEY,
     }
     return Pushed(registry, tiny.version, env)
 

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from crpbot.models.artifacts import read_metadata
 from crpbot.models.metadata import ArtifactMetadata
+from crpbot.models.versions import read_metadata
 from crpbot_model_server.archive import MODEL_NAMES, build_archives
 from tests.fixtures.artifacts import TinyArtifact, build_tiny_artifact
 from tests.fixtures.scan_env import local_scan_env
@@ -64,12 +64,13 @@ def scan_on_torchserve(
     """Environment of a `crpbot scan --once` whose models run on `served`, on a fresh SQLite.
 
     The gate and tiers sit at 0.5 so the untrained networks' output always makes a signal;
-    the risk guard runs in-process on the same database.
+    the risk guard runs in-process on the same database; the scanner holds the server's key.
     """
     env = {
         **local_scan_env(tmp_path, served.artifact.model_dir, bot="ts-bot"),
         "CRPBOT_INFERENCE": "torchserve",
         "CRPBOT_TORCHSERVE_URL": served.server.inference_url,
+        "CRPBOT_TORCHSERVE_KEY": served.server.key,
     }
     for name, value in env.items():
         monkeypatch.setenv(name, value)

@@ -4,7 +4,8 @@ The scan runs through the CLI (typer's CliRunner, in this process) on SQLite wit
 EUR/USD bars; its models run on the module's server, which answers both crpbot models of the
 artifact in CRPBOT_MODEL_DIR. When the server cannot answer (another version in the model
 directory, or the server stopped) the scan must fail closed: the symbol is reported failed
-with the reason, the exit code is 1, and nothing is stored, so no signal is approved without a
+with the reason, the exit code is 1, and nothing is stored (also when the server refuses
+the scanner's key), so no signal is approved without a
 prediction. Tests run in file order; the last one stops the server.
 """
 
@@ -20,7 +21,7 @@ from typer.testing import CliRunner
 
 from crpbot.db.engine import make_engine, session_factory
 from crpbot.db.records import SignalRecord
-from crpbot.db.repo_signals import recent_signals
+from crpbot.db.repos.signals import recent_signals
 from crpbot_workers.cli import app
 from tests.fixtures.artifacts import build_tiny_artifact
 from tests.integration.model_server.conftest import Served
@@ -84,6 +85,33 @@ def test_scan_once_fails_closed_when_the_server_lacks_the_model_version(
         f"InferenceUnavailableError: crpbot-lstm version {other.version} "
         f"is not served at {served.server.inference_url}"
     )
+    assert _stored(scan_on_torchserve) == []
+
+
+@pytest.mark.parametrize("key", ["wrong-key-0123456789abcdef", None], ids=["wrong", "none"])
+def test_scan_once_fails_closed_when_the_server_refuses_the_key(
+    served: Served,
+    scan_on_torchserve: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    key: str | None,
+) -> None:
+    if key is None:
+        monkeypatch.delenv("CRPBOT_TORCHSERVE_KEY")
+    else:
+        monkeypatch.setenv("CRPBOT_TORCHSERVE_KEY", key)
+
+    result = runner.invoke(app, SCAN)
+
+    assert result.exit_code == 1, result.output
+    payload = json.loads(result.stdout)
+    (row,) = payload["symbols"]
+    assert (row["outcome"], row["signal_id"]) == ("failed", None)
+    sent = "a wrong key" if key else "no key"
+    assert row["error"] == (
+        f"InferenceUnavailableError: crpbot-lstm at {served.server.inference_url} refused the "
+        f"request (HTTP 401, {sent}): set CRPBOT_TORCHSERVE_KEY to the model server's key"
+    )
+    assert "wrong-key" not in result.output
     assert _stored(scan_on_torchserve) == []
 
 

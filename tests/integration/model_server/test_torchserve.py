@@ -12,13 +12,17 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 import requests
+from pydantic import SecretStr
 
 from crpbot.config import Settings
 from crpbot.data.bundled import load_bundled
-from crpbot.models.inference import InferenceUnavailableError, InProcessBackend
+from crpbot.models.backend import InferenceUnavailableError
+from crpbot.models.inference import InProcessBackend
 from crpbot.models.scoring import score_candles
 from crpbot.models.torchserve import BINARY_CONTENT_TYPE, TorchServeBackend, TorchServePolicy
 from crpbot.models.wire import encode_windows
+from crpbot_model_server.auth import REFUSED
+from tests.fixtures.torchserve import SERVER_KEY
 from tests.integration.model_server.conftest import Served
 
 pytestmark = [pytest.mark.torchserve, pytest.mark.slow]
@@ -30,6 +34,13 @@ def _body(served: Served, rows: slice, names: list[str] | None = None) -> dict[s
         "feature_names": names if names is not None else list(samples.feature_names),
         "windows": samples.x[rows].astype(np.float64).tolist(),
     }
+
+
+def _backend(served: Served, policy: TorchServePolicy | None = None) -> TorchServeBackend:
+    """A backend holding the server's key, as the scanner's wiring builds it."""
+    return TorchServeBackend(
+        served.server.inference_url, served.metadata, policy, key=SecretStr(served.server.key)
+    )
 
 
 def test_torchserve_pings_healthy_with_both_models_registered(served: Served) -> None:
@@ -55,7 +66,9 @@ def test_torchserve_answers_each_model_with_its_version(
     served: Served, name: str, key: str
 ) -> None:
     url = f"{served.server.inference_url}/predictions/{name}/{served.artifact.version}"
-    answer = requests.post(url, json=_body(served, slice(0, 3)), timeout=10)
+    answer = requests.post(
+        url, json=_body(served, slice(0, 3)), headers=served.server.auth_headers(), timeout=10
+    )
     assert answer.status_code == 200, answer.text
     assert answer.json()["model_version"] == served.artifact.version
     assert len(answer.json()[key]) == 3
@@ -66,9 +79,7 @@ def test_torchserve_backend_matches_in_process_within_1e6(served: Served, rows: 
     samples = served.artifact.samples
     windows = samples.x[rows]
     local = InProcessBackend(served.artifact.model_dir).predict(windows, samples.feature_names)
-    remote = TorchServeBackend(served.server.inference_url, served.metadata).predict(
-        windows, samples.feature_names
-    )
+    remote = _backend(served).predict(windows, samples.feature_names)
     np.testing.assert_allclose(remote.p_up, local.p_up, rtol=0, atol=1e-6)
     np.testing.assert_allclose(remote.strength, local.strength, rtol=0, atol=1e-6)
     assert remote.model_version == local.model_version == served.artifact.version
@@ -77,7 +88,7 @@ def test_torchserve_backend_matches_in_process_within_1e6(served: Served, rows: 
 def test_torchserve_parity_holds_when_requests_are_batched_together(served: Served) -> None:
     samples = served.artifact.samples
     local = InProcessBackend(served.artifact.model_dir).predict(samples.x, samples.feature_names)
-    backend = TorchServeBackend(served.server.inference_url, served.metadata)
+    backend = _backend(served)
     starts = list(range(0, 96, 4))
     with ThreadPoolExecutor(max_workers=8) as pool:
         answers = list(
@@ -90,13 +101,21 @@ def test_torchserve_parity_holds_when_requests_are_batched_together(served: Serv
         )
 
 
-def _post(served: Served, binary: bool, names: list[str]) -> requests.Response:
-    """Two windows to the LSTM, as the backend's binary body or as the JSON one."""
+def _post(
+    served: Served, binary: bool, names: list[str], auth: dict[str, str] | None = None
+) -> requests.Response:
+    """Two windows to the LSTM, as the backend's binary body or as the JSON one.
+
+    `auth`: the request's Authorization header (default: the server's key).
+    """
     url = f"{served.server.inference_url}/predictions/crpbot-lstm/{served.artifact.version}"
+    headers = served.server.auth_headers() if auth is None else auth
     if not binary:
-        return requests.post(url, json=_body(served, slice(0, 2), names), timeout=10)
-    body = encode_windows(served.artifact.samples.x[:2], names)
-    return requests.post(url, data=body, headers={"Content-Type": BINARY_CONTENT_TYPE}, timeout=10)
+        body = _body(served, slice(0, 2), names)
+        return requests.post(url, json=body, headers=headers, timeout=10)
+    data = encode_windows(served.artifact.samples.x[:2], names)
+    headers = {**headers, "Content-Type": BINARY_CONTENT_TYPE}
+    return requests.post(url, data=data, headers=headers, timeout=10)
 
 
 @pytest.mark.parametrize("binary", [False, True], ids=["json", "binary"])
@@ -119,9 +138,8 @@ def test_torchserve_rejects_a_truncated_binary_body_with_400(served: Served) -> 
     names = list(served.artifact.samples.feature_names)
     url = f"{served.server.inference_url}/predictions/crpbot-lstm/{served.artifact.version}"
     body = encode_windows(served.artifact.samples.x[:2], names)[:-100]
-    answer = requests.post(
-        url, data=body, headers={"Content-Type": BINARY_CONTENT_TYPE}, timeout=10
-    )
+    headers = {**served.server.auth_headers(), "Content-Type": BINARY_CONTENT_TYPE}
+    answer = requests.post(url, data=body, headers=headers, timeout=10)
     assert answer.status_code == 400
     assert "binary body holds" in answer.json()["error"]
 
@@ -134,13 +152,54 @@ def test_scanner_wiring_scores_candles_through_torchserve_like_in_process(
     candles = load_bundled("EURUSD").iloc[-300:]
     base = {"model_dir": served.artifact.model_dir}
     remote = make_backend(
-        Settings(**base, inference="torchserve", torchserve_url=served.server.inference_url)
+        Settings(
+            **base,
+            inference="torchserve",
+            torchserve_url=served.server.inference_url,
+            torchserve_key=SecretStr(served.server.key),
+        )
     )
     local = make_backend(Settings(**base, inference="inprocess"))
     got = score_candles(candles, remote, remote.metadata)
     want = score_candles(candles, local, local.metadata)
     assert len(got) > 50
     np.testing.assert_allclose(got.to_numpy(), want.to_numpy(), rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize("binary", [False, True], ids=["json", "binary"])
+@pytest.mark.parametrize(
+    "auth",
+    [
+        {},
+        {"Authorization": "Bearer wrong-key-0123456789abcdef"},
+        {"Authorization": f"Basic {SERVER_KEY}"},
+    ],
+    ids=["no-header", "wrong-key", "other-scheme"],
+)
+def test_torchserve_refuses_inference_without_the_key_with_401(
+    served: Served, binary: bool, auth: dict[str, str]
+) -> None:
+    answer = _post(served, binary, list(served.artifact.samples.feature_names), auth)
+    assert answer.status_code == 401
+    assert answer.json() == {"error": REFUSED}
+    assert answer.reason == REFUSED
+    assert served.artifact.version not in answer.text
+
+
+def test_torchserve_answers_the_right_key_in_any_header_case(served: Served) -> None:
+    names = list(served.artifact.samples.feature_names)
+    answer = _post(served, True, names, {"authorization": f"bearer {served.server.key}"})
+    assert answer.status_code == 200, answer.text
+    assert len(answer.json()["p_up"]) == 2
+
+
+def test_torchserve_backend_with_a_wrong_key_fails_closed_at_once(served: Served) -> None:
+    samples = served.artifact.samples
+    backend = TorchServeBackend(
+        served.server.inference_url, served.metadata, key=SecretStr("wrong-key-0123456789abcdef")
+    )
+    with pytest.raises(InferenceUnavailableError, match=r"HTTP 401, a wrong key"):
+        backend.predict(samples.x[:2], samples.feature_names)
 
 
 def test_torchserve_scales_workers_through_the_management_api(served: Served) -> None:
@@ -157,7 +216,7 @@ def test_torchserve_scales_workers_through_the_management_api(served: Served) ->
 def test_torchserve_stops_cleanly_and_the_backend_breaker_then_fails_fast(served: Served) -> None:
     samples = served.artifact.samples
     policy = TorchServePolicy(attempts=2, backoff_initial_s=0.01, breaker_failures=3)
-    backend = TorchServeBackend(served.server.inference_url, served.metadata, policy)
+    backend = _backend(served, policy)
     assert backend.predict(samples.x[:2], samples.feature_names).p_up.shape == (2,)
     process = served.server.process
     assert process is not None

@@ -19,7 +19,7 @@ import torch
 
 from crpbot.data.bundled import load_bundled
 from crpbot.db.engine import make_engine, session_factory
-from crpbot.db.repo_signals import recent_signals
+from crpbot.db.repos.signals import recent_signals
 from crpbot.models.inference import InProcessBackend
 from crpbot.notify.alerts import Alert, FailureAlert, SignalAlert
 from crpbot.scan.adapters import FramesFeed, StaticEquity

@@ -1,15 +1,9 @@
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
-from crpbot.confidence.reliability import (
-    expected_calibration_error,
-    plot_reliability,
-    reliability_curve,
-)
+from crpbot.confidence.reliability import expected_calibration_error, reliability_curve
 
 
 def test_expected_calibration_error_hand_computed() -> None:
@@ -28,11 +22,3 @@ def test_reliability_curve_skips_empty_bins_and_counts() -> None:
     curve = reliability_curve(np.array([0.05, 0.07, 0.95, 1.0]), np.array([0.0, 0, 1, 1]))
     assert curve.counts.tolist() == [2, 2]
     np.testing.assert_allclose(curve.predicted, [0.06, 0.975])
-
-
-def test_plot_reliability_writes_png(tmp_path: Path) -> None:
-    rng = np.random.default_rng(0)
-    p = rng.uniform(0, 1, 200)
-    y = (rng.uniform(0, 1, 200) < p).astype(float)
-    path = plot_reliability({"model": reliability_curve(p, y)}, tmp_path / "r" / "rel.png")
-    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

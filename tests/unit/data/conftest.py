@@ -8,7 +8,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
 
-import numpy as np
 import pandas as pd
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -17,6 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from crpbot.data.coinbase import CoinbaseClient
 from crpbot.data.coinbase_auth import CoinbaseCredentials
 from crpbot.data.coinbase_http import RetryPolicy
+from tests.fixtures.candles import build_candles
 
 KEY_NAME = "organizations/org-test/apiKeys/key-test"
 DATA_START = 1_700_000_000 - 1_700_000_000 % 3600
@@ -104,22 +104,6 @@ def client_factory(
         )
 
     return make
-
-
-def build_candles(count: int, start: str = "2024-01-01", freq: str = "1h") -> pd.DataFrame:
-    """Consistent candles: a gentle ramp with low <= open, close <= high and positive volume."""
-    index = pd.date_range(start, periods=count, freq=freq, tz="UTC", name="ts")
-    base = 100.0 + np.arange(count, dtype="float64")
-    return pd.DataFrame(
-        {
-            "open": base,
-            "high": base + 2.0,
-            "low": base - 2.0,
-            "close": base + 1.0,
-            "volume": np.full(count, 10.0),
-        },
-        index=index,
-    )
 
 
 @pytest.fixture

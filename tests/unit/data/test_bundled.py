@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from crpbot.candles.source import CANDLE_COLUMNS
+from crpbot.candles.validate import validate_candles
 from crpbot.data.bundled import bundled_datasets, bundled_names, load_bundled
-from crpbot.data.source import CANDLE_COLUMNS
-from crpbot.data.validate import validate_candles
 
 EXPECTED = {
     "EURUSD": ("ONE_HOUR", 5000, "2017-04-19 09:00", "2018-02-07 15:00"),

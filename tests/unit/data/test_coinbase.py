@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 import requests
 
+from crpbot.candles.granularity import granularity_seconds
 from crpbot.data.coinbase import (
     MAX_CANDLES_PER_REQUEST,
     CoinbaseClient,
@@ -25,7 +26,6 @@ from crpbot.data.coinbase_errors import (
     CoinbaseUnavailableError,
 )
 from crpbot.data.coinbase_http import RetryPolicy, parse_retry_after
-from crpbot.data.granularity import granularity_seconds
 
 
 def t0(standin) -> datetime:
@@ -318,12 +318,23 @@ def test_candles_from_payload_rejects_malformed(payload):
 
 
 def test_coinbase_client_paces_pages_under_public_rate_limit(standin, fast_policy):
-    client = CoinbaseClient(base_url=standin.base_url, policy=fast_policy)
+    """On a clock that only sleeping moves, every page after the first waits one full
+    interval (10 requests/s public), and the pages sent are that many interval apart."""
+    now = [0.0]
+    sent: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    def clock() -> float:
+        return now[0]
+
+    client = CoinbaseClient(base_url=standin.base_url, policy=fast_policy, sleep=sleep, clock=clock)
+    client.on_page = lambda done, total: sent.append(now[0])
     start = t0(standin)
     client.fetch_candles("BTC-USD", "ONE_HOUR", start, start + timedelta(hours=1400))
-    times = [seen.at for seen in standin.candle_requests()]
-    assert len(times) == 5
-    assert all(later - earlier >= 0.09 for earlier, later in itertools.pairwise(times))
+    assert len(standin.candle_requests()) == 5
+    assert [round(b - a, 9) for a, b in itertools.pairwise(sent)] == [0.1] * 4
 
 
 def test_coinbase_client_reports_page_progress(standin, client_factory):

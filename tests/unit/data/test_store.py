@@ -8,10 +8,10 @@ from importlib.resources import files
 import pandas as pd
 import pytest
 
-from crpbot.data.csv import read_candles_csv
-from crpbot.data.source import FrameSource
+from crpbot.candles.source import FrameSource
+from crpbot.candles.validate import CandleValidationError
+from crpbot.data.csv_file import read_candles_csv
 from crpbot.data.store import CandleStore, TimeRange, missing_ranges
-from crpbot.data.validate import CandleValidationError
 
 
 @pytest.fixture

@@ -4,9 +4,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from crpbot.db.engine import make_engine, session_factory
 from crpbot.db.records import CalibrationChangeRecord, ScanCycleRecord
-from crpbot.db.repo_bot_flags import bot_flag, is_paused, set_paused
-from crpbot.db.repo_calibration import calibration_changes, log_calibration_change
-from crpbot.db.repo_scan_cycles import record_scan_cycle, scan_cycles
+from crpbot.db.repos.bot_flags import bot_flag, is_paused, set_paused
+from crpbot.db.repos.calibration import calibration_changes, log_calibration_change
+from crpbot.db.repos.scan_cycles import record_scan_cycle, scan_cycles
 from tests.fixtures.db import T0
 
 Sessions = sessionmaker[Session]

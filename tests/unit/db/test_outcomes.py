@@ -5,8 +5,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from crpbot.db.records import OutcomeRecord
-from crpbot.db.repo_outcomes import get_outcome, resolved_signals, save_outcome, unresolved_signals
-from crpbot.db.repo_signals import save_signal
+from crpbot.db.repos.outcomes import get_outcome, resolved_signals, save_outcome, unresolved_signals
+from crpbot.db.repos.signals import save_signal
 from tests.fixtures.db import T0, make_signal
 
 Sessions = sessionmaker[Session]

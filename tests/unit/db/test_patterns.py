@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from crpbot.db.records import PatternDelta, PatternStatRecord
-from crpbot.db.repo_patterns import add_pattern_counts, pattern_stats, replace_pattern_stats
+from crpbot.db.repos.patterns import add_pattern_counts, pattern_stats, replace_pattern_stats
 from tests.fixtures.db import T0
 
 Sessions = sessionmaker[Session]

@@ -5,7 +5,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from crpbot.db.models import ModelVersion
-from crpbot.db.repo_models import (
+from crpbot.db.repos.models import (
     RegistryError,
     model_versions,
     production_model,

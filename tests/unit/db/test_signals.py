@@ -6,7 +6,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from crpbot.db.models import Signal
-from crpbot.db.repo_signals import get_signal, recent_signals, save_signal, set_signal_status
+from crpbot.db.repos.signals import get_signal, recent_signals, save_signal, set_signal_status
 from tests.fixtures.db import T0, make_signal
 
 Sessions = sessionmaker[Session]

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crpbot.data.validate import CandleValidationError
+from crpbot.candles.validate import CandleValidationError
 from crpbot.features import feature_names
 from crpbot.features.compute import compute_features
 from tests.unit.features.conftest import synthetic_candles

@@ -2,7 +2,8 @@
 
 The context is TorchServe's own `Context` with `RequestProcessor`s per request, built from
 the archive's MANIFEST.json and model-config.yaml, so the handler sees what a worker gives it
-(only the metrics sink is a stub).
+(only the metrics sink is a stub). Every request carries the bearer key the autouse
+`server_key` fixture gives the worker, unless a test passes other headers.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import yaml
 from ts.context import Context, RequestProcessor
 
 from crpbot_model_server.archive import build_archives
+from crpbot_model_server.auth import KEY_ENV
 from tests.fixtures.artifacts import TinyArtifact, build_tiny_artifact
 
 
@@ -40,9 +42,20 @@ class Unpacked:
     yaml_config: dict[str, object]
 
 
+SERVER_KEY = "unit-test-key-0123456789abcdef"
+AUTHORIZED = {"Authorization": f"Bearer {SERVER_KEY}"}
+
+
 @pytest.fixture(autouse=True)
 def _one_thread() -> None:
     torch.set_num_threads(1)
+
+
+@pytest.fixture(autouse=True)
+def server_key(monkeypatch: pytest.MonkeyPatch) -> str:
+    """The key a worker loads at initialize, as the operator's Secret would set it."""
+    monkeypatch.setenv(KEY_ENV, SERVER_KEY)
+    return SERVER_KEY
 
 
 @pytest.fixture(scope="module")
@@ -66,8 +79,16 @@ def unpack(mar: Path, into: Path) -> Unpacked:
     return Unpacked(into, manifest, yaml_config)
 
 
-def make_context(unpacked: Unpacked, n_requests: int, batch_size: int = 8) -> Context:
-    """A worker's context with one RequestProcessor per request of the batch."""
+def make_context(
+    unpacked: Unpacked,
+    n_requests: int,
+    batch_size: int = 8,
+    headers: list[dict[str, str]] | None = None,
+) -> Context:
+    """A worker's context with one RequestProcessor per request of the batch.
+
+    `headers` are the requests' HTTP headers, one dict per request; default: the right key.
+    """
     context = Context(
         unpacked.manifest["model"]["modelName"],  # type: ignore[index]
         str(unpacked.model_dir),
@@ -78,7 +99,8 @@ def make_context(unpacked: Unpacked, n_requests: int, batch_size: int = 8) -> Co
         metrics=_Metrics(),
         model_yaml_config=unpacked.yaml_config,
     )
-    context.request_processor = [RequestProcessor({}) for _ in range(n_requests)]
+    per_request = headers if headers is not None else [AUTHORIZED] * n_requests
+    context.request_processor = [RequestProcessor(dict(h)) for h in per_request]
     return context
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from crpbot.models.artifacts import ArtifactError
+from crpbot.models.versions import ArtifactError
 from crpbot_model_server.archive import ArchiveError, build_archives
 from tests.fixtures.artifacts import TinyArtifact
 

@@ -10,7 +10,7 @@ from tests.fixtures.artifacts import TinyArtifact
 
 @pytest.fixture(scope="module")
 def meta(artifact: TinyArtifact) -> ArtifactMetadata:
-    from crpbot.models.artifacts import read_metadata
+    from crpbot.models.versions import read_metadata
 
     return read_metadata(artifact.model_dir / artifact.version)
 

@@ -9,9 +9,10 @@ import pytest
 
 from crpbot.models.inference import InProcessBackend
 from crpbot.models.wire import encode_windows
+from crpbot_model_server.auth import INSECURE_ENV, KEY_ENV, AuthConfigError
 from crpbot_model_server.handler import CrpbotHandler, model_kind
 from tests.fixtures.artifacts import TinyArtifact
-from tests.unit.model_server.conftest import Unpacked, make_context
+from tests.unit.model_server.conftest import AUTHORIZED, SERVER_KEY, Unpacked, make_context
 
 
 def _request(
@@ -199,3 +200,79 @@ def test_handler_initialize_fails_on_weights_of_another_shape(
     handler = CrpbotHandler()
     with pytest.raises(RuntimeError, match="size mismatch"):
         handler.initialize(make_context(Unpacked(target, source.manifest, source.yaml_config), 1))
+
+
+def _handle_with_headers(
+    unpacked: Unpacked, requests: list[dict[str, object]], headers: list[dict[str, str]]
+) -> tuple[list[dict[str, Any]], list[tuple[int, str]]]:
+    handler = CrpbotHandler()
+    handler.initialize(make_context(unpacked, 1))
+    context = make_context(unpacked, len(requests), headers=headers)
+    answers = [json.loads(a) for a in handler.handle(requests, context)]
+    return answers, [context.get_response_status(i) for i in range(len(requests))]
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Authorization": ""},
+        {"Authorization": "Bearer"},
+        {"Authorization": "Bearer wrong-key-0123456789abcdef"},
+        {"Authorization": f"Basic {SERVER_KEY}"},
+        {"Authorization": f"Bearer {SERVER_KEY}x"},
+        {"X-Api-Key": SERVER_KEY},
+    ],
+)
+def test_handler_refuses_a_request_without_the_key_with_401_and_answers_the_rest(
+    unpacked: dict[str, Unpacked], artifact: TinyArtifact, headers: dict[str, str]
+) -> None:
+    answers, statuses = _handle_with_headers(
+        unpacked["lstm"],
+        [_request(artifact, slice(0, 2)), _request(artifact, slice(2, 5))],
+        [AUTHORIZED, headers],
+    )
+    assert statuses[1][0] == 401
+    assert "bearer key" in answers[1]["error"]
+    assert "model_version" not in answers[1]
+    assert len(answers[0]["p_up"]) == 2
+
+
+@pytest.mark.parametrize("name", ["authorization", "AUTHORIZATION", "Authorization"])
+def test_handler_reads_the_authorization_header_in_any_case(
+    unpacked: dict[str, Unpacked], artifact: TinyArtifact, name: str
+) -> None:
+    answers, statuses = _handle_with_headers(
+        unpacked["transformer"], [_request(artifact, slice(0, 3))], [{name: f"bearer {SERVER_KEY}"}]
+    )
+    assert statuses[0][0] in (None, 200)
+    assert len(answers[0]["strength"]) == 3
+
+
+def test_handler_never_parses_the_body_of_a_refused_request(
+    unpacked: dict[str, Unpacked], artifact: TinyArtifact
+) -> None:
+    """A malformed body without the key gets 401, not the 400 that would reveal parsing."""
+    answers, statuses = _handle_with_headers(unpacked["lstm"], [{"body": b"{not json"}], [{}])
+    assert statuses[0][0] == 401
+    assert "not JSON" not in answers[0]["error"]
+
+
+def test_handler_initialize_refuses_to_load_without_a_key(
+    unpacked: dict[str, Unpacked], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(KEY_ENV)
+    with pytest.raises(AuthConfigError, match=f"{KEY_ENV} is not set"):
+        CrpbotHandler().initialize(make_context(unpacked["lstm"], 1))
+
+
+def test_handler_answers_without_a_key_only_when_told_to_run_insecure(
+    unpacked: dict[str, Unpacked], artifact: TinyArtifact, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(KEY_ENV)
+    monkeypatch.setenv(INSECURE_ENV, "1")
+    answers, statuses = _handle_with_headers(
+        unpacked["lstm"], [_request(artifact, slice(0, 2))], [{}]
+    )
+    assert statuses[0][0] in (None, 200)
+    assert len(answers[0]["p_up"]) == 2

@@ -2,6 +2,7 @@ from pathlib import Path
 
 import pytest
 
+from crpbot_model_server.auth import KEY_ENV
 from crpbot_model_server.start import (
     Placed,
     StartError,
@@ -88,3 +89,15 @@ def test_start_main_dry_run_prints_the_command(
     out = capsys.readouterr().out
     assert "--foreground" in out and str(tmp_path / "s") in out
     assert (tmp_path / "s").is_dir()
+
+
+def test_start_main_refuses_to_start_without_the_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(KEY_ENV)
+    config = tmp_path / "ts.properties"
+    config.write_text("inference_address=http://127.0.0.1:0\n")
+    args = ["--ts-config", str(config), "--model-store", str(tmp_path / "s"), "--skip-pull"]
+    assert main([*args, "--dry-run"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"error: cannot start the model server: {KEY_ENV} is not set")

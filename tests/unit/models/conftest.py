@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from crpbot.models.dataset import ATR_FEATURE, WindowSet, build_windows
-from crpbot.models.train import TrainConfig
+from crpbot.models.train_config import TrainConfig
 
 WARMUP = 5
 

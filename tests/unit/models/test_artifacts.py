@@ -9,20 +9,21 @@ import pandas as pd
 import pytest
 
 from crpbot.confidence.calibration import Calibrator
-from crpbot.models.artifacts import (
+from crpbot.models.artifacts import load_artifact, save_artifact
+from crpbot.models.backend import FeatureMismatchError, InferenceBackend
+from crpbot.models.dataset import WindowSet
+from crpbot.models.inference import InProcessBackend
+from crpbot.models.metadata import METADATA_ADAPTER, ArtifactMetadata, CodeVersion, DataInfo
+from crpbot.models.splits import SplitConfig
+from crpbot.models.train import FoldModels, predict, train_fold
+from crpbot.models.train_config import TrainConfig
+from crpbot.models.versions import (
     LATEST,
     METADATA_FILE,
     ArtifactError,
-    load_artifact,
     read_metadata,
     read_predictions,
-    save_artifact,
 )
-from crpbot.models.dataset import WindowSet
-from crpbot.models.inference import FeatureMismatchError, InferenceBackend, InProcessBackend
-from crpbot.models.metadata import METADATA_ADAPTER, ArtifactMetadata, CodeVersion, DataInfo
-from crpbot.models.splits import SplitConfig
-from crpbot.models.train import FoldModels, TrainConfig, predict, train_fold
 
 
 def _metadata(samples: WindowSet, models: FoldModels, config: TrainConfig) -> ArtifactMetadata:

@@ -5,7 +5,8 @@ import pytest
 
 from crpbot.models.dataset import WindowSet
 from crpbot.models.scaling import Standardizer
-from crpbot.models.train import TrainConfig, train_fold, validation_split
+from crpbot.models.train import train_fold, validation_split
+from crpbot.models.train_config import TrainConfig
 
 
 def test_standardizer_centres_fit_rows_and_keeps_constant_columns() -> None:

@@ -16,11 +16,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import numpy as np
 import pytest
+from pydantic import SecretStr
 
-from crpbot.models.artifacts import read_metadata
-from crpbot.models.inference import FeatureMismatchError, InferenceUnavailableError
+from crpbot.models.backend import FeatureMismatchError, InferenceUnavailableError
 from crpbot.models.metadata import ArtifactMetadata
 from crpbot.models.torchserve import TorchServeBackend, TorchServePolicy
+from crpbot.models.versions import read_metadata
 from crpbot.models.wire import decode_windows
 from tests.fixtures.artifacts import TinyArtifact, build_tiny_artifact
 from tests.fixtures.ports import free_port
@@ -60,6 +61,7 @@ class _Script:
         self.answers: dict[str, list[Answer]] = {}
         self.paths: list[str] = []
         self.requests: list[tuple[str, bytes]] = []  # (Content-Type, body)
+        self.authorizations: list[str | None] = []
         self.delay_s = 0.0
         self._lock = threading.Lock()
 
@@ -85,6 +87,7 @@ def scripted() -> Iterator[tuple[str, _Script]]:
         def do_POST(self) -> None:
             sent = self.rfile.read(int(self.headers["Content-Length"]))
             script.requests.append((self.headers["Content-Type"], sent))
+            script.authorizations.append(self.headers.get("Authorization"))
             status, body = script.answer(self.path)
             time.sleep(script.delay_s)
             payload = json.dumps(body).encode()
@@ -275,3 +278,39 @@ def test_backend_sends_the_windows_exactly_in_the_binary_body(
         got, names = decode_windows(sent)
         np.testing.assert_array_equal(got, windows)
         assert names == list(artifact.samples.feature_names)
+
+
+def test_backend_sends_its_key_as_a_bearer_token_to_both_models(
+    artifact: TinyArtifact, meta: ArtifactMetadata, scripted: tuple[str, _Script]
+) -> None:
+    url, script = scripted
+    v = meta.model_version
+    script.answers = {
+        "crpbot-lstm": [(200, {"p_up": [0.5], "model_version": v})],
+        "crpbot-transformer": [(200, {"strength": [1.0], "model_version": v})],
+    }
+    backend = TorchServeBackend(url, meta, FAST, key=SecretStr("s3cret-key-0123456789"))
+    backend.predict(artifact.samples.x[:1], artifact.samples.feature_names)
+    assert script.authorizations == ["Bearer s3cret-key-0123456789"] * 2
+
+
+@pytest.mark.parametrize(
+    ("status", "key", "sent"),
+    [(401, SecretStr("wrong-key-0123456789"), "a wrong key"), (403, None, "no key")],
+)
+def test_backend_fails_closed_at_once_when_the_server_refuses_the_key(
+    artifact: TinyArtifact,
+    meta: ArtifactMetadata,
+    scripted: tuple[str, _Script],
+    status: int,
+    key: SecretStr | None,
+    sent: str,
+) -> None:
+    url, script = scripted
+    script.both([(status, {"error": "missing or wrong bearer key"})])
+    backend = TorchServeBackend(url, meta, FAST, key=key)
+    expected = f"HTTP {status}, {sent}.*CRPBOT_TORCHSERVE_KEY"
+    with pytest.raises(InferenceUnavailableError, match=expected) as refused:
+        backend.predict(artifact.samples.x[:1], artifact.samples.feature_names)
+    assert "wrong-key" not in str(refused.value)
+    assert len(script.paths) == 2  # one per model: a refused key is never retried

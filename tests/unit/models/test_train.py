@@ -6,7 +6,8 @@ import numpy as np
 import torch
 
 from crpbot.models.dataset import WindowSet
-from crpbot.models.train import TrainConfig, predict, train_fold, validation_split
+from crpbot.models.train import predict, train_fold, validation_split
+from crpbot.models.train_config import TrainConfig
 
 
 def _weights(module: torch.nn.Module) -> list[torch.Tensor]:

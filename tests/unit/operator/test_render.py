@@ -199,6 +199,36 @@ def test_render_model_server(full_children: list[Manifest]) -> None:
     assert service["selector"] == deployment["spec"]["selector"]["matchLabels"]
 
 
+def _env(child: Manifest, cronjob: bool = False) -> dict[str, Manifest]:
+    return {e["name"]: e for e in _container(child, cronjob).get("env", [])}
+
+
+def test_render_model_server_key_reaches_only_the_server_and_the_scanner(
+    full_children: list[Manifest],
+) -> None:
+    """The key the handler requires comes from the bot's generated Secret, never inline."""
+    children = by_kind_name(full_children)
+    ref = {"secretKeyRef": {"name": "alpha-model-server-key", "key": "key"}}
+    server = _env(children[("Deployment", "alpha-model-server")])
+    scanner = _env(children[("CronJob", "alpha-scanner")], cronjob=True)
+    assert server["CRPBOT_TORCHSERVE_KEY"] == {"name": "CRPBOT_TORCHSERVE_KEY", "valueFrom": ref}
+    assert scanner["CRPBOT_TORCHSERVE_KEY"] == {"name": "CRPBOT_TORCHSERVE_KEY", "valueFrom": ref}
+    others = [("Deployment", "alpha-risk-guard"), ("Deployment", "alpha-telegram")]
+    for key in others:
+        assert "CRPBOT_TORCHSERVE_KEY" not in _env(children[key]), key
+
+
+def test_render_torchserve_properties_bind_management_to_loopback(
+    full_children: list[Manifest],
+) -> None:
+    data = by_kind_name(full_children)[("ConfigMap", "alpha-config")]["data"]
+    properties = dict(
+        line.split("=", 1) for line in data["torchserve.properties"].splitlines() if line
+    )
+    assert properties["management_address"] == "http://127.0.0.1:8081"
+    assert properties["inference_address"] == "http://0.0.0.0:8080"
+
+
 def test_render_model_server_without_storage_has_no_fetch(
     minimal_children: list[Manifest],
 ) -> None:

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from crpbot.db.repo_scan_cycles import scan_cycles
-from crpbot.db.repo_signals import recent_signals
+from crpbot.db.repos.scan_cycles import scan_cycles
+from crpbot.db.repos.signals import recent_signals
 from crpbot.notify.alerts import SignalAlert
 from crpbot.risk import RiskLimits
 from crpbot.scan.adapters import FramesFeed

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session, sessionmaker
 
 from crpbot.db.engine import make_engine, session_factory
-from crpbot.db.repo_signals import recent_signals
+from crpbot.db.repos.signals import recent_signals
 from crpbot.notify.alerts import SignalAlert
 from crpbot.services.risk_client import RiskClient
 from tests.fixtures.ports import free_port

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from crpbot.db.repo_signals import recent_signals, save_signal
+from crpbot.db.repos.signals import recent_signals, save_signal
 from crpbot.scan.spool import SignalSpool
 from crpbot.telemetry.metrics import Telemetry
 from tests.fixtures.db import make_signal

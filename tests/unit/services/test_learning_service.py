@@ -15,9 +15,9 @@ from crpbot.confidence.calibration import Calibrator
 from crpbot.data.bundled import load_bundled
 from crpbot.db.engine import make_engine, session_factory, upgrade
 from crpbot.db.records import SignalRecord
-from crpbot.db.repo_calibration import calibration_changes
-from crpbot.db.repo_outcomes import get_outcome
-from crpbot.db.repo_signals import save_signal
+from crpbot.db.repos.calibration import calibration_changes
+from crpbot.db.repos.outcomes import get_outcome
+from crpbot.db.repos.signals import save_signal
 from crpbot.learning.outcomes import resolve_signal
 from crpbot.learning.recalibrate import RefitPolicy
 from crpbot.models.inference import InProcessBackend

@@ -1,6 +1,9 @@
 import io
 import json
 import logging
+import os
+from collections.abc import Iterator
+from typing import TextIO
 
 import pytest
 
@@ -12,6 +15,14 @@ def log_stream() -> io.StringIO:
     stream = io.StringIO()
     configure_logging("test", level="DEBUG", fmt="json", stream=stream)
     return stream
+
+
+FORMATS = [
+    ("auto", True, "text"),
+    ("auto", False, "json"),
+    ("json", True, "json"),
+    ("text", False, "text"),
+]
 
 
 def _lines(stream: io.StringIO) -> list[dict[str, object]]:
@@ -76,3 +87,39 @@ def test_configure_logging_is_idempotent() -> None:
     logging.getLogger("y").warning("once")
     assert first.getvalue() == ""
     assert len(second.getvalue().splitlines()) == 1
+
+
+@pytest.fixture
+def terminal() -> Iterator[tuple[TextIO, int]]:
+    """A real pseudo-terminal: the writer end is a TTY, the reader end shows what it got."""
+    reader, writer = os.openpty()
+    stream = os.fdopen(writer, "w", buffering=1)
+    yield stream, reader
+    stream.close()
+    os.close(reader)
+
+
+@pytest.mark.parametrize(("fmt", "on_terminal", "expected"), FORMATS)
+def test_log_format_auto_is_text_on_a_terminal_and_json_elsewhere(
+    terminal: tuple[TextIO, int], fmt: str, on_terminal: bool, expected: str
+) -> None:
+    stream, reader = terminal
+    target: TextIO = stream if on_terminal else io.StringIO()
+    configure_logging("t", level="INFO", fmt=fmt, stream=target)
+    logging.getLogger("crpbot.x").warning("hello %s", "there")
+    text = os.read(reader, 4096).decode() if on_terminal else target.getvalue()
+    line = text.strip().splitlines()[-1]
+    if expected == "json":
+        assert json.loads(line)["event"] == "hello there"
+    else:
+        assert line.endswith(" WARNING crpbot.x: hello there")
+
+
+@pytest.mark.parametrize("fmt", ["json", "text", "auto"])
+def test_every_log_format_masks_registered_secrets(fmt: str) -> None:
+    register_secret("s3cr3t-value-for-format")
+    stream = io.StringIO()
+    configure_logging("t", level="INFO", fmt=fmt, stream=stream)
+    logging.getLogger("crpbot.x").error("token is s3cr3t-value-for-format")
+    assert "s3cr3t-value-for-format" not in stream.getvalue()
+    assert "[REDACTED]" in stream.getvalue()

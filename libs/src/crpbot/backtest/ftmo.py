@@ -1,6 +1,6 @@
 """FTMO challenge rules and the verdict drawn from the per-day account record.
 
-The rules (domain facts, see DESIGN.md):
+The rules (FTMO's published challenge rules):
 - daily floor = balance at the previous midnight Europe/Prague − 5% of the INITIAL balance;
 - total floor = 90% of the initial balance;
 - equity (balance, which already carries every fee paid, plus open P/L) must stay above both;

@@ -1,21 +1,15 @@
-"""Write a replay to a directory: tables for machines, plots and a summary for people.
-
-Files: `trades.csv`, `equity.csv`, `days.csv` (the FTMO per-day table), `signals.csv` (input
-with each signal's status), `metrics.json`, `equity.png`, `drawdown.png`, `report.md`.
-Plots are drawn on bare `Figure` objects (Agg canvas, no pyplot state): no display needed
-in CI or containers, and nothing global is switched for the host program.
+"""A replay's report as data: its figures as JSON-ready values, its summary as markdown, and
+the drawdown curve. Pure, so the domain never writes files: `crpbot.reports.backtest` puts
+them in a folder beside the trade tables and the charts.
 """
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import asdict
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from matplotlib.figure import Figure
 
 from crpbot.backtest.engine import BacktestResult
 
@@ -58,48 +52,19 @@ def _finite(value: Any) -> Any:
     return value
 
 
-def write_report(result: BacktestResult, out_dir: Path, title: str = "Backtest") -> list[Path]:
-    """Write every output file; returns their paths."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    paths = {
-        name: out_dir / name
-        for name in ("trades.csv", "equity.csv", "days.csv", "signals.csv", "metrics.json")
-    }
-    result.trades.to_csv(paths["trades.csv"], index=False)
-    result.equity.to_frame().to_csv(paths["equity.csv"])
-    result.ftmo.days.to_csv(paths["days.csv"])
-    result.signals.to_csv(paths["signals.csv"], index=False)
-    figures = summary(result)
-    paths["metrics.json"].write_text(json.dumps(figures, indent=2), encoding="utf-8")
-    plots = _plots(result.equity, result.config.rules.initial_balance, out_dir)
-    markdown = out_dir / "report.md"
-    markdown.write_text(_markdown(title, figures, result), encoding="utf-8")
-    return [*paths.values(), *plots, markdown]
-
-
-def _plots(equity: pd.Series, initial: float, out_dir: Path) -> list[Path]:
+def drawdown(equity: pd.Series, initial: float) -> pd.Series:
+    """Fall from the running peak as a fraction (0 at a new high); the peak starts at the
+    initial balance, so an account that never rises above it still shows its losses."""
     peaks = equity.cummax().clip(lower=initial)
-    drawdown = equity / peaks - 1.0
-    series = (("equity.png", equity, "equity"), ("drawdown.png", drawdown * 100, "drawdown %"))
-    paths = []
-    for name, values, label in series:
-        fig = Figure(figsize=(10, 4))
-        ax = fig.subplots()
-        ax.plot(values.index, values.to_numpy(), linewidth=0.8)
-        ax.set_ylabel(label)
-        ax.grid(alpha=0.3)
-        fig.autofmt_xdate()
-        fig.tight_layout()
-        fig.savefig(out_dir / name, dpi=100)
-        paths.append(out_dir / name)
-    return paths
+    return equity / peaks - 1.0
 
 
 def _fmt(value: Any, pattern: str) -> str:
     return "n/a" if value is None else format(value, pattern)
 
 
-def _markdown(title: str, figures: dict[str, Any], result: BacktestResult) -> str:
+def markdown(title: str, figures: dict[str, Any], result: BacktestResult) -> str:
+    """The summary people read; it embeds `equity.png` and `drawdown.png` from its folder."""
     m, ftmo, cfg = figures["metrics"], figures["ftmo"], figures["config"]
     skipped = ", ".join(f"{k} {v}" for k, v in figures["signals"].items() if v)
     first, last = result.equity.index[0], result.equity.index[-1]

@@ -28,7 +28,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from crpbot.backtest.jit import compiled
-from crpbot.data.csv import parse_timestamps
+from crpbot.candles.table import parse_timestamps
 
 SIGNAL_COLUMNS: tuple[str, ...] = ("ts", "symbol", "side", "entry", "stop", "target", "expiry")
 _REQUIRED: tuple[str, ...] = ("ts", "symbol", "side", "stop")

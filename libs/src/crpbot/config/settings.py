@@ -105,7 +105,7 @@ class ConfidenceSettings(BaseModel):
 
     # A signal's confidence is the calibrated probability of its favoured side, so never below
     # 0.5: a threshold under 0.5 would be meaningless and the scanner's tiers refuse it.
-    # The defaults are `crpbot.confidence.TierThresholds`, what `crpbot evaluate` measures.
+    # The defaults are `crpbot.confidence.tiers.TierThresholds`, what `crpbot evaluate` measures.
     high: float = Field(0.65, ge=0.5, le=1, description="Probability at or above which: high.")
     medium: float = Field(0.55, ge=0.5, le=1, description="Probability at or above which: medium.")
 
@@ -207,6 +207,11 @@ class Settings(BaseSettings):
     )
     torchserve_url: str = Field(
         "http://127.0.0.1:8080", description="TorchServe inference API when inference=torchserve."
+    )
+    torchserve_key: SecretStr | None = Field(
+        None,
+        description="Bearer key the model server requires on inference requests "
+        "(the server's CRPBOT_TORCHSERVE_KEY); sent when inference=torchserve.",
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", description="Log level."

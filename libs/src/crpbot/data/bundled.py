@@ -18,8 +18,8 @@ from importlib import resources
 
 import pandas as pd
 
-from crpbot.data.csv import candles_from_table
-from crpbot.data.validate import CandleValidationError, validate_candles
+from crpbot.candles.table import candles_from_table
+from crpbot.candles.validate import CandleValidationError, validate_candles
 
 _PACKAGE = "backtesting.test"
 

@@ -27,11 +27,11 @@ from urllib.parse import quote, urlsplit
 import pandas as pd
 import requests
 
+from crpbot.candles.granularity import granularity_seconds
+from crpbot.candles.source import CANDLE_COLUMNS, empty_candles
 from crpbot.data.coinbase_auth import CoinbaseCredentials, build_request_jwt
 from crpbot.data.coinbase_errors import CoinbaseError
 from crpbot.data.coinbase_http import JsonGetter, RetryPolicy
-from crpbot.data.granularity import granularity_seconds
-from crpbot.data.source import CANDLE_COLUMNS, empty_candles
 
 logger = logging.getLogger(__name__)
 
@@ -108,6 +108,7 @@ class CoinbaseClient:
         sleep: Callable[[float], None] = time.sleep,
         page_limit: int = MAX_CANDLES_PER_REQUEST,
         pacing: bool = True,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -121,6 +122,7 @@ class CoinbaseClient:
         rate = PRIVATE_REQUESTS_PER_SECOND if credentials else PUBLIC_REQUESTS_PER_SECOND
         self._interval = 1.0 / rate if pacing else 0.0
         self._sleep = sleep
+        self._clock = clock
         self._last_request: float | None = None
         self.on_page: PageCallback | None = None
 
@@ -163,10 +165,10 @@ class CoinbaseClient:
     def _pace(self) -> None:
         """Keep consecutive pages at least one rate-limit interval apart."""
         if self._interval and self._last_request is not None:
-            wait = self._last_request + self._interval - time.monotonic()
+            wait = self._last_request + self._interval - self._clock()
             if wait > 0:
                 self._sleep(wait)
-        self._last_request = time.monotonic()
+        self._last_request = self._clock()
 
     def _headers(self, path: str) -> dict[str, str]:
         headers = {"Accept": "application/json", "User-Agent": "crpbot"}

@@ -26,6 +26,7 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
+from crpbot.clock import utcnow
 from crpbot.data.coinbase_errors import (
     CoinbaseAuthError,
     CoinbaseError,
@@ -117,7 +118,7 @@ class JsonGetter:
         policy: RetryPolicy,
         session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self._policy = policy
         self._session = session or requests.Session()

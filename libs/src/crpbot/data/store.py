@@ -21,15 +21,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from crpbot.data.csv import read_candles_csv
-from crpbot.data.granularity import granularity_delta, granularity_seconds
-from crpbot.data.source import CANDLE_COLUMNS, CandleSource, empty_candles
-from crpbot.data.validate import (
+from crpbot.candles.granularity import granularity_delta, granularity_seconds
+from crpbot.candles.source import CANDLE_COLUMNS, CandleSource, empty_candles
+from crpbot.candles.validate import (
     CandleReport,
     CandleValidationError,
     RowProblem,
     validate_candles,
 )
+from crpbot.data.csv_file import read_candles_csv
 
 logger = logging.getLogger(__name__)
 

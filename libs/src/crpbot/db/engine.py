@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from crpbot.clock import utcnow
 from crpbot.db.backup import backup_sqlite
 
 DEFAULT_URL = "sqlite:///var/crpbot.db"
@@ -109,15 +110,11 @@ class Migration:
     backup: Path | None = None
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 def migrate(
     url: str | URL = DEFAULT_URL,
     revision: str = "head",
     *,
-    clock: Callable[[], datetime] = _utcnow,
+    clock: Callable[[], datetime] = utcnow,
 ) -> Migration:
     """Migrate the database at `url` to `revision`, copying a SQLite file first.
 

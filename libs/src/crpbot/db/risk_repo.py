@@ -19,6 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from crpbot.clock import utcnow
 from crpbot.db.models import Account, AccountSnapshot, RiskDecision
 from crpbot.risk import ApprovedSignal, CheckRequest, Decision, EquityPoint, Tier, ftmo
 
@@ -145,7 +146,7 @@ class AccountRepo:
                 approved=decision.approved,
                 size=decision.size,
                 reasons=[str(r) for r in decision.reasons],
-                created_at=datetime.now(UTC),
+                created_at=utcnow(),
             )
         )
         self._session.flush()
@@ -227,7 +228,7 @@ def _insert_if_missing(session: Session, account_id: str, opening: EquityPoint) 
     values = {
         "id": account_id,
         "initial_balance": opening.balance,
-        "created_at": datetime.now(UTC),
+        "created_at": utcnow(),
         "last_ts": opening.ts,
     }
     if session.get_bind().dialect.name == "postgresql":

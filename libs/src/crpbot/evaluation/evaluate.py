@@ -13,8 +13,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from crpbot.confidence.metrics import MetricEstimate, bootstrap_metrics
 from crpbot.evaluation.baselines import BASELINES, baseline_probabilities
-from crpbot.evaluation.metrics import MetricEstimate, bootstrap_metrics
 from crpbot.models.dataset import WindowSet
 from crpbot.models.splits import Fold
 

@@ -15,18 +15,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from crpbot.confidence.metrics import MetricEstimate
 from crpbot.evaluation.evaluate import (
     EvaluationResult,
     EvaluationSettings,
     evaluate_predictions,
     test_rows,
 )
-from crpbot.evaluation.metrics import MetricEstimate
 from crpbot.evaluation.report import ReportContext, write_report
-from crpbot.models.artifacts import ArtifactError, read_metadata, read_predictions
 from crpbot.models.dataset import ATR_FEATURE, WindowSet, samples_from_candles
 from crpbot.models.metadata import ArtifactMetadata, candles_hash
 from crpbot.models.splits import walk_forward_splits
+from crpbot.models.versions import ArtifactError, read_metadata, read_predictions
 from crpbot.signals.from_models import SignalRules, signals_from_predictions
 
 SIGNALS_CSV = "signals.csv"

@@ -9,16 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt
 import numpy as np
 
-from crpbot.confidence.reliability import plot_reliability, reliability_curve
+from crpbot.confidence.metrics import METRICS
+from crpbot.confidence.reliability import reliability_curve
 from crpbot.evaluation.evaluate import EvaluationResult, EvaluationSettings
-from crpbot.evaluation.metrics import METRICS
+from crpbot.reports.plots import plot_metrics, plot_reliability
 
 RELIABILITY_PNG = "reliability.png"
 METRICS_PNG = "metrics.png"
@@ -54,27 +50,6 @@ def metric_table(result: EvaluationResult) -> str:
         cells = [_cell(e.value, e.low, e.high) for e in (estimates[m] for m in METRICS)]
         lines.append(f"| {source} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
-
-
-def plot_metrics(result: EvaluationResult, path: Path) -> Path:
-    """AUC and log loss per source with their intervals, side by side."""
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
-    names = list(result.metrics)
-    for ax, metric in zip(axes, ("auc", "log_loss"), strict=True):
-        values = np.array([result.metrics[n][metric].value for n in names])
-        low = np.array([result.metrics[n][metric].low for n in names])
-        high = np.array([result.metrics[n][metric].high for n in names])
-        errors = np.vstack([np.clip(values - low, 0, None), np.clip(high - values, 0, None)])
-        ax.barh(names, values, xerr=errors, color="steelblue", alpha=0.8)
-        ax.set_title(metric)
-        ax.invert_yaxis()
-    axes[0].axvline(0.5, color="grey", linestyle="--", linewidth=1)
-    axes[1].axvline(np.log(2), color="grey", linestyle="--", linewidth=1)
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
 
 
 def write_report(

@@ -11,8 +11,8 @@ import logging
 
 import pandas as pd
 
-from crpbot.data.source import CANDLE_COLUMNS
-from crpbot.data.validate import validate_candles
+from crpbot.candles.source import CANDLE_COLUMNS
+from crpbot.candles.validate import validate_candles
 from crpbot.features.catalog import feature_names
 from crpbot.features.indicators import indicator_columns
 

@@ -31,14 +31,14 @@ from crpbot.models.lstm import LSTMDirection
 from crpbot.models.metadata import METADATA_ADAPTER, ArtifactMetadata
 from crpbot.models.train import FitResult, FoldModels
 from crpbot.models.transformer import TrendTransformer
-
-LATEST = "LATEST"
-METADATA_FILE = "metadata.json"
-PREDICTIONS_FILE = "oos_predictions.parquet"
-
-
-class ArtifactError(ValueError):
-    """The model directory is missing, incomplete or unreadable."""
+from crpbot.models.versions import (
+    LATEST,
+    METADATA_FILE,
+    PREDICTIONS_FILE,
+    ArtifactError,
+    read_metadata,
+    resolve_version,
+)
 
 
 @dataclass
@@ -76,27 +76,6 @@ def save_artifact(
     return folder
 
 
-def resolve_version(model_dir: Path, version: str | None = None) -> Path:
-    """The folder of `version`, or of the one LATEST names."""
-    if version is None:
-        latest = model_dir / LATEST
-        if not latest.is_file():
-            raise ArtifactError(f"no trained models in {model_dir} (run `crpbot train` first)")
-        version = latest.read_text().strip()
-    folder = model_dir / version
-    if not (folder / METADATA_FILE).is_file():
-        raise ArtifactError(f"model version {version} not found in {model_dir}")
-    return folder
-
-
-def read_metadata(folder: Path) -> ArtifactMetadata:
-    """Parse metadata.json, turning a corrupt file into an ArtifactError."""
-    try:
-        return METADATA_ADAPTER.validate_json((folder / METADATA_FILE).read_bytes())
-    except (OSError, ValueError) as exc:
-        raise ArtifactError(f"unreadable metadata in {folder}: {exc}") from exc
-
-
 def load_artifact(model_dir: Path, version: str | None = None) -> LoadedArtifact:
     """Rebuild both models from their state_dicts with the shapes the metadata records."""
     folder = resolve_version(model_dir, version)
@@ -114,11 +93,3 @@ def load_artifact(model_dir: Path, version: str | None = None) -> LoadedArtifact
     unknown = FitResult(best_epoch=0, best_val_loss=float("nan"), val_losses=())
     models = FoldModels(lstm, transformer, meta.scaler, unknown, unknown)
     return LoadedArtifact(path=folder, metadata=meta, models=models)
-
-
-def read_predictions(folder: Path) -> pd.DataFrame:
-    """The out-of-sample predictions saved with the artifact."""
-    path = folder / PREDICTIONS_FILE
-    if not path.is_file():
-        raise ArtifactError(f"{path} is missing; retrain with `crpbot train`")
-    return pd.read_parquet(path)

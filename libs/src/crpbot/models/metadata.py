@@ -18,7 +18,7 @@ import crpbot
 from crpbot.confidence.calibration import Calibrator
 from crpbot.models.scaling import Standardizer
 from crpbot.models.splits import SplitConfig
-from crpbot.models.train import TrainConfig
+from crpbot.models.train_config import TrainConfig
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from crpbot.evaluation.metrics import point_metrics
+from crpbot.confidence.metrics import point_metrics
 from crpbot.models.artifacts import save_artifact
 from crpbot.models.dataset import WindowSet, samples_from_candles
 from crpbot.models.metadata import (
@@ -26,7 +26,8 @@ from crpbot.models.metadata import (
     code_version,
 )
 from crpbot.models.splits import SplitConfig, purge_gap
-from crpbot.models.train import EpochCallback, TrainConfig
+from crpbot.models.train import EpochCallback
+from crpbot.models.train_config import TrainConfig
 from crpbot.models.walk_forward import FoldCallback, WalkForwardRun, run_walk_forward
 
 logger = logging.getLogger(__name__)

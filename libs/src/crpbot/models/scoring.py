@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 
 from crpbot.confidence.ensemble import ensemble_score
+from crpbot.models.backend import InferenceBackend
 from crpbot.models.dataset import ATR_FEATURE, build_windows
-from crpbot.models.inference import InferenceBackend
 from crpbot.models.metadata import ArtifactMetadata
 
 SCORE_COLUMNS = ("close", "atr", "p_up", "strength", "score", "p_cal")

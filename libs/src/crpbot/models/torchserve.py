@@ -13,6 +13,8 @@ Failure handling, from the inside out:
   process, and a 400 from the server (its own check) raises the same FeatureMismatchError;
 - connection errors, timeouts, 429 and 5xx (503 when TorchServe's queue is full) are retried
   with exponential backoff (tenacity), then raise InferenceUnavailableError;
+- every request carries `Authorization: Bearer <key>` (the handler refuses others with 401);
+  a 401 or 403 is not retried: it raises InferenceUnavailableError naming the setting to fix;
 - the two models are asked concurrently (the LSTM in the caller's thread, the Transformer in
   one helper thread), so a prediction costs one round trip, not two;
 - a circuit breaker (pybreaker) counts failed predictions; after `breaker_failures` in a row it
@@ -35,9 +37,10 @@ import numpy as np
 import numpy.typing as npt
 import pybreaker
 import requests
+from pydantic import SecretStr
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
-from crpbot.models.inference import (
+from crpbot.models.backend import (
     FeatureMismatchError,
     InferenceUnavailableError,
     Predictions,
@@ -54,6 +57,7 @@ MODELS: dict[str, tuple[str, str]] = {
     "transformer": ("crpbot-transformer", "strength"),
 }
 _RETRY_STATUS = frozenset({429, 500, 502, 503, 504, 507})
+_REFUSED_STATUS = frozenset({401, 403})
 # Any type but JSON or text: TorchServe then hands the handler the body's bytes untouched.
 BINARY_CONTENT_TYPE = "application/octet-stream"
 
@@ -112,8 +116,12 @@ class TorchServeBackend:
         metadata: ArtifactMetadata,
         policy: TorchServePolicy | None = None,
         session: requests.Session | None = None,
+        key: SecretStr | None = None,
     ) -> None:
         self._base = base_url.rstrip("/")
+        self._headers = {"Content-Type": BINARY_CONTENT_TYPE}
+        if key is not None:
+            self._headers["Authorization"] = f"Bearer {key.get_secret_value()}"
         self._meta = metadata
         self._policy = policy or TorchServePolicy()
         self._session = session or requests.Session()
@@ -198,7 +206,7 @@ class TorchServeBackend:
             response = self._session.post(
                 self._url(kind),
                 data=body,
-                headers={"Content-Type": BINARY_CONTENT_TYPE},
+                headers=self._headers,
                 timeout=timeout,
             )
         except (requests.ConnectionError, requests.Timeout) as exc:
@@ -211,6 +219,12 @@ class TorchServeBackend:
         name, key = MODELS[kind]
         if response.status_code == 400:
             raise FeatureMismatchError(_reason(response))
+        if response.status_code in _REFUSED_STATUS:
+            sent = "a wrong key" if "Authorization" in self._headers else "no key"
+            raise InferenceUnavailableError(
+                f"{name} at {self._base} refused the request (HTTP {response.status_code}, "
+                f"{sent}): set CRPBOT_TORCHSERVE_KEY to the model server's key"
+            )
         if response.status_code == 404:
             raise InferenceUnavailableError(
                 f"{name} version {self._meta.model_version} is not served at {self._base}"

@@ -21,27 +21,11 @@ from torch import nn
 from crpbot.models.dataset import WindowSet
 from crpbot.models.lstm import LSTMDirection
 from crpbot.models.scaling import Standardizer
+from crpbot.models.train_config import TrainConfig
 from crpbot.models.transformer import TrendTransformer
 
 EpochCallback = Callable[[str, int, float], None]
 """Called after each epoch with (model name, epoch number from 1, validation loss)."""
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """Everything that shapes a training run; stored in the artifact's metadata."""
-
-    window: int = 32
-    horizon: int = 4
-    epochs: int = 8
-    batch_size: int = 64
-    learning_rate: float = 1e-3
-    weight_decay: float = 1e-4
-    patience: int = 3
-    val_fraction: float = 0.2
-    hidden: int = 32
-    seed: int = 7
-    threads: int = 1
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,8 @@ from crpbot.confidence.calibration import CalibrationChoice, choose_calibrator
 from crpbot.confidence.ensemble import ensemble_score
 from crpbot.models.dataset import WindowSet
 from crpbot.models.splits import Fold, SplitConfig, walk_forward_splits
-from crpbot.models.train import EpochCallback, FoldModels, TrainConfig, predict, train_fold
+from crpbot.models.train import EpochCallback, FoldModels, predict, train_fold
+from crpbot.models.train_config import TrainConfig
 
 logger = logging.getLogger(__name__)
 

@@ -11,12 +11,12 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from crpbot.db.repo_accounts import equity_points, initial_balance
-from crpbot.db.repo_calibration import calibration_changes
-from crpbot.db.repo_outcomes import resolved_signals
-from crpbot.db.repo_patterns import pattern_stats
-from crpbot.db.repo_scan_cycles import scan_cycles
-from crpbot.db.repo_signals import recent_signals
+from crpbot.db.repos.accounts import equity_points, initial_balance
+from crpbot.db.repos.calibration import calibration_changes
+from crpbot.db.repos.outcomes import resolved_signals
+from crpbot.db.repos.patterns import pattern_stats
+from crpbot.db.repos.scan_cycles import scan_cycles
+from crpbot.db.repos.signals import recent_signals
 from crpbot.observation.period_report import PeriodRecords, PeriodReport, summarize
 from crpbot.observation.stats import Period
 from crpbot.risk import RiskLimits

@@ -16,7 +16,7 @@ class Phase(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class RiskLimits:
-    """Defaults are DESIGN.md's FTMO rules and rate limits; percentages are of the initial
+    """Defaults are FTMO's challenge rules and our rate limits; percentages are of the initial
     balance unless the name says otherwise.
 
     `open_signal_lifetime` is how long an approved signal counts as open risk: the guard

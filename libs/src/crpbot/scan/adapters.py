@@ -17,8 +17,8 @@ import numpy.typing as npt
 import pandas as pd
 from sqlalchemy.exc import SQLAlchemyError
 
-from crpbot.data.granularity import closed_bars_end, granularity_delta
-from crpbot.data.source import CANDLE_COLUMNS, CandleSource
+from crpbot.candles.granularity import closed_bars_end, granularity_delta
+from crpbot.candles.source import CANDLE_COLUMNS, CandleSource
 from crpbot.data.store import CandleStore
 from crpbot.risk import CheckRequest, GuardState
 from crpbot.scan.ports import CheckAnswer, RiskGuardRefusedError, RiskGuardUnavailable
@@ -31,7 +31,7 @@ from crpbot.services.risk_guard import (
 )
 
 if TYPE_CHECKING:
-    from crpbot.models.inference import InferenceBackend, Predictions
+    from crpbot.models.backend import InferenceBackend, Predictions
     from crpbot.models.metadata import ArtifactMetadata
 
 

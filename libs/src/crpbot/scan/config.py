@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from crpbot.candles.granularity import granularity_seconds
 from crpbot.confidence.tiers import TierThresholds
-from crpbot.data.granularity import granularity_seconds
 from crpbot.signals.from_models import SignalRules
 
 DEFAULT_HISTORY_BARS = 1000

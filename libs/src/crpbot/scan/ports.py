@@ -21,7 +21,7 @@ import pandas as pd
 from crpbot.risk import CheckRequest, GuardState, Reason
 
 if TYPE_CHECKING:
-    from crpbot.models.inference import Predictions
+    from crpbot.models.backend import Predictions
     from crpbot.models.metadata import ArtifactMetadata
 
 

@@ -26,12 +26,12 @@ import pandas as pd
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from crpbot.data.granularity import closed_bars_end, granularity_delta
+from crpbot.candles.granularity import closed_bars_end, granularity_delta
 from crpbot.db.records import ScanCycleRecord, SignalRecord
-from crpbot.db.repo_scan_cycles import record_scan_cycle
-from crpbot.db.repo_signals import get_signal, save_signal, set_signal_status
+from crpbot.db.repos.scan_cycles import record_scan_cycle
+from crpbot.db.repos.signals import get_signal, save_signal, set_signal_status
 from crpbot.db.vocabulary import SignalStatus
-from crpbot.models.inference import FeatureMismatchError
+from crpbot.models.backend import FeatureMismatchError
 from crpbot.models.scoring import score_candles
 from crpbot.notify.alerts import Alert
 from crpbot.notify.base import Notifier

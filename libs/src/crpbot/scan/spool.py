@@ -29,14 +29,15 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.orm import Session, sessionmaker
 
+from crpbot.clock import utcnow
 from crpbot.db.records import SignalRecord
-from crpbot.db.repo_signals import get_signal, save_signal, set_signal_status
+from crpbot.db.repos.signals import get_signal, save_signal, set_signal_status
 from crpbot.telemetry.metrics import Telemetry, get_telemetry
 
 log = logging.getLogger(__name__)
@@ -107,10 +108,6 @@ def parse_spool(data: bytes) -> SpoolContents:
     return SpoolContents(records, unreadable)
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 def _fsync_append(path: Path, data: bytes) -> None:
     with path.open("ab") as handle:
         handle.write(data)
@@ -126,7 +123,7 @@ class SignalSpool:
         path: Path,
         *,
         telemetry: Telemetry | None = None,
-        clock: Callable[[], datetime] = _utcnow,
+        clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.path = Path(path)
         self.quarantine_path = self.path.with_name(f"{self.path.name}.quarantine")

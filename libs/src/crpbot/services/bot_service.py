@@ -11,15 +11,16 @@ import logging
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from crpbot.clock import utcnow
 from crpbot.db.records import OutcomeRecord, ScanCycleRecord, SignalRecord
-from crpbot.db.repo_outcomes import resolved_signals
-from crpbot.db.repo_scan_cycles import scan_cycles
-from crpbot.db.repo_signals import recent_signals
+from crpbot.db.repos.outcomes import resolved_signals
+from crpbot.db.repos.scan_cycles import scan_cycles
+from crpbot.db.repos.signals import recent_signals
 from crpbot.risk import GuardState
 from crpbot.services.pause import PauseControl
 from crpbot.telemetry.metrics import Telemetry, get_telemetry
@@ -145,10 +146,6 @@ def tier_stats(tier: str, pairs: list[tuple[SignalRecord, OutcomeRecord]]) -> Ti
     )
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 class BotService:
     """Queries and switches of one bot, for chat commands."""
 
@@ -162,7 +159,7 @@ class BotService:
         pause: PauseControl,
         risk: RiskStateReader | None,
         readiness: Readiness,
-        clock: Callable[[], datetime] = _utcnow,
+        clock: Callable[[], datetime] = utcnow,
         stats_window: timedelta = timedelta(days=30),
         telemetry: Telemetry | None = None,
     ) -> None:

@@ -34,9 +34,9 @@ from crpbot.db.records import (
     PatternDelta,
     SignalRecord,
 )
-from crpbot.db.repo_calibration import calibration_changes, log_calibration_change
-from crpbot.db.repo_outcomes import resolved_signals, save_outcome, unresolved_signals
-from crpbot.db.repo_patterns import add_pattern_counts, pattern_stats
+from crpbot.db.repos.calibration import calibration_changes, log_calibration_change
+from crpbot.db.repos.outcomes import resolved_signals, save_outcome, unresolved_signals
+from crpbot.db.repos.patterns import add_pattern_counts, pattern_stats
 from crpbot.learning.outcomes import Resolution, resolve_signal
 from crpbot.learning.patterns import (
     BucketCount,

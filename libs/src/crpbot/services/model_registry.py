@@ -22,14 +22,15 @@ import logging
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from crpbot.clock import utcnow
 from crpbot.db.records import ModelVersionRecord
-from crpbot.db.repo_models import (
+from crpbot.db.repos.models import (
     RegistryError,
     model_versions,
     production_model,
@@ -59,10 +60,6 @@ FileCallback = Callable[[ManifestEntry, int], None]
 """Told of each file moved and how many the version has, so a CLI can show progress."""
 
 __all__ = ["ModelRegistry", "PulledVersion", "RegistryError"]
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -98,7 +95,7 @@ class ModelRegistry:
         *,
         name: str = DEFAULT_NAME,
         prefix: str = DEFAULT_PREFIX,
-        clock: Callable[[], datetime] = _utc_now,
+        clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self._store = store
         self._sessions = sessions

@@ -9,12 +9,13 @@ suspended CronJob (`crpbot_workers.telegram.k8s_pause`). The bot's commands only
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from crpbot.db.repo_bot_flags import is_paused, set_paused
+from crpbot.clock import utcnow
+from crpbot.db.repos.bot_flags import is_paused, set_paused
 
 
 class PauseControl(Protocol):
@@ -29,10 +30,6 @@ class PauseControl(Protocol):
         ...
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 class StoredPauseFlag:
     """The `bot_flags` row of one bot, which `crpbot scan` honours before each cycle."""
 
@@ -40,7 +37,7 @@ class StoredPauseFlag:
         self,
         sessions: sessionmaker[Session],
         bot: str,
-        clock: Callable[[], datetime] = _utcnow,
+        clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self._sessions = sessions
         self._bot = bot

@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 from sqlalchemy.orm import Session, sessionmaker
 
-from crpbot.models.inference import Predictions
+from crpbot.models.backend import Predictions
 from crpbot.models.metadata import ArtifactMetadata
 from crpbot.scan.ports import ScoringModel
 from crpbot.services.learning import active_calibrator

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine
 
+from crpbot.clock import utcnow
 from crpbot.db.risk_repo import AccountRepo, StaleEventError, UnknownAccountError, locked_account
 from crpbot.risk import (
     AccountState,
@@ -56,10 +57,6 @@ class FutureEventError(ValueError):
         self.account = account
 
 
-def wall_clock() -> datetime:
-    return datetime.now(UTC)
-
-
 @dataclass(frozen=True, slots=True)
 class EquityUpdate:
     """A `/v1/equity` report; the first one of an account sets its initial balance."""
@@ -79,7 +76,7 @@ class RiskGuardService:
         engine: Engine,
         limits: RiskLimits | None = None,
         *,
-        clock: Callable[[], datetime] = wall_clock,
+        clock: Callable[[], datetime] = utcnow,
         max_clock_skew: timedelta = DEFAULT_MAX_CLOCK_SKEW,
     ) -> None:
         """`clock` is the wall clock only event times are checked against (never a rule's

@@ -72,15 +72,26 @@ class TextFormatter(logging.Formatter):
         return redact_text(super().format(record))
 
 
+def resolve_format(fmt: str, stream: TextIO) -> str:
+    """`auto` means text when a person reads `stream` (a terminal), JSON lines otherwise."""
+    if fmt != "auto":
+        return fmt
+    isatty = getattr(stream, "isatty", None)
+    return "text" if callable(isatty) and isatty() else "json"
+
+
 def configure_logging(
     component: str,
     level: str = "INFO",
     fmt: str = "json",
     stream: TextIO | None = None,
 ) -> logging.Handler:
-    """Route the root logger to one handler on `stream` (stderr by default); idempotent."""
-    handler = logging.StreamHandler(stream or sys.stderr)
-    if fmt == "json":
+    """Route the root logger to one handler on `stream` (stderr by default); idempotent.
+
+    `fmt` is `json`, `text` or `auto` (see `resolve_format`); both formatters mask secrets."""
+    target = stream or sys.stderr
+    handler = logging.StreamHandler(target)
+    if resolve_format(fmt, target) == "json":
         handler.setFormatter(JsonFormatter(component))
     else:
         handler.setFormatter(TextFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))

@@ -24,6 +24,15 @@ CONFIG_FILE = f"{CONFIG_DIR}/config.yaml"
 RISK_GUARD_PORT = 8000
 MODEL_SERVER_PORT = 8080
 RISK_TOKEN_KEY = "token"
+MODEL_SERVER_KEY_KEY = "key"
+MODEL_SERVER_KEY_ENV = "CRPBOT_TORCHSERVE_KEY"
+RISK_TOKEN_SECRET = "risk-token"
+MODEL_SERVER_KEY_SECRET = "model-server-key"
+# (name suffix, data key) of each random token Secret the operator creates once per bot.
+TOKEN_SECRETS = (
+    (RISK_TOKEN_SECRET, RISK_TOKEN_KEY),
+    (MODEL_SERVER_KEY_SECRET, MODEL_SERVER_KEY_KEY),
+)
 BOT_API_GROUP = "crpbot.io"
 BOT_PLURAL = "tradingbots"
 
@@ -138,7 +147,17 @@ def worker_env(ctx: BotContext) -> list[Manifest]:
 
 def risk_token_secret(ctx: BotContext) -> str:
     """The Secret holding the bearer token shared by the risk guard and its callers."""
-    return ctx.child("risk-token")
+    return ctx.child(RISK_TOKEN_SECRET)
+
+
+def model_server_key_secret(ctx: BotContext) -> str:
+    """The Secret holding the bearer key the model server requires and the scanner sends."""
+    return ctx.child(MODEL_SERVER_KEY_SECRET)
+
+
+def model_server_key_env(ctx: BotContext) -> Manifest:
+    """Only the model server and the scanner get this key: nothing else talks to TorchServe."""
+    return secret_env(MODEL_SERVER_KEY_ENV, model_server_key_secret(ctx), MODEL_SERVER_KEY_KEY)
 
 
 def config_volume(ctx: BotContext) -> Manifest:

@@ -3,6 +3,10 @@
 The model archives are copied from the bot's `storageUri` into an emptyDir by an init
 container before TorchServe starts, so the server image stays generic and a new model
 version is a spec change (which rolls the pods), not an image build.
+
+Inference needs the bot's model-server key (`<bot>-model-server-key`, created once by the
+operator like the risk token): the handler refuses requests without it, and the scanner's
+CronJob gets the same Secret. The management API listens on 127.0.0.1 only.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from crpbot_operator.render.common import (
     Manifest,
     harden,
     metadata,
+    model_server_key_env,
     pod_spec,
     pod_template,
     resources,
@@ -77,6 +82,7 @@ def _server_container(ctx: BotContext) -> Manifest:
             {"name": "LOG_LOCATION", "value": "/tmp/logs"},
             {"name": "METRICS_LOCATION", "value": "/tmp/logs"},
             {"name": "TEMP", "value": "/tmp"},
+            model_server_key_env(ctx),
         ],
         "ports": [{"name": "http", "containerPort": MODEL_SERVER_PORT}],
         "readinessProbe": {**probe, "periodSeconds": 5, "failureThreshold": 3},

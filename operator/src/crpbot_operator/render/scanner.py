@@ -28,6 +28,7 @@ from crpbot_operator.render.common import (
     Manifest,
     labels,
     metadata,
+    model_server_key_env,
     pod_spec,
     pod_template,
     worker_env,
@@ -106,6 +107,7 @@ def render_scanner(ctx: BotContext) -> Manifest:
         "command": ["crpbot", "scan", "--once"],
         "env": [
             *worker_env(ctx),
+            model_server_key_env(ctx),
             OUTAGE_ALERTS_OFF,
             {"name": "CRPBOT_DATA_DIR", "value": f"{DATA_MOUNT}/data"},
         ],

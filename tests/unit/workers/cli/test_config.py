@@ -32,6 +32,7 @@ SECRET_VALUES = {
     "CRPBOT_COINBASE_API_SECRET": ("-----BEGIN EC PRIVATE KEY-----pemP3m", "pemP3m"),
     "CRPBOT_RISK_TOKEN": ("riskT0k", "riskT0k"),
     "CRPBOT_TELEGRAM_TOKEN": ("123:tgT0k", "tgT0k"),
+    "CRPBOT_TORCHSERVE_KEY": ("tsK3y-0123456789abcdef", "tsK3y"),
 }
 
 

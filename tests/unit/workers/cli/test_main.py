@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from importlib.metadata import version
 
 import pytest
 
@@ -26,6 +27,8 @@ def _crpbot(*argv: str) -> subprocess.CompletedProcess[str]:
         (("backtest", "--fee", "abc"), "crpbot backtest: Invalid value for '--fee'"),
         (("--nope",), "crpbot: No such option: --nope"),
         (("features", "nosuch"), "crpbot features: No such command 'nosuch'"),
+        (("--log-level", "WARN", "features", "list"), "crpbot: Invalid value for '--log-level'"),
+        (("--log-format", "yaml", "features", "list"), "crpbot: Invalid value for '--log-format'"),
     ],
 )
 def test_main_usage_error_is_one_line_with_exit_2(argv: tuple[str, ...], expected: str) -> None:
@@ -48,3 +51,14 @@ def test_main_passes_a_command_exit_code_through() -> None:
     failed = _crpbot("data", "show", "--symbol", "NOPE", "--data-dir", "/nonexistent/crpbot")
     assert failed.returncode != 0
     assert len(failed.stderr.strip().splitlines()) == 1
+
+
+def test_main_version_prints_the_package_version() -> None:
+    result = _crpbot("--version")
+    assert result.returncode == 0
+    assert result.stdout == f"crpbot {version('crpbot')}\n"
+
+
+@pytest.mark.parametrize("level", ["info", "DEBUG", "Warning"])
+def test_main_log_level_accepts_any_case(level: str) -> None:
+    assert _crpbot("--log-level", level, "features", "list", "--json").returncode == 0

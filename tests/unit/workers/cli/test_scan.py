@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from crpbot.db.engine import make_engine, session_factory
-from crpbot.db.repo_signals import recent_signals
+from crpbot.db.repos.signals import recent_signals
 from crpbot_workers.cli import app
 from tests.fixtures.ports import free_port
 from tests.fixtures.telegram_api import TOKEN, TelegramStandIn

@@ -25,8 +25,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from crpbot.data.bundled import load_bundled
 from crpbot.db.engine import make_engine, session_factory
-from crpbot.db.repo_scan_cycles import scan_cycles
-from crpbot.db.repo_signals import recent_signals
+from crpbot.db.repos.scan_cycles import scan_cycles
+from crpbot.db.repos.signals import recent_signals
 from tests.fixtures.ports import free_port
 
 CRPBOT = Path(sys.executable).with_name("crpbot")

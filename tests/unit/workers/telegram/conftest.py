@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from crpbot.db.engine import make_engine, session_factory, upgrade
 from crpbot.db.records import OutcomeRecord, ScanCycleRecord
-from crpbot.db.repo_outcomes import save_outcome
-from crpbot.db.repo_scan_cycles import record_scan_cycle
-from crpbot.db.repo_signals import save_signal
+from crpbot.db.repos.outcomes import save_outcome
+from crpbot.db.repos.scan_cycles import record_scan_cycle
+from crpbot.db.repos.signals import save_signal
 from crpbot.services.bot_service import BotService
 from crpbot.services.pause import StoredPauseFlag
 from crpbot.services.risk_guard import EquityUpdate, RiskGuardService

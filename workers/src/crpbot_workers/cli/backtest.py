@@ -111,8 +111,9 @@ def backtest(
     per symbol (overlapping signals are skipped and counted).
     """
     from crpbot.backtest import SignalTableError, run_backtest
-    from crpbot.backtest.report import summary, write_report
-    from crpbot.data.validate import CandleValidationError
+    from crpbot.backtest.report import summary
+    from crpbot.candles.validate import CandleValidationError
+    from crpbot.reports.backtest import write_report
 
     config = _config(balance, risk_per_trade, fee, slippage, phase)
     columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())

@@ -17,7 +17,7 @@ def load_candles(source: str) -> tuple[pd.DataFrame, str]:
     pandas loads here, on first use, so commands that never read candles start fast.
     """
     from crpbot.data.bundled import load_bundled
-    from crpbot.data.csv import read_candles_csv
+    from crpbot.data.csv_file import read_candles_csv
 
     if source.lower().startswith(BUNDLED_PREFIX):
         name = source[len(BUNDLED_PREFIX) :]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, is_dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -14,6 +14,11 @@ from crpbot.telemetry.redact import redact_text
 
 if TYPE_CHECKING:
     from crpbot.config import Settings
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
+ModelDirOpt = Annotated[
+    Path, typer.Option("--model-dir", help="Folder holding model versions and LATEST.")
+]
 
 console = Console()
 err_console = Console(stderr=True)

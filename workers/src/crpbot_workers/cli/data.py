@@ -15,16 +15,16 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+from crpbot.candles.granularity import closed_bars_end, granularity_seconds
 from crpbot.data.coinbase_errors import CoinbaseError
-from crpbot.data.granularity import closed_bars_end, granularity_seconds
 from crpbot_workers.cli.common import console, err_console, fail, print_json, settings_or_fail
 
 if TYPE_CHECKING:
+    from crpbot.candles.validate import CandleReport
     from crpbot.config import Settings
     from crpbot.data.coinbase import CoinbaseClient
     from crpbot.data.coinbase_auth import CoinbaseCredentials
     from crpbot.data.store import StoreUpdate
-    from crpbot.data.validate import CandleReport
 
 app = typer.Typer(
     help="Market data: fetch, import and inspect stored candles.", no_args_is_help=True
@@ -148,10 +148,10 @@ def fetch(
     as_json: JsonOpt = False,
 ) -> None:
     """Fetch only the bars not stored yet, validate them and add them to the store."""
+    from crpbot.candles.validate import CandleValidationError
     from crpbot.data.coinbase import CoinbaseClient
     from crpbot.data.coinbase_http import RetryPolicy
     from crpbot.data.store import CandleStore
-    from crpbot.data.validate import CandleValidationError
 
     settings = settings_or_fail()
     name = _granularity(settings, granularity)
@@ -188,8 +188,8 @@ def import_file(
     as_json: JsonOpt = False,
 ) -> None:
     """Add a candle file to the store; any bad row rejects the file and the store is untouched."""
+    from crpbot.candles.validate import CandleValidationError
     from crpbot.data.store import CandleStore
-    from crpbot.data.validate import CandleValidationError
 
     settings = settings_or_fail()
     name = _granularity(settings, granularity)
@@ -209,8 +209,8 @@ def show(
     as_json: JsonOpt = False,
 ) -> None:
     """Rows, first and last bar, and gaps (missing bars) of a stored series."""
+    from crpbot.candles.validate import CandleValidationError
     from crpbot.data.store import CandleStore
-    from crpbot.data.validate import CandleValidationError
 
     settings = settings_or_fail()
     name = _granularity(settings, granularity)

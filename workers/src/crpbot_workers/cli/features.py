@@ -48,9 +48,9 @@ def _read_candles(source: str) -> pd.DataFrame:
     """A candle CSV or Parquet file, or `bundled:NAME`; raises on unusable input."""
     import pandas as pd
 
+    from crpbot.candles.validate import CandleValidationError
     from crpbot.data.bundled import load_bundled
-    from crpbot.data.csv import read_candles_csv
-    from crpbot.data.validate import CandleValidationError
+    from crpbot.data.csv_file import read_candles_csv
 
     path = Path(source)
     if source.lower().startswith(_BUNDLED):
@@ -86,7 +86,7 @@ def compute(
     as_json: JsonOpt = False,
 ) -> None:
     """Compute every feature for the candles and write them, one row per input bar."""
-    from crpbot.data.validate import CandleValidationError, validate_candles
+    from crpbot.candles.validate import CandleValidationError, validate_candles
 
     try:
         candles = _read_candles(input_source)

@@ -4,25 +4,28 @@ from __future__ import annotations
 
 import os
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from typer._click.exceptions import UsageError  # typer 0.29 vendors click here
 
+import crpbot
 from crpbot.telemetry import configure_logging
 from crpbot_workers.cli import backtest as backtest_cli
 from crpbot_workers.cli import config, demo
 from crpbot_workers.cli import data as data_cli
 from crpbot_workers.cli import db as db_cli
+from crpbot_workers.cli import evaluate as evaluate_cli
 from crpbot_workers.cli import features as features_cli
-from crpbot_workers.cli import learn as learn_cli
+from crpbot_workers.cli import metrics as metrics_cli
 from crpbot_workers.cli import model as model_cli
-from crpbot_workers.cli import models as models_cli
+from crpbot_workers.cli import outcomes as outcomes_cli
 from crpbot_workers.cli import report as report_cli
 from crpbot_workers.cli import risk_guard as risk_guard_cli
 from crpbot_workers.cli import scan as scan_cli
 from crpbot_workers.cli import telegram as telegram_cli
+from crpbot_workers.cli import train as train_cli
 
 app = typer.Typer(
     name="crpbot",
@@ -32,6 +35,29 @@ app = typer.Typer(
 )
 
 
+class LogLevel(StrEnum):
+    """The levels `--log-level` accepts (any case), so a typo is a usage error, not a trace."""
+
+    DEBUG = "DEBUG"
+    INFO = "INFO"
+    WARNING = "WARNING"
+    ERROR = "ERROR"
+
+
+class LogFormat(StrEnum):
+    """`auto` is text for a person at a terminal and JSON lines for a collector."""
+
+    AUTO = "auto"
+    JSON = "json"
+    TEXT = "text"
+
+
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        typer.echo(f"crpbot {crpbot.__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
 def _root(
     config_file: Annotated[
@@ -39,14 +65,30 @@ def _root(
         typer.Option("--config", help="YAML settings file for every command (CRPBOT_CONFIG_FILE)."),
     ] = None,
     log_level: Annotated[
-        str, typer.Option("--log-level", help="DEBUG, INFO, WARNING or ERROR.")
-    ] = "WARNING",
-    log_format: Annotated[str, typer.Option("--log-format", help="json or text.")] = "json",
+        LogLevel,
+        typer.Option(
+            "--log-level", case_sensitive=False, help="DEBUG, INFO, WARNING or ERROR (any case)."
+        ),
+    ] = LogLevel.WARNING,
+    log_format: Annotated[
+        LogFormat,
+        typer.Option(
+            "--log-format",
+            case_sensitive=False,
+            help="auto: text on a terminal, JSON lines otherwise. Secrets are masked in both.",
+        ),
+    ] = LogFormat.AUTO,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
 ) -> None:
     """Settings come from defaults, the YAML file and CRPBOT_* env vars (`config show`)."""
     if config_file is not None:
         os.environ["CRPBOT_CONFIG_FILE"] = str(config_file)
-    configure_logging("cli", level=log_level.upper(), fmt=log_format)
+    configure_logging("cli", level=log_level.value, fmt=log_format.value)
 
 
 app.add_typer(config.app, name="config")
@@ -54,13 +96,13 @@ app.command("demo")(demo.demo)
 app.add_typer(data_cli.app, name="data")
 app.add_typer(db_cli.app, name="db")
 app.add_typer(features_cli.app, name="features")
-app.add_typer(learn_cli.app, name="outcomes")
+app.add_typer(outcomes_cli.app, name="outcomes")
 app.add_typer(model_cli.app, name="model")
-app.command("train")(models_cli.train)
-app.command("evaluate")(models_cli.evaluate)
+app.command("train")(train_cli.train)
+app.command("evaluate")(evaluate_cli.evaluate)
 app.command("backtest")(backtest_cli.backtest)
 app.add_typer(report_cli.app, name="report")
-app.add_typer(report_cli.metrics_app, name="metrics")
+app.add_typer(metrics_cli.app, name="metrics")
 app.add_typer(risk_guard_cli.app, name="risk-guard")
 app.command("scan")(scan_cli.scan)
 app.command("run")(scan_cli.run)
@@ -72,9 +114,10 @@ def main() -> None:
     every other bad input, instead of click's multi-line box."""
     try:
         code = app(prog_name="crpbot", standalone_mode=False)
-    except UsageError as exc:
+    except typer.TyperException as exc:  # click's usage errors, as typer exposes them
         if exc.format_message():  # empty when click has just shown the help (no arguments)
-            where = exc.ctx.command_path if exc.ctx is not None else "crpbot"
+            ctx = getattr(exc, "ctx", None)
+            where = ctx.command_path if ctx is not None else "crpbot"
             typer.echo(f"{where}: {exc.format_message()} (try --help)", err=True)
         sys.exit(exc.exit_code)
     except typer.Abort:

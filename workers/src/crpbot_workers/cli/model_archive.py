@@ -44,7 +44,7 @@ def archive(
         from crpbot_model_server.archive import ArchiveError, build_archives
     except ImportError:
         fail("the model-server package (crpbot-model-server) is not installed here")
-    from crpbot.models.artifacts import ArtifactError, read_metadata, resolve_version
+    from crpbot.models.versions import ArtifactError, read_metadata, resolve_version
 
     try:
         folder = resolve_version(model_dir, version)

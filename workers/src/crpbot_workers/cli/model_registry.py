@@ -136,7 +136,7 @@ def push(
     Keys: PREFIX/NAME/VERSION/{manifest.json, artifact/*, archives/*.mar}. The version starts
     as a candidate; `crpbot model promote` puts it in production.
     """
-    from crpbot.models.artifacts import resolve_version
+    from crpbot.models.versions import resolve_version
 
     folder = _run(lambda: resolve_version(model_dir, version))
     mars = sorted(archives.glob("*.mar")) if archives.is_dir() else []

@@ -1,4 +1,4 @@
-"""`crpbot risk-guard serve`: the FTMO risk guard as an HTTP service (API in DESIGN.md).
+"""`crpbot risk-guard serve`: the FTMO risk guard as an HTTP service.
 
 The bearer token comes from CRPBOT_RISK_TOKEN (or the YAML config); without one the guard
 refuses to start unless `--insecure-no-auth` says this is a throwaway dev instance.

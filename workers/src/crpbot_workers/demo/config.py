@@ -15,7 +15,7 @@ import crpbot
 from crpbot.confidence.calibration import METHODS
 from crpbot.learning.recalibrate import RefitPolicy
 from crpbot.models.splits import SplitConfig
-from crpbot.models.train import TrainConfig
+from crpbot.models.train_config import TrainConfig
 from crpbot.risk import RiskLimits
 
 DEMO_SYMBOL = "EUR-USD"

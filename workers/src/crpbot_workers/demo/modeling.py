@@ -14,19 +14,19 @@ import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
 
 from crpbot.backtest import BacktestConfig, FtmoRules, run_backtest
-from crpbot.backtest.report import write_report as write_backtest_report
+from crpbot.clock import utcnow
+from crpbot.confidence.metrics import MetricEstimate
 from crpbot.evaluation.evaluate import EvaluationSettings
-from crpbot.evaluation.metrics import MetricEstimate
 from crpbot.evaluation.pipeline import evaluate_artifact
-from crpbot.models.artifacts import ArtifactError, read_metadata, resolve_version
 from crpbot.models.metadata import candles_hash
 from crpbot.models.pipeline import TrainRequest, train_and_save
+from crpbot.models.versions import ArtifactError, read_metadata, resolve_version
+from crpbot.reports.backtest import write_report as write_backtest_report
 from crpbot_workers.demo.config import DEMO_DATASET, DEMO_SYMBOL, DemoConfig, model_cache_key
 
 log = logging.getLogger(__name__)
@@ -115,7 +115,7 @@ def train_or_reuse(
     request = TrainRequest(
         f"bundled:{DEMO_DATASET}", DEMO_SYMBOL, model_dir, config.train, config.splits
     )
-    summary = train_and_save(candles, request, lambda: datetime.now(UTC), on_fold, on_epoch)
+    summary = train_and_save(candles, request, utcnow, on_fold, on_epoch)
     advance(total, total, f"trained {summary.model_version}")
     return TrainedModels(
         model_dir, summary.model_version, False, time.perf_counter() - started, key

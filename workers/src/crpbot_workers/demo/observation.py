@@ -15,7 +15,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session, sessionmaker
 
 from crpbot.db.engine import make_engine, session_factory
-from crpbot.db.repo_outcomes import resolved_signals
+from crpbot.db.repos.outcomes import resolved_signals
 from crpbot.observation.reporting import ReportingService
 from crpbot.observation.stats import Period, WinRate, win_rate
 from crpbot_workers.demo.config import DEMO_ACCOUNT, DEMO_BOT, DemoConfig

@@ -28,8 +28,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from crpbot.confidence.calibration import Calibrator
 from crpbot.db.engine import make_engine, session_factory, upgrade
-from crpbot.db.repo_outcomes import resolved_signals
-from crpbot.models.inference import InProcessBackend, Predictions
+from crpbot.db.repos.outcomes import resolved_signals
+from crpbot.models.backend import Predictions
+from crpbot.models.inference import InProcessBackend
 from crpbot.models.metadata import ArtifactMetadata
 from crpbot.notify.base import LogNotifier
 from crpbot.observation.paper_account import paper_trades

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from crpbot.candles.source import FrameSource
 from crpbot.data.bundled import bundled_datasets, load_bundled
-from crpbot.data.source import FrameSource
 from crpbot.data.store import CandleStore
 from crpbot_workers.demo.config import (
     DEMO_DATASET,

@@ -1,4 +1,4 @@
-"""Risk-guard HTTP API (DESIGN.md): `/v1/equity`, `/v1/check`, `/v1/state`, probes, metrics.
+"""Risk-guard HTTP API: `/v1/equity`, `/v1/check`, `/v1/state`, probes, metrics.
 
 Handlers are thin: parse, call `RiskGuardService`, map its errors to status codes. Handlers
 are plain `def`, so FastAPI runs the blocking database work in its thread pool. The token and
@@ -25,6 +25,7 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.exc import SQLAlchemyError
 
+from crpbot.clock import utcnow
 from crpbot.notify.alerts import Alert
 from crpbot.notify.base import Notifier
 from crpbot.notify.refusal_watch import RefusalWatch
@@ -35,7 +36,6 @@ from crpbot.services.risk_guard import (
     RiskGuardService,
     StaleEventError,
     UnknownAccountError,
-    wall_clock,
 )
 from crpbot.telemetry.health import Readiness, health_router
 from crpbot.telemetry.metrics import Telemetry, get_telemetry
@@ -64,7 +64,7 @@ def create_app(
     notifier: Notifier | None = None,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     refusals: RefusalWatch | None = None,
-    clock: Callable[[], datetime] = wall_clock,
+    clock: Callable[[], datetime] = utcnow,
 ) -> FastAPI:
     """`token=None` serves without authentication (the CLI allows it only when asked to).
 

@@ -1,4 +1,4 @@
-"""Request and response bodies of the risk-guard HTTP API (DESIGN.md fixes their fields).
+"""Request and response bodies of the risk-guard HTTP API.
 
 Numbers are strict: a JSON `true` is not a confidence of 1.0 and a string is not a price, since
 a lenient reading turns a client's bug into a confident decision. Money and prices are finite

@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from types import FrameType
 
+from crpbot.clock import utcnow
 from crpbot.scan.report import CycleReport
 from crpbot.scan.scanner import Scanner
 
@@ -51,17 +52,13 @@ def stop_on_signals(stop: threading.Event) -> Iterator[None]:
             signal.signal(sig, handler)
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 def run_loop(
     scanner: Scanner,
     stop: threading.Event,
     *,
     interval: timedelta = timedelta(minutes=2),
     settle: timedelta = timedelta(seconds=5),
-    clock: Callable[[], datetime] = _utcnow,
+    clock: Callable[[], datetime] = utcnow,
     on_cycle: Callable[[CycleReport], None] | None = None,
     max_cycles: int | None = None,
 ) -> int:

@@ -21,12 +21,12 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import Engine
 
+from crpbot.candles.granularity import granularity_delta
+from crpbot.candles.source import CandleSource
 from crpbot.confidence.tiers import TierThresholds
 from crpbot.config import Settings
-from crpbot.data.granularity import granularity_delta
-from crpbot.data.source import CandleSource
 from crpbot.db.engine import session_factory
-from crpbot.models.artifacts import read_metadata, resolve_version
+from crpbot.models.versions import ArtifactError, read_metadata, resolve_version
 from crpbot.notify.outage_watch import OutageWatch
 from crpbot.scan.adapters import ArtifactModel, FramesFeed, StaticEquity, StoreFeed
 from crpbot.scan.config import ScanConfig
@@ -44,13 +44,15 @@ class WiringError(ValueError):
 
 
 def make_backend(settings: Settings) -> ScoringModel:
-    """The models the scanner asks, as `settings.inference` says; artifacts in `model_dir`."""
-    from crpbot.models.artifacts import ArtifactError
-    from crpbot.models.inference import InProcessBackend
+    """The models the scanner asks, as `settings.inference` says; artifacts in `model_dir`.
 
+    The in-process backend (and with it torch) is imported only when chosen: a scanner that
+    asks a model server never loads the model runtime.
+    """
     try:
         if settings.inference == "torchserve":
             return _torchserve_backend(settings)
+        from crpbot.models.inference import InProcessBackend
 
         return InProcessBackend(settings.model_dir)
     except ArtifactError as exc:
@@ -62,7 +64,8 @@ def _torchserve_backend(settings: Settings) -> ScoringModel:
     from crpbot.models.torchserve import TorchServeBackend
 
     metadata = read_metadata(resolve_version(settings.model_dir))
-    return ArtifactModel(TorchServeBackend(settings.torchserve_url, metadata), metadata)
+    backend = TorchServeBackend(settings.torchserve_url, metadata, key=settings.torchserve_key)
+    return ArtifactModel(backend, metadata)
 
 
 def make_feed(settings: Settings, frames: Mapping[str, pd.DataFrame] | None = None) -> CandleFeed:

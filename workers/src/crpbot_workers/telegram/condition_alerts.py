@@ -13,13 +13,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, cast
 
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 from urllib3.exceptions import HTTPError
 
+from crpbot.clock import utcnow
 from crpbot.notify.alerts import FailureAlert
 from crpbot.notify.base import Notifier
 from crpbot.notify.condition_watch import ConditionWatch
@@ -33,10 +34,6 @@ log = logging.getLogger(__name__)
 POLL_INTERVAL_S = 30.0
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 class ConditionAlerts:
     """One TradingBot's condition transitions, read through `api` and sent to `notifier`."""
 
@@ -48,7 +45,7 @@ class ConditionAlerts:
         notifier: Notifier,
         *,
         watch: ConditionWatch | None = None,
-        clock: Callable[[], datetime] = _utc_now,
+        clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self._api = api
         self._namespace = namespace

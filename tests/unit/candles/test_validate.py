@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crpbot.data.validate import CandleValidationError, validate_candles
+from crpbot.candles.validate import CandleValidationError, validate_candles
 
 
 def test_validate_candles_accepts_clean_frame_and_reports_span(make_candles):

@@ -7,8 +7,8 @@ from importlib.resources import files
 import pandas as pd
 import pytest
 
-from crpbot.data.csv import read_candles_csv
-from crpbot.data.validate import CandleValidationError, validate_candles
+from crpbot.candles.validate import CandleValidationError, validate_candles
+from crpbot.data.csv_file import read_candles_csv
 
 
 def test_read_candles_csv_own_format(tmp_path):

@@ -124,7 +124,7 @@ def track(
     as_json: JsonOpt = False,
 ) -> None:
     """Resolve every open signal that later candles decide (target, stop or expiry), once."""
-    from crpbot.data.granularity import granularity_delta
+    from crpbot.candles.granularity import granularity_delta
     from crpbot.services.learning import LearningService
 
     settings = settings_or_fail()
@@ -194,7 +194,7 @@ def stats(
 
 
 def _scope(model_dir: Path, version: str | None) -> CalibrationScope:
-    from crpbot.models.artifacts import ArtifactError, read_metadata, resolve_version
+    from crpbot.models.versions import ArtifactError, read_metadata, resolve_version
     from crpbot.services.learning import CalibrationScope
 
     try:

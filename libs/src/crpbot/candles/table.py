@@ -1,4 +1,4 @@
-"""Read candles from CSV into the candle convention, without judging them.
+"""Map a candle table (CSV text already read) onto the candle convention, without judging it.
 
 Two layouts are accepted: our own `ts,open,high,low,close,volume` and the backtesting-package
 style (`,Open,High,Low,Close,Volume` with an unnamed timestamp index). Timestamps may be ISO
@@ -9,26 +9,12 @@ row at once; this loader never sorts, drops or fills.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 
-from crpbot.data.source import CANDLE_COLUMNS
-from crpbot.data.validate import CandleValidationError
+from crpbot.candles.source import CANDLE_COLUMNS
+from crpbot.candles.validate import CandleValidationError
 
 _TIME_COLUMNS = ("ts", "timestamp", "time", "date", "datetime", "unnamed: 0", "")
-
-
-def read_candles_csv(path: Path) -> pd.DataFrame:
-    """Load a candle CSV; fails only when the file or its header is unusable."""
-    try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except FileNotFoundError:
-        raise CandleValidationError(f"candle file not found: {path}") from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        reason = " ".join(str(exc).split())
-        raise CandleValidationError(f"{path} is not a readable CSV: {reason}") from None
-    return candles_from_table(raw, source=str(path))
 
 
 def candles_from_table(raw: pd.DataFrame, source: str) -> pd.DataFrame:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from crpbot.db.models import Outcome, Signal
 from crpbot.db.records import OutcomeRecord, SignalRecord
-from crpbot.db.repo_signals import to_record as signal_record
+from crpbot.db.repos.signals import to_record as signal_record
 from crpbot.db.upsert import insert_or_ignore
 from crpbot.db.vocabulary import OutcomeResult, SignalStatus
 

@@ -1,4 +1,4 @@
-"""docs/telemetry.md is what `crpbot_workers.telemetry_doc` renders from the code, and covers
+"""docs/telemetry.md is what `crpbot_workers.docs.telemetry` renders from the code, and covers
 every metric, service probe and chat command."""
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from crpbot.telemetry.catalog import METRICS, MetricSpec
-from crpbot_workers.telemetry_doc import EMITTED_BY, render
+from crpbot_workers.docs.telemetry import EMITTED_BY, render
 
-DOC = Path(__file__).resolve().parents[3] / "docs" / "telemetry.md"
+DOC = Path(__file__).resolve().parents[4] / "docs" / "telemetry.md"
 COMMANDS = (
     "/start",
     "/help",
@@ -26,7 +26,7 @@ COMMANDS = (
 
 def test_telemetry_doc_matches_the_code() -> None:
     assert DOC.read_text(encoding="utf-8") == render(), (
-        "docs/telemetry.md is stale: run `.venv/bin/python -m crpbot_workers.telemetry_doc --write`"
+        "docs/telemetry.md is stale: run `.venv/bin/python -m crpbot_workers.docs --write`"
     )
 
 

@@ -1,4 +1,4 @@
-"""docs/commands.md is what `crpbot_workers.commands_doc` renders from the typer app: every
+"""docs/commands.md is what `crpbot_workers.docs.commands` renders from the typer app: every
 command listed once, each with an example that its command really accepts."""
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from crpbot_workers.commands_doc import EXAMPLES, leaf_commands, render, root_command
+from crpbot_workers.docs.commands import EXAMPLES, leaf_commands, render, root_command
 
-DOC = Path(__file__).resolve().parents[3] / "docs" / "commands.md"
+DOC = Path(__file__).resolve().parents[4] / "docs" / "commands.md"
 COMMANDS = dict(leaf_commands())
 
 
@@ -25,7 +25,7 @@ def _table_paths() -> list[str]:
 
 def test_commands_doc_matches_the_code() -> None:
     assert DOC.read_text(encoding="utf-8") == render(), (
-        "docs/commands.md is stale: run `.venv/bin/python -m crpbot_workers.commands_doc --write`"
+        "docs/commands.md is stale: run `.venv/bin/python -m crpbot_workers.docs --write`"
     )
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from crpbot.evaluation.metrics import (
+from crpbot.confidence.metrics import (
     METRICS,
     block_indices,
     bootstrap_metrics,

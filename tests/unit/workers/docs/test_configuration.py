@@ -1,5 +1,5 @@
-"""docs/configuration.md is what `crpbot_workers.config_doc` renders from the settings model,
-lists every setting and its YAML example is a file `load_settings` accepts."""
+"""docs/configuration.md is what `crpbot_workers.docs.configuration` renders from the settings
+model, lists every setting and its YAML example is a file `load_settings` accepts."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from crpbot.config import Settings, describe_settings, load_settings
-from crpbot_workers.config_doc import YAML_EXAMPLE, render
+from crpbot_workers.docs.configuration import YAML_EXAMPLE, render
 
-DOC = Path(__file__).resolve().parents[3] / "docs" / "configuration.md"
+DOC = Path(__file__).resolve().parents[4] / "docs" / "configuration.md"
 
 
 def _rows() -> dict[str, list[str]]:
@@ -26,8 +26,7 @@ def _rows() -> dict[str, list[str]]:
 
 def test_config_doc_matches_the_code() -> None:
     assert DOC.read_text(encoding="utf-8") == render(), (
-        "docs/configuration.md is stale: "
-        "run `.venv/bin/python -m crpbot_workers.config_doc --write`"
+        "docs/configuration.md is stale: run `.venv/bin/python -m crpbot_workers.docs --write`"
     )
 
 

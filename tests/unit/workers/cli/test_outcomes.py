@@ -12,8 +12,8 @@ from typer.testing import CliRunner
 
 from crpbot.data.store import CandleStore
 from crpbot.db.engine import make_engine, session_factory, upgrade
-from crpbot.db.repo_signals import save_signal
-from crpbot.models.artifacts import read_metadata, resolve_version
+from crpbot.db.repos.signals import save_signal
+from crpbot.models.versions import read_metadata, resolve_version
 from crpbot_workers.cli import app
 from tests.fixtures.artifacts import build_tiny_artifact
 from tests.unit.learning.builders import HOUR, T0, make_candles, random_walk, stored_signal

@@ -13,10 +13,10 @@ from typer.testing import CliRunner
 
 from crpbot.backtest.signals import normalize_signals
 from crpbot.data.bundled import load_bundled
-from crpbot.data.csv import read_candles_csv
-from crpbot.models.artifacts import read_predictions
+from crpbot.data.csv_file import read_candles_csv
 from crpbot.models.inference import InProcessBackend
 from crpbot.models.scoring import score_candles
+from crpbot.models.versions import read_predictions
 from crpbot_workers.cli import app
 
 runner = CliRunner()

@@ -16,8 +16,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from crpbot.data.granularity import granularity_seconds
-from crpbot.data.source import CANDLE_COLUMNS
+from crpbot.candles.granularity import granularity_seconds
+from crpbot.candles.source import CANDLE_COLUMNS
 
 _SHOWN_PROBLEMS = 10
 

@@ -1,0 +1,1 @@
+"""Candles as data: the bar convention, granularities, parsing and validation (no I/O)."""

@@ -1,0 +1,1 @@
+"""One repository module per table family: thin typed reads and writes over the models."""

@@ -1,0 +1,1 @@
+"""The reference pages generated from code: commands, configuration, telemetry."""
