@@ -49,6 +49,8 @@ def test_concurrent_checks_never_exceed_the_rate_limits(migrated_url: str) -> No
             stored = conn.scalar(select(func.count()).where(RiskDecision.approved.is_(True)))
             assert stored == 10
             assert conn.scalar(select(func.count()).select_from(RiskDecision)) == CALLERS
+            summary = conn.execute(select(Account.trading_days, Account.last_approval_ts)).one()
+            assert tuple(summary) == (1, T0), "ten racing approvals make one trading day"
     finally:
         engine.dispose()
 
@@ -71,6 +73,25 @@ def test_concurrent_first_reports_create_one_account(migrated_url: str) -> None:
         engine.dispose()
 
 
+def test_concurrent_reports_keep_the_lowest_equity(migrated_url: str) -> None:
+    """The running minimum is read and written under the account's lock: a lost update
+    would forget a dip, and with it a sticky total-loss breach."""
+    engine = make_engine(migrated_url, pool_size=8, max_overflow=0)
+    service = RiskGuardService(engine, RiskLimits())
+    service.record_equity(EquityUpdate("acc", 100_000.0, 100_000.0, T0))
+
+    def report(i: int) -> bool:
+        service.record_equity(EquityUpdate("acc", 100_000.0, 95_000.0 + 100 * i, T0))
+        return True
+
+    try:
+        _race(report, callers=8)
+        with engine.connect() as conn:
+            assert conn.scalar(select(Account.lowest_equity)) == 95_000.0
+    finally:
+        engine.dispose()
+
+
 @pytest.mark.slow
 def test_two_guard_replicas_share_the_limits(
     postgres_url: str, start_guard: Callable[[str], GuardProcess]
@@ -80,4 +101,5 @@ def test_two_guard_replicas_share_the_limits(
     clients[0].equity("acc", 100_000.0, 100_000.0, T0)
     results = _race(lambda i: clients[i % 2].check(_request(i)).approved)
     _assert_limits(results)
-    assert clients[1].state("acc").signals_last_hour == 10
+    state = clients[1].state("acc")
+    assert (state.signals_last_hour, state.trading_days) == (10, 1)

@@ -72,3 +72,24 @@ def test_reset_clock_unsticks_an_account_locked_by_a_future_time(
     assert state.signals_last_hour == 1, "the re-stamped approval still counts"
     with engine.connect() as conn:
         assert conn.scalar(select(RiskDecision.ts)) == NOW
+
+
+def test_reset_clock_recounts_the_trading_days_it_merges(
+    engine: Engine, limits: RiskLimits, signal: Callable[..., CheckRequest]
+) -> None:
+    """Approvals on two future days re-stamped to today make today one trading day, not
+    three: the running count is redone from the approvals."""
+    unchecked = RiskGuardService(engine, limits, clock=lambda: NOW + timedelta(days=3))
+    unchecked.record_equity(EquityUpdate("ftmo-1", 100_000.0, 100_000.0, NOW))
+    for day in (0, 1, 2):
+        assert unchecked.check(signal(NOW + timedelta(days=day))).approved
+    assert unchecked.state("ftmo-1").trading_days == 3
+    guard = RiskGuardService(engine, limits, clock=lambda: NOW, max_clock_skew=SKEW)
+
+    guard.reset_clock("ftmo-1")
+
+    assert guard.state("ftmo-1").trading_days == 1
+    after = guard.check(signal(NOW + timedelta(minutes=1)))
+    assert after.approved and after.state.trading_days == 1, "today already counted"
+    next_day = RiskGuardService(engine, limits, clock=lambda: NOW + timedelta(days=1))
+    assert next_day.check(signal(NOW + timedelta(days=1))).state.trading_days == 2

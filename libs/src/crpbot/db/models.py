@@ -44,7 +44,13 @@ _PRODUCTION = "stage = 'production'"
 
 
 class Account(Base):
-    """A prop-firm account watched by the risk guard; `last_ts` enforces monotonic event time."""
+    """A prop-firm account watched by the risk guard; `last_ts` enforces monotonic event time.
+
+    `trading_days`, `last_approval_ts` and `lowest_equity` summarise the whole history
+    (local days with an approval, the newest approval, the lowest equity ever reported) so
+    that a check reads only its window however long the account has traded. They are
+    updated in the same locked transaction that writes the approval or the report.
+    """
 
     __tablename__ = "accounts"
 
@@ -52,6 +58,9 @@ class Account(Base):
     initial_balance: Mapped[float] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     last_ts: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    trading_days: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    last_approval_ts: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    lowest_equity: Mapped[float | None] = mapped_column(Float)
 
 
 class AccountSnapshot(Base):

@@ -12,17 +12,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
-from sqlalchemy import Engine, bindparam, func, select, text, update
+from sqlalchemy import Engine, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from crpbot.clock import utcnow
 from crpbot.db.models import Account, AccountSnapshot, RiskDecision
-from crpbot.risk import ApprovedSignal, CheckRequest, Decision, EquityPoint, Tier
+from crpbot.risk import ApprovedSignal, CheckRequest, Decision, EquityPoint, Tier, ftmo
 
 
 class UnknownAccountError(LookupError):
@@ -63,13 +62,30 @@ class AccountRepo:
             )
         self._account.last_ts = ts
 
-    def rewind_clock(self, to: datetime) -> int:
+    @property
+    def trading_days(self) -> int:
+        """Local days with an approval so far (kept by `add_decision`, not counted here)."""
+        return self._account.trading_days
+
+    @property
+    def last_approval_ts(self) -> datetime | None:
+        return self._account.last_approval_ts
+
+    @property
+    def lowest_equity(self) -> float | None:
+        """The lowest equity ever reported (kept by `add_snapshot`)."""
+        lowest = self._account.lowest_equity
+        return None if lowest is None else float(lowest)
+
+    def rewind_clock(self, to: datetime, timezone: str) -> int:
         """Set the newest event time to `to` (an operator's recovery of a locked account).
 
         Reports and decisions stamped after `to` are re-stamped to `to`, not deleted: they did
         happen (their stamp was wrong), an approval among them keeps counting toward the limits
         as if made now, which errs on the safe side, and a later event can never land before
-        them. Returns how many rows were re-stamped.
+        them. Re-stamped approvals can merge trading days, so the count is redone from every
+        approval (in `timezone`): a full read, but of a rare operator action, never a check.
+        Returns how many rows were re-stamped.
         """
         moved = 0
         for model in (AccountSnapshot, RiskDecision):
@@ -81,10 +97,25 @@ class AccountRepo:
             )
             moved += int(getattr(result, "rowcount", 0) or 0)
         self._account.last_ts = to
+        self._recount_trading_days(timezone)
         self._session.flush()
         return moved
 
+    def _recount_trading_days(self, timezone: str) -> None:
+        times = list(
+            self._session.scalars(
+                select(RiskDecision.ts).where(
+                    RiskDecision.account_id == self._account.id, RiskDecision.approved.is_(True)
+                )
+            )
+        )
+        self._account.trading_days = ftmo.trading_days(times, timezone)
+        self._account.last_approval_ts = max(times, default=None)
+
     def add_snapshot(self, point: EquityPoint) -> None:
+        lowest = self._account.lowest_equity
+        if lowest is None or point.equity < lowest:
+            self._account.lowest_equity = point.equity
         self._session.add(
             AccountSnapshot(
                 account_id=self._account.id,
@@ -96,6 +127,12 @@ class AccountRepo:
         self._session.flush()
 
     def add_decision(self, request: CheckRequest, ts: datetime, decision: Decision) -> None:
+        """An approval also updates the account's trading days: the decision's state already
+        counts it (made from this row's count, under this row's lock, so two replicas cannot
+        both count the same day)."""
+        if decision.approved:
+            self._account.trading_days = decision.state.trading_days
+            self._account.last_approval_ts = ts
         self._session.add(
             RiskDecision(
                 account_id=self._account.id,
@@ -131,36 +168,6 @@ class AccountRepo:
         ).first()
         return None if row is None else EquityPoint(row[0], float(row[1]), float(row[2]))
 
-    def lowest_equity_before(self, start: datetime) -> float | None:
-        lowest = self._session.scalar(
-            select(func.min(AccountSnapshot.equity)).where(
-                AccountSnapshot.account_id == self._account.id, AccountSnapshot.ts < start
-            )
-        )
-        return None if lowest is None else float(lowest)
-
-    def trading_days(self, timezone: str) -> int:
-        """Distinct local days with an approval, one index seek per day (not per approval):
-        jump to the first approval at or after the next local midnight until none is left."""
-        zone = ZoneInfo(timezone)
-        days, cursor = 0, None
-        while (ts := self._first_approval_since(cursor)) is not None:
-            days += 1
-            next_day = ts.astimezone(zone).date() + timedelta(days=1)
-            cursor = datetime.combine(next_day, time(0), tzinfo=zone).astimezone(UTC)
-        return days
-
-    def approved_since(self, start: datetime) -> bool:
-        return self._first_approval_since(start) is not None
-
-    def _first_approval_since(self, start: datetime | None) -> datetime | None:
-        """One statement, built once: `trading_days` runs it once per trading day."""
-        since = start if start is not None else datetime(1, 1, 2, tzinfo=UTC)
-        value = self._session.connection().scalar(
-            _FIRST_APPROVAL, {"account": self._account.id, "since": since}
-        )
-        return value if isinstance(value, datetime) else None
-
     def approvals_since(self, start: datetime) -> list[ApprovedSignal]:
         rows = self._session.execute(
             select(
@@ -189,18 +196,6 @@ class AccountRepo:
         except SQLAlchemyError:
             return False
         return True
-
-
-_FIRST_APPROVAL = (
-    select(RiskDecision.ts)
-    .where(
-        RiskDecision.account_id == bindparam("account"),
-        RiskDecision.approved.is_(True),
-        RiskDecision.ts >= bindparam("since"),
-    )
-    .order_by(RiskDecision.ts)
-    .limit(1)
-)
 
 
 @contextmanager

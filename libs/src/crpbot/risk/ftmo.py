@@ -33,7 +33,12 @@ def previous_midnight(ts: datetime, timezone: str = "Europe/Prague") -> datetime
 
 
 def trading_days(approvals: Iterable[datetime], timezone: str = "Europe/Prague") -> int:
-    """Distinct local calendar days with at least one approved signal (the dry-run 'trade')."""
+    """Distinct local calendar days with at least one approved signal (the dry-run 'trade').
+
+    This reads the whole history, so the guard keeps a running count on the account instead
+    (each decision's state counts its own approval); this is the oracle that count must
+    equal, and what a recount after a rewound clock uses.
+    """
     zone = ZoneInfo(timezone)
     return len({ts.astimezone(zone).date() for ts in approvals})
 
@@ -50,7 +55,10 @@ def account_state(
 
     `day_open` is the newest point before the previous midnight (None: the account started
     today, so the day starts at the initial balance); `today` the points since, oldest first;
-    `lowest_equity_before` the lowest equity before the day started.
+    `lowest_equity_before` the lowest equity reported before the day started. A running
+    minimum that also covers today's points is just as good (only its minimum with today's
+    is used), which is what lets the guard keep one on the account instead of scanning every
+    report the account ever made.
     """
     start_balance = day_open.balance if day_open is not None else initial_balance
     latest = today[-1] if today else day_open

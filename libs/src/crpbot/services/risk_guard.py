@@ -130,7 +130,7 @@ class RiskGuardService:
         target = _utc(to) if to is not None else self._clock()
         with locked_account(self._engine, account) as repo:
             before = repo.last_ts
-            moved = repo.rewind_clock(target)
+            moved = repo.rewind_clock(target, self.limits.timezone)
         log.warning(
             "account event clock reset",
             extra={
@@ -146,19 +146,23 @@ class RiskGuardService:
         return AccountRepo.reachable(self._engine)
 
     def _load(self, repo: AccountRepo, now: datetime) -> tuple[AccountState, History]:
+        """The account's recent past: every read is an index seek or a range bounded by the
+        day start and the rule windows, and the whole history comes from the account row's
+        running summary, so a check costs the same after years of trading as on day one."""
         limits = self.limits
         day_start = previous_midnight(now, limits.timezone)
         since = min(day_start, now - limits.cooldown_lookback)
         points = repo.points_since(since)
         day_open = repo.last_point_before(day_start)
         today = [p for p in points if p.ts >= day_start]
+        last_approval = repo.last_approval_ts
         state = account_state(
             repo.initial_balance,
             day_open,
             today,
-            repo.lowest_equity_before(day_start),
-            repo.trading_days(limits.timezone),
-            repo.approved_since(day_start),
+            repo.lowest_equity,
+            repo.trading_days,
+            last_approval is not None and last_approval >= day_start,
         )
         window = max(limits.rate_window, limits.open_signal_lifetime)
         earlier = repo.last_point_before(since)
