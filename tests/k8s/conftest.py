@@ -7,6 +7,7 @@ the tail of each component's log attached to its report.
 from __future__ import annotations
 
 import os
+import subprocess
 import uuid
 from collections.abc import Generator, Iterator
 from pathlib import Path
@@ -14,6 +15,11 @@ from pathlib import Path
 import pytest
 
 from tests.k8s.control_plane import CRD_DIR, ControlPlane, Kubectl, missing_binaries
+from tests.k8s.node_runtime import Containerd, RuntimeUnavailable
+from tests.k8s.real_node import NodeUnavailable, RealNode, missing_node_binaries
+
+REPO = Path(__file__).resolve().parents[2]
+NODE_IMAGES = ("crpbot/operator:dev",)
 
 PLANE_KEY = pytest.StashKey[ControlPlane]()
 
@@ -65,3 +71,46 @@ def namespace(kubectl: Kubectl) -> Iterator[str]:
     kubectl("create", "namespace", name)
     yield name
     kubectl("delete", "namespace", name, "--wait=false")
+
+
+def _run_or_skip(what: str, *command: str, timeout: float) -> None:
+    """Run a hack/ script that sets something up; skip with its last line when it cannot."""
+    done = subprocess.run(
+        [str(REPO / "hack" / command[0]), *command[1:]],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    if done.returncode != 0:
+        lines = done.stderr.strip().splitlines() or ["(no output)"]
+        pytest.skip(f"{what}: {lines[-1]}")
+
+
+@pytest.fixture(scope="session")
+def real_node(
+    control_plane: ControlPlane, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RealNode]:
+    """A kubelet with containerd joined to the cluster, with the operator image on it.
+
+    Skips, saying what is missing, when the node binaries are not built or the Docker
+    engine, containerd or the kubelet cannot start here.
+    """
+    bin_dir = os.environ.get("CRPBOT_NODE_BIN")
+    reason = missing_node_binaries(bin_dir)
+    if reason or bin_dir is None:
+        pytest.skip(reason or "CRPBOT_NODE_BIN is not set")
+    _run_or_skip("no container runtime", "ensure-node-runtime.sh", timeout=600)
+    _run_or_skip("no Docker engine", "ensure-docker.sh", timeout=600)
+    _run_or_skip("cannot build the images", "build-images.sh", "operator", timeout=3600)
+    workdir = tmp_path_factory.mktemp("real-node")
+    cache = Path(os.environ.get("CRPBOT_CACHE_DIR", Path.home() / ".cache" / "crpbot")) / "node"
+    try:
+        with Containerd.started(cache, workdir) as runtime:
+            runtime.import_pause_image(Path(bin_dir) / "pause")
+            for image in NODE_IMAGES:
+                runtime.import_docker_image(image)
+            with RealNode.started(control_plane, runtime, Path(bin_dir), workdir) as node:
+                yield node
+    except (RuntimeUnavailable, NodeUnavailable) as exc:
+        pytest.skip(f"the real node cannot start: {exc}")
