@@ -250,7 +250,7 @@ class ControlPlane:
             f"--service-cluster-ip-range={SERVICE_CIDR}",
             f"--kubelet-client-certificate={credentials.clients['apiserver-kubelet-client'].cert}",
             f"--kubelet-client-key={credentials.clients['apiserver-kubelet-client'].key}",
-            # A real node registers 127.0.0.1 as its InternalIP; its host name resolves nowhere.
+            # A real node's InternalIP is its address on the pod bridge; its name resolves nowhere.
             "--kubelet-preferred-address-types=InternalIP,Hostname",
             "--endpoint-reconciler-type=none",
             "--profiling=false",

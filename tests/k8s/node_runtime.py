@@ -29,6 +29,10 @@ from pathlib import Path
 CNI_BIN_DIR = Path("/usr/lib/cni")  # Debian's containernetworking-plugins
 BRIDGE = "crpbot0"
 POD_SUBNET = "10.88.0.0/24"
+# The host's address on the pod bridge, made before containerd starts: the kubelet refuses a
+# loopback node IP, and this one is the node's InternalIP (where the API server reaches the
+# kubelet), local to the machine and reachable from every pod.
+NODE_IP = "10.88.0.1"
 PAUSE_IMAGE = "crpbot-local/pause:1"
 NAMESPACE = "k8s.io"  # containerd namespace the CRI plugin serves
 DOCKER_ID_LABEL = "crpbot.io/docker-id"
@@ -128,6 +132,7 @@ class Containerd:
             # A short path: a unix socket's path is limited to 107 bytes.
             state = Path(tempfile.mkdtemp(prefix="crpbot-ctd-"))
             netns_before = _cni_netns()
+            _make_bridge()
             runtime = cls._spawn(root, state, log_dir)
             try:
                 runtime.wait_ready(60)
@@ -270,6 +275,20 @@ def _exclusive(lock: Path) -> Iterator[None]:
         except BlockingIOError as exc:
             raise RuntimeUnavailable(f"another real node uses {lock.parent} (lock {lock})") from exc
         yield
+
+
+def _make_bridge() -> None:
+    """The pods' bridge with the node's address; one left by a killed session is replaced."""
+    subprocess.run(["ip", "link", "del", BRIDGE], capture_output=True, check=False)
+    prefix = POD_SUBNET.split("/")[1]
+    for command in (
+        ["ip", "link", "add", BRIDGE, "type", "bridge"],
+        ["ip", "addr", "add", f"{NODE_IP}/{prefix}", "dev", BRIDGE],
+        ["ip", "link", "set", BRIDGE, "up"],
+    ):
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            raise RuntimeUnavailable(f"{' '.join(command)} failed: {done.stderr.strip()}")
 
 
 def _cni_netns() -> set[str]:

@@ -26,7 +26,7 @@ from pathlib import Path
 from tests.fixtures.ports import free_port
 from tests.k8s import pki
 from tests.k8s.control_plane import ControlPlane, kubeconfig_for
-from tests.k8s.node_runtime import Containerd, _unmount_under
+from tests.k8s.node_runtime import NODE_IP, Containerd, _unmount_under
 
 NODE_NAME = "crpbot-node-0"
 TAINT_KEY = "crpbot.io/real-node"
@@ -58,7 +58,7 @@ def kubelet_config(workdir: Path, runtime_endpoint: str, ca_cert: Path) -> dict[
         "cgroupDriver": "cgroupfs",
         "failSwapOn": False,
         "containerRuntimeEndpoint": runtime_endpoint,
-        "address": "127.0.0.1",
+        "address": NODE_IP,
         "port": free_port(),
         "readOnlyPort": 0,
         "healthzBindAddress": "127.0.0.1",
@@ -114,7 +114,7 @@ class RealNode:
                     f"--config={config}",
                     f"--kubeconfig={kubeconfig}",
                     f"--hostname-override={NODE_NAME}",
-                    "--node-ip=127.0.0.1",
+                    f"--node-ip={NODE_IP}",
                     f"--node-labels={TAINT_KEY}=true",
                     f"--root-dir={root}",
                     f"--cert-dir={workdir / 'kubelet-pki'}",
