@@ -47,6 +47,8 @@ CONTROLLERS = (
     # Removes the kubernetes.io/pvc-protection finalizer once no pod uses a claim; without it
     # a deleted bot's scanner-data PVC would never go away.
     "persistentvolumeclaim-protection-controller",
+    # A Service's backends, which kube-proxy on the real node (real_node.py) routes to.
+    "endpointslice-controller",
 )
 SYNCED_KINDS = ("deployment", "replicaset", "job", "cron-job")
 # file stem -> (user, group). The scheduler's identity is granted by the default RBAC policy.

@@ -102,6 +102,9 @@ def cni_conflist(ipam_dir: Path) -> dict[str, object]:
                     "dataDir": str(ipam_dir),
                 },
             },
+            # Accepts the pods' traffic in FORWARD, whose policy the Docker engine sets to DROP
+            # (bridged packets pass iptables here: br_netfilter is loaded).
+            {"type": "firewall"},
             {"type": "portmap", "capabilities": {"portMappings": True}},
         ],
     }

@@ -26,7 +26,7 @@ from pathlib import Path
 from tests.fixtures.ports import free_port
 from tests.k8s import pki
 from tests.k8s.control_plane import ControlPlane, kubeconfig_for
-from tests.k8s.node_runtime import NODE_IP, Containerd, _unmount_under
+from tests.k8s.node_runtime import NODE_IP, POD_SUBNET, Containerd, _unmount_under
 
 NODE_NAME = "crpbot-node-0"
 TAINT_KEY = "crpbot.io/real-node"
@@ -47,6 +47,33 @@ def missing_node_binaries(bin_dir: str | None) -> str | None:
     if absent:
         return f"CRPBOT_NODE_BIN={bin_dir} lacks {', '.join(absent)}; {BUILD_HINT}"
     return None
+
+
+def kube_proxy_config(kubeconfig: Path) -> dict[str, object]:
+    """kube-proxy in iptables mode, its own ports on loopback, NodePorts on the node IP only.
+
+    Every ClusterIP connection is masqueraded, so a reply from a pod on the same bridge goes
+    back through the host to be un-DNATed; conntrack sysctls are left alone (0 = keep), as
+    this machine may refuse to write them.
+    """
+    return {
+        "apiVersion": "kubeproxy.config.k8s.io/v1alpha1",
+        "kind": "KubeProxyConfiguration",
+        "clientConnection": {"kubeconfig": str(kubeconfig)},
+        "mode": "iptables",
+        "hostnameOverride": NODE_NAME,
+        "clusterCIDR": POD_SUBNET,
+        "healthzBindAddress": f"127.0.0.1:{free_port()}",
+        "metricsBindAddress": f"127.0.0.1:{free_port()}",
+        "nodePortAddresses": [f"{NODE_IP}/32"],
+        "iptables": {"masqueradeAll": True, "syncPeriod": "5s", "minSyncPeriod": "0s"},
+        "conntrack": {
+            "maxPerCore": 0,
+            "min": 0,
+            "tcpEstablishedTimeout": "0s",
+            "tcpCloseWaitTimeout": "0s",
+        },
+    }
 
 
 def kubelet_config(workdir: Path, runtime_endpoint: str, ca_cert: Path) -> dict[str, object]:
@@ -93,6 +120,8 @@ class RealNode:
     runtime: Containerd
     kubelet: subprocess.Popen[bytes]
     log: Path
+    proxy: subprocess.Popen[bytes] | None = None
+    proxy_log: Path | None = None
 
     @classmethod
     @contextmanager
@@ -127,13 +156,36 @@ class RealNode:
         node = cls(NODE_NAME, runtime, process, log)
         try:
             node._wait("the node to be Ready", lambda: node._ready(plane), READY_TIMEOUT_S)
+            node._start_proxy(plane, bin_dir, workdir)
             yield node
         finally:
-            node._stop(plane)
+            node._stop(plane, bin_dir)
             _unmount_under(root)
 
+    def _start_proxy(self, plane: ControlPlane, bin_dir: Path, workdir: Path) -> None:
+        """kube-proxy as `system:kube-proxy`, which the default RBAC binds to node-proxier."""
+        credentials = pki.issue_client(plane.pki, "kube-proxy", "system:kube-proxy", None)
+        kubeconfig = workdir / "kube-proxy.kubeconfig"
+        kubeconfig.write_text(json.dumps(kubeconfig_for(plane.server, plane.pki.ca_cert, credentials)))
+        config = workdir / "kube-proxy-config.json"
+        config.write_text(json.dumps(kube_proxy_config(kubeconfig)))
+        self.proxy_log = workdir / "kube-proxy.log"
+        with self.proxy_log.open("wb") as out:
+            self.proxy = subprocess.Popen(
+                [str(bin_dir / "kube-proxy"), f"--config={config}", "--v=2"],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
     def log_tail(self, lines: int = 40) -> str:
-        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+        logs = [("kubelet", self.log), ("kube-proxy", self.proxy_log)]
+        return "\n".join(
+            f"--- {name} ({path}) ---\n"
+            + "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+            for name, path in logs
+            if path is not None and path.is_file()
+        )
 
     def _ready(self, plane: ControlPlane) -> bool:
         ready = '{.status.conditions[?(@.type=="Ready")].status}'
@@ -150,12 +202,50 @@ class RealNode:
             time.sleep(0.5)
         raise NodeUnavailable(f"timed out after {timeout_s}s waiting for {what}:\n{self.log_tail()}")
 
-    def _stop(self, plane: ControlPlane) -> None:
+    def _stop(self, plane: ControlPlane, bin_dir: Path) -> None:
+        """Drain and stop the node, then remove what kube-proxy and the kubelet left in iptables."""
+        # Pods deleted while the kubelet runs are torn down through CNI (addresses released,
+        # the firewall plugin's rules removed); containerd would only kill them.
+        plane.kubectl(
+            "delete", "pods", "--all-namespaces", f"--field-selector=spec.nodeName={self.name}",
+            "--grace-period=2", "--timeout=60s", timeout=90,
+        )
         plane.kubectl("delete", "node", self.name, "--wait=false")
-        if self.kubelet.poll() is None:
-            self.kubelet.send_signal(signal.SIGTERM)
-        try:
-            self.kubelet.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.kubelet.pid, signal.SIGKILL)
-            self.kubelet.wait(timeout=5)
+        if self.proxy is not None:
+            _terminate(self.proxy)
+        _terminate(self.kubelet)
+        subprocess.run(
+            [str(bin_dir / "kube-proxy"), "--cleanup"], capture_output=True, check=False, timeout=60
+        )
+        _remove_kubelet_chains()
+
+
+# The chains the kubelet makes (a canary to notice a flush, and a loopback guard jumped to
+# from INPUT and OUTPUT) that `kube-proxy --cleanup` does not remove.
+KUBELET_CHAINS = {
+    "mangle": ("KUBE-KUBELET-CANARY", "KUBE-IPTABLES-HINT"),
+    "nat": ("KUBE-KUBELET-CANARY",),
+    "filter": ("KUBE-KUBELET-CANARY", "KUBE-FIREWALL"),
+}
+
+
+def _remove_kubelet_chains() -> None:
+    def iptables(*args: str) -> None:
+        subprocess.run(["iptables", *args], capture_output=True, check=False)
+
+    for table, chains in KUBELET_CHAINS.items():
+        for chain in chains:
+            for hook in ("INPUT", "OUTPUT"):
+                iptables("-t", table, "-D", hook, "-j", chain)
+            iptables("-t", table, "-F", chain)
+            iptables("-t", table, "-X", chain)
+
+
+def _terminate(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=5)

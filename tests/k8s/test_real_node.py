@@ -19,7 +19,9 @@ FINISH_TIMEOUT_S = 120.0
 LIMIT_BYTES = 64 * 1024 * 1024
 
 
-def _pod(name: str, args: list[str], command: list[str] | None = None) -> dict[str, Any]:
+def _pod(
+    name: str, args: list[str], command: list[str] | None = None, **extra: Any
+) -> dict[str, Any]:
     """A run-once pod pinned to the real node, shaped like the operator's (non-root, read-only)."""
     container: dict[str, Any] = {
         "name": "main",
@@ -37,10 +39,11 @@ def _pod(name: str, args: list[str], command: list[str] | None = None) -> dict[s
     }
     if command:
         container["command"] = command
+    container.update(extra)
     return {
         "apiVersion": "v1",
         "kind": "Pod",
-        "metadata": {"name": name},
+        "metadata": {"name": name, "labels": {"app": name}},
         "spec": {
             "restartPolicy": "Never",
             "nodeSelector": {TAINT_KEY: "true"},
@@ -95,3 +98,46 @@ def test_real_node_enforces_the_pod_memory_limit_in_its_cgroup(
 
     assert _exit_code(pod) == 0, kubectl("logs", "-n", namespace, "limit")
     assert kubectl("logs", "-n", namespace, "limit").strip() == str(LIMIT_BYTES)
+
+
+# Retries while kube-proxy writes the Service's rules (a few seconds after its endpoints).
+FETCH = """
+import sys, time, urllib.request
+deadline = time.monotonic() + 60
+while True:
+    try:
+        with urllib.request.urlopen(sys.argv[1], timeout=5) as answer:
+            print(answer.status, answer.read().decode())
+            break
+    except OSError as exc:
+        if time.monotonic() > deadline:
+            raise
+        print("retry:", exc, file=sys.stderr)
+        time.sleep(1)
+"""
+
+
+def test_real_node_routes_a_service_cluster_ip_to_its_pod(
+    real_node: RealNode, kubectl: Kubectl, namespace: str
+) -> None:
+    serve = ["-m", "http.server", "8080", "--directory", "/opt/venv"]
+    probe = {"httpGet": {"path": "/", "port": 8080}, "periodSeconds": 1}
+    server = _pod("web", serve, command=["python"], readinessProbe=probe)
+    service = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "web"},
+        "spec": {"selector": {"app": "web"}, "ports": [{"port": 80, "targetPort": 8080}]},
+    }
+    kubectl("apply", "-n", namespace, "-f", "-", stdin=json.dumps(server))
+    kubectl("apply", "-n", namespace, "-f", "-", stdin=json.dumps(service))
+    kubectl("wait", "-n", namespace, "--for=condition=Ready", "pod/web", "--timeout=120s")
+    cluster_ip = kubectl("get", "service", "web", "-n", namespace, "-o", "jsonpath={.spec.clusterIP}")
+
+    client = _pod("fetch", ["-c", FETCH, f"http://{cluster_ip}/"], command=["python"])
+    kubectl("apply", "-n", namespace, "-f", "-", stdin=json.dumps(client))
+    pod = _finished(kubectl, real_node, namespace, "fetch")
+
+    logs = kubectl("logs", "-n", namespace, "fetch")
+    assert _exit_code(pod) == 0, f"{logs}\n{real_node.log_tail()}"
+    assert logs.startswith("200 ") and "pyvenv.cfg" in logs
