@@ -10,13 +10,14 @@ import os
 import subprocess
 import uuid
 from collections.abc import Generator, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 
 from tests.k8s.control_plane import CRD_DIR, ControlPlane, Kubectl, missing_binaries
-from tests.k8s.node_runtime import Containerd, RuntimeUnavailable
-from tests.k8s.real_node import NodeUnavailable, RealNode, missing_node_binaries
+from tests.k8s.node_runtime import Containerd, RuntimeUnavailableError
+from tests.k8s.real_node import NodeUnavailableError, RealNode, missing_node_binaries
 
 REPO = Path(__file__).resolve().parents[2]
 NODE_IMAGES = ("crpbot/operator:dev",)
@@ -105,12 +106,15 @@ def real_node(
     _run_or_skip("cannot build the images", "build-images.sh", "operator", timeout=3600)
     workdir = tmp_path_factory.mktemp("real-node")
     cache = Path(os.environ.get("CRPBOT_CACHE_DIR", Path.home() / ".cache" / "crpbot")) / "node"
-    try:
-        with Containerd.started(cache, workdir) as runtime:
+    with ExitStack() as stack:
+        try:
+            runtime = stack.enter_context(Containerd.started(cache, workdir))
             runtime.import_pause_image(Path(bin_dir) / "pause")
             for image in NODE_IMAGES:
                 runtime.import_docker_image(image)
-            with RealNode.started(control_plane, runtime, Path(bin_dir), workdir) as node:
-                yield node
-    except (RuntimeUnavailable, NodeUnavailable) as exc:
-        pytest.skip(f"the real node cannot start: {exc}")
+            node = stack.enter_context(
+                RealNode.started(control_plane, runtime, Path(bin_dir), workdir)
+            )
+        except (RuntimeUnavailableError, NodeUnavailableError) as exc:
+            pytest.skip(f"the real node cannot start: {exc}")
+        yield node

@@ -39,14 +39,16 @@ DOCKER_ID_LABEL = "crpbot.io/docker-id"
 NEEDED = ("containerd", "containerd-shim-runc-v2", "runc", "ctr")
 
 
-class RuntimeUnavailable(RuntimeError):
+class RuntimeUnavailableError(RuntimeError):
     """containerd cannot run here; the message says what is missing (tests skip with it)."""
 
 
 def missing_runtime() -> str | None:
     """Why the node's runtime cannot start on this machine, or None when it can."""
     absent = [name for name in NEEDED if shutil.which(name) is None]
-    absent += [f"{CNI_BIN_DIR}/{p}" for p in ("bridge", "host-local") if not (CNI_BIN_DIR / p).is_file()]
+    absent += [
+        f"{CNI_BIN_DIR}/{p}" for p in ("bridge", "host-local") if not (CNI_BIN_DIR / p).is_file()
+    ]
     if absent:
         return f"missing {', '.join(absent)}; install with: hack/ensure-node-runtime.sh"
     if os.geteuid() != 0:
@@ -128,7 +130,7 @@ class Containerd:
         """Start containerd; on exit kill what runs in it, stop it and undo its mounts."""
         reason = missing_runtime()
         if reason:
-            raise RuntimeUnavailable(reason)
+            raise RuntimeUnavailableError(reason)
         root = cache_dir / "containerd-root"
         root.mkdir(parents=True, exist_ok=True)
         with _exclusive(cache_dir / "containerd.lock"):
@@ -142,7 +144,9 @@ class Containerd:
                 yield runtime
             finally:
                 runtime.stop()
-                _unmount_under(state, root, *(Path("/run/netns") / n for n in _cni_netns() - netns_before))
+                unmount_under(
+                    state, root, *(Path("/run/netns") / n for n in _cni_netns() - netns_before)
+                )
                 subprocess.run(["ip", "link", "del", BRIDGE], capture_output=True, check=False)
                 shutil.rmtree(state, ignore_errors=True)
 
@@ -174,22 +178,22 @@ class Containerd:
             check=False,
         )
         if done.returncode != 0:
-            raise RuntimeUnavailable(f"ctr {' '.join(args)} failed: {done.stderr.strip()}")
+            raise RuntimeUnavailableError(f"ctr {' '.join(args)} failed: {done.stderr.strip()}")
         return done.stdout
 
     def wait_ready(self, timeout_s: float) -> None:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeUnavailable(f"containerd exited at start: {self.log_tail(5)}")
+                raise RuntimeUnavailableError(f"containerd exited at start: {self.log_tail(5)}")
             if self.socket.exists():
                 try:
                     self.ctr("version", timeout=5)
                     return
-                except (RuntimeUnavailable, subprocess.TimeoutExpired):
+                except (RuntimeUnavailableError, subprocess.TimeoutExpired):
                     pass
             time.sleep(0.2)
-        raise RuntimeUnavailable(f"containerd did not answer within {timeout_s}s")
+        raise RuntimeUnavailableError(f"containerd did not answer within {timeout_s}s")
 
     def import_docker_image(self, image: str) -> None:
         """Copy a Docker engine image into the CRI's namespace unless this very one is there.
@@ -208,10 +212,15 @@ class Containerd:
             if line.split()[0] == name and f"{DOCKER_ID_LABEL}={image_id}" in line:
                 return
         with subprocess.Popen(["docker", "save", image], stdout=subprocess.PIPE) as save:
-            self.ctr("images", "import", "-", stdin=save.stdout.fileno() if save.stdout else None,
-                     timeout=1800)
+            self.ctr(
+                "images",
+                "import",
+                "-",
+                stdin=save.stdout.fileno() if save.stdout else None,
+                timeout=1800,
+            )
         if save.returncode != 0:
-            raise RuntimeUnavailable(f"docker save {image} failed ({save.returncode})")
+            raise RuntimeUnavailableError(f"docker save {image} failed ({save.returncode})")
         self.ctr("images", "label", name, f"{DOCKER_ID_LABEL}={image_id}")
 
     def import_pause_image(self, pause_dir: Path) -> None:
@@ -228,7 +237,7 @@ class Containerd:
             check=False,
         )
         if built.returncode != 0:
-            raise RuntimeUnavailable(f"cannot build {PAUSE_IMAGE}: {built.stderr.strip()}")
+            raise RuntimeUnavailableError(f"cannot build {PAUSE_IMAGE}: {built.stderr.strip()}")
         self.import_docker_image(PAUSE_IMAGE)
 
     def log_tail(self, lines: int = 40) -> str:
@@ -239,15 +248,9 @@ class Containerd:
         if self.process.poll() is None:
             for task in self._tasks():
                 subprocess.run(["kill", "-9", task], capture_output=True, check=False)
-            for container in self.ctr("containers", "ls", "-q").split():
-                subprocess.run(
-                    ["ctr", "--address", str(self.socket), "-n", NAMESPACE, "tasks", "rm", "-f",
-                     container], capture_output=True, check=False, timeout=30
-                )
-                subprocess.run(
-                    ["ctr", "--address", str(self.socket), "-n", NAMESPACE, "containers", "rm",
-                     container], capture_output=True, check=False, timeout=30
-                )
+            for container in self._quiet("containers", "ls", "-q").split():
+                self._quiet("tasks", "rm", "-f", container)
+                self._quiet("containers", "rm", container)
             self.process.send_signal(signal.SIGTERM)
         try:
             self.process.wait(timeout=20)
@@ -255,9 +258,16 @@ class Containerd:
             self.process.kill()
             self.process.wait(timeout=5)
 
+    def _quiet(self, *args: str) -> str:
+        """A best-effort ctr call while tearing down: its output, or nothing when it fails."""
+        try:
+            return self.ctr(*args, timeout=30)
+        except (RuntimeUnavailableError, subprocess.TimeoutExpired):
+            return ""
+
     def _tasks(self) -> list[str]:
         """The host PIDs of the running tasks (column PID of `ctr tasks ls`)."""
-        rows = self.ctr("tasks", "ls").splitlines()[1:]
+        rows = self._quiet("tasks", "ls").splitlines()[1:]
         return [row.split()[1] for row in rows if len(row.split()) > 1 and row.split()[1] != "0"]
 
 
@@ -276,7 +286,9 @@ def _exclusive(lock: Path) -> Iterator[None]:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
-            raise RuntimeUnavailable(f"another real node uses {lock.parent} (lock {lock})") from exc
+            raise RuntimeUnavailableError(
+                f"another real node uses {lock.parent} (lock {lock})"
+            ) from exc
         yield
 
 
@@ -291,7 +303,7 @@ def _make_bridge() -> None:
     ):
         done = subprocess.run(command, capture_output=True, text=True, check=False)
         if done.returncode != 0:
-            raise RuntimeUnavailable(f"{' '.join(command)} failed: {done.stderr.strip()}")
+            raise RuntimeUnavailableError(f"{' '.join(command)} failed: {done.stderr.strip()}")
 
 
 def _cni_netns() -> set[str]:
@@ -299,7 +311,7 @@ def _cni_netns() -> set[str]:
     return {p.name for p in folder.glob("cni-*")} if folder.is_dir() else set()
 
 
-def _unmount_under(*paths: Path) -> None:
+def unmount_under(*paths: Path) -> None:
     """Lazily unmount what is left mounted below `paths` (deepest first), so they can be removed."""
     prefixes = tuple(str(p) for p in paths)
     mounts = [

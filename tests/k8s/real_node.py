@@ -26,7 +26,7 @@ from pathlib import Path
 from tests.fixtures.ports import free_port
 from tests.k8s import pki
 from tests.k8s.control_plane import ControlPlane, kubeconfig_for
-from tests.k8s.node_runtime import NODE_IP, POD_SUBNET, Containerd, _unmount_under
+from tests.k8s.node_runtime import NODE_IP, POD_SUBNET, Containerd, unmount_under
 
 NODE_NAME = "crpbot-node-0"
 TAINT_KEY = "crpbot.io/real-node"
@@ -35,7 +35,7 @@ BUILD_HINT = "build them with: export CRPBOT_NODE_BIN=$(hack/build-node.sh)"
 READY_TIMEOUT_S = 120.0
 
 
-class NodeUnavailable(RuntimeError):
+class NodeUnavailableError(RuntimeError):
     """The kubelet did not join; the message carries its log tail."""
 
 
@@ -129,9 +129,13 @@ class RealNode:
         cls, plane: ControlPlane, runtime: Containerd, bin_dir: Path, workdir: Path
     ) -> Iterator[RealNode]:
         """Join a kubelet to `plane`; on exit delete the node, stop the kubelet, undo mounts."""
-        credentials = pki.issue_client(plane.pki, "kubelet", f"system:node:{NODE_NAME}", "system:nodes")
+        credentials = pki.issue_client(
+            plane.pki, "kubelet", f"system:node:{NODE_NAME}", "system:nodes"
+        )
         kubeconfig = workdir / "kubelet.kubeconfig"
-        kubeconfig.write_text(json.dumps(kubeconfig_for(plane.server, plane.pki.ca_cert, credentials)))
+        kubeconfig.write_text(
+            json.dumps(kubeconfig_for(plane.server, plane.pki.ca_cert, credentials))
+        )
         config = workdir / "kubelet-config.json"
         config.write_text(json.dumps(kubelet_config(workdir, runtime.endpoint, plane.pki.ca_cert)))
         root = workdir / "kubelet-root"
@@ -160,13 +164,15 @@ class RealNode:
             yield node
         finally:
             node._stop(plane, bin_dir)
-            _unmount_under(root)
+            unmount_under(root)
 
     def _start_proxy(self, plane: ControlPlane, bin_dir: Path, workdir: Path) -> None:
         """kube-proxy as `system:kube-proxy`, which the default RBAC binds to node-proxier."""
         credentials = pki.issue_client(plane.pki, "kube-proxy", "system:kube-proxy", None)
         kubeconfig = workdir / "kube-proxy.kubeconfig"
-        kubeconfig.write_text(json.dumps(kubeconfig_for(plane.server, plane.pki.ca_cert, credentials)))
+        kubeconfig.write_text(
+            json.dumps(kubeconfig_for(plane.server, plane.pki.ca_cert, credentials))
+        )
         config = workdir / "kube-proxy-config.json"
         config.write_text(json.dumps(kube_proxy_config(kubeconfig)))
         self.proxy_log = workdir / "kube-proxy.log"
@@ -196,19 +202,28 @@ class RealNode:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.kubelet.poll() is not None:
-                raise NodeUnavailable(f"kubelet exited ({self.kubelet.returncode}):\n{self.log_tail()}")
+                raise NodeUnavailableError(
+                    f"kubelet exited ({self.kubelet.returncode}):\n{self.log_tail()}"
+                )
             if ready():
                 return
             time.sleep(0.5)
-        raise NodeUnavailable(f"timed out after {timeout_s}s waiting for {what}:\n{self.log_tail()}")
+        raise NodeUnavailableError(
+            f"timed out after {timeout_s}s waiting for {what}:\n{self.log_tail()}"
+        )
 
     def _stop(self, plane: ControlPlane, bin_dir: Path) -> None:
         """Drain and stop the node, then remove what kube-proxy and the kubelet left in iptables."""
         # Pods deleted while the kubelet runs are torn down through CNI (addresses released,
         # the firewall plugin's rules removed); containerd would only kill them.
         plane.kubectl(
-            "delete", "pods", "--all-namespaces", f"--field-selector=spec.nodeName={self.name}",
-            "--grace-period=2", "--timeout=60s", timeout=90,
+            "delete",
+            "pods",
+            "--all-namespaces",
+            f"--field-selector=spec.nodeName={self.name}",
+            "--grace-period=2",
+            "--timeout=60s",
+            timeout=90,
         )
         plane.kubectl("delete", "node", self.name, "--wait=false")
         if self.proxy is not None:

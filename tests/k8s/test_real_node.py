@@ -132,7 +132,9 @@ def test_real_node_routes_a_service_cluster_ip_to_its_pod(
     kubectl("apply", "-n", namespace, "-f", "-", stdin=json.dumps(server))
     kubectl("apply", "-n", namespace, "-f", "-", stdin=json.dumps(service))
     kubectl("wait", "-n", namespace, "--for=condition=Ready", "pod/web", "--timeout=120s")
-    cluster_ip = kubectl("get", "service", "web", "-n", namespace, "-o", "jsonpath={.spec.clusterIP}")
+    cluster_ip = kubectl(
+        "get", "service", "web", "-n", namespace, "-o", "jsonpath={.spec.clusterIP}"
+    )
 
     client = _pod("fetch", ["-c", FETCH, f"http://{cluster_ip}/"], command=["python"])
     kubectl("apply", "-n", namespace, "-f", "-", stdin=json.dumps(client))
