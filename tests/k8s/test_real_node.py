@@ -143,3 +143,18 @@ def test_real_node_routes_a_service_cluster_ip_to_its_pod(
     logs = kubectl("logs", "-n", namespace, "fetch")
     assert _exit_code(pod) == 0, f"{logs}\n{real_node.log_tail()}"
     assert logs.startswith("200 ") and "pyvenv.cfg" in logs
+
+
+def test_real_node_runs_kubectl_exec_in_a_running_container(
+    real_node: RealNode, kubectl: Kubectl, namespace: str
+) -> None:
+    idle = _pod("idle", ["-c", "import time; time.sleep(600)"], command=["python"])
+    kubectl("apply", "-n", namespace, "-f", "-", stdin=json.dumps(idle))
+    kubectl("wait", "-n", namespace, "--for=condition=Ready", "pod/idle", "--timeout=120s")
+
+    # API server -> kubelet -> containerd's CRI streaming server, as a user debugging a pod.
+    whoami = kubectl(
+        "exec", "-n", namespace, "idle", "--", "python", "-c", "import os; print(os.getuid())"
+    )
+
+    assert whoami.strip() == "10001"
