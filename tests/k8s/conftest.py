@@ -23,6 +23,7 @@ REPO = Path(__file__).resolve().parents[2]
 NODE_IMAGES = ("crpbot/operator:dev",)
 
 PLANE_KEY = pytest.StashKey[ControlPlane]()
+NODE_KEY = pytest.StashKey[RealNode]()
 
 
 @pytest.fixture(scope="session")
@@ -62,6 +63,9 @@ def pytest_runtest_makereport(
     plane = item.config.stash.get(PLANE_KEY, None)
     if report.failed and plane is not None:
         report.sections.append(("control-plane logs", plane.log_tails()))
+    node = item.config.stash.get(NODE_KEY, None)
+    if report.failed and node is not None:
+        report.sections.append(("real node logs", node.log_tail()))
     return report
 
 
@@ -90,7 +94,9 @@ def _run_or_skip(what: str, *command: str, timeout: float) -> None:
 
 @pytest.fixture(scope="session")
 def real_node(
-    control_plane: ControlPlane, tmp_path_factory: pytest.TempPathFactory
+    control_plane: ControlPlane,
+    tmp_path_factory: pytest.TempPathFactory,
+    pytestconfig: pytest.Config,
 ) -> Iterator[RealNode]:
     """A kubelet with containerd joined to the cluster, with the operator image on it.
 
@@ -103,7 +109,14 @@ def real_node(
         pytest.skip(reason or "CRPBOT_NODE_BIN is not set")
     _run_or_skip("no container runtime", "ensure-node-runtime.sh", timeout=600)
     _run_or_skip("no Docker engine", "ensure-docker.sh", timeout=600)
-    _run_or_skip("cannot build the images", "build-images.sh", "operator", timeout=3600)
+    built = subprocess.run(
+        [str(REPO / "hack" / "build-images.sh"), "operator"],
+        capture_output=True,
+        text=True,
+        timeout=3600,
+        check=False,
+    )
+    assert built.returncode == 0, f"make images failed:\n{built.stderr[-4000:]}"
     workdir = tmp_path_factory.mktemp("real-node")
     cache = Path(os.environ.get("CRPBOT_CACHE_DIR", Path.home() / ".cache" / "crpbot")) / "node"
     with ExitStack() as stack:
@@ -117,4 +130,6 @@ def real_node(
             )
         except (RuntimeUnavailableError, NodeUnavailableError) as exc:
             pytest.skip(f"the real node cannot start: {exc}")
+        pytestconfig.stash[NODE_KEY] = node
         yield node
+        del pytestconfig.stash[NODE_KEY]
