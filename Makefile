@@ -12,7 +12,7 @@ PY312 = $(shell hack/python312.sh)
 UV = $(shell hack/ensure-uv.sh)
 VENV_STAMP := .venv/.synced-$(shell cat uv.lock pyproject.toml */pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: help setup system-deps k8s-bins images demo test test-fast bench lint clean
+.PHONY: help setup system-deps k8s-bins node-bins images demo test test-fast bench lint clean
 
 help:  ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -29,6 +29,9 @@ system-deps:  ## Install PostgreSQL, Java 17 and kubectl from Debian when missin
 k8s-bins:  ## Build (or reuse) kube-apiserver, etcd, controller-manager, scheduler and kwok.
 	hack/build-control-plane.sh >/dev/null
 
+node-bins:  ## Build (or reuse) the real test node's kubelet, kube-proxy and pause binary.
+	hack/build-node.sh >/dev/null
+
 images:  ## Build the operator, workers and model-server images on locally made bases (Docker).
 	hack/build-images.sh
 
@@ -36,7 +39,7 @@ demo: setup  ## Run the offline demo on the bundled real data.
 	.venv/bin/crpbot demo
 
 test: setup system-deps  ## Install what the tests need and run them all (k8s included).
-	KUBEBUILDER_ASSETS="$${KUBEBUILDER_ASSETS:-$$(hack/build-control-plane.sh)}" CRPBOT_TOOLS_DIR="$${CRPBOT_TOOLS_DIR:-$$(hack/build-tools.sh | tail -n 1)}" hack/run-tests.sh
+	KUBEBUILDER_ASSETS="$${KUBEBUILDER_ASSETS:-$$(hack/build-control-plane.sh)}" CRPBOT_TOOLS_DIR="$${CRPBOT_TOOLS_DIR:-$$(hack/build-tools.sh | tail -n 1)}" CRPBOT_NODE_BIN="$${CRPBOT_NODE_BIN:-$$(hack/build-node.sh)}" hack/run-tests.sh
 
 test-fast: setup  ## Unit tests only: no servers, no control plane.
 	hack/run-tests.sh tests/unit -x -q

@@ -7,15 +7,23 @@ the tail of each component's log attached to its report.
 from __future__ import annotations
 
 import os
+import subprocess
 import uuid
 from collections.abc import Generator, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 
 from tests.k8s.control_plane import CRD_DIR, ControlPlane, Kubectl, missing_binaries
+from tests.k8s.node_runtime import Containerd, RuntimeUnavailableError
+from tests.k8s.real_node import NodeUnavailableError, RealNode, missing_node_binaries
+
+REPO = Path(__file__).resolve().parents[2]
+NODE_IMAGES = ("crpbot/operator:dev",)
 
 PLANE_KEY = pytest.StashKey[ControlPlane]()
+NODE_KEY = pytest.StashKey[RealNode]()
 
 
 @pytest.fixture(scope="session")
@@ -55,6 +63,9 @@ def pytest_runtest_makereport(
     plane = item.config.stash.get(PLANE_KEY, None)
     if report.failed and plane is not None:
         report.sections.append(("control-plane logs", plane.log_tails()))
+    node = item.config.stash.get(NODE_KEY, None)
+    if report.failed and node is not None:
+        report.sections.append(("real node logs", node.log_tail()))
     return report
 
 
@@ -65,3 +76,60 @@ def namespace(kubectl: Kubectl) -> Iterator[str]:
     kubectl("create", "namespace", name)
     yield name
     kubectl("delete", "namespace", name, "--wait=false")
+
+
+def _run_or_skip(what: str, *command: str, timeout: float) -> None:
+    """Run a hack/ script that sets something up; skip with its last line when it cannot."""
+    done = subprocess.run(
+        [str(REPO / "hack" / command[0]), *command[1:]],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    if done.returncode != 0:
+        lines = done.stderr.strip().splitlines() or ["(no output)"]
+        pytest.skip(f"{what}: {lines[-1]}")
+
+
+@pytest.fixture(scope="session")
+def real_node(
+    control_plane: ControlPlane,
+    tmp_path_factory: pytest.TempPathFactory,
+    pytestconfig: pytest.Config,
+) -> Iterator[RealNode]:
+    """A kubelet with containerd joined to the cluster, with the operator image on it.
+
+    Skips, saying what is missing, when the node binaries are not built or the Docker
+    engine, containerd or the kubelet cannot start here.
+    """
+    bin_dir = os.environ.get("CRPBOT_NODE_BIN")
+    reason = missing_node_binaries(bin_dir)
+    if reason or bin_dir is None:
+        pytest.skip(reason or "CRPBOT_NODE_BIN is not set")
+    _run_or_skip("no container runtime", "ensure-node-runtime.sh", timeout=600)
+    _run_or_skip("no Docker engine", "ensure-docker.sh", timeout=600)
+    built = subprocess.run(
+        [str(REPO / "hack" / "build-images.sh"), "operator"],
+        capture_output=True,
+        text=True,
+        timeout=3600,
+        check=False,
+    )
+    assert built.returncode == 0, f"make images failed:\n{built.stderr[-4000:]}"
+    workdir = tmp_path_factory.mktemp("real-node")
+    cache = Path(os.environ.get("CRPBOT_CACHE_DIR", Path.home() / ".cache" / "crpbot")) / "node"
+    with ExitStack() as stack:
+        try:
+            runtime = stack.enter_context(Containerd.started(cache, workdir))
+            runtime.import_pause_image(Path(bin_dir) / "pause")
+            for image in NODE_IMAGES:
+                runtime.import_docker_image(image)
+            node = stack.enter_context(
+                RealNode.started(control_plane, runtime, Path(bin_dir), workdir)
+            )
+        except (RuntimeUnavailableError, NodeUnavailableError) as exc:
+            pytest.skip(f"the real node cannot start: {exc}")
+        pytestconfig.stash[NODE_KEY] = node
+        yield node
+        del pytestconfig.stash[NODE_KEY]

@@ -47,6 +47,8 @@ CONTROLLERS = (
     # Removes the kubernetes.io/pvc-protection finalizer once no pod uses a claim; without it
     # a deleted bot's scanner-data PVC would never go away.
     "persistentvolumeclaim-protection-controller",
+    # A Service's backends, which kube-proxy on the real node (real_node.py) routes to.
+    "endpointslice-controller",
 )
 SYNCED_KINDS = ("deployment", "replicaset", "job", "cron-job")
 # file stem -> (user, group). The scheduler's identity is granted by the default RBAC policy.
@@ -58,6 +60,8 @@ CLIENTS = {
     "controller-manager": ("system:kube-controller-manager", "system:masters"),
     "scheduler": ("system:kube-scheduler", None),
     "kwok": ("kwok-controller", "system:masters"),
+    # How the API server authenticates to a real node's kubelet (logs, exec, port-forward).
+    "apiserver-kubelet-client": ("kube-apiserver-kubelet-client", "system:masters"),
 }
 
 
@@ -246,6 +250,10 @@ class ControlPlane:
             # the owner's finalizers, as on clusters that enforce it (OpenShift among them).
             "--enable-admission-plugins=NodeRestriction,OwnerReferencesPermissionEnforcement",
             f"--service-cluster-ip-range={SERVICE_CIDR}",
+            f"--kubelet-client-certificate={credentials.clients['apiserver-kubelet-client'].cert}",
+            f"--kubelet-client-key={credentials.clients['apiserver-kubelet-client'].key}",
+            # A real node's InternalIP is its address on the pod bridge; its name resolves nowhere.
+            "--kubelet-preferred-address-types=InternalIP,Hostname",
             "--endpoint-reconciler-type=none",
             "--profiling=false",
         )
@@ -257,7 +265,7 @@ class ControlPlane:
     def _write_kubeconfigs(self) -> None:
         for stem, client in self.pki.clients.items():
             path = self.kubeconfig if stem == "admin" else self.workdir / f"{stem}.kubeconfig"
-            path.write_text(json.dumps(_kubeconfig(self.server, self.pki.ca_cert, client)))
+            path.write_text(json.dumps(kubeconfig_for(self.server, self.pki.ca_cert, client)))
 
     def _node_ready(self) -> bool:
         ready = '{.status.conditions[?(@.type=="Ready")].status}'
@@ -288,7 +296,7 @@ def _http_ok(url: str, context: ssl.SSLContext | None) -> bool:
         return False
 
 
-def _kubeconfig(server: str, ca: Path, client: pki.ClientCert) -> dict[str, object]:
+def kubeconfig_for(server: str, ca: Path, client: pki.ClientCert) -> dict[str, object]:
     return {
         "apiVersion": "v1",
         "kind": "Config",

@@ -148,3 +148,18 @@ def generate(directory: Path, clients: dict[str, tuple[str, str | None]]) -> Pki
         sa_pub=directory / "sa.pub",
         clients=issued,
     )
+
+
+def issue_client(credentials: Pki, stem: str, user: str, group: str | None) -> ClientCert:
+    """One more client certificate from the session's CA (its key lies beside its cert), for
+    an identity that joins after the control plane started, such as a node's kubelet."""
+    directory = credentials.ca_cert.parent
+    ca_cert = x509.load_pem_x509_certificate(credentials.ca_cert.read_bytes())
+    ca_key = serialization.load_pem_private_key((directory / "ca.key").read_bytes(), None)
+    if not isinstance(ca_key, ec.EllipticCurvePrivateKey):
+        raise TypeError(f"unexpected CA key type {type(ca_key).__name__}")
+    now = dt.datetime.now(dt.UTC)
+    pair = _leaf((ca_cert, ca_key), _name(user, group), ExtendedKeyUsageOID.CLIENT_AUTH, now)
+    issued = ClientCert(directory / f"{stem}.crt", directory / f"{stem}.key")
+    _save(pair, issued.cert, issued.key)
+    return issued
