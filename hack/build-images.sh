@@ -34,8 +34,20 @@ buildkit_client() {
   fi
 }
 
+# drop_superseded ID TAG: the workers and model-server images are ~6 GB each (CUDA torch from
+# PyPI), so the image a rebuild replaced is removed once nothing names it; a full disk made
+# a later build fail with "No space left on device". An image still tagged or used is kept.
+drop_superseded() {
+  local previous=$1 tag=$2 current
+  [ -n "$previous" ] || return 0
+  current=$(docker image inspect --format '{{.Id}}' "$tag")
+  if [ "$previous" != "$current" ]; then
+    docker image rm "$previous" >/dev/null 2>&1 && log "removed the superseded image of $tag" || true
+  fi
+}
+
 main() {
-  local base_args=() line client secret=() member started
+  local base_args=() line client secret=() member started previous
   while IFS= read -r line; do
     base_args+=(--build-arg "$line")
   done < <(hack/build-base-image.sh)
@@ -46,12 +58,14 @@ main() {
   for member in "${MEMBERS[@]}"; do
     [ -f "$member/Dockerfile" ] || { log "error: no $member/Dockerfile"; exit 2; }
     started=$SECONDS
+    previous=$(docker image inspect --format '{{.Id}}' "crpbot/$member:$TAG" 2>/dev/null || true)
     log "building crpbot/$member:$TAG"
     DOCKER_BUILDKIT=1 "$client" build --progress plain --file "$member/Dockerfile" \
       --tag "crpbot/$member:$TAG" "${base_args[@]}" "${secret[@]}" \
       --build-arg "SKIP_PACKAGES=$SKIP_PACKAGES" \
       ${TORCH_INDEX_URL:+--build-arg "TORCH_INDEX_URL=$TORCH_INDEX_URL"} . >&2
     log "crpbot/$member:$TAG built in $((SECONDS - started))s"
+    drop_superseded "$previous" "crpbot/$member:$TAG"
   done
   for member in "${MEMBERS[@]}"; do
     docker image inspect --format "crpbot/$member:$TAG {{.Size}}" "crpbot/$member:$TAG" \
