@@ -69,10 +69,12 @@ def config_maps(children: dict[tuple[str, str], Manifest]) -> dict[str, dict[str
 
 @pytest.fixture
 def pod_secrets(postgres_url: str) -> dict[tuple[str, str], str]:
-    """What the bot's Secrets hold: the test database, a fresh guard token, a Bot API token."""
+    """What the bot's Secrets hold: the test database, fresh guard and model-server keys (the
+    operator makes both), a Bot API token."""
     return {
         ("db", "url"): postgres_url,
         (f"{BOT}-risk-token", "token"): token_source.token_hex(16),
+        (f"{BOT}-model-server-key", "key"): token_source.token_hex(16),
         ("tg", "token"): TOKEN,
     }
 
