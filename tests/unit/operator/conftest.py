@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import pytest
@@ -97,3 +98,17 @@ def full_children() -> list[Manifest]:
 @pytest.fixture
 def minimal_children() -> list[Manifest]:
     return render({"symbols": ["BTC-USD"], "database": FULL_SPEC["database"]})
+
+
+def spec_with(**changes: Any) -> dict[str, Any]:
+    """FULL_SPEC with `changes` on top (a deep copy)."""
+    spec = copy.deepcopy(FULL_SPEC)
+    spec.update(changes)
+    return spec
+
+
+def container_of(child: Manifest, cronjob: bool = False) -> Manifest:
+    """The first container of a Deployment's (or, with `cronjob`, a CronJob's) pod."""
+    if cronjob:
+        return child["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]
+    return child["spec"]["template"]["spec"]["containers"][0]

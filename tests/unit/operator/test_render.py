@@ -10,7 +10,6 @@ import yaml
 
 from crpbot.config import Settings
 from crpbot_operator.render import Manifest, render_children
-from crpbot_operator.render.scanner import cron_interval_seconds, deadlines
 from crpbot_operator.spec import parse_spec
 from crpbot_operator.telemetry import Telemetry
 from tests.unit.operator.conftest import (
@@ -18,21 +17,11 @@ from tests.unit.operator.conftest import (
     FULL_SPEC,
     IMAGES,
     by_kind_name,
+    container_of,
     pod_specs,
     render,
+    spec_with,
 )
-
-
-def _with(**changes: Any) -> dict[str, Any]:
-    spec = copy.deepcopy(FULL_SPEC)
-    spec.update(changes)
-    return spec
-
-
-def _container(child: Manifest, cronjob: bool = False) -> Manifest:
-    if cronjob:
-        return child["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]
-    return child["spec"]["template"]["spec"]["containers"][0]
 
 
 def test_render_children_produces_every_child(full_children: list[Manifest]) -> None:
@@ -120,72 +109,11 @@ def test_render_telegram_access_grants_its_own_bot_only(full_children: list[Mani
     assert pod["serviceAccountName"] == "alpha-telegram"
 
 
-def test_render_scanner_cronjob(full_children: list[Manifest]) -> None:
-    cron = by_kind_name(full_children)[("CronJob", "alpha-scanner")]["spec"]
-    assert cron["schedule"] == "*/2 * * * *"
-    assert cron["concurrencyPolicy"] == "Forbid"
-    assert cron["suspend"] is False
-    assert cron["startingDeadlineSeconds"] < 120
-    assert cron["jobTemplate"]["spec"]["activeDeadlineSeconds"] < 120
-    assert cron["successfulJobsHistoryLimit"] >= 1
-    assert cron["failedJobsHistoryLimit"] >= 1
-    container = cron["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]
-    assert container["command"] == ["crpbot", "scan", "--once"]
-    assert container["image"] == "example.org/workers:1"
-
-
-def test_render_scanner_turns_its_own_outage_alerts_off(
-    full_children: list[Manifest], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    children = by_kind_name(full_children)
-    scanner_env = _container(children[("CronJob", "alpha-scanner")], cronjob=True)["env"]
-    plain = {e["name"]: e["value"] for e in scanner_env if "value" in e}
-    monkeypatch.setenv("CRPBOT_NOTIFY__OUTAGE_ALERTS", plain["CRPBOT_NOTIFY__OUTAGE_ALERTS"])
-    assert Settings().notify.outage_alerts is False
-    guard_env = _container(children[("Deployment", "alpha-risk-guard")])["env"]
-    assert "CRPBOT_NOTIFY__OUTAGE_ALERTS" not in {e["name"] for e in guard_env}
-
-
-def test_render_scanner_suspend_propagates() -> None:
-    cron = by_kind_name(render(_with(suspend=True)))[("CronJob", "alpha-scanner")]
-    assert cron["spec"]["suspend"] is True
-
-
-@pytest.mark.parametrize(
-    ("schedule", "interval"),
-    [
-        ("* * * * *", 60),
-        ("*/2 * * * *", 120),
-        ("*/15 * * * *", 900),
-        ("*/7 * * * *", 240),
-        ("0 * * * *", 3600),
-        ("@hourly", 3600),
-        ("*/5 1 * * *", 300),
-        ("0 9,17 * * *", 8 * 3600),
-        ("@daily", 86400),
-        ("0 0 * * 1", 7 * 86400),
-        ("nonsense", 60),
-        ("often a b c d", 60),
-    ],
-)
-def test_cron_interval_seconds_is_the_shortest_gap(schedule: str, interval: int) -> None:
-    assert cron_interval_seconds(schedule) == interval
-    starting, active = deadlines(schedule)
-    assert 0 < starting < interval
-    assert 0 < active < interval
-
-
-def test_render_schedule_change_updates_cronjob_and_deadlines() -> None:
-    cron = by_kind_name(render(_with(schedule="* * * * *")))[("CronJob", "alpha-scanner")]
-    assert cron["spec"]["schedule"] == "* * * * *"
-    assert cron["spec"]["jobTemplate"]["spec"]["activeDeadlineSeconds"] < 60
-
-
 def test_render_model_server(full_children: list[Manifest]) -> None:
     children = by_kind_name(full_children)
     deployment = children[("Deployment", "alpha-model-server")]
     assert deployment["spec"]["replicas"] == 2
-    container = _container(deployment)
+    container = container_of(deployment)
     assert container["image"] == "example.org/ts:1"
     assert container["readinessProbe"]["httpGet"] == {"path": "/ping", "port": "http"}
     assert container["ports"] == [{"name": "http", "containerPort": 8080}]
@@ -200,7 +128,7 @@ def test_render_model_server(full_children: list[Manifest]) -> None:
 
 
 def _env(child: Manifest, cronjob: bool = False) -> dict[str, Manifest]:
-    return {e["name"]: e for e in _container(child, cronjob).get("env", [])}
+    return {e["name"]: e for e in container_of(child, cronjob).get("env", [])}
 
 
 def test_render_model_server_key_reaches_only_the_server_and_the_scanner(
@@ -239,7 +167,7 @@ def test_render_model_server_without_storage_has_no_fetch(
 def test_render_risk_guard(full_children: list[Manifest]) -> None:
     children = by_kind_name(full_children)
     deployment = children[("Deployment", "alpha-risk-guard")]
-    container = _container(deployment)
+    container = container_of(deployment)
     assert container["command"][:3] == ["crpbot", "risk-guard", "serve"]
     assert container["command"][3:] == [
         "--host",
@@ -263,7 +191,7 @@ def test_render_risk_guard(full_children: list[Manifest]) -> None:
 def test_render_risk_guard_without_database_is_single_sqlite_replica() -> None:
     """A bot stored before the CRD required a database keeps its old rendering."""
     deployment = by_kind_name(render({"symbols": ["BTC-USD"]}))[("Deployment", "alpha-risk-guard")]
-    env = {e["name"]: e for e in _container(deployment)["env"]}
+    env = {e["name"]: e for e in container_of(deployment)["env"]}
     assert env["CRPBOT_DATABASE_URL"]["value"].startswith("sqlite:////tmp/")
     assert deployment["spec"]["replicas"] == 1
 
@@ -272,7 +200,7 @@ def test_render_telegram(full_children: list[Manifest]) -> None:
     deployment = by_kind_name(full_children)[("Deployment", "alpha-telegram")]
     assert deployment["spec"]["replicas"] == 1
     assert deployment["spec"]["strategy"] == {"type": "Recreate"}
-    container = _container(deployment)
+    container = container_of(deployment)
     assert container["command"] == ["crpbot", "telegram", "serve"]
     env = {e["name"]: e for e in container["env"]}
     assert env["CRPBOT_TELEGRAM_TOKEN"]["valueFrom"]["secretKeyRef"] == {
@@ -284,7 +212,7 @@ def test_render_telegram(full_children: list[Manifest]) -> None:
 def test_render_telegram_without_token_runs_no_pod(minimal_children: list[Manifest]) -> None:
     deployment = by_kind_name(minimal_children)[("Deployment", "alpha-telegram")]
     assert deployment["spec"]["replicas"] == 0
-    env = {e["name"] for e in _container(deployment)["env"]}
+    env = {e["name"] for e in container_of(deployment)["env"]}
     assert "CRPBOT_TELEGRAM_TOKEN" not in env
 
 
@@ -339,18 +267,18 @@ def test_render_spec_change_rolls_pods_through_config_hash() -> None:
             if d["kind"] == "Deployment"
         }
 
-    before, after = hashes(FULL_SPEC), hashes(_with(symbols=["SOL-USD"]))
+    before, after = hashes(FULL_SPEC), hashes(spec_with(symbols=["SOL-USD"]))
     assert len(before) == 1
     assert before != after
 
 
 def test_render_image_overrides_win(full_children: list[Manifest]) -> None:
     children = by_kind_name(
-        render(_with(images={"workers": "mirror/w:2", "modelServer": "mirror/ts:2"}))
+        render(spec_with(images={"workers": "mirror/w:2", "modelServer": "mirror/ts:2"}))
     )
-    assert _container(children[("Deployment", "alpha-risk-guard")])["image"] == "mirror/w:2"
-    assert _container(children[("Deployment", "alpha-model-server")])["image"] == "mirror/ts:2"
-    assert _container(children[("CronJob", "alpha-scanner")], cronjob=True)["image"] == (
+    assert container_of(children[("Deployment", "alpha-risk-guard")])["image"] == "mirror/w:2"
+    assert container_of(children[("Deployment", "alpha-model-server")])["image"] == "mirror/ts:2"
+    assert container_of(children[("CronJob", "alpha-scanner")], cronjob=True)["image"] == (
         "mirror/w:2"
     )
 
@@ -396,25 +324,11 @@ def test_render_telemetry_defaults_to_prometheus_everywhere(
 def test_render_telemetry_bot_fields_override_operator_defaults(
     operator: Telemetry, spec: dict[str, str], expected: tuple[str, str]
 ) -> None:
-    children = render_children("alpha", "bots", parse_spec(_with(telemetry=spec)), IMAGES, operator)
+    children = render_children(
+        "alpha", "bots", parse_spec(spec_with(telemetry=spec)), IMAGES, operator
+    )
     for owner, env in _worker_envs(children).items():
         got = (env["CRPBOT_TELEMETRY__EXPORTER"], env["CRPBOT_TELEMETRY__OTLP_ENDPOINT"])
         assert got == expected, owner
         parsed = Settings(telemetry={"exporter": got[0], "otlp_endpoint": got[1]}).telemetry
         assert (parsed.exporter, parsed.otlp_endpoint) == expected, "the workers read it back"
-
-
-def test_render_scanner_data_dir_survives_the_pod(full_children: list[Manifest]) -> None:
-    """The spool and candles live on the bot's claim, not on the Job pod's scratch space."""
-    children = by_kind_name(full_children)
-    claim = children[("PersistentVolumeClaim", "alpha-scanner-data")]
-    assert claim["spec"]["accessModes"] == ["ReadWriteOnce"]
-    cron = children[("CronJob", "alpha-scanner")]
-    assert cron["spec"]["concurrencyPolicy"] == "Forbid"
-    pod = cron["spec"]["jobTemplate"]["spec"]["template"]["spec"]
-    volumes = {v["name"]: v for v in pod["volumes"]}
-    assert volumes["data"]["persistentVolumeClaim"] == {"claimName": "alpha-scanner-data"}
-    container = _container(cron, cronjob=True)
-    mounts = {m["name"]: m["mountPath"] for m in container["volumeMounts"]}
-    env = {e["name"]: e.get("value") for e in container["env"]}
-    assert env["CRPBOT_DATA_DIR"].startswith(mounts["data"] + "/")
