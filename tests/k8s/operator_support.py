@@ -11,11 +11,15 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
+from kopf.testing import KopfRunner
 from kubernetes import client, config
+from kubernetes.config import kube_config
 
 from crpbot_operator.images import Images
 from crpbot_operator.reconcile import API_VERSION, GROUP, KIND, PLURAL, VERSION, BotRef
@@ -148,6 +152,23 @@ class Cluster:
     def rendering(self, namespace: str, bot: str, images: Images) -> list[dict[str, Any]]:
         """What the operator should have applied for the bot as it is stored now."""
         return operator_rendering(BotRef.from_body(self.get_bot(namespace, bot)), images)
+
+
+@contextmanager
+def kopf_operator(kubeconfig: Path) -> Iterator[KopfRunner]:
+    """The operator in this process on every namespace, with its built-in image defaults;
+    it must stop cleanly."""
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("KUBECONFIG", str(kubeconfig))
+        # The client library resolved its default kubeconfig path when it was imported.
+        env.setattr(kube_config, "KUBE_CONFIG_DEFAULT_LOCATION", str(kubeconfig))
+        for name in ("CRPBOT_IMAGE_WORKERS", "CRPBOT_IMAGE_MODEL_SERVER"):
+            env.delenv(name, raising=False)
+        args = ["run", "-m", "crpbot_operator.handlers", "--all-namespaces", "--standalone"]
+        with KopfRunner(args, timeout=60) as runner:
+            yield runner
+    assert runner.exit_code == 0, runner.output
+    assert runner.exception is None
 
 
 def start_operator(

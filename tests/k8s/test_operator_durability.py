@@ -19,10 +19,9 @@ from typing import Any
 import pytest
 import yaml
 from kopf.testing import KopfRunner
-from kubernetes.config import kube_config
 
 from tests.k8s.control_plane import Kubectl
-from tests.k8s.operator_support import REPO, Cluster, api_client, wait_for
+from tests.k8s.operator_support import REPO, Cluster, api_client, kopf_operator, wait_for
 
 pytestmark = [
     pytest.mark.k8s,
@@ -43,15 +42,8 @@ def cluster(kubeconfig: Path) -> Cluster:
 
 @pytest.fixture(scope="module")
 def operator(kubeconfig: Path) -> Iterator[KopfRunner]:
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("KUBECONFIG", str(kubeconfig))
-        env.setattr(kube_config, "KUBE_CONFIG_DEFAULT_LOCATION", str(kubeconfig))
-        for name in ("CRPBOT_IMAGE_WORKERS", "CRPBOT_IMAGE_MODEL_SERVER"):
-            env.delenv(name, raising=False)
-        args = ["run", "-m", "crpbot_operator.handlers", "--all-namespaces", "--standalone"]
-        with KopfRunner(args, timeout=60) as runner:
-            yield runner
-    assert runner.exit_code == 0, runner.output
+    with kopf_operator(kubeconfig) as runner:
+        yield runner
 
 
 @pytest.fixture

@@ -18,7 +18,6 @@ import pytest
 import yaml
 from kopf.testing import KopfRunner
 from kubernetes import client
-from kubernetes.config import kube_config
 
 from crpbot_operator.drift import drifted
 from crpbot_operator.images import images_from_env
@@ -29,6 +28,7 @@ from tests.k8s.operator_support import (
     Cluster,
     api_client,
     bot_manifest,
+    kopf_operator,
     wait_for,
 )
 
@@ -50,17 +50,8 @@ def cluster(kubeconfig: Path) -> Cluster:
 
 @pytest.fixture(scope="module")
 def operator(kubeconfig: Path) -> Iterator[KopfRunner]:
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("KUBECONFIG", str(kubeconfig))
-        # The client library resolved its default kubeconfig path when it was imported.
-        env.setattr(kube_config, "KUBE_CONFIG_DEFAULT_LOCATION", str(kubeconfig))
-        for name in ("CRPBOT_IMAGE_WORKERS", "CRPBOT_IMAGE_MODEL_SERVER"):
-            env.delenv(name, raising=False)
-        args = ["run", "-m", "crpbot_operator.handlers", "--all-namespaces", "--standalone"]
-        with KopfRunner(args, timeout=60) as runner:
-            yield runner
-    assert runner.exit_code == 0, runner.output
-    assert runner.exception is None
+    with kopf_operator(kubeconfig) as runner:
+        yield runner
 
 
 @pytest.fixture
