@@ -23,7 +23,6 @@ from crpbot_workers.telegram.condition_alerts import ConditionAlerts
 from tests.fixtures.telegram_api import (
     TOKEN,
     TelegramStandIn,
-    telegram_api_fixture,  # noqa: F401  (fixture)
 )
 from tests.k8s.control_plane import ControlPlane, Kubectl
 from tests.k8s.operator_support import Cluster, api_client, bot_manifest

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.fixtures.chart import CHART, CI_VALUES, require_tool
 from tests.k8s.control_plane import REPO, ControlPlane, Kubectl
 from tests.k8s.operator_support import (
     EXPECTED_CHILDREN,
@@ -29,7 +30,6 @@ from tests.k8s.operator_support import (
     token_kubeconfig,
     wait_for,
 )
-from tests.unit.chart.chart_support import CHART, CI_VALUES, require_tool
 
 pytestmark = pytest.mark.k8s
 

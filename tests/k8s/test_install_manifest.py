@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.fixtures.chart import REPO
 from tests.k8s.control_plane import Kubectl
-from tests.unit.chart.chart_support import REPO
 
 pytestmark = pytest.mark.k8s
 

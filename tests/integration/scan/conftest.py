@@ -1,5 +1,25 @@
-"""Scan process fixtures: the artifact and settings (see tests/fixtures/scan_env.py)."""
+"""The scanner on real parts (tests/unit/scan/conftest.py), here beside servers on loopback."""
 
-from tests.fixtures.scan_env import model_dir, scan_env
+from tests.unit.scan.conftest import (
+    _one_thread,
+    engine,
+    eurusd,
+    frames,
+    make_scanner,
+    model,
+    notifier,
+    now,
+    sessions,
+)
 
-__all__ = ["model_dir", "scan_env"]
+__all__ = [
+    "_one_thread",
+    "engine",
+    "eurusd",
+    "frames",
+    "make_scanner",
+    "model",
+    "notifier",
+    "now",
+    "sessions",
+]

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from crpbot.telemetry.catalog import METRICS, all_series
-from tests.unit.chart.chart_support import DASHBOARDS, RULES_FILE
+from tests.fixtures.chart import DASHBOARDS, RULES_FILE
 from tests.unit.chart.promql_names import metric_names
 
 # kube-state-metrics series the scanner-job panels and alarm read (CronJob/Job/Pod state).

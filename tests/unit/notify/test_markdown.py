@@ -8,7 +8,7 @@ import pytest
 
 from crpbot.notify.alerts import Alert
 from crpbot.notify.markdown import format_alert, format_plain, render
-from tests.unit.notify.conftest import DAILY, FAILURE, RISK, SIGNAL
+from tests.fixtures.alerts import DAILY, FAILURE, RISK, SIGNAL
 
 RESERVED = "_*[]()~`>#+-=|{}.!"
 

@@ -14,7 +14,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import torch
-from prometheus_client import CollectorRegistry
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -78,19 +77,6 @@ def engine(tmp_path: Path) -> Iterator[Engine]:
 @pytest.fixture
 def sessions(engine: Engine) -> sessionmaker[Session]:
     return session_factory(engine)
-
-
-@pytest.fixture
-def telemetry() -> Iterator[Telemetry]:
-    from opentelemetry.exporter.prometheus import PrometheusMetricReader
-
-    registry = CollectorRegistry()
-    reader = PrometheusMetricReader(
-        registry=registry, scope_info_enabled=False, disable_target_info=True
-    )
-    telemetry = Telemetry([reader], registry=registry)
-    yield telemetry
-    telemetry.shutdown()
 
 
 @pytest.fixture

@@ -9,14 +9,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from crpbot.db.engine import make_engine, session_factory
 from crpbot.notify.alerts import FailureAlert
-from crpbot.notify.markdown import format_alert
-from crpbot.notify.telegram import TelegramNotifier
 from crpbot.risk import RiskLimits
 from crpbot.services.risk_client import RiskClient
-from crpbot.telemetry.metrics import Telemetry
 from tests.fixtures.ports import free_port
-from tests.fixtures.telegram_api import TOKEN, TelegramStandIn
-from tests.fixtures.telegram_api import telegram_api_fixture as telegram_api  # noqa: F401
 from tests.unit.scan.conftest import MakeScanner
 from tests.unit.scan.support import BOT, HOUR, SYMBOLS, RecordingNotifier
 
@@ -105,36 +100,3 @@ def test_scanner_announces_a_database_outage_once_and_its_end_once(
 
     assert back.replayed == 2, "one spooled line per down cycle (the same key, stored once)"
     assert _failures(notifier) == [("database", False), ("database", True)]
-
-
-def test_scanner_outage_alert_reaches_every_allowed_chat(
-    make_scanner: MakeScanner,
-    telegram_api: TelegramStandIn,  # noqa: F811
-    telemetry: Telemetry,
-    now: datetime,
-) -> None:
-    chats = (1001, -2002)
-    telegram = TelegramNotifier(
-        TOKEN,
-        chats,
-        base_url=telegram_api.base_url,
-        telemetry=telemetry,
-    )
-    scanner = make_scanner(symbols=SYMBOLS[:1], risk=_nobody())
-    scanner.deps.notifier = telegram
-    scanner.run_cycle(now)
-    scanner.run_cycle(now + TWO_MIN)
-    assert telegram.close(5)
-
-    sent = telegram_api.state.sent
-    assert [m["chat_id"] for m in sent] == list(chats), "one message per chat, one outage"
-    assert {m["parse_mode"] for m in sent} == {"MarkdownV2"}
-    assert sent[0]["text"] == format_alert(
-        FailureAlert(
-            "risk_guard",
-            "risk guard unreachable or refusing this bot's requests (see the scanner "
-            "log): no signal is approved until it answers (computed signals are stored undecided)",
-            now,
-            bot=BOT,
-        )
-    )

@@ -2,30 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from prometheus_client import CollectorRegistry
 from prometheus_client.parser import text_string_to_metric_families
 
 from crpbot.telemetry.health import Readiness, health_router
 from crpbot.telemetry.metrics import Telemetry
-
-
-@pytest.fixture
-def prometheus_telemetry() -> Iterator[Telemetry]:
-    """A Telemetry with its own registry, as `setup_telemetry("prometheus")` builds it."""
-    from opentelemetry.exporter.prometheus import PrometheusMetricReader
-
-    registry = CollectorRegistry()
-    reader = PrometheusMetricReader(
-        registry=registry, scope_info_enabled=False, disable_target_info=True
-    )
-    telemetry = Telemetry([reader], registry=registry)
-    yield telemetry
-    telemetry.shutdown()
 
 
 @pytest.fixture
@@ -34,9 +17,9 @@ def readiness() -> Readiness:
 
 
 @pytest.fixture
-def client(prometheus_telemetry: Telemetry, readiness: Readiness) -> TestClient:
+def client(telemetry: Telemetry, readiness: Readiness) -> TestClient:
     app = FastAPI()
-    app.include_router(health_router(readiness, telemetry=prometheus_telemetry))
+    app.include_router(health_router(readiness, telemetry=telemetry))
     return TestClient(app)
 
 

@@ -65,34 +65,32 @@ def test_expected_table_covers_every_catalog_metric(spec: MetricSpec) -> None:
 
 @pytest.mark.parametrize("series", sorted(EXPECTED))
 def test_metrics_scrape_shows_series_with_value_and_labels(
-    prometheus_telemetry: Telemetry, client: TestClient, series: str
+    telemetry: Telemetry, client: TestClient, series: str
 ) -> None:
-    _one_scan_cycle(prometheus_telemetry)
+    _one_scan_cycle(telemetry)
     labels, value = EXPECTED[series]
     assert scrape(client)[(series, labels)] == pytest.approx(value)
 
 
-def test_metrics_scrape_names_equal_the_catalog(
-    prometheus_telemetry: Telemetry, client: TestClient
-) -> None:
-    _one_scan_cycle(prometheus_telemetry)
+def test_metrics_scrape_names_equal_the_catalog(telemetry: Telemetry, client: TestClient) -> None:
+    _one_scan_cycle(telemetry)
     scraped = {name for name, _ in scrape(client)}
     assert scraped == set(all_series())
 
 
 def test_metrics_labels_are_exactly_the_catalog_labels(
-    prometheus_telemetry: Telemetry, client: TestClient
+    telemetry: Telemetry, client: TestClient
 ) -> None:
-    _one_scan_cycle(prometheus_telemetry)
+    _one_scan_cycle(telemetry)
     for (name, labels), _ in scrape(client).items():
         spec = next(s for s in METRICS if name in s.series)
         assert {key for key, _ in labels} - {"le"} == set(spec.labels), name
 
 
 def test_metrics_histogram_buckets_split_cycle_and_inference_times(
-    prometheus_telemetry: Telemetry, client: TestClient
+    telemetry: Telemetry, client: TestClient
 ) -> None:
-    _one_scan_cycle(prometheus_telemetry)
+    _one_scan_cycle(telemetry)
     samples = scrape(client)
     inference = _labels(backend="inprocess", model="lstm")
     assert samples[("crpbot_inference_latency_seconds_bucket", inference | {("le", "0.005")})] == 1
@@ -103,20 +101,18 @@ def test_metrics_histogram_buckets_split_cycle_and_inference_times(
     assert samples[("crpbot_signal_confidence_bucket", confidence | {("le", "0.75")})] == 1
 
 
-def test_metrics_gauges_keep_the_last_value(
-    prometheus_telemetry: Telemetry, client: TestClient
-) -> None:
-    prometheus_telemetry.set_bot_active("local", True)
-    prometheus_telemetry.set_bot_active("local", False)
+def test_metrics_gauges_keep_the_last_value(telemetry: Telemetry, client: TestClient) -> None:
+    telemetry.set_bot_active("local", True)
+    telemetry.set_bot_active("local", False)
     assert scrape(client)[("crpbot_bot_active", _labels(bot="local"))] == 0
 
 
 def test_metrics_counters_accumulate_across_scrapes(
-    prometheus_telemetry: Telemetry, client: TestClient
+    telemetry: Telemetry, client: TestClient
 ) -> None:
-    prometheus_telemetry.count_error("telegram")
+    telemetry.count_error("telegram")
     scrape(client)
-    prometheus_telemetry.count_error("telegram")
+    telemetry.count_error("telegram")
     assert scrape(client)[("crpbot_errors_total", _labels(component="telegram"))] == 2
 
 

@@ -11,8 +11,6 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from opentelemetry.exporter.prometheus import PrometheusMetricReader
-from prometheus_client import CollectorRegistry
 from sqlalchemy import Engine
 
 from crpbot.db.engine import make_engine, upgrade
@@ -46,17 +44,6 @@ def engine(tmp_path: Path) -> Iterator[Engine]:
     engine = make_engine(url)
     yield engine
     engine.dispose()
-
-
-@pytest.fixture
-def telemetry() -> Iterator[Telemetry]:
-    registry = CollectorRegistry()
-    reader = PrometheusMetricReader(
-        registry=registry, scope_info_enabled=False, disable_target_info=True
-    )
-    instance = Telemetry([reader], service="risk-guard", registry=registry)
-    yield instance
-    instance.shutdown()
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit.chart.chart_support import REPO
+from tests.fixtures.chart import REPO
 
 MEMBERS = ("operator", "workers", "model-server")
 NON_ROOT_UID = "10001"

@@ -15,7 +15,7 @@ from crpbot_workers.telegram.bot import build_application, may_change_state, reg
 from crpbot_workers.telegram.serve import file_url
 from tests.fixtures.ports import free_port
 from tests.fixtures.telegram_api import TOKEN, TelegramStandIn, rate_limited
-from tests.unit.workers.telegram.conftest import ALLOWED, GROUP, MEMBER, STRANGER, RunningBot
+from tests.integration.workers.telegram.conftest import ALLOWED, GROUP, MEMBER, STRANGER, RunningBot
 
 
 def _count(telemetry: Telemetry, series: str, **labels: str) -> float:

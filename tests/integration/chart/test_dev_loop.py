@@ -20,7 +20,7 @@ import pytest
 import yaml
 
 from crpbot_operator.render.common import MODEL_SERVER_PORT, RISK_GUARD_PORT
-from tests.unit.chart.chart_support import CHART, RELEASE, REPO
+from tests.fixtures.chart import CHART, RELEASE, REPO
 
 SKAFFOLD = yaml.safe_load((REPO / "skaffold.yaml").read_text())
 KIND_CONFIG = REPO / "hack" / "kind-config.yaml"

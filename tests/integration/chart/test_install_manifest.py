@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from tests.unit.chart.chart_support import REPO, require_tool, run
+from tests.fixtures.chart import REPO, require_tool, run
 
 INSTALL = REPO / "manifests" / "install.yaml"
 

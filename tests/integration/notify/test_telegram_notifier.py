@@ -21,6 +21,7 @@ from telegram.error import (
 from crpbot.notify.markdown import format_alert
 from crpbot.notify.telegram import TelegramNotifier, retry_delay
 from crpbot.telemetry.metrics import Telemetry
+from tests.fixtures.alerts import FAILURE, RISK, SIGNAL
 from tests.fixtures.telegram_api import (
     TOKEN,
     TelegramStandIn,
@@ -28,7 +29,7 @@ from tests.fixtures.telegram_api import (
     rate_limited,
     server_error,
 )
-from tests.unit.notify.conftest import FAILURE, RISK, SIGNAL, count
+from tests.fixtures.telemetry import count
 
 CHATS = (1001, -2002)
 

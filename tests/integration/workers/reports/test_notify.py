@@ -13,7 +13,6 @@ from typer.testing import CliRunner
 from crpbot_workers.cli import app
 from tests.fixtures.observation import BOT, DAY, EXPECTED, ObservedDb
 from tests.fixtures.telegram_api import TOKEN, TelegramStandIn, bad_request
-from tests.fixtures.telegram_api import telegram_api_fixture as telegram_api  # noqa: F401
 
 runner = CliRunner()
 CHATS = (1001, -2002)
@@ -30,7 +29,7 @@ def _settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 @pytest.fixture
 def telegram_env(
     monkeypatch: pytest.MonkeyPatch,
-    telegram_api: TelegramStandIn,  # noqa: F811
+    telegram_api: TelegramStandIn,
 ) -> TelegramStandIn:
     monkeypatch.setenv("CRPBOT_TELEGRAM_TOKEN", TOKEN)
     monkeypatch.setenv("CRPBOT_TELEGRAM__ALLOWED_CHATS", json.dumps(list(CHATS)))

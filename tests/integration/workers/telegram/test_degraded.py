@@ -12,7 +12,7 @@ from crpbot.services.risk_client import RiskClient
 from crpbot.telemetry.metrics import Telemetry
 from crpbot.telemetry.readiness import Readiness
 from tests.fixtures.ports import free_port
-from tests.unit.workers.telegram.conftest import ALLOWED, BOT, RunningBot
+from tests.integration.workers.telegram.conftest import ALLOWED, BOT, RunningBot
 
 
 @pytest.fixture

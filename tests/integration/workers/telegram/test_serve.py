@@ -16,7 +16,7 @@ from crpbot_workers.telegram.probe import TelegramProbe, TelegramUnreachableErro
 from crpbot_workers.telegram.serve import ServeOptions, build
 from tests.fixtures.ports import free_port
 from tests.fixtures.telegram_api import TOKEN, TelegramStandIn, running_stand_in
-from tests.unit.workers.telegram.conftest import ALLOWED, BOT
+from tests.integration.workers.telegram.conftest import ALLOWED, BOT
 
 DEAD_DATABASE = "postgresql+psycopg://nobody@127.0.0.1:9/x?connect_timeout=1"
 

@@ -8,8 +8,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from opentelemetry.exporter.prometheus import PrometheusMetricReader
-from prometheus_client import CollectorRegistry
 from sqlalchemy.orm import Session, sessionmaker
 
 from crpbot.db.engine import make_engine, session_factory, upgrade
@@ -28,7 +26,6 @@ from tests.fixtures.db import make_signal
 from tests.fixtures.telegram_api import (
     TOKEN,
     TelegramStandIn,
-    telegram_api_fixture,  # noqa: F401  (fixture)
 )
 
 BOT = "demo"
@@ -80,17 +77,6 @@ def _seed(sessions: sessionmaker[Session]) -> None:
             session,
             ScanCycleRecord(BOT, T0, T0 + timedelta(seconds=4), 4.2, 2, 0, 1),
         )
-
-
-@pytest.fixture
-def telemetry() -> Iterator[Telemetry]:
-    registry = CollectorRegistry()
-    reader = PrometheusMetricReader(
-        registry=registry, scope_info_enabled=False, disable_target_info=True
-    )
-    instance = Telemetry([reader], registry=registry)
-    yield instance
-    instance.shutdown()
 
 
 @pytest.fixture

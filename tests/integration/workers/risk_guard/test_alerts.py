@@ -21,7 +21,6 @@ from tests.fixtures.telegram_api import (
 )
 from tests.fixtures.telegram_api import (
     TelegramStandIn,
-    telegram_api_fixture,  # noqa: F401  (fixture)
 )
 
 TOKEN = "test-token-0123456789"

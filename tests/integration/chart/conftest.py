@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit.chart.chart_support import Manifest, ci_values_files, render, require_tool
+from tests.fixtures.chart import Manifest, ci_values_files, render, require_tool
 
 
 @pytest.fixture(scope="session")

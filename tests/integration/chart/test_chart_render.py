@@ -11,7 +11,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from tests.unit.chart.chart_support import (
+from tests.fixtures.chart import (
     CHART,
     CI_VALUES,
     NAMESPACE,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from tests.unit.chart.chart_support import RULES_FILE, Manifest, only, run
+from tests.fixtures.chart import RULES_FILE, Manifest, only, run
 
 RULES_TEST = Path(__file__).parent / "alerts" / "crpbot-rules.test.yaml"
 ALARMS = {

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.unit.chart.chart_support import (
+from tests.fixtures.chart import (
     CHART,
     REPO,
     Manifest,

@@ -2,57 +2,19 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
-from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from typer.testing import CliRunner
 
 from crpbot_workers.cli import app
+from tests.fixtures.coinbase_standin import DATA_START, KEY_NAME, ec_key, pem_of, standin
+
+__all__ = ["ec_key", "standin"]
 
 runner = CliRunner()
-KEY_NAME = "organizations/org-cli/apiKeys/key-cli"
-DATA_START = 1_700_000_000 - 1_700_000_000 % 3600
 HOUR = 3600
-
-
-def _standin_module():
-    name = "coinbase_standin"
-    if name not in sys.modules:
-        path = Path(__file__).parents[2] / "data" / "coinbase_standin.py"
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-def _pem(key: ec.EllipticCurvePrivateKey) -> str:
-    return key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.TraditionalOpenSSL,
-        serialization.NoEncryption(),
-    ).decode()
-
-
-@pytest.fixture(scope="module")
-def key() -> ec.EllipticCurvePrivateKey:
-    return ec.generate_private_key(ec.SECP256R1())
-
-
-@pytest.fixture
-def standin(key):
-    server = (
-        _standin_module()
-        .CoinbaseStandin(KEY_NAME, key.public_key(), DATA_START, DATA_START + 1000 * HOUR)
-        .start()
-    )
-    yield server
-    server.stop()
 
 
 @pytest.fixture(autouse=True)
@@ -86,9 +48,9 @@ def test_data_fetch_public_then_incremental_then_show(standin):
     assert json.loads(shown.stdout)["rows"] == 520
 
 
-def test_data_fetch_signs_with_env_credentials(standin, key, monkeypatch):
+def test_data_fetch_signs_with_env_credentials(standin, ec_key, monkeypatch):
     monkeypatch.setenv("CRPBOT_COINBASE_API_KEY", KEY_NAME)
-    monkeypatch.setenv("CRPBOT_COINBASE_API_SECRET", _pem(key))
+    monkeypatch.setenv("CRPBOT_COINBASE_API_SECRET", pem_of(ec_key))
     result = fetch(standin, "--start", str(DATA_START), "--end", str(DATA_START + 10 * HOUR))
     assert result.exit_code == 0, result.output
     assert "+10 bars" in result.stdout
@@ -97,7 +59,7 @@ def test_data_fetch_signs_with_env_credentials(standin, key, monkeypatch):
 
 
 def test_data_fetch_wrong_key_is_one_line_without_secret(standin, monkeypatch):
-    secret = _pem(ec.generate_private_key(ec.SECP256R1()))
+    secret = pem_of(ec.generate_private_key(ec.SECP256R1()))
     monkeypatch.setenv("CRPBOT_COINBASE_API_KEY", KEY_NAME)
     monkeypatch.setenv("CRPBOT_COINBASE_API_SECRET", secret)
     result = fetch(standin, "--start", str(DATA_START), "--end", str(DATA_START + 10 * HOUR))
