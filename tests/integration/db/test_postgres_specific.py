@@ -6,7 +6,7 @@ from datetime import UTC
 
 from sqlalchemy.engine import make_url
 
-from crpbot.db.engine import make_engine, session_factory, upgrade
+from crpbot.db.engine import head_revision, make_engine, session_factory, upgrade
 from crpbot.db.repos.signals import get_signal, save_signal
 from tests.fixtures.db import T0, make_signal
 
@@ -30,4 +30,4 @@ def test_postgres_session_time_zone_does_not_leak_into_values(postgres_url: str)
 
 def test_upgrade_accepts_plain_postgresql_urls(postgres_url: str) -> None:
     plain = make_url(postgres_url).set(drivername="postgresql")
-    assert upgrade(plain) is not None
+    assert upgrade(plain) == head_revision()

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crpbot.learning.outcomes import horizon_bars, resolve_signal
+from crpbot.learning.outcomes import Resolution, horizon_bars, resolve_signal
 from tests.unit.learning.builders import HOUR, T0, Bar, Sig, long_signal, make_candles, random_walk
 
 FLAT: Bar = (100.0, 100.5, 99.5, 100.0)
@@ -95,7 +95,9 @@ def test_resolve_signal_never_uses_a_bar_still_forming() -> None:
     candles = make_candles([FLAT, FLAT, (100.0, 102.5, 99.5, 102.0)])
     signal = long_signal(1)
     assert resolve_signal(signal, candles, HOUR, T0 + 3 * HOUR - HOUR / 2) is None
-    assert resolve_signal(signal, candles, HOUR, T0 + 3 * HOUR) is not None
+    assert resolve_signal(signal, candles, HOUR, T0 + 3 * HOUR) == Resolution(
+        "won", 102.0, T0 + 3 * HOUR, 2.0
+    )
 
 
 @pytest.mark.parametrize(

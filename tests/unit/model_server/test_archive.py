@@ -36,8 +36,7 @@ def test_build_archives_versions_each_model_with_the_artifact_version(
         config = yaml.safe_load(archive.read(manifest["model"]["configFile"]))
     assert {f"{kind}.pt", f"{kind}.py", "metadata.json", "handler.py"} <= names
     assert config["handler"]["kind"] == kind
-    assert config["batchSize"] >= 1
-    assert config["maxBatchDelay"] >= 1
+    assert (config["batchSize"], config["maxBatchDelay"]) == (8, 5)
 
 
 def test_build_archives_uses_latest_when_no_version_is_given(

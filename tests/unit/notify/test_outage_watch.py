@@ -7,10 +7,16 @@ from pathlib import Path
 
 import pytest
 
+from crpbot.notify.alerts import FailureAlert
 from crpbot.notify.markdown import format_alert, format_plain
 from crpbot.notify.outage_watch import OutageWatch
 
 T0 = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
+
+
+def _what(alert: FailureAlert | None) -> tuple[str, bool] | None:
+    """An alert as (component, recovered), None for no alert."""
+    return None if alert is None else (alert.component, alert.recovered)
 
 
 def _seen(watch: OutageWatch, component: str, states: list[bool]) -> list[str | None]:
@@ -38,11 +44,10 @@ def test_outage_watch_alerts_on_transitions_only(
 
 def test_outage_watch_keeps_components_apart() -> None:
     watch = OutageWatch("b1")
-    assert watch.observe("risk_guard", False, T0) is not None
-    assert watch.observe("database", False, T0) is not None
+    assert _what(watch.observe("risk_guard", False, T0)) == ("risk_guard", False)
+    assert _what(watch.observe("database", False, T0)) == ("database", False)
     assert watch.observe("risk_guard", False, T0) is None
-    recovered = watch.observe("database", True, T0)
-    assert recovered is not None and recovered.component == "database"
+    assert _what(watch.observe("database", True, T0)) == ("database", True)
 
 
 def test_outage_alert_says_what_fails_closed_and_reads_as_recovered_after() -> None:
@@ -59,15 +64,18 @@ def test_outage_alert_says_what_fails_closed_and_reads_as_recovered_after() -> N
 
 def test_outage_watch_with_a_file_remembers_across_processes(tmp_path: Path) -> None:
     memory = tmp_path / "state" / "outages.json"
-    assert OutageWatch("b1", memory).observe("risk_guard", False, T0) is not None
+    assert _what(OutageWatch("b1", memory).observe("risk_guard", False, T0)) == (
+        "risk_guard",
+        False,
+    )
     assert OutageWatch("b1", memory).observe("risk_guard", False, T0) is None, "same outage"
     recovered = OutageWatch("b1", memory).observe("risk_guard", True, T0)
-    assert recovered is not None and recovered.recovered
+    assert _what(recovered) == ("risk_guard", True)
     assert OutageWatch("b1", memory).observe("risk_guard", True, T0) is None
 
 
 def test_outage_watch_unreadable_file_starts_with_no_outage(tmp_path: Path) -> None:
     memory = tmp_path / "outages.json"
     memory.write_text("{torn", encoding="utf-8")
-    assert OutageWatch("b1", memory).observe("database", False, T0) is not None
+    assert _what(OutageWatch("b1", memory).observe("database", False, T0)) == ("database", False)
     assert OutageWatch("b1", memory).observe("database", False, T0) is None

@@ -73,6 +73,6 @@ def test_risk_watch_alert_carries_the_state_and_event_time() -> None:
 
 def test_risk_watch_keeps_accounts_apart() -> None:
     watch = RiskAlertWatch()
-    assert watch.observe("a", HALTED, T0) is not None
-    assert watch.observe("b", HALTED, T0) is not None
+    first, second = watch.observe("a", HALTED, T0), watch.observe("b", HALTED, T0)
+    assert (first and first.account, second and second.account) == ("a", "b")
     assert watch.observe("a", HALTED, T0) is None

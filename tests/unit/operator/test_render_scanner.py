@@ -18,8 +18,7 @@ def test_render_scanner_cronjob(full_children: list[Manifest]) -> None:
     assert cron["suspend"] is False
     assert cron["startingDeadlineSeconds"] < 120
     assert cron["jobTemplate"]["spec"]["activeDeadlineSeconds"] < 120
-    assert cron["successfulJobsHistoryLimit"] >= 1
-    assert cron["failedJobsHistoryLimit"] >= 1
+    assert (cron["successfulJobsHistoryLimit"], cron["failedJobsHistoryLimit"]) == (3, 1)
     container = cron["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]
     assert container["command"] == ["crpbot", "scan", "--once"]
     assert container["image"] == "example.org/workers:1"

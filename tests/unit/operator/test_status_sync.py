@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime
 from typing import Any, cast
 
 import kopf
@@ -78,3 +79,12 @@ def test_status_writer_runs_again_after_a_failed_patch() -> None:
         writer.sync(ENTRY, _index({}), _index({}))
     assert writer.sync(ENTRY, _index({}), _index({})) is True
     assert calls == ["alpha", "alpha"]
+
+
+def test_status_writer_stamps_transitions_with_its_clock() -> None:
+    written: list[dict[str, Any]] = []
+    at = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
+    writer = StatusWriter(lambda namespace, name, status: written.append(status), clock=lambda: at)
+    writer.sync(ENTRY, _index({}), _index({}))
+    (status,) = written
+    assert {c["lastTransitionTime"] for c in status["conditions"]} == {"2026-03-02T14:00:00Z"}

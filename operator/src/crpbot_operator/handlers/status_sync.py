@@ -10,9 +10,10 @@ remembered, so a pass never stores an older view over a newer one.
 
 from __future__ import annotations
 
-import datetime
 import threading
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from functools import partial
 from typing import Any, cast
 
 import kopf
@@ -29,6 +30,10 @@ from crpbot_operator.status import (
     status_changed,
 )
 
+# The operator's image installs only its own dependencies (not the `crpbot` library and its
+# `crpbot.clock`), so its wall clock is spelled here; tests pass their own.
+WALL_CLOCK: Callable[[], datetime] = partial(datetime.now, UTC)
+
 # (namespace, name, status) -> None: merges `status` into the bot's status subresource.
 StatusPatch = Callable[[str, str, dict[str, Any]], None]
 
@@ -43,8 +48,9 @@ def status_patch(applier: Applier) -> StatusPatch:
 class StatusWriter:
     """Coalesces status updates per bot and remembers what it wrote last."""
 
-    def __init__(self, patch: StatusPatch) -> None:
+    def __init__(self, patch: StatusPatch, clock: Callable[[], datetime] = WALL_CLOCK) -> None:
         self._patch = patch
+        self._clock = clock
         self._guard = threading.Lock()
         self._running: set[BotKey] = set()
         self._pending: dict[BotKey, BotEntry] = {}
@@ -92,7 +98,7 @@ class StatusWriter:
         key = (bot.namespace, bot.name)
         previous = self._written.get(key, entry.status)
         children = collect_children(deployment_index.get(key, []), cronjob_index.get(key, []))
-        now = datetime.datetime.now(datetime.UTC)
+        now = self._clock()
         has_database = bot.spec.database is not None
         new = compute_status(children, previous, now, bot.generation, has_database)
         if not status_changed(previous, new):

@@ -14,22 +14,18 @@ from crpbot.telemetry.readiness import Readiness
 from crpbot_workers.telegram.bot import build_application, may_change_state, register_commands
 from crpbot_workers.telegram.serve import file_url
 from tests.fixtures.ports import free_port
-from tests.fixtures.telegram_api import TOKEN, TelegramStandIn, rate_limited
+from tests.fixtures.telegram_api import TOKEN, TelegramStandIn, bad_request, rate_limited
+from tests.fixtures.telemetry import count
 from tests.integration.workers.telegram.conftest import ALLOWED, GROUP, MEMBER, STRANGER, RunningBot
-
-
-def _count(telemetry: Telemetry, series: str, **labels: str) -> float:
-    assert telemetry.registry is not None
-    return telemetry.registry.get_sample_value(series, labels) or 0.0
 
 
 async def _settled(telemetry: Telemetry, series: str, expected: float, **labels: str) -> float:
     """The count once the handler finished (the reply lands before the handler returns)."""
     for _ in range(50):
-        if _count(telemetry, series, **labels) == expected:
+        if count(telemetry, series, **labels) == expected:
             break
         await asyncio.sleep(0.05)
-    return _count(telemetry, series, **labels)
+    return count(telemetry, series, **labels)
 
 
 @pytest.mark.parametrize(
@@ -137,8 +133,7 @@ async def test_bot_gives_a_chat_outside_the_allow_list_nothing_even_from_an_admi
     running_bot: RunningBot, service: BotService
 ) -> None:
     running_bot.api.state.push_command(STRANGER, "/pause", user_id=ALLOWED)
-    await running_bot.ask("/help")
-    await asyncio.sleep(0.2)
+    await running_bot.ask("/help")  # updates run in order: the strangers' ran first
     assert [m["chat_id"] for m in running_bot.api.state.sent] == [ALLOWED]
     assert not service.status().paused
 
@@ -154,9 +149,9 @@ def test_may_change_state_only_for_a_known_admin(
 
 
 async def test_bot_health_lists_a_failing_dependency(
-    running_bot: RunningBot, service: BotService
+    running_bot: RunningBot, readiness: Readiness
 ) -> None:
-    service._readiness.set("risk_guard", False)
+    readiness.set("risk_guard", False)
     text = str((await running_bot.ask("/health"))["text"])
     assert "*NOT ready*" in text and "risk\\_guard: `DOWN check returned false`" in text
 
@@ -171,8 +166,7 @@ async def test_bot_ignores_chats_outside_the_allow_list(
 ) -> None:
     running_bot.api.state.push_command(STRANGER, "/status")
     running_bot.api.state.push_command(STRANGER, "hello, my secret is hunter-two")
-    reply = await running_bot.ask("/help")
-    await asyncio.sleep(0.2)
+    reply = await running_bot.ask("/help")  # updates run in order: the strangers' ran first
     assert [m["chat_id"] for m in running_bot.api.state.sent] == [ALLOWED]
     assert reply["chat_id"] == ALLOWED
     stranger_logs = [r for r in caplog.records if getattr(r, "chat_id", None) == STRANGER]
@@ -187,19 +181,17 @@ async def test_bot_reply_waits_out_429_and_counts_it(
     running_bot.api.state.fail_next_sends(rate_limited(1))
     reply = await running_bot.ask("/help")
     assert "*crpbot demo*" in str(reply["text"])
-    assert _count(telemetry, "crpbot_telegram_deliveries_total", result="retried") == 1
+    assert count(telemetry, "crpbot_telegram_deliveries_total", result="retried") == 1
     assert await _settled(telemetry, "crpbot_telegram_deliveries_total", 1, result="ok") == 1
 
 
 async def test_bot_reply_failure_is_counted_as_a_telegram_error(
     running_bot: RunningBot, telemetry: Telemetry
 ) -> None:
-    from tests.fixtures.telegram_api import bad_request
-
     running_bot.api.state.fail_next_sends(bad_request("Bad Request: can't parse entities"))
     reply = await running_bot.ask("/help")
     assert "internal error" in str(reply["text"])
-    assert _count(telemetry, "crpbot_telegram_deliveries_total", result="failed") == 1
+    assert count(telemetry, "crpbot_telegram_deliveries_total", result="failed") == 1
     assert await _settled(telemetry, "crpbot_errors_total", 1, component="telegram") == 1
 
 

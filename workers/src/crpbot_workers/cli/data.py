@@ -16,6 +16,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from crpbot.candles.granularity import closed_bars_end, granularity_seconds
+from crpbot.clock import utcnow
 from crpbot.data.coinbase_errors import CoinbaseError
 from crpbot_workers.cli.common import console, err_console, fail, print_json, settings_or_fail
 
@@ -156,7 +157,7 @@ def fetch(
     settings = settings_or_fail()
     name = _granularity(settings, granularity)
     first, last = _timestamp("--start", start), _timestamp("--end", end)
-    until = closed_bars_end(datetime.now(UTC), name)
+    until = closed_bars_end(utcnow(), name)
     if last is not None:
         until = min(until, last)
     policy = RetryPolicy(

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from crpbot.clock import utcnow
 from crpbot_workers.cli.common import console, fail, print_json, settings_or_fail
 
 if TYPE_CHECKING:
@@ -49,7 +50,7 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output."
 
 def _now(value: str | None) -> datetime:
     if value is None:
-        return datetime.now(UTC)
+        return utcnow()
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:

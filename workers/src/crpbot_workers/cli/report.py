@@ -8,11 +8,12 @@ every allowed Telegram chat when a bot token is configured.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from crpbot.clock import utcnow
 from crpbot_workers.cli.common import console, fail, print_json, settings_or_fail
 from crpbot_workers.cli.observation import (
     AccountOpt,
@@ -90,7 +91,7 @@ def daily(
     send = configured if notify is None else notify
     if send and not configured:
         fail("--notify needs CRPBOT_TELEGRAM_TOKEN and CRPBOT_TELEGRAM__ALLOWED_CHATS")
-    when = parse_day(day, "--date") if day else datetime.now(UTC).date() - timedelta(days=1)
+    when = parse_day(day, "--date") if day else utcnow().date() - timedelta(days=1)
     sessions = sessions_or_fail(database_url or settings.database_url.get_secret_value())
     paths = read_or_fail(
         lambda: write_daily_report(

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from crpbot.clock import utcnow
 from crpbot_workers.cli.common import console, fail, print_json, settings_or_fail
 
 if TYPE_CHECKING:
@@ -35,7 +36,7 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable re
 
 def _parse_now(value: str | None) -> datetime:
     if value is None:
-        return datetime.now(UTC)
+        return utcnow()
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
