@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from crpbot.data.bundled import load_bundled
-from crpbot.db.engine import make_engine, session_factory, upgrade
+from crpbot.db.engine import session_factory
 from crpbot.models.inference import InProcessBackend
 from crpbot.risk import RiskLimits
 from crpbot.scan.adapters import FramesFeed, InProcessRisk, StaticEquity
@@ -28,6 +28,7 @@ from crpbot.scan.spool import SignalSpool
 from crpbot.services.risk_guard import RiskGuardService
 from crpbot.telemetry.metrics import Telemetry
 from tests.fixtures.artifacts import build_tiny_artifact
+from tests.fixtures.db import migrated_engine
 from tests.unit.scan.support import HOUR, SYMBOLS, RecordingNotifier, scan_config
 
 
@@ -67,11 +68,8 @@ def frames(eurusd: pd.DataFrame) -> dict[str, pd.DataFrame]:
 
 @pytest.fixture
 def engine(tmp_path: Path) -> Iterator[Engine]:
-    url = f"sqlite:///{tmp_path / 'scanner.db'}"
-    upgrade(url)
-    engine = make_engine(url)
-    yield engine
-    engine.dispose()
+    with migrated_engine(f"sqlite:///{tmp_path / 'scanner.db'}") as engine:
+        yield engine
 
 
 @pytest.fixture

@@ -9,15 +9,10 @@ from typer.testing import CliRunner
 
 from crpbot_workers.cli import app
 from tests.fixtures.ports import free_port
+from tests.fixtures.scan_env import scan_once_args
 from tests.fixtures.telegram_api import TOKEN, TelegramStandIn
 
 runner = CliRunner()
-NOW = "2018-01-22T12:00Z"
-"""The close of the 11:00 bar of a Monday in the bundled EUR/USD data."""
-
-
-def _scan(*args: str) -> list[str]:
-    return ["scan", "--once", "--data", "bundled:EURUSD", "--now", NOW, *args]
 
 
 def test_scan_once_announces_a_guard_outage_once_across_runs_then_its_end(
@@ -30,12 +25,12 @@ def test_scan_once_announces_a_guard_outage_once_across_runs_then_its_end(
     monkeypatch.setenv("CRPBOT_TELEGRAM__BASE_URL", telegram_api.base_url)
     monkeypatch.setenv("CRPBOT_RISK__GUARD_URL", f"http://127.0.0.1:{free_port()}")
     for _ in range(2):
-        down = runner.invoke(app, _scan("--json"))
+        down = runner.invoke(app, scan_once_args("--json"))
         assert down.exit_code == 0, down.output
         (row,) = json.loads(down.stdout)["symbols"]
         assert row["outcome"] == "risk_unavailable"
     monkeypatch.delenv("CRPBOT_RISK__GUARD_URL")
-    back = runner.invoke(app, _scan("--json"))
+    back = runner.invoke(app, scan_once_args("--json"))
     assert back.exit_code == 0, back.output
 
     sent = telegram_api.state.sent

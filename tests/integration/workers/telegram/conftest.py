@@ -6,23 +6,24 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from crpbot.db.engine import make_engine, session_factory, upgrade
+from crpbot.db.engine import session_factory
 from crpbot.db.records import OutcomeRecord, ScanCycleRecord
 from crpbot.db.repos.outcomes import save_outcome
 from crpbot.db.repos.scan_cycles import record_scan_cycle
 from crpbot.db.repos.signals import save_signal
-from crpbot.services.bot_service import BotService
+from crpbot.services.bot_service import BotService, RiskStateReader
 from crpbot.services.pause import StoredPauseFlag
 from crpbot.services.risk_guard import EquityUpdate, RiskGuardService
 from crpbot.telemetry.metrics import Telemetry
 from crpbot.telemetry.readiness import Readiness
 from crpbot_workers.telegram.bot import build_application
 from crpbot_workers.telegram.serve import file_url
-from tests.fixtures.db import make_signal
+from tests.fixtures.db import make_signal, migrated_engine
 from tests.fixtures.telegram_api import (
     TOKEN,
     TelegramStandIn,
@@ -40,11 +41,8 @@ T0 = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
 
 @pytest.fixture
 def sessions(tmp_path: Path) -> Iterator[sessionmaker[Session]]:
-    url = f"sqlite:///{tmp_path / 'bot.db'}"
-    upgrade(url)
-    engine = make_engine(url)
-    yield session_factory(engine)
-    engine.dispose()
+    with migrated_engine(f"sqlite:///{tmp_path / 'bot.db'}") as engine:
+        yield session_factory(engine)
 
 
 def _seed(sessions: sessionmaker[Session]) -> None:
@@ -93,17 +91,31 @@ def service(
     guard = RiskGuardService(engine)
     guard.record_equity(EquityUpdate(BOT, 100_000.0, 100_000.0, T0))
     guard.record_equity(EquityUpdate(BOT, 100_000.0, 98_000.0, T0 + timedelta(hours=3)))
+    pause = StoredPauseFlag(sessions, BOT, clock=lambda: T0)
+    return bot_service(
+        sessions, guard, readiness, telemetry, pause=pause, clock=lambda: T0 + timedelta(days=1)
+    )
+
+
+def bot_service(
+    sessions: sessionmaker[Session],
+    risk: RiskStateReader,
+    readiness: Readiness,
+    telemetry: Telemetry,
+    **options: Any,
+) -> BotService:
+    """The bot under test on `risk`, its database reported ready; `options` go to BotService."""
     readiness.register("database", lambda: True)
+    options.setdefault("pause", StoredPauseFlag(sessions, BOT))
     return BotService(
         sessions,
         bot=BOT,
         mode="observe",
         account=BOT,
-        pause=StoredPauseFlag(sessions, BOT, clock=lambda: T0),
-        risk=guard,
+        risk=risk,
         readiness=readiness,
-        clock=lambda: T0 + timedelta(days=1),
         telemetry=telemetry,
+        **options,
     )
 
 

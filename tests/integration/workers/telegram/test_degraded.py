@@ -7,12 +7,11 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from crpbot.services.bot_service import BotService
-from crpbot.services.pause import StoredPauseFlag
 from crpbot.services.risk_client import RiskClient
 from crpbot.telemetry.metrics import Telemetry
 from crpbot.telemetry.readiness import Readiness
 from tests.fixtures.ports import free_port
-from tests.integration.workers.telegram.conftest import ALLOWED, BOT, RunningBot
+from tests.integration.workers.telegram.conftest import ALLOWED, RunningBot, bot_service
 
 
 @pytest.fixture
@@ -21,17 +20,7 @@ def service(
 ) -> BotService:
     """The bot with a remote guard nobody listens for."""
     dead_guard = RiskClient(f"http://127.0.0.1:{free_port()}", "t0k3n", connect_timeout_s=0.5)
-    readiness.register("database", lambda: True)
-    return BotService(
-        sessions,
-        bot=BOT,
-        mode="observe",
-        account=BOT,
-        pause=StoredPauseFlag(sessions, BOT),
-        risk=dead_guard,
-        readiness=readiness,
-        telemetry=telemetry,
-    )
+    return bot_service(sessions, dead_guard, readiness, telemetry)
 
 
 async def test_bot_risk_says_the_guard_is_unavailable(running_bot: RunningBot) -> None:

@@ -10,20 +10,15 @@ from typer.testing import CliRunner
 from crpbot.db.engine import make_engine, session_factory
 from crpbot.db.repos.signals import recent_signals
 from crpbot_workers.cli import app
+from tests.fixtures.scan_env import scan_once_args
 
 runner = CliRunner()
-NOW = "2018-01-22T12:00Z"
-"""The close of the 11:00 bar of a Monday in the bundled EUR/USD data."""
-
-
-def _scan(*args: str) -> list[str]:
-    return ["scan", "--once", "--data", "bundled:EURUSD", "--now", NOW, *args]
 
 
 def test_scan_once_stores_a_decided_signal_and_prints_the_cycle_as_json(
     scan_settings: dict[str, str],
 ) -> None:
-    result = runner.invoke(app, _scan("--json"))
+    result = runner.invoke(app, scan_once_args("--json"))
 
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)
@@ -42,8 +37,8 @@ def test_scan_once_stores_a_decided_signal_and_prints_the_cycle_as_json(
 def test_scan_once_rerun_at_the_same_time_stores_nothing_twice(
     scan_settings: dict[str, str],
 ) -> None:
-    first = json.loads(runner.invoke(app, _scan("--json")).stdout)
-    again = runner.invoke(app, _scan("--json"))
+    first = json.loads(runner.invoke(app, scan_once_args("--json")).stdout)
+    again = runner.invoke(app, scan_once_args("--json"))
 
     assert again.exit_code == 0, again.output
     (row,) = json.loads(again.stdout)["symbols"]
@@ -52,7 +47,7 @@ def test_scan_once_rerun_at_the_same_time_stores_nothing_twice(
 
 
 def test_scan_once_prints_a_summary_table(scan_settings: dict[str, str]) -> None:
-    result = runner.invoke(app, _scan())
+    result = runner.invoke(app, scan_once_args())
 
     assert result.exit_code == 0, result.output
     assert "scan cli-bot @ 2018-01-22 12:00Z (ok)" in result.stdout
@@ -61,7 +56,9 @@ def test_scan_once_prints_a_summary_table(scan_settings: dict[str, str]) -> None
 
 
 def test_scan_once_exits_1_when_every_symbol_failed(scan_settings: dict[str, str]) -> None:
-    result = runner.invoke(app, [*_scan("--json")[:-3], "--now", "2017-04-19T10:00Z", "--json"])
+    result = runner.invoke(
+        app, [*scan_once_args("--json")[:-3], "--now", "2017-04-19T10:00Z", "--json"]
+    )
 
     assert result.exit_code == 1, result.output
     (row,) = json.loads(result.stdout)["symbols"]
@@ -89,7 +86,7 @@ def test_scan_once_bad_settings_fail_in_one_line(
 ) -> None:
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    result = runner.invoke(app, [*_scan(), *args])
+    result = runner.invoke(app, [*scan_once_args(), *args])
 
     assert result.exit_code == 2, result.output
     assert message in result.stderr

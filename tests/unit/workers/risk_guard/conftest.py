@@ -13,11 +13,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from crpbot.db.engine import make_engine, upgrade
 from crpbot.risk import RiskLimits
 from crpbot.services.risk_guard import RiskGuardService
 from crpbot.telemetry.metrics import Telemetry
 from crpbot_workers.risk_guard.app import create_app
+from tests.fixtures.db import migrated_engine
 
 TOKEN = "test-token-0123456789"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -39,11 +39,8 @@ WALL_CLOCK = WallClock(datetime(2024, 1, 16, tzinfo=UTC), timedelta(seconds=300)
 
 @pytest.fixture
 def engine(tmp_path: Path) -> Iterator[Engine]:
-    url = f"sqlite:///{tmp_path / 'guard.db'}"
-    upgrade(url)
-    engine = make_engine(url)
-    yield engine
-    engine.dispose()
+    with migrated_engine(f"sqlite:///{tmp_path / 'guard.db'}") as engine:
+        yield engine
 
 
 @pytest.fixture
