@@ -3,6 +3,11 @@
 The operator's own environment carries the cluster-wide choice under the workers' variable
 names (the chart sets them from `opentelemetry.workers`), so one collector serves every bot;
 a bot's `spec.telemetry` may override either field.
+
+The exporter chooses how the long-lived services (risk guard, Telegram bot) export. The
+scanner is different: a CronJob pod exits after one cycle, so nothing could scrape it; it
+always pushes OTLP to `otlp_endpoint` (a collector, or Prometheus's own OTLP receiver at
+`/api/v1/otlp`), and exports nowhere when no endpoint is known or the exporter is `none`.
 """
 
 from __future__ import annotations
@@ -31,6 +36,12 @@ class Telemetry:
         if self.otlp_endpoint:
             env.append({"name": OTLP_ENDPOINT_ENV, "value": self.otlp_endpoint})
         return env
+
+    def for_one_shot(self) -> Telemetry:
+        """How a process that exits after one run exports: push, or nothing at all."""
+        if self.exporter == "none" or not self.otlp_endpoint:
+            return Telemetry("none")
+        return Telemetry("otlp", self.otlp_endpoint)
 
 
 DEFAULT_TELEMETRY = Telemetry()

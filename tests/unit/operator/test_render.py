@@ -284,8 +284,10 @@ def test_render_image_overrides_win(full_children: list[Manifest]) -> None:
 
 
 def _worker_envs(children: list[Manifest]) -> dict[str, dict[str, str]]:
-    """Plain env values of every `crpbot` worker container, by owning object."""
-    workers = {"alpha-scanner", "alpha-risk-guard", "alpha-telegram"}
+    """Plain env values of every long-lived `crpbot` worker container, by owning object.
+
+    The scanner exports its own way (test_render_telemetry.py)."""
+    workers = {"alpha-risk-guard", "alpha-telegram"}
     return {
         owner: {e["name"]: e.get("value", "") for e in pod["containers"][0]["env"]}
         for owner, pod in pod_specs(children)
@@ -293,11 +295,11 @@ def _worker_envs(children: list[Manifest]) -> dict[str, dict[str, str]]:
     }
 
 
-def test_render_telemetry_defaults_to_prometheus_everywhere(
+def test_render_telemetry_defaults_to_prometheus_for_long_lived_workers(
     full_children: list[Manifest],
 ) -> None:
     envs = _worker_envs(full_children)
-    assert len(envs) == 3
+    assert len(envs) == 2
     for owner, env in envs.items():
         assert env["CRPBOT_TELEMETRY__EXPORTER"] == "prometheus", owner
         assert "CRPBOT_TELEMETRY__OTLP_ENDPOINT" not in env

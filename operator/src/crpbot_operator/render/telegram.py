@@ -36,7 +36,7 @@ def render_telegram(ctx: BotContext) -> Manifest:
         "name": "telegram",
         "image": ctx.images.workers,
         "command": ["crpbot", "telegram", "serve"],
-        "env": worker_env(ctx),
+        "env": worker_env(ctx, COMPONENT_TELEGRAM),
         "resources": TELEGRAM_RESOURCES,
     }
     pod = pod_spec(ctx, ctx.child(COMPONENT_TELEGRAM), [container], api_token=True)
