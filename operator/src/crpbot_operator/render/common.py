@@ -23,6 +23,13 @@ CONFIG_DIR = "/etc/crpbot"
 CONFIG_FILE = f"{CONFIG_DIR}/config.yaml"
 RISK_GUARD_PORT = 8000
 MODEL_SERVER_PORT = 8080
+MODEL_SERVER_METRICS_PORT = 8082
+TELEGRAM_PORT = 8081
+# Named ports Prometheus scrapes `/metrics` on (the chart's PodMonitor names them too): the
+# risk guard serves it beside its API, the Telegram bot beside its health routes, TorchServe
+# on its own metrics address.
+HTTP_PORT_NAME = "http"
+METRICS_PORT_NAME = "metrics"
 RISK_TOKEN_KEY = "token"
 MODEL_SERVER_KEY_KEY = "key"
 MODEL_SERVER_KEY_ENV = "CRPBOT_TORCHSERVE_KEY"
