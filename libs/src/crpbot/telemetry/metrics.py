@@ -42,6 +42,12 @@ Exporter = Literal["prometheus", "otlp", "none"]
 log = logging.getLogger(__name__)
 
 _SCOPE = "crpbot"
+# The label values a scan cycle can produce whatever its data (a signal's tier and decision,
+# a cycle's result, the components it counts errors for), started at zero by `prime_scanner`.
+SIGNAL_TIERS = ("high", "medium", "low")
+SIGNAL_DECISIONS = ("approved", "rejected", "error")
+CYCLE_RESULTS = ("ok", "partial", "failed")
+SCANNER_ERROR_COMPONENTS = ("scanner", "risk_guard", "database", "notify")
 # Gauges have no temporality; the SDK keeps its cumulative default for every other kind.
 PUSH_TEMPORALITY: dict[type, AggregationTemporality] = {
     SdkCounter: AggregationTemporality.DELTA,
@@ -86,8 +92,27 @@ class Telemetry:
         self._histograms = {s.name: _histogram(meter, s) for s in METRICS if s.kind == "histogram"}
         self._gauges = {s.name: _gauge(meter, s) for s in METRICS if s.kind == "gauge"}
 
-    def _add(self, name: str, attributes: dict[str, str]) -> None:
-        self._counters[name].add(1, attributes)
+    def _add(self, name: str, attributes: dict[str, str], amount: int = 1) -> None:
+        self._counters[name].add(amount, attributes)
+
+    def prime_scanner(self, symbols: Sequence[str]) -> None:
+        """Start every counter series a scan cycle can produce at zero.
+
+        `increase()` needs two points of a series, so a series whose first point already
+        holds its first count (a label set counted for the first time, e.g. the first scanner
+        error) would hide that count. Primed, each such series exists at 0 before it counts;
+        with OTLP deltas every run also pushes a point for each, which keeps the scanner's
+        streams alive in the receiver between rare events.
+        """
+        for symbol in symbols:
+            for tier in SIGNAL_TIERS:
+                for decision in SIGNAL_DECISIONS:
+                    labels = {"tier": tier, "decision": decision, "symbol": symbol}
+                    self._add("crpbot_signals_total", labels, 0)
+        for result in CYCLE_RESULTS:
+            self._add("crpbot_scan_cycles_total", {"result": result}, 0)
+        for component in SCANNER_ERROR_COMPONENTS:
+            self._add("crpbot_errors_total", {"component": component}, 0)
 
     def _observe(self, name: str, value: float, attributes: dict[str, str]) -> None:
         self._histograms[name].record(value, attributes)

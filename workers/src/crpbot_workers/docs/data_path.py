@@ -114,9 +114,11 @@ why the scanner's resource has no pod name) into one cumulative series, which `i
 `rate()` read as usual. The receiver keeps that sum in memory: a collector keeps a quiet stream
 for `opentelemetry.collectorConfig.staleAfter` (keep it above the longest schedule interval);
 Prometheus's built-in conversion is experimental, so prefer a collector for schedules sparser
-than a few minutes. As with any Prometheus counter, a series whose first point is already
-non-zero (a label set seen for the first time) adds nothing to `increase()` until its second
-point."""
+than a few minutes. `increase()` needs two points of a series, so a series whose first point
+already holds its first count would hide it: every cycle starts the series it can produce
+(signals by tier, decision and symbol; cycles by result; errors by component) at 0
+(`Telemetry.prime_scanner`). A label set known only from data (a quarantine reason, a refused
+account) still counts from its second point."""
 
 
 def _metric_names() -> list[str]:
