@@ -21,7 +21,7 @@ from opentelemetry.sdk.metrics.export import (
     Sum,
 )
 
-from crpbot.telemetry.catalog import metric
+from crpbot.telemetry.catalog import METRICS, MetricSpec, metric
 from crpbot.telemetry.metrics import Telemetry, setup_telemetry
 
 
@@ -198,3 +198,13 @@ def test_otlp_resource_carries_the_attributes_the_operator_renders(
         "bot": "demo",
         "service.instance.id": "demo-scanner",
     }.items() <= resource.items()
+
+
+@pytest.mark.parametrize(
+    "spec", [s for s in METRICS if s.kind == "gauge"], ids=lambda spec: spec.name
+)
+def test_otlp_gauges_carry_no_unit_prometheus_would_suffix(spec: MetricSpec) -> None:
+    """Prometheus's OTLP translation appends `_ratio` to a gauge of unit `1` (and the unit's
+    word to any other), so a pushed gauge would not be the series the rules query."""
+    assert spec.unit == ""
+    assert spec.otel_name == spec.name
