@@ -9,8 +9,10 @@ from datetime import datetime
 import pytest
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from sqlalchemy.orm import Session, sessionmaker
 
 from crpbot.risk import RiskLimits
+from crpbot.services.pause import StoredPauseFlag
 from crpbot.services.risk_client import RiskClient
 from crpbot.telemetry.metrics import Telemetry
 from crpbot.telemetry.tracing import setup_tracing
@@ -85,3 +87,28 @@ def test_scanner_leaves_a_span_per_stage(
     (cycle,) = (s for s in finished if s.name == "scan.cycle")
     trace_ids = {s.context.trace_id for s in finished}
     assert trace_ids == {cycle.context.trace_id}, "one trace per cycle"
+
+
+def test_scanner_starts_every_cycle_series_at_zero_even_while_paused(
+    make_scanner: MakeScanner,
+    telemetry: Telemetry,
+    sessions: sessionmaker[Session],
+    now: datetime,
+) -> None:
+    """A series born at its first count hides that count from increase(): the first
+    scanner error, the first signal of a symbol, must be an increase from 0."""
+    scanner = make_scanner()
+    scanner.deps.pause = StoredPauseFlag(sessions, BOT, clock=lambda: now)
+    scanner.deps.pause.set_paused(True)
+    assert scanner.run_cycle(now).paused
+    samples = scrape(telemetry)
+
+    for symbol in SYMBOLS:
+        for tier in ("high", "medium", "low"):
+            for decision in ("approved", "rejected", "error"):
+                series = labels(tier=tier, decision=decision, symbol=symbol)
+                assert samples[("crpbot_signals_total", series)] == 0
+    for result in ("ok", "partial", "failed"):
+        assert samples[("crpbot_scan_cycles_total", labels(result=result))] == 0
+    for component in ("scanner", "risk_guard", "database", "notify"):
+        assert samples[("crpbot_errors_total", labels(component=component))] == 0

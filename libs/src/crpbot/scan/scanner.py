@@ -112,6 +112,7 @@ class Scanner:
         started = deps.timer()
         event_ts = closed_bars_end(now, cfg.granularity)
         self._reached = {}
+        deps.telemetry.prime_scanner(cfg.symbols)
         if self._paused():
             deps.telemetry.set_bot_active(cfg.bot, False)
             log.info("bot paused: cycle skipped", extra={"bot": cfg.bot})

@@ -12,6 +12,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 Kind = Literal["counter", "histogram", "gauge"]
+# Gauges carry no unit: Prometheus's OTLP receiver and the collector's Prometheus exporter
+# append `_ratio` to a gauge of unit `1` (`crpbot_bot_active_ratio`), which no rule queries.
+# Counters of unit `1` only get `_total`, as the scrape exporter also names them.
 
 
 @dataclass(frozen=True)
@@ -127,21 +130,21 @@ METRICS: tuple[MetricSpec, ...] = (
     MetricSpec(
         "crpbot_equity",
         "gauge",
-        "1",
+        "",
         ("account",),
         "Paper equity of the account, account currency.",
     ),
     MetricSpec(
         "crpbot_ftmo_daily_headroom",
         "gauge",
-        "1",
+        "",
         ("account",),
         "Equity above the daily-loss floor, account currency.",
     ),
     MetricSpec(
         "crpbot_ftmo_total_headroom",
         "gauge",
-        "1",
+        "",
         ("account",),
         "Equity above the total-loss floor, account currency.",
     ),
@@ -156,7 +159,7 @@ METRICS: tuple[MetricSpec, ...] = (
     MetricSpec(
         "crpbot_bot_active",
         "gauge",
-        "1",
+        "",
         ("bot",),
         "1 while the bot scans (not paused, not halted), else 0.",
     ),

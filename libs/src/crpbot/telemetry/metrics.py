@@ -5,6 +5,17 @@ keep label sets aligned with `catalog.METRICS`, which alert rules and dashboards
 Each `Telemetry` owns its `MeterProvider` (and, for Prometheus, its own `CollectorRegistry`),
 so tests and several apps in one process never share counts; `setup_telemetry` also makes the
 instance the process default that `get_telemetry()` returns.
+
+The resource (who emits) is `service.name` plus whatever `OTEL_RESOURCE_ATTRIBUTES` carries:
+in a cluster the operator renders namespace, bot and instance there, so the code never needs
+to know where it runs.
+
+OTLP pushes counters and histograms with DELTA temporality. A scanner CronJob is a new
+process every cycle: cumulative counters would restart at zero under the same series, and a
+run that counts more than the previous one reads as a small increase instead of a reset, so
+`increase()` undercounts. Each delta is only what one run counted, and the receiver (the
+collector's `deltatocumulative` processor, or Prometheus with
+`--enable-feature=otlp-deltatocumulative`) adds consecutive runs into one cumulative series.
 """
 
 from __future__ import annotations
@@ -14,8 +25,14 @@ from collections.abc import Sequence
 from typing import Literal
 
 from opentelemetry.metrics import Counter, Histogram, Meter, _Gauge
+from opentelemetry.sdk.metrics import Counter as SdkCounter
+from opentelemetry.sdk.metrics import Histogram as SdkHistogram
 from opentelemetry.sdk.metrics import MeterProvider
-from opentelemetry.sdk.metrics.export import MetricReader, PeriodicExportingMetricReader
+from opentelemetry.sdk.metrics.export import (
+    AggregationTemporality,
+    MetricReader,
+    PeriodicExportingMetricReader,
+)
 from opentelemetry.sdk.resources import Resource
 from prometheus_client import CollectorRegistry
 
@@ -25,6 +42,17 @@ Exporter = Literal["prometheus", "otlp", "none"]
 log = logging.getLogger(__name__)
 
 _SCOPE = "crpbot"
+# The label values a scan cycle can produce whatever its data (a signal's tier and decision,
+# a cycle's result, the components it counts errors for), started at zero by `prime_scanner`.
+SIGNAL_TIERS = ("high", "medium", "low")
+SIGNAL_DECISIONS = ("approved", "rejected", "error")
+CYCLE_RESULTS = ("ok", "partial", "failed")
+SCANNER_ERROR_COMPONENTS = ("scanner", "risk_guard", "database", "notify")
+# Gauges have no temporality; the SDK keeps its cumulative default for every other kind.
+PUSH_TEMPORALITY: dict[type, AggregationTemporality] = {
+    SdkCounter: AggregationTemporality.DELTA,
+    SdkHistogram: AggregationTemporality.DELTA,
+}
 
 
 def _counter(meter: Meter, spec: MetricSpec) -> Counter:
@@ -64,8 +92,27 @@ class Telemetry:
         self._histograms = {s.name: _histogram(meter, s) for s in METRICS if s.kind == "histogram"}
         self._gauges = {s.name: _gauge(meter, s) for s in METRICS if s.kind == "gauge"}
 
-    def _add(self, name: str, attributes: dict[str, str]) -> None:
-        self._counters[name].add(1, attributes)
+    def _add(self, name: str, attributes: dict[str, str], amount: int = 1) -> None:
+        self._counters[name].add(amount, attributes)
+
+    def prime_scanner(self, symbols: Sequence[str]) -> None:
+        """Start every counter series a scan cycle can produce at zero.
+
+        `increase()` needs two points of a series, so a series whose first point already
+        holds its first count (a label set counted for the first time, e.g. the first scanner
+        error) would hide that count. Primed, each such series exists at 0 before it counts;
+        with OTLP deltas every run also pushes a point for each, which keeps the scanner's
+        streams alive in the receiver between rare events.
+        """
+        for symbol in symbols:
+            for tier in SIGNAL_TIERS:
+                for decision in SIGNAL_DECISIONS:
+                    labels = {"tier": tier, "decision": decision, "symbol": symbol}
+                    self._add("crpbot_signals_total", labels, 0)
+        for result in CYCLE_RESULTS:
+            self._add("crpbot_scan_cycles_total", {"result": result}, 0)
+        for component in SCANNER_ERROR_COMPONENTS:
+            self._add("crpbot_errors_total", {"component": component}, 0)
 
     def _observe(self, name: str, value: float, attributes: dict[str, str]) -> None:
         self._histograms[name].record(value, attributes)
@@ -165,7 +212,9 @@ def _readers(
             raise ValueError("telemetry.exporter=otlp needs telemetry.otlp_endpoint")
         from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
 
-        push = OTLPMetricExporter(endpoint=otlp_url(otlp_endpoint, "metrics"))
+        push = OTLPMetricExporter(
+            endpoint=otlp_url(otlp_endpoint, "metrics"), preferred_temporality=PUSH_TEMPORALITY
+        )
         interval_ms = export_interval_s * 1000
         return [PeriodicExportingMetricReader(push, export_interval_millis=interval_ms)], None
     return [], None
@@ -184,7 +233,8 @@ def setup_telemetry(
     """Build the process's metrics pipeline from config and make it the default.
 
     `prometheus` collects into a registry served by our own `/metrics` route (no second port);
-    `otlp` pushes to `otlp_endpoint` every `export_interval_s`; `none` records into nothing.
+    `otlp` pushes deltas to `otlp_endpoint` every `export_interval_s` (and on `flush`);
+    `none` records into nothing.
     """
     global _current
     readers, registry = _readers(exporter, otlp_endpoint, export_interval_s)
