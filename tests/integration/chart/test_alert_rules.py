@@ -8,7 +8,6 @@ from pathlib import Path
 
 import yaml
 
-
 from tests.fixtures.chart import REPO, RULES_FILE, Manifest, only, render, run
 
 RULES_TEST = Path(__file__).parent / "alerts" / "crpbot-rules.test.yaml"
