@@ -93,7 +93,7 @@ def save_direction(
         .where(ScoredBar.id == scored_bar_id, ScoredBar.went_up.is_(None))
         .values(went_up=went_up, close_at_horizon=close_at_horizon, resolved_ts=resolved_ts)
     )
-    return bool(session.execute(statement).rowcount)
+    return bool(getattr(session.execute(statement), "rowcount", 0))
 
 
 def resolved_scored_bars(
