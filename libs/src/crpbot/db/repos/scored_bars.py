@@ -34,6 +34,9 @@ def _row(record: ScoredBarRecord) -> dict[str, Any]:
         "p_up": record.p_up,
         "p_cal": record.p_cal,
         "created_at": record.created_at,
+        "went_up": record.went_up,
+        "close_at_horizon": record.close_at_horizon,
+        "resolved_ts": record.resolved_ts,
     }
 
 
