@@ -119,7 +119,8 @@ def reliability_table(report: PeriodReport) -> Table:
     """The data of the reliability chart: scored bars whose direction outcome resolved in the
     period, binned by direction confidence (docs/evaluation.md, "What the probability means")."""
     return Table(
-        "Direction confidence vs realised direction (scored bars resolved in the period)",
+        "Direction confidence vs realised direction (scored bars resolved in the period; "
+        "docs/evaluation.md, What the probability means)",
         ("confidence bin", "mean confidence", "bars", "right", "direction right (95% Wilson)"),
         [
             (
