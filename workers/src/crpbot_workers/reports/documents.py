@@ -164,7 +164,7 @@ def detail_tables(report: PeriodReport) -> list[Table]:
         reliability_table(report),
         Table(
             "Calibration refits",
-            ("time (UTC)", "method", "outcomes used"),
+            ("time (UTC)", "method", "scored bars used"),
             [(f"{c.ts:%Y-%m-%d %H:%M}", c.method, str(c.n_samples)) for c in report.calibrations],
         ),
         Table(
