@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from crpbot.confidence.calibration import Calibrator
 from crpbot.db.models import Outcome
+from crpbot.db.repos.scored_bars import save_scored_bar
 from crpbot.db.repos.signals import save_signal
-from crpbot.learning.outcomes import resolve_signal
+from crpbot.learning.direction import resolve_direction
 from crpbot.learning.recalibrate import RefitPolicy
 from crpbot.services.learning import (
     CalibrationScope,
@@ -20,7 +21,7 @@ from crpbot.services.learning import (
     active_calibrator,
 )
 from tests.fixtures.concurrency import race
-from tests.unit.learning.builders import HOUR, T0, random_walk, stored_signal
+from tests.unit.learning.builders import HOUR, T0, random_walk, scored_bar, stored_signal
 
 Sessions = sessionmaker[Session]
 TRACKERS = 4
@@ -55,11 +56,11 @@ def test_refit_is_stored_and_activated(sessions: Sessions) -> None:
     rng = np.random.default_rng(0)
     with sessions.begin() as session:
         for bar in range(20, 590, 2):
-            signal = stored_signal(bar, walk)
-            outcome = resolve_signal(signal, walk, HOUR, LATE)
-            won = outcome is not None and outcome.result == "won"
-            score = 0.5 + (0.03 if won else -0.03) + rng.normal(0.0, 0.01)
-            save_signal(session, replace(signal, score=score))
+            scored = scored_bar(bar, walk)
+            outcome = resolve_direction(scored, walk, HOUR, LATE)
+            up = outcome is not None and outcome.went_up
+            score = 0.5 + (0.03 if up else -0.03) + rng.normal(0.0, 0.01)
+            save_scored_bar(session, replace(scored, score=score, p_cal=score))
     identity = Calibrator("platt", params=(1.0, 0.0))
     service = LearningService(
         sessions, scope=CalibrationScope("v1", identity), policy=RefitPolicy(min_outcomes=50)

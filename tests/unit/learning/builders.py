@@ -1,4 +1,5 @@
-"""Candles and signals for the learning tests (shared by the service and backend tests)."""
+"""Candles, signals and scored bars for the learning tests (shared by the service and backend
+tests)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import cast
 import numpy as np
 import pandas as pd
 
-from crpbot.db.records import SignalRecord
+from crpbot.db.records import ScoredBarRecord, SignalRecord
 from crpbot.db.vocabulary import Side, Tier
 
 HOUR = timedelta(hours=1)
@@ -87,5 +88,31 @@ def stored_signal(
         confidence=max(score, 1 - score),
         tier=cast(Tier, tier),
         status="approved",
+        created_at=bar_ts + HOUR,
+    )
+
+
+def scored_bar(
+    bar: int,
+    candles: pd.DataFrame,
+    *,
+    score: float = 0.6,
+    symbol: str = "BTC-USD",
+    model_version: str = "v1",
+    horizon: int = 4,
+) -> ScoredBarRecord:
+    """A bar as the scanner stores every scored bar, at bar `bar` of `candles` (calibrated
+    P(up) equal to the score: the identity)."""
+    bar_ts = candles.index[bar].to_pydatetime()
+    return ScoredBarRecord(
+        bot="test",
+        symbol=symbol,
+        bar_ts=bar_ts,
+        model_version=model_version,
+        close=float(candles["close"].iloc[bar]),
+        expiry=bar_ts + horizon * HOUR,
+        score=score,
+        p_up=score,
+        p_cal=score,
         created_at=bar_ts + HOUR,
     )

@@ -1,4 +1,4 @@
-"""Recalibration from outcomes: labels, the schedule rule, adoption only when better."""
+"""Recalibration on direction outcomes: labels, the schedule rule, adoption only when better."""
 
 from __future__ import annotations
 
@@ -8,9 +8,8 @@ import numpy as np
 import pytest
 
 from crpbot.confidence.calibration import Calibrator
-from crpbot.learning.outcomes import Result
 from crpbot.learning.recalibrate import (
-    CalibrationSample,
+    DirectionSample,
     RefitPolicy,
     recalibrate,
     refit_due,
@@ -22,17 +21,11 @@ IDENTITY = Calibrator("platt", params=(1.0, 0.0))
 POLICY = RefitPolicy(min_outcomes=50, min_new_outcomes=20, interval=timedelta(hours=24))
 
 
-def test_up_labels_turn_side_and_result_into_went_up() -> None:
-    samples = [
-        CalibrationSample(0.7, "long", "won"),
-        CalibrationSample(0.6, "long", "lost"),
-        CalibrationSample(0.3, "short", "won"),
-        CalibrationSample(0.2, "short", "lost"),
-        CalibrationSample(0.9, "long", "expired"),
-    ]
+def test_up_labels_keep_every_sample_and_its_direction() -> None:
+    samples = [DirectionSample(0.7, True), DirectionSample(0.6, False), DirectionSample(0.2, True)]
     scores, y = up_labels(samples)
-    assert scores.tolist() == [0.7, 0.6, 0.3, 0.2]
-    assert y.tolist() == [1.0, 0.0, 0.0, 1.0]
+    assert scores.tolist() == [0.7, 0.6, 0.2]
+    assert y.tolist() == [1.0, 0.0, 1.0]
 
 
 @pytest.mark.parametrize(
@@ -59,17 +52,12 @@ def test_refit_policy_refuses_tiny_minimums() -> None:
         RefitPolicy(min_outcomes=5)
 
 
-def _samples(n: int, seed: int, squeeze: float) -> list[CalibrationSample]:
+def _samples(n: int, seed: int, squeeze: float) -> list[DirectionSample]:
     """Scores whose true P(up) is 0.5 + squeeze * (score - 0.5): overconfident when < 1."""
     rng = np.random.default_rng(seed)
     scores = rng.uniform(0.05, 0.95, n)
     up = rng.uniform(size=n) < 0.5 + squeeze * (scores - 0.5)
-    samples = []
-    for score, went_up in zip(scores, up, strict=True):
-        side = "long" if score >= 0.5 else "short"
-        result: Result = "won" if went_up == (side == "long") else "lost"
-        samples.append(CalibrationSample(float(score), side, result))
-    return samples
+    return [DirectionSample(float(s), bool(u)) for s, u in zip(scores, up, strict=True)]
 
 
 def test_recalibrate_fixes_an_overconfident_calibrator_and_adopts_it() -> None:
@@ -97,11 +85,25 @@ def test_recalibrate_forced_method_is_used() -> None:
 @pytest.mark.parametrize(
     "samples",
     [
-        [CalibrationSample(0.7, "long", "won")] * 80,
-        [CalibrationSample(0.7, "long", "expired")] * 80,
+        [DirectionSample(0.7, True)] * 80,
+        [DirectionSample(0.3, False)] * 80,
         [],
     ],
-    ids=["one-label", "all-expired", "none"],
+    ids=["all-up", "all-down", "none"],
 )
-def test_recalibrate_without_both_labels_is_none(samples: list[CalibrationSample]) -> None:
+def test_recalibrate_without_both_labels_is_none(samples: list[DirectionSample]) -> None:
     assert recalibrate(samples, IDENTITY) is None
+
+
+def test_recalibrate_moves_probabilities_toward_the_observed_direction_frequency() -> None:
+    """Uninformative scores around 0.5 on bars that went up 70% of the time: the refit's mean
+    P(up) lands near 0.7 (a fit on trade results would land near their win rate instead)."""
+    rng = np.random.default_rng(4)
+    scores = rng.uniform(0.45, 0.55, 800)
+    samples = [
+        DirectionSample(float(s), bool(u))
+        for s, u in zip(scores, rng.uniform(size=800) < 0.7, strict=True)
+    ]
+    change = recalibrate(samples, IDENTITY, method="platt")
+    assert change is not None
+    assert float(np.mean(change.after.apply(scores))) == pytest.approx(0.7, abs=0.03)

@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from crpbot.db.records import OutcomeRecord, ScanCycleRecord, SignalRecord
+from crpbot.db.records import OutcomeRecord, ScanCycleRecord, ScoredBarRecord, SignalRecord
 from crpbot.db.vocabulary import OutcomeResult
 from tests.fixtures.db import make_signal
 
@@ -32,4 +32,23 @@ def cycle_at(started: datetime, duration: float = 1.0, failed: int = 0) -> ScanC
         symbols_ok=2 - failed,
         symbols_failed=failed,
         signals=0,
+    )
+
+
+def scored_at(bar: datetime, *, p_cal: float, went_up: bool, resolved: datetime) -> ScoredBarRecord:
+    """A scored bar of bot `demo` whose direction outcome resolved at `resolved`."""
+    return ScoredBarRecord(
+        bot="demo",
+        symbol="BTC-USD",
+        bar_ts=bar,
+        model_version="v1",
+        close=100.0,
+        expiry=bar + timedelta(hours=4),
+        score=p_cal,
+        p_up=p_cal,
+        p_cal=p_cal,
+        created_at=bar,
+        went_up=went_up,
+        close_at_horizon=101.0 if went_up else 99.0,
+        resolved_ts=resolved,
     )

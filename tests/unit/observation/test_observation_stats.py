@@ -12,13 +12,13 @@ from crpbot.observation.stats import (
     Period,
     ReasonCount,
     confidence_buckets,
-    decided_pairs,
     decisions_by_reason,
+    direction_pairs,
     hourly_rows,
     in_period,
     win_rate,
 )
-from tests.unit.observation.builders import cycle_at, resolved, signal_at
+from tests.unit.observation.builders import cycle_at, resolved, scored_at, signal_at
 
 DAY = Period.day(date(2026, 3, 2))
 MIDNIGHT = DAY.start
@@ -175,14 +175,15 @@ def test_decisions_by_reason_empty_day() -> None:
     assert decisions_by_reason([]) == []
 
 
-def test_decided_pairs_leave_expiries_out() -> None:
-    s = signal_at(MIDNIGHT)
-    pairs = [
-        resolved(s, "won", MIDNIGHT, 2.0),
-        resolved(s, "expired", MIDNIGHT, 0.2),
-        resolved(s, "lost", MIDNIGHT, -1.0),
+def test_direction_pairs_fold_p_up_onto_the_favoured_direction_in_the_period() -> None:
+    hour = timedelta(hours=1)
+    bars = [
+        scored_at(MIDNIGHT, p_cal=0.7, went_up=True, resolved=MIDNIGHT + 5 * hour),
+        scored_at(MIDNIGHT, p_cal=0.2, went_up=True, resolved=MIDNIGHT + 6 * hour),
+        scored_at(MIDNIGHT, p_cal=0.5, went_up=False, resolved=MIDNIGHT + 7 * hour),
+        scored_at(MIDNIGHT, p_cal=0.9, went_up=True, resolved=DAY.end),
     ]
-    assert decided_pairs(pairs) == [(0.61, True), (0.61, False)]
+    assert direction_pairs(DAY, bars) == [(0.7, True), (0.8, False), (0.5, False)]
 
 
 def test_confidence_buckets_bin_like_the_reliability_curve() -> None:

@@ -12,7 +12,7 @@ from crpbot.observation.reporting import ReportingService
 from crpbot.observation.stats import Period
 from crpbot.risk import RiskLimits
 from tests.fixtures.observation import ACCOUNT_SIZE, BOT, DAY, EXPECTED
-from tests.unit.observation.builders import cycle_at, resolved, signal_at
+from tests.unit.observation.builders import cycle_at, resolved, scored_at, signal_at
 
 PERIOD = Period.day(DAY)
 
@@ -32,7 +32,8 @@ def test_reporting_service_headline_matches_the_stored_day(
         assert getattr(h, name) == EXPECTED[name], name
     assert (h.won, h.lost, h.expired) == (EXPECTED["won"], EXPECTED["lost"], EXPECTED["expired"])
     assert (h.win_rate.wins, h.win_rate.decided) == (1, 2)
-    assert h.ece == pytest.approx(EXPECTED["ece"])
+    assert h.direction_ece == pytest.approx(EXPECTED["direction_ece"])
+    assert h.direction_resolved == EXPECTED["direction_resolved"]
     assert h.paper_start == pytest.approx(EXPECTED["paper_start"])
     assert h.paper_end == pytest.approx(EXPECTED["paper_end"])
     assert h.min_daily_headroom == pytest.approx(EXPECTED["min_daily_headroom"])
@@ -117,5 +118,33 @@ def test_summarize_all_rejected_day() -> None:
     assert (h.signals, h.approved, h.rejected, h.approval_rate) == (3, 0, 3, 0.0)
     assert (h.resolved, h.paper_pnl) == (0, 0.0)
     assert [(r.reason, r.count) for r in report.reasons] == [("daily_loss_halted", 3)]
-    assert [b.outcome.wins for b in report.buckets] == [1]
+    assert report.buckets == [] and h.direction_ece is None
     assert not report.empty
+
+
+def test_summarize_calibration_reads_direction_outcomes_not_trade_results() -> None:
+    """Signals at confidence 0.8 all lost their trades (target before stop), yet their bars
+    went up as the probability said: the calibration error is that of the direction."""
+    start = PERIOD.start
+    signals = [signal_at(start + timedelta(hours=h), confidence=0.8) for h in range(5)]
+    lost = [
+        resolved(s, "lost", s.bar_ts + timedelta(hours=2), -1.0, signal_id=i + 1)
+        for i, s in enumerate(signals)
+    ]
+    scored = [
+        scored_at(s.bar_ts, p_cal=0.8, went_up=i != 0, resolved=s.bar_ts + timedelta(hours=5))
+        for i, s in enumerate(signals)
+    ]
+    records = PeriodRecords(
+        bot="demo",
+        period=PERIOD,
+        signals=signals,
+        resolved=lost,
+        cycles=[cycle_at(start)],
+        account="demo",
+        scored=scored,
+    )
+    h = summarize(records, ACCOUNT_SIZE, RiskLimits()).headline
+    assert (h.won, h.lost) == (0, 5)
+    assert h.direction_resolved == 5
+    assert h.direction_ece == pytest.approx(0.0)

@@ -1,4 +1,5 @@
-"""LearningService on SQLite: tracking stored signals, pattern counts, scheduled refits."""
+"""LearningService on SQLite: tracking stored signals and scored bars, pattern counts, refits
+on the direction label."""
 
 from __future__ import annotations
 
@@ -14,18 +15,26 @@ from sqlalchemy.orm import Session, sessionmaker
 from crpbot.confidence.calibration import Calibrator
 from crpbot.data.bundled import load_bundled
 from crpbot.db.engine import make_engine, session_factory, upgrade
-from crpbot.db.records import SignalRecord
+from crpbot.db.records import ScoredBarRecord, SignalRecord
 from crpbot.db.repos.calibration import calibration_changes
 from crpbot.db.repos.outcomes import get_outcome
+from crpbot.db.repos.scored_bars import resolved_scored_bars, save_scored_bar
 from crpbot.db.repos.signals import save_signal
-from crpbot.learning.outcomes import resolve_signal
+from crpbot.learning.direction import resolve_direction
 from crpbot.learning.recalibrate import RefitPolicy
 from crpbot.models.inference import InProcessBackend
 from crpbot.models.scoring import score_candles
 from crpbot.services.learning import CalibrationScope, LearningService, active_calibrator
 from crpbot.services.recalibrated_model import RecalibratedModel
 from tests.fixtures.artifacts import build_tiny_artifact
-from tests.unit.learning.builders import HOUR, T0, make_candles, random_walk, stored_signal
+from tests.unit.learning.builders import (
+    HOUR,
+    T0,
+    make_candles,
+    random_walk,
+    scored_bar,
+    stored_signal,
+)
 
 FLAT = (100.0, 100.5, 99.5, 100.0)
 SPIKE = (100.0, 102.5, 99.5, 102.0)
@@ -49,6 +58,12 @@ def candles() -> pd.DataFrame:
 def _store(sessions: sessionmaker[Session], *records: SignalRecord) -> list[int]:
     with sessions.begin() as session:
         return [save_signal(session, r).id for r in records]
+
+
+def _store_bars(sessions: sessionmaker[Session], *records: ScoredBarRecord) -> None:
+    with sessions.begin() as session:
+        for record in records:
+            save_scored_bar(session, record)
 
 
 def test_track_resolves_won_lost_expired_and_leaves_open(
@@ -124,25 +139,25 @@ def test_track_buckets_features_when_candles_have_history(sessions: sessionmaker
         assert sum(r.count for r in rows) == 30
 
 
-def _informative_signals(n_bars: int, seed: int) -> tuple[pd.DataFrame, list[SignalRecord]]:
-    """Long signals whose score knows the outcome but is squeezed toward 0.5 (miscalibrated)."""
+def _informative_bars(n_bars: int, seed: int) -> tuple[pd.DataFrame, list[ScoredBarRecord]]:
+    """Scored bars whose score knows the direction but is squeezed toward 0.5 (miscalibrated)."""
     walk = random_walk(n_bars, seed=seed, vol=0.01)
     rng = np.random.default_rng(seed)
     records = []
     for bar in range(20, n_bars - 10, 2):
-        signal = stored_signal(bar, walk)
-        outcome = resolve_signal(signal, walk, HOUR, LATE)
-        won = outcome is not None and outcome.result == "won"
-        score = 0.5 + (0.03 if won else -0.03) + rng.normal(0.0, 0.01)
-        records.append(replace(signal, score=score))
+        record = scored_bar(bar, walk)
+        outcome = resolve_direction(record, walk, HOUR, LATE)
+        up = outcome is not None and outcome.went_up
+        score = 0.5 + (0.03 if up else -0.03) + rng.normal(0.0, 0.01)
+        records.append(replace(record, score=score, p_up=score, p_cal=score))
     return walk, records
 
 
 def test_refit_waits_for_enough_outcomes_then_stores_and_activates(
     sessions: sessionmaker[Session],
 ) -> None:
-    walk, records = _informative_signals(600, seed=11)
-    _store(sessions, *records)
+    walk, records = _informative_bars(600, seed=11)
+    _store_bars(sessions, *records)
     scope = CalibrationScope("v1", IDENTITY)
     strict = LearningService(sessions, scope=scope, policy=RefitPolicy(min_outcomes=10_000))
     strict.track({"BTC-USD": walk}, LATE)
@@ -162,8 +177,8 @@ def test_refit_waits_for_enough_outcomes_then_stores_and_activates(
 
 
 def test_refit_schedule_and_force(sessions: sessionmaker[Session]) -> None:
-    walk, records = _informative_signals(600, seed=12)
-    _store(sessions, *records)
+    walk, records = _informative_bars(600, seed=12)
+    _store_bars(sessions, *records)
     service = LearningService(
         sessions, scope=CalibrationScope("v1", IDENTITY), policy=RefitPolicy(min_outcomes=50)
     )
@@ -193,8 +208,8 @@ def test_recalibrated_model_scores_with_the_adopted_refit(
     base = backend.metadata
     model = RecalibratedModel(backend, sessions)
     assert model.metadata == base
-    walk, records = _informative_signals(600, seed=11)
-    _store(sessions, *(replace(r, model_version=base.model_version) for r in records))
+    walk, records = _informative_bars(600, seed=11)
+    _store_bars(sessions, *(replace(r, model_version=base.model_version) for r in records))
     service = LearningService(
         sessions,
         scope=CalibrationScope(base.model_version, base.calibrator),
@@ -210,3 +225,80 @@ def test_recalibrated_model_scores_with_the_adopted_refit(
     expected = change.after.apply(scored["score"].to_numpy())
     np.testing.assert_allclose(scored["p_cal"].to_numpy(), expected)
     assert not np.allclose(expected, base.calibrator.apply(scored["score"].to_numpy()))
+
+
+# A 5-bar cycle: bars at cycle positions 0 and 1 close higher 4 bars later, positions 2-4 do
+# not (2 falls, 3 and 4 tie, which is "not up"); position 1 dips to 98.5, so a long published
+# at position 0 (entry 100, stop 99, target 102) always loses its trade although its bar went up.
+CYCLE = [
+    (100.5, 100.6, 99.9, 100.0),
+    (100.0, 100.0, 98.5, 99.5),
+    (99.5, 100.6, 99.4, 100.5),
+    (100.5, 100.7, 100.3, 100.5),
+    (100.5, 100.7, 100.3, 100.5),
+]
+UP_SCORE, DOWN_SCORE = 0.7, 0.3
+
+
+def _disagreeing_history(n_cycles: int = 40) -> tuple[pd.DataFrame, list[ScoredBarRecord]]:
+    candles = make_candles(CYCLE * n_cycles)
+    bars = [
+        scored_bar(b, candles, score=UP_SCORE if b % 5 < 2 else DOWN_SCORE)
+        for b in range(len(candles) - 4)
+    ]
+    return candles, bars
+
+
+def test_track_writes_the_direction_outcome_of_every_scored_bar_and_counts_pending(
+    sessions: sessionmaker[Session],
+) -> None:
+    candles, bars = _disagreeing_history(4)
+    _store_bars(sessions, *bars, scored_bar(len(candles) - 2, candles))
+    service = LearningService(sessions)
+    assert service.open_symbols() == ["BTC-USD"]
+    report = service.track({"BTC-USD": candles}, LATE)
+    assert (report.directions_resolved, report.directions_pending) == (len(bars), 1)
+    assert (report.checked, report.resolved) == (0, 0)
+    with sessions() as session:
+        resolved = resolved_scored_bars(session)
+    assert [b.went_up for b in resolved] == [b.bar_ts.hour % 5 < 2 for b in bars]
+    assert resolved[0].close_at_horizon == 100.5 and resolved[0].resolved_ts == T0 + 5 * HOUR
+    again = service.track({"BTC-USD": candles}, LATE + HOUR)
+    assert (again.directions_resolved, again.directions_pending) == (0, 1)
+
+
+def test_refit_fits_the_direction_label_where_trade_results_disagree(
+    sessions: sessionmaker[Session],
+) -> None:
+    candles, bars = _disagreeing_history()
+    _store_bars(sessions, *bars)
+    longs = [stored_signal(b, candles, score=UP_SCORE) for b in range(0, len(bars), 5)]
+    _store(sessions, *longs)
+    service = LearningService(
+        sessions, scope=CalibrationScope("v1", IDENTITY), policy=RefitPolicy(min_outcomes=50)
+    )
+    report = service.track({"BTC-USD": candles}, LATE)
+    assert report.lost == len(longs) and report.won == 0
+    change = service.refit(LATE, method="isotonic")
+    assert change is not None
+    up, down = change.after.apply(np.array([UP_SCORE, DOWN_SCORE]))
+    assert up > 0.95 and down < 0.05
+
+
+def test_refit_uses_every_resolved_scored_bar_whatever_became_of_its_signal(
+    sessions: sessionmaker[Session],
+) -> None:
+    candles, bars = _disagreeing_history()
+    _store_bars(sessions, *bars)
+    approved = stored_signal(2, candles, side="short", score=DOWN_SCORE)
+    expired = stored_signal(3, candles, score=UP_SCORE, expiry_bars=2)
+    rejected = replace(stored_signal(5, candles, score=UP_SCORE), status="rejected")
+    _store(sessions, approved, expired, rejected)
+    service = LearningService(
+        sessions, scope=CalibrationScope("v1", IDENTITY), policy=RefitPolicy(min_outcomes=50)
+    )
+    report = service.track({"BTC-USD": candles}, LATE)
+    assert report.expired >= 1 and report.resolved == 3
+    assert service.refit_decision(LATE).due
+    change = service.refit(LATE)
+    assert change is not None and change.n_samples == len(bars)

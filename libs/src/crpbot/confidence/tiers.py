@@ -1,4 +1,10 @@
-"""Map a calibrated confidence (probability the signal's side is right) to high/medium/low.
+"""Map a calibrated confidence to high/medium/low.
+
+The confidence thresholded here is the DIRECTION probability of the favoured side:
+max(P(up), 1 - P(up)), P(up) being the calibrated probability that the close `horizon` bars
+later is above the close now (docs/evaluation.md, "What the probability means"). It is not a
+probability that the trade reaches its target before its stop; that is a trade result,
+reported as such (win rate, expectancy), never put on this scale.
 
 Thresholds are configuration, not code: the rate limiter counts high-tier signals
 separately, so the operator tunes how many reach that tier.

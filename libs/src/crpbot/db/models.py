@@ -149,6 +149,38 @@ class Outcome(Base):
     r_multiple: Mapped[float] = mapped_column(Float)
 
 
+class ScoredBar(Base):
+    """Every bar the models scored, signal or not, and the direction its label later showed.
+
+    The calibrated probability is P(close `horizon` bars later > close now) for EVERY scored
+    bar, so checking or refitting it needs every scored bar, not only those that became
+    signals (docs/evaluation.md, "What the probability means"). `expiry` is the nominal open
+    time of the horizon bar, as on signals; `went_up`, `close_at_horizon` and `resolved_ts`
+    are written once by the outcome tracker when that bar has closed.
+    """
+
+    __tablename__ = "scored_bars"
+    __table_args__ = (
+        UniqueConstraint("bot", "symbol", "bar_ts", "model_version"),
+        Index(None, "resolved_ts"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bot: Mapped[str] = mapped_column(String(64))
+    symbol: Mapped[str] = mapped_column(String(32))
+    bar_ts: Mapped[datetime] = mapped_column(UtcDateTime)
+    model_version: Mapped[str] = mapped_column(String(64))
+    close: Mapped[float] = mapped_column(Float)
+    expiry: Mapped[datetime] = mapped_column(UtcDateTime)
+    score: Mapped[float] = mapped_column(Float)
+    p_up: Mapped[float] = mapped_column(Float)
+    p_cal: Mapped[float] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    went_up: Mapped[bool | None] = mapped_column(Boolean)
+    close_at_horizon: Mapped[float | None] = mapped_column(Float)
+    resolved_ts: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
 class PatternStat(Base):
     """Win/loss counts of one bucket of one dimension (symbol, tier, hour, feature bucket…)."""
 

@@ -54,6 +54,43 @@ class OutcomeRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class ScoredBarRecord:
+    """A bar the models scored; `p_cal` is the calibrated P(up) it was scored with.
+
+    `went_up` is its direction outcome (close at the horizon bar > `close`), None until the
+    horizon bar has closed; (bot, symbol, bar_ts, model_version) identifies it.
+    """
+
+    bot: str
+    symbol: str
+    bar_ts: datetime
+    model_version: str
+    close: float
+    expiry: datetime
+    score: float
+    p_up: float
+    p_cal: float
+    created_at: datetime
+    went_up: bool | None = None
+    close_at_horizon: float | None = None
+    resolved_ts: datetime | None = None
+    id: int | None = None
+
+    @property
+    def confidence(self) -> float:
+        """Probability that the favoured direction is right (what tiers threshold)."""
+        return max(self.p_cal, 1.0 - self.p_cal)
+
+    @property
+    def favoured_right(self) -> bool | None:
+        """Whether the favoured direction happened (None while unresolved); a bar at exactly
+        0.5 favours up, as the signal rule does."""
+        if self.went_up is None:
+            return None
+        return self.went_up == (self.p_cal >= 0.5)
+
+
+@dataclass(frozen=True, slots=True)
 class PatternStatRecord:
     """Counts of one bucket of one dimension, e.g. ("hour", "14") or ("tier", "high")."""
 

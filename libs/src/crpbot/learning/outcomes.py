@@ -35,7 +35,16 @@ Result = Literal["won", "lost", "expired"]
 RESULTS: tuple[Result, ...] = ("won", "lost", "expired")
 
 
-class TrackedSignal(Protocol):
+class Horizon(Protocol):
+    """A scored bar's time and the nominal open time of the bar its label reads."""
+
+    @property
+    def bar_ts(self) -> datetime: ...
+    @property
+    def expiry(self) -> datetime: ...
+
+
+class TrackedSignal(Horizon, Protocol):
     """What resolution needs of a signal; `crpbot.db.records.SignalRecord` has it."""
 
     @property
@@ -46,10 +55,6 @@ class TrackedSignal(Protocol):
     def stop(self) -> float: ...
     @property
     def target(self) -> float: ...
-    @property
-    def expiry(self) -> datetime: ...
-    @property
-    def bar_ts(self) -> datetime: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,14 +93,14 @@ def _touch(
     return None, 0.0
 
 
-def horizon_bars(signal: TrackedSignal, bar: timedelta) -> int:
+def horizon_bars(signal: Horizon, bar: timedelta) -> int:
     """How many bars after its own bar the signal lives: its stored expiry read back as a bar
     count (at least one)."""
     span = pd.Timestamp(signal.expiry) - pd.Timestamp(signal.bar_ts)
     return max(1, -(-span // pd.Timedelta(bar)))
 
 
-def _expiry_position(signal: TrackedSignal, index: pd.DatetimeIndex, bar: timedelta) -> int:
+def horizon_position(signal: Horizon, index: pd.DatetimeIndex, bar: timedelta) -> int:
     """Position in `index` of the bar whose close ends the signal (see the module docstring)."""
     own = pd.Timestamp(signal.bar_ts)
     if own in index:
@@ -119,7 +124,7 @@ def resolve_signal(
         np.asarray(candles[name].to_numpy()[first:last], dtype=np.float64)
         for name in ("open", "high", "low", "close")
     )
-    expiry_at = _expiry_position(signal, index, bar)
+    expiry_at = horizon_position(signal, index, bar)
     for j in range(last - first):
         closes_at = (opens[j] + pd.Timedelta(bar)).to_pydatetime()
         result, price = _touch(sign, signal.stop, signal.target, (o[j], h[j], low[j]))

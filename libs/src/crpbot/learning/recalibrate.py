@@ -1,22 +1,25 @@
-"""Refit the confidence calibrator from realised outcomes, and decide when to.
+"""Refit the confidence calibrator on the label it predicts, and decide when to.
 
-The calibrator maps the ensemble score to P(up) (`crpbot.confidence.calibration`); the scanner
-turns that into the favoured side's confidence. To keep that contract, outcomes become "up"
-labels: a long that won or a short that lost went up (1), a long that lost or a short that won
-went down (0). Expired signals decided nothing and are left out.
+The calibrator maps the ensemble score to P(up): the probability that the close `horizon` bars
+after a scored bar is above that bar's close (docs/evaluation.md, "What the probability
+means"). A refit therefore fits that same event, read back from the candles for EVERY scored
+bar the system stored (`crpbot.learning.direction`): signals or not, approved or not, traded
+trades that expired included. Trade results (target before stop) are never used here: they
+answer another question, and with a 2-ATR target and a 1.5-ATR stop a random walk reaches the
+target first ~43% of the time, so a fit on them would drag every P(up) toward 0.43.
 
 The refit reuses `choose_calibrator` (the identity, Platt or isotonic, chosen by held-out log
-loss on the later part of the time-ordered outcomes). The candidate is ADOPTED only when, on
-that same later part, its per-outcome log loss beats the current calibrator's by more than one
-standard error of the paired differences: a refit on a few noisy outcomes must not replace a
-map that is as good (measured: a Platt fit on 600 outcomes drawn from the current calibrator itself
-"beat" it by 0.0007 nats by chance). Before/after ECE and Brier are reported on all the outcomes
-used (the "after" figures are therefore in-sample; the held-out log losses are the fair
-comparison).
+loss on the later part of the time-ordered samples). The candidate is ADOPTED only when, on
+that same later part, its per-sample log loss beats the current calibrator's by more than one
+standard error of the paired differences: a refit on a few noisy samples must not replace a
+map that is as good (measured: a Platt fit on 600 outcomes drawn from the current calibrator
+itself "beat" it by 0.0007 nats by chance). Before/after ECE and Brier are reported on all the
+samples used (the "after" figures are therefore in-sample; the held-out log losses are the
+fair comparison).
 
-Schedule: nothing happens below `min_outcomes` decided outcomes (isotonic steps and even a
-Platt sigmoid fitted on fewer are mostly noise); the first refit happens as soon as there are
-enough; later ones once `interval` has passed AND `min_new_outcomes` were decided since.
+Schedule: nothing happens below `min_outcomes` resolved scored bars (isotonic steps and even
+a Platt sigmoid fitted on fewer are mostly noise); the first refit happens as soon as there
+are enough; later ones once `interval` has passed AND `min_new_outcomes` were resolved since.
 """
 
 from __future__ import annotations
@@ -37,7 +40,6 @@ from crpbot.confidence.calibration import (
     sample_log_losses,
 )
 from crpbot.confidence.reliability import expected_calibration_error
-from crpbot.learning.outcomes import Result
 
 MIN_OUTCOMES = 50
 MIN_NEW_OUTCOMES = 20
@@ -47,7 +49,7 @@ VAL_FRACTION = 0.4
 
 @dataclass(frozen=True)
 class RefitPolicy:
-    """When a refit is worth doing; counts are of decided (won or lost) outcomes."""
+    """When a refit is worth doing; counts are of scored bars with a direction outcome."""
 
     min_outcomes: int = MIN_OUTCOMES
     min_new_outcomes: int = MIN_NEW_OUTCOMES
@@ -69,45 +71,44 @@ class RefitDecision:
 def refit_due(
     last_refit: datetime | None,
     now: datetime,
-    decided_total: int,
-    decided_since_last: int,
+    resolved_total: int,
+    resolved_since_last: int,
     policy: RefitPolicy,
 ) -> RefitDecision:
     """The schedule rule of the module docstring, as a pure function of the clock and counts."""
-    if decided_total < policy.min_outcomes:
-        return RefitDecision(False, f"{decided_total} decided outcomes < {policy.min_outcomes}")
+    if resolved_total < policy.min_outcomes:
+        return RefitDecision(
+            False, f"{resolved_total} resolved scored bars < {policy.min_outcomes}"
+        )
     if last_refit is None:
         return RefitDecision(True, "first refit")
     if now - last_refit < policy.interval:
         return RefitDecision(False, f"last refit {now - last_refit} ago < {policy.interval}")
-    if decided_since_last < policy.min_new_outcomes:
+    if resolved_since_last < policy.min_new_outcomes:
         return RefitDecision(
-            False, f"{decided_since_last} new decided outcomes < {policy.min_new_outcomes}"
+            False, f"{resolved_since_last} new resolved scored bars < {policy.min_new_outcomes}"
         )
     return RefitDecision(True, "interval passed with enough new outcomes")
 
 
 @dataclass(frozen=True, slots=True)
-class CalibrationSample:
-    """One resolved signal: its ensemble score, side and result, in resolution order."""
+class DirectionSample:
+    """One scored bar with its direction outcome: its ensemble score and whether the close
+    `horizon` bars later was above its close, in resolution order."""
 
     score: float
-    side: str
-    result: Result
+    went_up: bool
 
 
-def up_labels(samples: Sequence[CalibrationSample]) -> tuple[FloatArray, FloatArray]:
-    """Scores and 0/1 "went up" labels of the decided samples (expired ones dropped)."""
-    decided = [s for s in samples if s.result != "expired"]
-    scores = np.array([s.score for s in decided], dtype=np.float64)
-    won = np.array([s.result == "won" for s in decided])
-    long = np.array([s.side == "long" for s in decided])
-    return scores, (won == long).astype(np.float64)
+def up_labels(samples: Sequence[DirectionSample]) -> tuple[FloatArray, FloatArray]:
+    """Scores and 0/1 "went up" labels, every sample kept."""
+    scores = np.array([s.score for s in samples], dtype=np.float64)
+    return scores, np.array([s.went_up for s in samples], dtype=np.float64)
 
 
 @dataclass(frozen=True)
 class CalibrationQuality:
-    """How well a calibrator's P(up) matched the outcomes (lower is better for both)."""
+    """How well a calibrator's P(up) matched the direction outcomes (lower is better)."""
 
     ece: float
     brier: float
@@ -119,7 +120,7 @@ class CalibrationChange:
 
     `holdout_log_loss` has the held-out log loss of `identity` (the raw score), `platt`,
     `isotonic` and `current`;
-    `holdout_gain` is how much the candidate lowered it per outcome (± `holdout_gain_se`).
+    `holdout_gain` is how much the candidate lowered it per sample (± `holdout_gain_se`).
     """
 
     n_samples: int
@@ -147,7 +148,7 @@ def _usable(y: FloatArray, val_fraction: float) -> bool:
 
 
 def recalibrate(
-    samples: Sequence[CalibrationSample],
+    samples: Sequence[DirectionSample],
     current: Calibrator,
     method: Method | None = None,
     val_fraction: float = VAL_FRACTION,
@@ -184,7 +185,7 @@ def recalibrate(
 def _holdout_gain(
     current: Calibrator, candidate: Calibrator, scores: FloatArray, y: FloatArray
 ) -> tuple[float, float]:
-    """Mean per-outcome log-loss reduction of `candidate` over `current`, and its std error."""
+    """Mean per-sample log-loss reduction of `candidate` over `current`, and its std error."""
     diff = _log_losses(current, scores, y) - _log_losses(candidate, scores, y)
     se = float(np.std(diff, ddof=1) / np.sqrt(diff.size)) if diff.size > 1 else float("inf")
     return float(np.mean(diff)), se

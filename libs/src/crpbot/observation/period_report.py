@@ -19,6 +19,7 @@ from crpbot.db.records import (
     OutcomeRecord,
     PatternStatRecord,
     ScanCycleRecord,
+    ScoredBarRecord,
     SignalRecord,
 )
 from crpbot.observation.paper_account import (
@@ -39,8 +40,8 @@ from crpbot.observation.stats import (
     WinRate,
     by_hour_of_day,
     confidence_buckets,
-    decided_pairs,
     decisions_by_reason,
+    direction_pairs,
     hourly_rows,
     in_period,
     resolved_in,
@@ -56,6 +57,7 @@ class PeriodRecords:
 
     `resolved` reaches back before the period (the paper balance opens with it);
     `account_points` are the guard's snapshots in the period, preceded by the newest earlier one.
+    `scored` are the bot's scored bars with a direction outcome (the calibration check).
     """
 
     bot: str
@@ -68,11 +70,15 @@ class PeriodRecords:
     account_points: Sequence[EquityPoint] = ()
     patterns: Sequence[PatternStatRecord] = ()
     calibrations: Sequence[CalibrationChangeRecord] = ()
+    scored: Sequence[ScoredBarRecord] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class Headline:
-    """The figures a reader checks first; win rate and P/L are of approved signals only."""
+    """The figures a reader checks first; win rate and P/L are TRADE results of approved
+    signals (target before stop); `direction_ece` is the calibration error of the direction
+    confidence against the direction outcome of the `direction_resolved` scored bars resolved
+    in the period (the label the probability states)."""
 
     signals: int
     approved: int
@@ -85,7 +91,8 @@ class Headline:
     expired: int
     win_rate: WinRate
     mean_r: float | None
-    ece: float | None
+    direction_ece: float | None
+    direction_resolved: int
     scan_cycles: int
     mean_cycle_s: float | None
     max_cycle_s: float | None
@@ -174,7 +181,7 @@ def summarize(records: PeriodRecords, account_size: float, limits: RiskLimits) -
     traded = [(s, o) for s, o in resolved if s.status == "approved"]
     ends = Counter(o.result for _, o in traded)
     statuses = Counter(s.status for s in signals)
-    pairs = decided_pairs(resolved)
+    pairs = direction_pairs(period, (b for b in records.scored if b.bot == records.bot))
     headline = Headline(
         signals=len(signals),
         approved=statuses["approved"],
@@ -187,7 +194,8 @@ def summarize(records: PeriodRecords, account_size: float, limits: RiskLimits) -
         expired=ends["expired"],
         win_rate=win_rate(ends["won"], ends["won"] + ends["lost"]),
         mean_r=fmean(o.r_multiple for _, o in traded) if traded else None,
-        ece=_ece(pairs),
+        direction_ece=_ece(pairs),
+        direction_resolved=len(pairs),
         scan_cycles=len(cycles),
         mean_cycle_s=fmean(c.duration_s for c in cycles) if cycles else None,
         max_cycle_s=max((c.duration_s for c in cycles), default=None),

@@ -16,6 +16,7 @@ from crpbot.db.repos.calibration import calibration_changes
 from crpbot.db.repos.outcomes import resolved_signals
 from crpbot.db.repos.patterns import pattern_stats
 from crpbot.db.repos.scan_cycles import scan_cycles
+from crpbot.db.repos.scored_bars import resolved_scored_bars
 from crpbot.db.repos.signals import recent_signals
 from crpbot.observation.period_report import PeriodRecords, PeriodReport, summarize
 from crpbot.observation.stats import Period
@@ -61,6 +62,7 @@ class ReportingService:
                 since=period.start - _DAY_OPEN_LOOKBACK,
                 until=period.end,
             )
+            scored = resolved_scored_bars(session, bot=bot, until=period.end)
             patterns = pattern_stats(session)
             calibrations = [c for c in calibration_changes(session, limit=ALL) if c.ts in period]
         log.info(
@@ -84,6 +86,7 @@ class ReportingService:
             account_points=points,
             patterns=patterns,
             calibrations=calibrations,
+            scored=[b for b in scored if b.resolved_ts is not None and b.resolved_ts in period],
         )
 
     def report(

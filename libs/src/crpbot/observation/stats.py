@@ -16,7 +16,7 @@ from statistics import fmean
 
 from scipy.stats import binomtest
 
-from crpbot.db.records import OutcomeRecord, ScanCycleRecord, SignalRecord
+from crpbot.db.records import OutcomeRecord, ScanCycleRecord, ScoredBarRecord, SignalRecord
 from crpbot.observation.paper_account import PaperTrade
 
 HOUR = timedelta(hours=1)
@@ -110,7 +110,8 @@ class ReasonCount:
 
 @dataclass(frozen=True, slots=True)
 class ConfidenceBucket:
-    """Signals whose calibrated confidence fell in [low, high), against how they ended."""
+    """Scored bars whose direction confidence fell in [low, high), against how often the
+    favoured direction happened (`outcome.wins` of `outcome.decided`)."""
 
     low: float
     high: float
@@ -219,11 +220,15 @@ def decisions_by_reason(signals: Iterable[SignalRecord]) -> list[ReasonCount]:
     return [ReasonCount(decision, reason, n) for (decision, reason), n in ranked]
 
 
-def decided_pairs(
-    resolved: Iterable[tuple[SignalRecord, OutcomeRecord]],
-) -> list[tuple[float, bool]]:
-    """(confidence, won) of every won or lost outcome; expiries promise nothing either way."""
-    return [(s.confidence, o.result == "won") for s, o in resolved if o.result != "expired"]
+def direction_pairs(period: Period, scored: Iterable[ScoredBarRecord]) -> list[tuple[float, bool]]:
+    """(direction confidence, favoured direction happened) of every scored bar whose direction
+    outcome resolved in the period: the label the probability states (docs/evaluation.md,
+    "What the probability means"). Trade results (target before stop) never enter here."""
+    return [
+        (b.confidence, b.favoured_right)
+        for b in scored
+        if b.favoured_right is not None and b.resolved_ts is not None and b.resolved_ts in period
+    ]
 
 
 def confidence_buckets(

@@ -27,8 +27,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from crpbot.candles.granularity import closed_bars_end, granularity_delta
-from crpbot.db.records import ScanCycleRecord, SignalRecord
+from crpbot.db.records import ScanCycleRecord, ScoredBarRecord, SignalRecord
 from crpbot.db.repos.scan_cycles import record_scan_cycle
+from crpbot.db.repos.scored_bars import save_scored_bar
 from crpbot.db.repos.signals import get_signal, save_signal, set_signal_status
 from crpbot.db.vocabulary import SignalStatus
 from crpbot.models.backend import FeatureMismatchError
@@ -51,6 +52,7 @@ from crpbot.scan.signal import (
     SignalIdentity,
     candidate_signal,
     check_request,
+    scored_bar_record,
     signal_alert,
 )
 from crpbot.scan.spool import SignalSpool
@@ -151,6 +153,8 @@ class Scanner:
         with stage_span("score", symbol=symbol):
             bar, version = self._score(symbol, bars)
         identity = SignalIdentity(self.config.bot, symbol, version)
+        with stage_span("store", symbol=symbol, kind="scored_bar"):
+            self._store_scored(scored_bar_record(bar, identity, self.config.rules, now))
         record = candidate_signal(
             bar, identity, self.config.rules, self.config.thresholds, created_at=now
         )
@@ -220,6 +224,20 @@ class Scanner:
             return None
         self._reach("risk_guard", True)
         return answer
+
+    def _store_scored(self, record: ScoredBarRecord) -> None:
+        """Keep the scored bar for calibration; losing one to an outage costs one sample, so
+        the cycle goes on (a signal of the same bar is spooled by `_store_new`)."""
+        try:
+            with self.deps.sessions.begin() as session:
+                save_scored_bar(session, record)
+        except SQLAlchemyError:
+            self._reach("database", False)
+            log.error(
+                "scored bar not stored: database unavailable", extra={"symbol": record.symbol}
+            )
+            return
+        self._reach("database", True)
 
     def _store_new(self, record: SignalRecord) -> SignalRecord | None:
         """The stored row for `record`'s key (new or earlier), or None when spooled."""

@@ -15,10 +15,10 @@ import pandas as pd
 
 from crpbot.confidence.tiers import TierThresholds
 from crpbot.db import vocabulary
-from crpbot.db.records import SignalRecord
+from crpbot.db.records import ScoredBarRecord, SignalRecord
 from crpbot.notify.alerts import SignalAlert
 from crpbot.risk import CheckRequest, Side, Tier
-from crpbot.signals.from_models import SignalRules, signals_from_predictions
+from crpbot.signals.from_models import SignalRules, horizon_expiry, signals_from_predictions
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,27 @@ class SignalIdentity:
     bot: str
     symbol: str
     model_version: str
+
+
+def scored_bar_record(
+    bar: ScoredBar, identity: SignalIdentity, rules: SignalRules, created_at: datetime
+) -> ScoredBarRecord:
+    """What every scored bar leaves behind, gate passed or not: its direction outcome is
+    what the calibrated probability is checked and refitted on (`crpbot.learning.direction`).
+    The expiry is the nominal one a signal of this bar would carry."""
+    stamps = pd.DatetimeIndex([pd.Timestamp(bar.bar_ts)])
+    return ScoredBarRecord(
+        bot=identity.bot,
+        symbol=identity.symbol,
+        bar_ts=bar.bar_ts,
+        model_version=identity.model_version,
+        close=bar.close,
+        expiry=horizon_expiry(stamps, rules, None)[0].to_pydatetime(),
+        score=bar.score,
+        p_up=bar.p_up,
+        p_cal=bar.p_cal,
+        created_at=created_at,
+    )
 
 
 def candidate_signal(

@@ -1,4 +1,11 @@
-"""Auto-learning: resolve stored signals, keep pattern statistics, refit the calibrator.
+"""Auto-learning: resolve stored signals and scored bars, keep pattern statistics, refit the
+calibrator.
+
+Two outcomes are tracked and never mixed: a signal's TRADE result (target before stop, or
+expired at the horizon: `crpbot.learning.outcomes`), which feeds the pattern statistics and
+the trade figures; and every scored bar's DIRECTION outcome (close at the horizon above the
+close at the bar: `crpbot.learning.direction`), the label the calibrated probability predicts
+and the only one the calibrator is refitted on.
 
 `track` is idempotent and safe beside other trackers: an outcome is written with
 insert-or-ignore (one per signal), and pattern counts are added only for outcomes this call
@@ -35,8 +42,15 @@ from crpbot.db.records import (
     SignalRecord,
 )
 from crpbot.db.repos.calibration import calibration_changes, log_calibration_change
-from crpbot.db.repos.outcomes import resolved_signals, save_outcome, unresolved_signals
+from crpbot.db.repos.outcomes import save_outcome, unresolved_signals
 from crpbot.db.repos.patterns import add_pattern_counts, pattern_stats
+from crpbot.db.repos.scored_bars import (
+    pending_symbols,
+    resolved_scored_bars,
+    save_direction,
+    unresolved_scored_bars,
+)
+from crpbot.learning.direction import DirectionOutcome, resolve_direction
 from crpbot.learning.outcomes import Resolution, resolve_signal
 from crpbot.learning.patterns import (
     BucketCount,
@@ -49,7 +63,7 @@ from crpbot.learning.patterns import (
 )
 from crpbot.learning.recalibrate import (
     CalibrationChange,
-    CalibrationSample,
+    DirectionSample,
     RefitDecision,
     RefitPolicy,
     recalibrate,
@@ -64,7 +78,12 @@ _CHANGES_SCANNED = 1000
 
 @dataclass(frozen=True)
 class TrackReport:
-    """One tracking pass: what was looked at and what got resolved."""
+    """One tracking pass: what was looked at and what got resolved.
+
+    `checked` .. `invalid` count signals and their trade results; `directions_resolved` and
+    `directions_pending` count scored bars whose direction outcome was written now or is not
+    known yet (horizon bar not closed, or no candles reaching it).
+    """
 
     checked: int
     resolved: int
@@ -74,6 +93,8 @@ class TrackReport:
     still_open: int
     missing_candles: tuple[str, ...] = ()
     invalid: int = 0
+    directions_resolved: int = 0
+    directions_pending: int = 0
 
 
 @dataclass(frozen=True)
@@ -157,9 +178,10 @@ class LearningService:
         self._telemetry = telemetry
 
     def open_symbols(self) -> list[str]:
-        """Symbols that still have unresolved signals (the candles `track` will need)."""
+        """Symbols with unresolved signals or scored bars (the candles `track` will need)."""
         with self._sessions() as session:
-            return sorted({s.symbol for s in unresolved_signals(session)})
+            signals = {s.symbol for s in unresolved_signals(session)}
+            return sorted(signals | set(pending_symbols(session)))
 
     def track(self, candles_by_symbol: Mapping[str, pd.DataFrame], now: datetime) -> TrackReport:
         """Resolve every open signal the candles (closed by `now`) decide; store and count."""
@@ -181,6 +203,7 @@ class LearningService:
             resolved.extend(found)
             invalid += bad
         created = self._store(resolved, now)
+        directions, direction_pending = self._track_directions(candles_by_symbol, now)
         report = TrackReport(
             checked=len(pending),
             resolved=len(created),
@@ -190,9 +213,38 @@ class LearningService:
             still_open=len(pending) - len(resolved) - invalid,
             missing_candles=missing,
             invalid=invalid,
+            directions_resolved=directions,
+            directions_pending=direction_pending,
         )
         _log.info("outcomes tracked", extra={"now": now.isoformat(), **report.__dict__})
         return report
+
+    def _track_directions(
+        self, candles_by_symbol: Mapping[str, pd.DataFrame], now: datetime
+    ) -> tuple[int, int]:
+        """Write the direction outcome of every scored bar the candles decide; returns how
+        many were written now and how many stay pending (counted, never dropped)."""
+        with self._sessions() as session:
+            pending = unresolved_scored_bars(session)
+        found: list[tuple[int, DirectionOutcome]] = []
+        for scored in pending:
+            candles = candles_by_symbol.get(scored.symbol)
+            if candles is None or candles.empty:
+                continue
+            outcome = resolve_direction(scored, candles, self._bar, now)
+            if outcome is not None and scored.id is not None:
+                found.append((scored.id, outcome))
+        written = 0
+        with self._sessions.begin() as session:
+            for scored_id, outcome in found:
+                written += save_direction(
+                    session,
+                    scored_id,
+                    went_up=outcome.went_up,
+                    close_at_horizon=outcome.close_at_horizon,
+                    resolved_ts=outcome.resolved_ts,
+                )
+        return written, len(pending) - len(found)
 
     def _resolve(
         self, signals: Sequence[SignalRecord], candles: pd.DataFrame, now: datetime
@@ -251,11 +303,12 @@ class LearningService:
 
     def _samples(
         self, session: Session, model_version: str
-    ) -> list[tuple[datetime, CalibrationSample]]:
+    ) -> list[tuple[datetime, DirectionSample]]:
+        """Every scored bar of `model_version` with its direction outcome, oldest first."""
         return [
-            (outcome.resolved_ts, CalibrationSample(signal.score, signal.side, outcome.result))
-            for signal, outcome in resolved_signals(session)
-            if signal.model_version == model_version
+            (bar.resolved_ts, DirectionSample(bar.score, bar.went_up))
+            for bar in resolved_scored_bars(session, model_version=model_version)
+            if bar.resolved_ts is not None and bar.went_up is not None
         ]
 
     def refit_decision(self, now: datetime) -> RefitDecision:
@@ -266,11 +319,9 @@ class LearningService:
 
     def _decide(self, session: Session, scope: CalibrationScope, now: datetime) -> RefitDecision:
         last = _last_refit(session, scope.model_version)
-        decided = [
-            ts for ts, s in self._samples(session, scope.model_version) if s.result != "expired"
-        ]
-        since = sum(ts >= last for ts in decided) if last is not None else len(decided)
-        return refit_due(last, now, len(decided), since, self._policy)
+        resolved = [ts for ts, _ in self._samples(session, scope.model_version)]
+        since = sum(ts >= last for ts in resolved) if last is not None else len(resolved)
+        return refit_due(last, now, len(resolved), since, self._policy)
 
     def refit(
         self, now: datetime, *, force: bool = False, method: Method | None = None
@@ -286,7 +337,10 @@ class LearningService:
             samples = [s for _, s in self._samples(session, scope.model_version)]
             change = recalibrate(samples, current, method)
             if change is None:
-                _log.info("refit skipped: outcomes carry a single label", extra={"n": len(samples)})
+                _log.info(
+                    "refit skipped: direction outcomes carry a single label",
+                    extra={"n": len(samples)},
+                )
                 return None
             before, after = _change_json(change, scope)
             change_id = log_calibration_change(

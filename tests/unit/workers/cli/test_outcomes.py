@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -12,11 +11,20 @@ from typer.testing import CliRunner
 
 from crpbot.data.store import CandleStore
 from crpbot.db.engine import make_engine, session_factory, upgrade
+from crpbot.db.records import ScoredBarRecord
+from crpbot.db.repos.scored_bars import save_scored_bar
 from crpbot.db.repos.signals import save_signal
 from crpbot.models.versions import read_metadata, resolve_version
 from crpbot_workers.cli import app
 from tests.fixtures.artifacts import build_tiny_artifact
-from tests.unit.learning.builders import HOUR, T0, make_candles, random_walk, stored_signal
+from tests.unit.learning.builders import (
+    HOUR,
+    T0,
+    make_candles,
+    random_walk,
+    scored_bar,
+    stored_signal,
+)
 
 runner = CliRunner()
 FLAT = (100.0, 100.5, 99.5, 100.0)
@@ -29,8 +37,11 @@ def _db(tmp_path: Path, *signals: object) -> str:
     upgrade(url)
     sessions = session_factory(make_engine(url))
     with sessions.begin() as session:
-        for signal in signals:
-            save_signal(session, signal)  # type: ignore[arg-type]
+        for record in signals:
+            if isinstance(record, ScoredBarRecord):
+                save_scored_bar(session, record)
+            else:
+                save_signal(session, record)  # type: ignore[arg-type]
     return url
 
 
@@ -104,11 +115,11 @@ def test_outcomes_refit_uses_the_artifact_calibrator_and_stores_the_change(
     artifact = build_tiny_artifact(tmp_path / "models")
     version = read_metadata(resolve_version(artifact.model_dir)).model_version
     walk = random_walk(400, seed=3, vol=0.01)
-    signals = [
-        replace(stored_signal(b, walk, model_version=version), score=0.4 + 0.2 * (b % 2))
+    bars = [
+        scored_bar(b, walk, model_version=version, score=0.4 + 0.2 * (b % 2))
         for b in range(20, 390)
     ]
-    url = _db(tmp_path, *signals)
+    url = _db(tmp_path, *bars)
     common = ["--database-url", url, "--now", (T0 + 1000 * HOUR).isoformat(), "--json"]
     tracked = runner.invoke(app, ["outcomes", "track", "--candles", _csv(tmp_path, walk), *common])
     assert tracked.exit_code == 0, tracked.output

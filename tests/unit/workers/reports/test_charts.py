@@ -25,9 +25,11 @@ from crpbot_workers.reports.documents import (
     reliability_table,
 )
 from tests.fixtures.db import make_signal
+from tests.unit.observation.builders import scored_at
 
 START = datetime(2026, 3, 2, tzinfo=UTC)
 PERIOD = Period(START, START + timedelta(days=3))
+HOUR = timedelta(hours=1)
 
 
 def _at(day: int, hour: int) -> datetime:
@@ -77,6 +79,10 @@ def report() -> PeriodReport:
         resolved=resolved,
         cycles=(),
         account="demo",
+        scored=[
+            scored_at(s.bar_ts, p_cal=s.confidence, went_up=up, resolved=s.bar_ts + 5 * HOUR)
+            for s, up in ((SIGNALS[1], True), (SIGNALS[2], False), (SIGNALS[0], True))
+        ],
     )
     return summarize(records, 100_000.0, RiskLimits())
 
@@ -131,7 +137,7 @@ def test_reliability_chart_draws_the_bucket_table(report: PeriodReport) -> None:
     points = next(line for line in ax.get_lines() if line.get_marker() == "o")
     x, y = (np.asarray(v, dtype=float) for v in points.get_data())
     rows = reliability_table(report).rows
-    # bins 0.6–0.7 (0.62 won, 0.64 lost) and 0.7–0.8 (0.71 won), hand-counted
+    # bins 0.6–0.7 (0.62 went up, 0.64 did not) and 0.7–0.8 (0.71 went up), hand-counted
     assert [(r[2], r[3]) for r in rows] == [("2", "1"), ("1", "1")]
     assert x == pytest.approx([0.63, 0.71])
     assert y == pytest.approx([int(r[3]) / int(r[2]) for r in rows])

@@ -66,7 +66,9 @@ def test_write_daily_report_headline_matches_the_records(written: DailyReportPat
     assert figures["Approval rate"] == "66.7%"
     assert figures["Approved signals resolved"] == "3 (won 1, lost 1, expired 1)"
     assert figures["Realised win rate (approved, 95% Wilson)"] == "50.0% [9.5%–90.5%] of 2"
-    assert figures["Calibration error (ECE, all resolved)"] == "0.450"
+    assert figures["Calibration error (ECE, direction, scored bars resolved)"] == (
+        f"{EXPECTED['direction_ece']:.3f} of {EXPECTED['direction_resolved']}"
+    )
     assert figures["Paper equity start → end"] == (
         f"{EXPECTED['paper_start']:,.2f} → {EXPECTED['paper_end']:,.2f}"
     )

@@ -63,6 +63,7 @@ def _rows(s: DemoSummary) -> list[tuple[str, str]]:
             ),
             ("rejection reasons", reasons or "none"),
             ("outcomes", f"{r.resolved} resolved: {r.won} won, {r.lost} lost, {r.expired} expired"),
+            ("direction outcomes", f"{r.directions_resolved} scored bars resolved"),
             (
                 "recalibration",
                 f"{r.refit_checks} checks, {r.refits} refits, {r.refits_adopted} adopted",

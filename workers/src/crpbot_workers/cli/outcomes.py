@@ -124,7 +124,8 @@ def track(
     database_url: UrlOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Resolve every open signal that later candles decide (target, stop or expiry), once."""
+    """Resolve every open signal that later candles decide (target, stop or expiry), and the
+    direction outcome of every scored bar whose horizon bar has closed, once."""
     from crpbot.candles.granularity import granularity_delta
     from crpbot.services.learning import LearningService
 
@@ -144,7 +145,9 @@ def track(
     console.print(
         f"checked {report.checked}: resolved {report.resolved} (won {report.won}, lost "
         f"{report.lost}, expired {report.expired}), still open {report.still_open}"
-        + (f", invalid {report.invalid}" if report.invalid else ""),
+        + (f", invalid {report.invalid}" if report.invalid else "")
+        + f"; direction outcomes of scored bars: {report.directions_resolved} resolved, "
+        f"{report.directions_pending} pending",
         highlight=False,
     )
     if report.missing_candles:
@@ -222,13 +225,17 @@ def refit(
         typer.Option("--method", help="identity, platt or isotonic (default: held-out choice)."),
     ] = None,
     min_outcomes: Annotated[
-        int, typer.Option("--min-outcomes", min=10, help="Decided outcomes needed to refit.")
+        int,
+        typer.Option(
+            "--min-outcomes", min=10, help="Scored bars with a direction outcome needed to refit."
+        ),
     ] = 50,
     now: NowOpt = None,
     database_url: UrlOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Refit the model's calibrator from realised outcomes when due; log and store the change."""
+    """Refit the model's calibrator on the direction outcomes of its scored bars when due
+    (docs/evaluation.md, "What the probability means"); log and store the change."""
     from crpbot.confidence.calibration import METHODS
     from crpbot.learning.recalibrate import RefitPolicy
     from crpbot.services.learning import LearningService
@@ -247,7 +254,7 @@ def refit(
     change = service.refit(clock, force=force, method=method)
     reason = decision.reason
     if change is None and (decision.due or force):
-        reason = "the decided outcomes all carry one label: nothing to fit"
+        reason = "the direction outcomes all carry one label: nothing to fit"
     payload: dict[str, Any] = {
         "model_version": scope.model_version,
         "due": decision.due,
@@ -263,7 +270,7 @@ def refit(
         return
     verdict = "adopted" if change.adopted else "kept the current calibrator"
     console.print(
-        f"refit on {change.n_samples} outcomes ({change.after.method}): {verdict}; "
+        f"refit on {change.n_samples} direction outcomes ({change.after.method}): {verdict}; "
         f"ECE {change.before_quality.ece:.3f} → {change.after_quality.ece:.3f}, "
         f"Brier {change.before_quality.brier:.4f} → {change.after_quality.brier:.4f}",
         highlight=False,

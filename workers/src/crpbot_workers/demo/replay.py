@@ -62,7 +62,9 @@ and enough warm-up for the RSI and ATR-rank pattern buckets."""
 
 @dataclass
 class ReplayResult:
-    """What the replay did, in counts; `reasons` counts rejection reasons."""
+    """What the replay did, in counts; `reasons` counts rejection reasons. `won`, `lost` and
+    `expired` are trade results of signals; `directions_resolved` counts scored bars whose
+    direction outcome (the label the calibrator is refitted on) became known."""
 
     database: Path
     first_close: str
@@ -79,6 +81,7 @@ class ReplayResult:
     won: int = 0
     lost: int = 0
     expired: int = 0
+    directions_resolved: int = 0
     refit_checks: int = 0
     refits: int = 0
     refits_adopted: int = 0
@@ -229,6 +232,7 @@ def run_replay(
             result.resolved += tracked.resolved
             result.won, result.lost = result.won + tracked.won, result.lost + tracked.lost
             result.expired += tracked.expired
+            result.directions_resolved += tracked.directions_resolved
             if now - last_refit_check >= timedelta(hours=config.refit_every_hours):
                 last_refit_check = now
                 _refit(learning, model, sessions, version, now, result)

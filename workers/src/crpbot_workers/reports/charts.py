@@ -121,7 +121,7 @@ def _decisions_by_reason(ax: Axes, report: PeriodReport) -> None:
 def _reliability(ax: Axes, report: PeriodReport) -> None:
     buckets = report.buckets
     if not buckets:
-        _nothing(ax, "no won or lost outcome in this period")
+        _nothing(ax, "no scored bar resolved in this period")
         return
     ax.plot([0, 1], [0, 1], color="grey", linestyle="--", linewidth=1, label="perfect")
     x = [b.mean_confidence for b in buckets]
@@ -137,7 +137,12 @@ def _reliability(ax: Axes, report: PeriodReport) -> None:
             xytext=(5, 5),
             fontsize=7,
         )
-    ax.set(xlim=(0, 1), ylim=(0, 1), xlabel="calibrated confidence", ylabel="realised win rate")
+    ax.set(
+        xlim=(0, 1),
+        ylim=(0, 1),
+        xlabel="direction confidence (calibrated)",
+        ylabel="favoured direction happened",
+    )
     ax.legend(fontsize=8, loc="upper left")
 
 
@@ -198,7 +203,7 @@ def _ftmo_headroom(ax: Axes, report: PeriodReport) -> None:
 CHARTS: tuple[ChartSpec, ...] = (
     ChartSpec("signals_per_hour", "Signals per hour of day (UTC)", _signals_per_hour),
     ChartSpec("decisions_by_reason", "Approvals and rejections by reason", _decisions_by_reason),
-    ChartSpec("reliability", "Confidence vs realised win rate", _reliability),
+    ChartSpec("reliability", "Direction confidence vs realised direction", _reliability),
     ChartSpec("paper_equity", "Paper equity", _paper_equity),
     ChartSpec("ftmo_headroom", "FTMO headroom", _ftmo_headroom),
 )

@@ -81,7 +81,12 @@ def headline(report: PeriodReport) -> Table:
         ),
         ("Realised win rate (approved, 95% Wilson)", rate(h.win_rate)),
         ("Mean R (approved)", "n/a" if h.mean_r is None else f"{h.mean_r:+.2f}"),
-        ("Calibration error (ECE, all resolved)", "n/a" if h.ece is None else f"{h.ece:.3f}"),
+        (
+            "Calibration error (ECE, direction, scored bars resolved)",
+            "n/a"
+            if h.direction_ece is None
+            else f"{h.direction_ece:.3f} of {h.direction_resolved}",
+        ),
         ("Paper equity start → end", f"{money(h.paper_start)} → {money(h.paper_end)}"),
         ("Paper P/L", f"{h.paper_pnl:+,.2f} ({h.paper_pnl / h.paper_start * 100:+.2f}%)"),
         ("Paper max drawdown", f"{h.paper_max_drawdown_pct:.2f}%"),
@@ -111,11 +116,12 @@ def hours_of_day_table(report: PeriodReport) -> Table:
 
 
 def reliability_table(report: PeriodReport) -> Table:
-    """The data of the reliability chart: won/lost outcomes resolved in the period, binned by
-    calibrated confidence."""
+    """The data of the reliability chart: scored bars whose direction outcome resolved in the
+    period, binned by direction confidence (docs/evaluation.md, "What the probability means")."""
     return Table(
-        "Confidence vs realised win rate (won or lost outcomes resolved in the period)",
-        ("confidence bin", "mean confidence", "decided", "won", "win rate (95% Wilson)"),
+        "Direction confidence vs realised direction (scored bars resolved in the period; "
+        "docs/evaluation.md, What the probability means)",
+        ("confidence bin", "mean confidence", "bars", "right", "direction right (95% Wilson)"),
         [
             (
                 f"{pct(b.low, 0)}–{pct(b.high, 0)}",
@@ -158,7 +164,7 @@ def detail_tables(report: PeriodReport) -> list[Table]:
         reliability_table(report),
         Table(
             "Calibration refits",
-            ("time (UTC)", "method", "outcomes used"),
+            ("time (UTC)", "method", "scored bars used"),
             [(f"{c.ts:%Y-%m-%d %H:%M}", c.method, str(c.n_samples)) for c in report.calibrations],
         ),
         Table(
