@@ -37,9 +37,7 @@ def test_break_even_win_rate_hand_computed(reward: float, cost: float, expected:
     assert break_even_win_rate(reward, cost) == pytest.approx(expected)
 
 
-@given(
-    reward=st.floats(0.1, 10), cost=st.floats(0, 2), p=st.floats(0, 1, allow_subnormal=False)
-)
+@given(reward=st.floats(0.1, 10), cost=st.floats(0, 2), p=st.floats(0, 1, allow_subnormal=False))
 def test_break_even_win_rate_zeroes_the_expectancy(reward: float, cost: float, p: float) -> None:
     be = break_even_win_rate(reward, cost)
     assert be * (reward - cost) - (1 - be) * (1 + cost) == pytest.approx(0.0, abs=1e-9)

@@ -113,8 +113,10 @@ def mean_interval(values: Sequence[float]) -> tuple[float, float] | None:
         return None
     mean = fmean(values)
     spread = stdev(values)
-    half = float(student_t.ppf(0.5 + CONFIDENCE / 2, len(values) - 1)) * spread / math.sqrt(
-        len(values)
+    half = (
+        float(student_t.ppf(0.5 + CONFIDENCE / 2, len(values) - 1))
+        * spread
+        / math.sqrt(len(values))
     )
     return mean - half, mean + half
 
@@ -159,7 +161,8 @@ def describe(figures: Expectancy) -> str:
     win = "n/a" if figures.win_rate is None else f"{figures.win_rate:.1%}"
     need = "n/a" if figures.break_even is None else f"{figures.break_even:.1%}"
     interval = (
-        "n/a" if figures.low is None or figures.high is None
+        "n/a"
+        if figures.low is None or figures.high is None
         else f"[{figures.low:+.2f}, {figures.high:+.2f}]"
     )
     return (
