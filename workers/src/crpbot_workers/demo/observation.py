@@ -74,6 +74,7 @@ def _write(
         account=DEMO_ACCOUNT,
         account_size=config.initial_balance,
         limits=config.limits,
+        skill=config.skill,
     )
     start = datetime.combine(_day_of(first_close), datetime.min.time(), tzinfo=UTC)
     period = Period(start, datetime.combine(day, datetime.min.time(), tzinfo=UTC) + _DAY)
@@ -82,6 +83,7 @@ def _write(
         period,
         account_size=config.initial_balance,
         limits=config.limits,
+        skill=config.skill,
         account=DEMO_ACCOUNT,
     )
     folder = out_dir / DEMO_BOT / f"period_{start.date().isoformat()}_{day.isoformat()}"

@@ -136,6 +136,7 @@ def build(settings: Settings, options: ServeOptions, token: str) -> Assembled:
         risk=risk_reader(settings, engine),
         readiness=readiness,
         telemetry=telemetry,
+        skill=settings.skill.rules(),
     )
     bot = build_application(
         token,
