@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from crpbot.skill.expectancy import Expectancy, Result, summarize, trade_r
 
@@ -26,6 +26,9 @@ TIERS: tuple[str, ...] = ("high", "medium", "low")
 DEMONSTRATED = "Demonstrated"
 TOO_FEW = "TooFewResolved"
 NOT_ABOVE_ZERO = "ExpectancyNotAboveZero"
+EVIDENCE_ANNOTATION = "crpbot.io/skill-gate"
+"""Where the Telegram bot publishes `evidence_record` on its TradingBot (the operator's
+`crpbot_operator.skill.SKILL_ANNOTATION` reads the same key)."""
 
 
 class StoredSignal(Protocol):
@@ -165,3 +168,25 @@ def headline(decisions: Sequence[GateDecision]) -> GateDecision:
     if opened:
         return opened[0]
     return max(decisions, key=lambda d: d.n)
+
+
+def evidence_record(decisions: Sequence[GateDecision]) -> dict[str, Any]:
+    """The gates as plain JSON-ready data for whoever publishes them (the Telegram bot writes
+    it on its TradingBot, the operator turns it into the `SkillDemonstrated` condition).
+    No timestamp: it changes only when the evidence does, so publishing it is idempotent."""
+    return {
+        "tiers": [
+            {
+                "tier": d.tier,
+                "open": d.open,
+                "reason": d.reason,
+                "n": d.n,
+                "minResolved": d.min_resolved,
+                "expectancy": d.expectancy,
+                "interval": list(d.interval) if d.interval else None,
+                "breakEven": d.break_even,
+                "message": d.message,
+            }
+            for d in decisions
+        ]
+    }
