@@ -279,3 +279,28 @@ def test_operator_quantities_stored_canonically_are_not_drift(
         "name",
     )
     assert not events.strip(), events
+
+
+def test_operator_publishes_skill_demonstrated_from_the_bots_evidence(
+    kubectl: Kubectl, cluster: Cluster, namespace: str
+) -> None:
+    """No evidence: closed with NoEvidence; the annotation the Telegram bot writes is turned
+    into the condition without waiting for any child to change."""
+    _apply_bot(kubectl, namespace, "skill")
+
+    def skill() -> dict[str, Any] | None:
+        return cluster.condition(namespace, "skill", "SkillDemonstrated")
+
+    first = wait_for(skill, 30, "SkillDemonstrated")
+    assert (first["status"], first["reason"]) == ("False", "NoEvidence")
+    message = "high tier proven: n 120 (needs 100), expectancy +0.20 R after costs"
+    tier = {"tier": "high", "open": True, "reason": "Demonstrated", "n": 120, "message": message}
+    evidence = json.dumps({"tiers": [tier]})
+    cluster.custom.patch_namespaced_custom_object(
+        "crpbot.io", "v1alpha1", namespace, "tradingbots", "skill",
+        {"metadata": {"annotations": {"crpbot.io/skill-gate": evidence}}},
+    )  # fmt: skip
+    opened = wait_for(
+        lambda: (c := skill()) is not None and c["status"] == "True" and c, 30, "skill open"
+    )
+    assert opened["reason"] == "Demonstrated" and opened["message"] == tier["message"]

@@ -17,12 +17,19 @@ from crpbot_operator.render.common import (
     COMPONENT_RISK_GUARD,
     COMPONENT_TELEGRAM,
 )
+from crpbot_operator.skill import SKILL_DEMONSTRATED, skill_condition
 
 READY = "Ready"
 MODEL_SERVER_READY = "ModelServerReady"
 RISK_GUARD_READY = "RiskGuardReady"
 SCANNER_SCHEDULED = "ScannerScheduled"
-CONDITION_TYPES = (READY, MODEL_SERVER_READY, RISK_GUARD_READY, SCANNER_SCHEDULED)
+CONDITION_TYPES = (
+    READY,
+    MODEL_SERVER_READY,
+    RISK_GUARD_READY,
+    SCANNER_SCHEDULED,
+    SKILL_DEMONSTRATED,
+)
 
 
 @dataclass(frozen=True)
@@ -101,9 +108,13 @@ NO_DATABASE = Condition(
 )
 
 
-def evaluate(children: ChildrenState, has_database: bool = True) -> list[Condition]:
+def evaluate(
+    children: ChildrenState, has_database: bool = True, skill_evidence: str | None = None
+) -> list[Condition]:
     """Every condition; Ready needs every workload available, the scanner scheduled and a
-    database (the CRD requires one, but a bot stored before that rule may lack it)."""
+    database (the CRD requires one, but a bot stored before that rule may lack it).
+    SkillDemonstrated (`crpbot_operator.skill`) says whether the signals are proven; it
+    never holds Ready back, since observation is how the evidence is gathered."""
     model_server = _deployment_condition(MODEL_SERVER_READY, COMPONENT_MODEL_SERVER, children)
     risk_guard = _deployment_condition(RISK_GUARD_READY, COMPONENT_RISK_GUARD, children)
     telegram = _deployment_condition("TelegramReady", COMPONENT_TELEGRAM, children)
@@ -116,7 +127,8 @@ def evaluate(children: ChildrenState, has_database: bool = True) -> list[Conditi
         ready = Condition(READY, False, "NotReady", f"waiting for: {reasons}")
     else:
         ready = Condition(READY, True, "AllChildrenReady", "every child is ready")
-    return [ready, model_server, risk_guard, scanner]
+    skill = Condition(SKILL_DEMONSTRATED, *skill_condition(skill_evidence))
+    return [ready, model_server, risk_guard, scanner, skill]
 
 
 def _previous_by_type(previous: Iterable[Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:
@@ -156,10 +168,13 @@ def compute_status(
     now: datetime,
     generation: int,
     has_database: bool = True,
+    skill_evidence: str | None = None,
 ) -> dict[str, Any]:
     """The status subtree to store: conditions and the scanner's last schedule time."""
     before = previous.get("conditions") or []
-    conditions = as_conditions(evaluate(children, has_database), before, now, generation)
+    conditions = as_conditions(
+        evaluate(children, has_database, skill_evidence), before, now, generation
+    )
     status: dict[str, Any] = {"conditions": conditions}
     if children.cronjob is not None and children.cronjob.last_schedule_time:
         status["lastScheduleTime"] = children.cronjob.last_schedule_time

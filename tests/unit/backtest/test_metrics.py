@@ -19,6 +19,7 @@ def test_metrics_hand_computed() -> None:
             "entry_price": [100.0] * 4,
             "stop": [99.0] * 4,
             "size": [100.0] * 4,  # 1R = 100
+            "exit_reason": ["target", "stop", "stop", "target"],
         }
     )
     index = pd.date_range("2024-01-01", periods=5, freq="h", tz="UTC")
@@ -40,9 +41,27 @@ def test_metrics_hand_computed() -> None:
 
 
 def test_metrics_without_trades_are_undefined_not_zero() -> None:
-    columns = {"pnl": [], "fees": [], "entry_price": [], "stop": [], "size": []}
+    columns = {"pnl": [], "fees": [], "entry_price": [], "stop": [], "size": [], "exit_reason": []}
     index = pd.date_range("2024-01-01", periods=3, freq="h", tz="UTC")
     m = compute_metrics(pd.DataFrame(columns), pd.Series(1000.0, index=index), 1000.0)
     assert m.n_trades == 0
     assert math.isnan(m.win_rate) and math.isnan(m.profit_factor) and math.isnan(m.sharpe)
     assert m.max_drawdown == 0.0
+
+
+def test_metrics_win_rate_counts_target_and_stop_exits_only() -> None:
+    """A profitable expiry is not a win and a losing halt not a loss: the one win rate is
+    target exits over target and stop exits (docs/evaluation.md)."""
+    trades = pd.DataFrame(
+        {
+            "pnl": [300.0, -100.0, 50.0, -20.0, -40.0],
+            "fees": [0.0] * 5,
+            "entry_price": [100.0] * 5,
+            "stop": [99.0] * 5,
+            "size": [100.0] * 5,
+            "exit_reason": ["target", "stop", "expiry", "expiry", "daily_loss_halt"],
+        }
+    )
+    index = pd.date_range("2024-01-01", periods=2, freq="h", tz="UTC")
+    m = compute_metrics(trades, pd.Series([1000.0, 1190.0], index=index), 1000.0)
+    assert m.win_rate == 0.5

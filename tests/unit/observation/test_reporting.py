@@ -11,6 +11,7 @@ from crpbot.observation.period_report import PeriodRecords, PeriodReport, summar
 from crpbot.observation.reporting import ReportingService
 from crpbot.observation.stats import Period
 from crpbot.risk import RiskLimits
+from crpbot.skill.gate import GateRules
 from tests.fixtures.observation import ACCOUNT_SIZE, BOT, DAY, EXPECTED
 from tests.unit.observation.builders import cycle_at, resolved, scored_at, signal_at
 
@@ -19,7 +20,7 @@ PERIOD = Period.day(DAY)
 
 def _report(sessions: sessionmaker[Session], period: Period = PERIOD) -> PeriodReport:
     return ReportingService(sessions).report(
-        BOT, period, account_size=ACCOUNT_SIZE, limits=RiskLimits()
+        BOT, period, account_size=ACCOUNT_SIZE, limits=RiskLimits(), skill=GateRules()
     )
 
 
@@ -113,7 +114,7 @@ def test_summarize_all_rejected_day() -> None:
         cycles=[cycle_at(start)],
         account="demo",
     )
-    report = summarize(records, ACCOUNT_SIZE, RiskLimits())
+    report = summarize(records, ACCOUNT_SIZE, RiskLimits(), GateRules())
     h = report.headline
     assert (h.signals, h.approved, h.rejected, h.approval_rate) == (3, 0, 3, 0.0)
     assert (h.resolved, h.paper_pnl) == (0, 0.0)

@@ -42,7 +42,9 @@ def test_compute_status_all_up_is_ready() -> None:
         "ModelServerReady": "True",
         "RiskGuardReady": "True",
         "ScannerScheduled": "True",
+        "SkillDemonstrated": "False",
     }
+    assert conds["SkillDemonstrated"]["reason"] == "NoEvidence"
     assert all(c["observedGeneration"] == 3 for c in conds.values())
     assert all(c["lastTransitionTime"] == "2026-11-25T08:00:00Z" for c in conds.values())
     assert status["lastScheduleTime"] == "2026-11-25T07:58:00Z"

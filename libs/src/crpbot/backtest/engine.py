@@ -34,6 +34,7 @@ from crpbot.backtest.account import (
     T_SYM,
 )
 from crpbot.backtest.calendar import day_clock
+from crpbot.backtest.expectancy import trade_tiers
 from crpbot.backtest.fills import EXIT_REASONS
 from crpbot.backtest.ftmo import FtmoRules, FtmoVerdict, day_table, verdict
 from crpbot.backtest.loop import simulate
@@ -109,6 +110,7 @@ def run_backtest(
         statuses.astype(np.int64), categories=pd.Index([s.name.lower() for s in SignalStatus])
     )
     trades = _trades_frame(raw_trades, arrays, table, index, symbols)
+    trades["tier"] = trade_tiers(signals, trades["signal_row"])
     equity = pd.Series(equity_values, index=index, name="equity")
     per_day = day_table(days, config.rules)
     counts = {s.name.lower(): int(np.count_nonzero(statuses == s.value)) for s in SignalStatus}

@@ -26,6 +26,8 @@ class Metrics:
 
     n_trades: int
     win_rate: float
+    """Target exits over target and stop exits (`crpbot.skill.expectancy`); other closes
+    decide nothing."""
     profit_factor: float
     expectancy: float
     expectancy_r: float
@@ -48,7 +50,7 @@ def compute_metrics(trades: pd.DataFrame, equity: pd.Series, initial_balance: fl
     sharpe = mean / spread * np.sqrt(bars_per_year) if spread > 0 else float("nan")
     return Metrics(
         n_trades=int(pnl.size),
-        win_rate=float(np.mean(pnl > 0)) if pnl.size else float("nan"),
+        win_rate=_win_rate(trades),
         profit_factor=float(wins / losses) if losses > 0 else float("nan"),
         expectancy=float(pnl.mean()) if pnl.size else float("nan"),
         expectancy_r=_expectancy_r(trades),
@@ -59,6 +61,12 @@ def compute_metrics(trades: pd.DataFrame, equity: pd.Series, initial_balance: fl
         bars_per_year=bars_per_year,
         total_fees=float(trades["fees"].sum()),
     )
+
+
+def _win_rate(trades: pd.DataFrame) -> float:
+    reasons = trades["exit_reason"].astype(str)
+    won, lost = int((reasons == "target").sum()), int((reasons == "stop").sum())
+    return won / (won + lost) if won + lost else float("nan")
 
 
 def _expectancy_r(trades: pd.DataFrame) -> float:

@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from crpbot.backtest.engine import BacktestResult
+from crpbot.backtest.expectancy import expectancy_by_tier
 
 
 def summary(result: BacktestResult) -> dict[str, Any]:
@@ -37,6 +38,10 @@ def summary(result: BacktestResult) -> dict[str, Any]:
             "slippage": config.slippage,
         },
         "bars": len(result.equity),
+        "expectancy_by_tier": {
+            tier: asdict(figures)
+            for tier, figures in expectancy_by_tier(result.trades, config.slippage).items()
+        },
     }
     cleaned: dict[str, Any] = _finite(payload)
     return cleaned
@@ -61,6 +66,31 @@ def drawdown(equity: pd.Series, initial: float) -> pd.Series:
 
 def _fmt(value: Any, pattern: str) -> str:
     return "n/a" if value is None else format(value, pattern)
+
+
+def _tier_lines(tiers: dict[str, dict[str, Any]]) -> list[str]:
+    """Expectancy after costs per tier beside the win rate it needs (docs/evaluation.md)."""
+    lines = [
+        "## Expectancy per tier (R after costs)",
+        "",
+        "Win rate = target exits / (target + stop exits); break-even win rate = (1 + cost in R)"
+        " / (reward-to-risk + 1); expectancy = mean R after costs over every trade, with a 95%"
+        " Student t interval.",
+        "",
+        "| tier | trades | won | lost | other closes | win rate | break-even win rate "
+        "| cost (R) | expectancy (R) | 95% interval |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for tier, f in tiers.items():
+        interval = (
+            "n/a" if f["low"] is None else f"[{_fmt(f['low'], '+.2f')}, {_fmt(f['high'], '+.2f')}]"
+        )
+        lines.append(
+            f"| {tier} | {f['n']} | {f['wins']} | {f['losses']} | {f['expired']} "
+            f"| {_fmt(f['win_rate'], '.1%')} | {_fmt(f['break_even'], '.1%')} "
+            f"| {_fmt(f['cost_r'], '.3f')} | {_fmt(f['mean_r'], '+.3f')} | {interval} |"
+        )
+    return [*lines, ""]
 
 
 def markdown(title: str, figures: dict[str, Any], result: BacktestResult) -> str:
@@ -97,6 +127,7 @@ def markdown(title: str, figures: dict[str, Any], result: BacktestResult) -> str
         "",
         f"Signals: {skipped or 'none'}.",
         "",
+        *_tier_lines(figures["expectancy_by_tier"]),
         "![equity](equity.png)",
         "",
         "![drawdown](drawdown.png)",

@@ -22,6 +22,7 @@ from pydantic_settings import (
 
 from crpbot.config.secret_values import register_settings_secrets
 from crpbot.risk import RiskLimits
+from crpbot.skill.gate import GateRules
 
 Granularity = Literal[
     "ONE_MINUTE",
@@ -114,6 +115,28 @@ class ConfidenceSettings(BaseModel):
         if self.medium > self.high:
             raise ValueError("confidence.medium must not exceed confidence.high")
         return self
+
+
+class SkillSettings(BaseModel):
+    """The skill gate (`crpbot.skill.gate`) and the costs charged to observation outcomes."""
+
+    min_resolved: int = Field(
+        100,
+        ge=2,
+        description="Resolved observation signals a tier needs before its skill gate may "
+        "open (the gate also needs the 95% interval of expectancy after costs above zero).",
+    )
+    round_trip_cost_pct: float = Field(
+        0.1,
+        ge=0,
+        lt=100,
+        description="Fees plus spread for entering and leaving one trade, % of the entry "
+        "price, charged to every resolved observation signal in R (expectancy, win rate vs "
+        "break-even, the skill gate). 0.1 = 10 bp; set it to your venue's fees and spread.",
+    )
+
+    def rules(self) -> GateRules:
+        return GateRules(self.min_resolved, self.round_trip_cost_pct / 100.0)
 
 
 class TelegramSettings(BaseModel):
@@ -230,6 +253,7 @@ class Settings(BaseSettings):
     coinbase: CoinbaseSettings = Field(default_factory=CoinbaseSettings)
     risk: RiskSettings = Field(default_factory=RiskSettings)
     confidence: ConfidenceSettings = Field(default_factory=ConfidenceSettings)
+    skill: SkillSettings = Field(default_factory=SkillSettings)
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)
     notify: NotifySettings = Field(default_factory=NotifySettings)
     storage: StorageSettings = Field(default_factory=StorageSettings)

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal
 
+from crpbot.skill.gate import GateDecision
+
 
 @dataclass(frozen=True, slots=True)
 class SignalAlert:
@@ -26,6 +28,12 @@ class SignalAlert:
     bar_ts: datetime
     expiry: datetime
     size: float
+    gate: GateDecision | None = None
+    """The skill gate of the signal's tier when it was sent; None (not read) reads as closed."""
+
+    @property
+    def proven(self) -> bool:
+        return self.gate is not None and self.gate.open
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,10 +63,11 @@ class DailyReportAlert:
     expired: int
     equity: float
     daily_headroom: float
+    gates: tuple[GateDecision, ...] = ()
 
     @property
     def win_rate(self) -> float | None:
-        """Wins over decided outcomes (expired excluded); None with no decided outcome."""
+        """Won over decided, won / (won + lost) (`crpbot.skill.expectancy`); None with none."""
         decided = self.won + self.lost
         return self.won / decided if decided else None
 

@@ -29,9 +29,25 @@ def _when(ts: datetime) -> str:
     return ts.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
+UNPROVEN_NOTE = (
+    "this signal is UNPROVEN: its tier has not shown a positive expectancy after costs "
+    "on enough resolved signals"
+)
+
+
+def _skill(alert: SignalAlert) -> tuple[tuple[str, str], ...]:
+    """Said on every alert while the gate is closed: a person may act on it by hand."""
+    if alert.proven and alert.gate is not None:
+        return (("Skill gate", alert.gate.message),)
+    numbers = "gate not read" if alert.gate is None else alert.gate.message
+    return (("Warning", UNPROVEN_NOTE), ("Skill gate", numbers))
+
+
 def _signal(alert: SignalAlert) -> Layout:
-    title = f"Signal: {alert.side.upper()} {alert.symbol} ({alert.tier})"
+    word = "Signal" if alert.proven else "UNPROVEN signal"
+    title = f"{word}: {alert.side.upper()} {alert.symbol} ({alert.tier})"
     return title, (
+        *_skill(alert),
         ("Entry", _price(alert.entry)),
         ("Stop", _price(alert.stop)),
         ("Target", _price(alert.target)),
@@ -63,6 +79,7 @@ def _daily(alert: DailyReportAlert) -> Layout:
         ("Win rate", _pct(alert.win_rate)),
         ("Equity", _price(alert.equity)),
         ("Daily headroom", _price(alert.daily_headroom)),
+        *((f"Skill gate {g.tier}", g.message) for g in alert.gates),
     )
 
 

@@ -49,6 +49,9 @@ from crpbot.observation.stats import (
 )
 from crpbot.risk import EquityPoint, RiskLimits
 from crpbot.services.bot_service import TIERS, TierStats, tier_stats
+from crpbot.skill.expectancy import summarize as summarize_r
+from crpbot.skill.expectancy import trade_r
+from crpbot.skill.gate import GateDecision, GateRules, skill_gates
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,10 +78,10 @@ class PeriodRecords:
 
 @dataclass(frozen=True, slots=True)
 class Headline:
-    """The figures a reader checks first; win rate and P/L are TRADE results of approved
-    signals (target before stop); `direction_ece` is the calibration error of the direction
-    confidence against the direction outcome of the `direction_resolved` scored bars resolved
-    in the period (the label the probability states)."""
+    """The figures a reader checks first; win rate, mean R (after costs) and P/L are TRADE
+    results of approved signals (target before stop); `direction_ece` is the calibration error
+    of the direction confidence against the direction outcome of the `direction_resolved`
+    scored bars resolved in the period (the label the probability states)."""
 
     signals: int
     approved: int
@@ -134,6 +137,8 @@ class PeriodReport:
     reasons: list[ReasonCount]
     buckets: list[ConfidenceBucket]
     tiers: tuple[TierStats, ...]
+    gates: tuple[GateDecision, ...]
+    round_trip_cost: float
     paper_curve: list[EquityPoint]
     paper_headroom: list[HeadroomPoint]
     guard_headroom: list[HeadroomPoint] = field(default_factory=list)
@@ -167,9 +172,13 @@ def _pattern_rows(patterns: Sequence[PatternStatRecord]) -> list[PatternRow]:
     ]
 
 
-def summarize(records: PeriodRecords, account_size: float, limits: RiskLimits) -> PeriodReport:
+def summarize(
+    records: PeriodRecords, account_size: float, limits: RiskLimits, skill: GateRules
+) -> PeriodReport:
     """Aggregate the records; the paper account starts at `account_size` and risks
-    `limits.risk_per_trade_pct` per approved signal (see `crpbot.observation.paper_account`)."""
+    `limits.risk_per_trade_pct` per approved signal (see `crpbot.observation.paper_account`).
+    Tiers are charged `skill.round_trip_cost`; the skill gates are as they stood at the end
+    of the period, on every outcome of the bot resolved by then."""
     period = records.period
     mine = [p for p in records.resolved if p[0].bot == records.bot]
     signals = in_period(period, (s for s in records.signals if s.bot == records.bot))
@@ -193,7 +202,12 @@ def summarize(records: PeriodRecords, account_size: float, limits: RiskLimits) -
         lost=ends["lost"],
         expired=ends["expired"],
         win_rate=win_rate(ends["won"], ends["won"] + ends["lost"]),
-        mean_r=fmean(o.r_multiple for _, o in traded) if traded else None,
+        mean_r=summarize_r(
+            [
+                trade_r(o.result, o.r_multiple, s.entry, s.stop, s.target, skill.round_trip_cost)
+                for s, o in traded
+            ]
+        ).mean_r,
         direction_ece=_ece(pairs),
         direction_resolved=len(pairs),
         scan_cycles=len(cycles),
@@ -225,7 +239,12 @@ def summarize(records: PeriodRecords, account_size: float, limits: RiskLimits) -
         hours=hourly_rows(period, signals, cycles, resolved, trades),
         reasons=decisions_by_reason(signals),
         buckets=confidence_buckets(pairs),
-        tiers=tuple(tier_stats(t, [p for p in resolved if p[0].tier == t]) for t in TIERS),
+        tiers=tuple(
+            tier_stats(t, [p for p in resolved if p[0].tier == t], skill.round_trip_cost)
+            for t in TIERS
+        ),
+        round_trip_cost=skill.round_trip_cost,
+        gates=skill_gates([p for p in mine if p[1].resolved_ts < period.end], period.end, skill),
         paper_curve=curve,
         paper_headroom=room,
         guard_headroom=guard,

@@ -21,6 +21,7 @@ from crpbot.db.repos.signals import recent_signals
 from crpbot.observation.period_report import PeriodRecords, PeriodReport, summarize
 from crpbot.observation.stats import Period
 from crpbot.risk import RiskLimits
+from crpbot.skill.gate import GateRules
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +97,9 @@ class ReportingService:
         *,
         account_size: float,
         limits: RiskLimits,
+        skill: GateRules,
         account: str | None = None,
     ) -> PeriodReport:
-        """Load and summarise; the paper account starts at `account_size` (see paper_account)."""
-        return summarize(self.load(bot, period, account), account_size, limits)
+        """Load and summarise; the paper account starts at `account_size` (see paper_account),
+        outcomes are charged and the skill gates decided by `skill`."""
+        return summarize(self.load(bot, period, account), account_size, limits, skill)

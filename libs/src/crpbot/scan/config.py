@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from crpbot.candles.granularity import granularity_seconds
 from crpbot.confidence.tiers import TierThresholds
 from crpbot.signals.from_models import SignalRules
+from crpbot.skill.gate import GateRules
 
 DEFAULT_HISTORY_BARS = 1000
 """Bars fed to the features per symbol and cycle. The 200-bar averages need 200 bars to
@@ -17,7 +18,8 @@ less than 0.1 % of its weight, so features match training; the cost barely grows
 @dataclass(frozen=True)
 class ScanConfig:
     """`account` is the risk guard's account the signals count against; `outage_alerts`
-    off leaves announcing outages of the guard and the database to someone else."""
+    off leaves announcing outages of the guard and the database to someone else; `skill`
+    is the gate every alert reports on."""
 
     bot: str
     account: str
@@ -28,6 +30,7 @@ class ScanConfig:
     history_bars: int = DEFAULT_HISTORY_BARS
     backend_name: str = "inprocess"
     outage_alerts: bool = True
+    skill: GateRules = field(default_factory=GateRules)
 
     def __post_init__(self) -> None:
         granularity_seconds(self.granularity)

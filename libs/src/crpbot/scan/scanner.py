@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from crpbot.candles.granularity import closed_bars_end, granularity_delta
 from crpbot.db.records import ScanCycleRecord, ScoredBarRecord, SignalRecord
+from crpbot.db.repos.outcomes import resolved_signals
 from crpbot.db.repos.scan_cycles import record_scan_cycle
 from crpbot.db.repos.scored_bars import save_scored_bar
 from crpbot.db.repos.signals import get_signal, save_signal, set_signal_status
@@ -57,6 +58,7 @@ from crpbot.scan.signal import (
 )
 from crpbot.scan.spool import SignalSpool
 from crpbot.services.pause import PauseControl
+from crpbot.skill.gate import GateDecision, skill_gate
 from crpbot.telemetry.metrics import Telemetry, get_telemetry
 from crpbot.telemetry.tracing import stage_span
 
@@ -207,7 +209,7 @@ class Scanner:
             telemetry.record_rejection(reason)
         if answer.approved:
             with stage_span("notify", symbol=symbol):
-                self._notify(stored, answer.size)
+                self._notify(stored, answer.size, event_ts)
         outcome: Outcome = "approved" if answer.approved else "rejected"
         return SymbolResult.of(stored, outcome, reasons=reasons, size=answer.size)
 
@@ -315,8 +317,19 @@ class Scanner:
             state.equity - state.total_floor,
         )
 
-    def _notify(self, signal: SignalRecord, size: float) -> None:
-        self._send(signal_alert(signal, size))
+    def _notify(self, signal: SignalRecord, size: float, event_ts: datetime) -> None:
+        self._send(signal_alert(signal, size, self._skill_gate(signal.tier, event_ts)))
+
+    def _skill_gate(self, tier: str, event_ts: datetime) -> GateDecision | None:
+        """The tier's gate on the outcomes known at the cycle's event time; None when the
+        database cannot say, and the alert then reads as unproven."""
+        try:
+            with self.deps.sessions() as session:
+                resolved = resolved_signals(session, bot=self.config.bot)
+        except SQLAlchemyError:
+            log.warning("skill gate unreadable", extra={"bot": self.config.bot})
+            return None
+        return skill_gate(resolved, tier, event_ts, self.config.skill)
 
     def _send(self, alert: Alert) -> None:
         try:

@@ -19,6 +19,7 @@ from crpbot.db.records import ScoredBarRecord, SignalRecord
 from crpbot.notify.alerts import SignalAlert
 from crpbot.risk import CheckRequest, Side, Tier
 from crpbot.signals.from_models import SignalRules, horizon_expiry, signals_from_predictions
+from crpbot.skill.gate import GateDecision
 
 
 @dataclass(frozen=True)
@@ -144,8 +145,11 @@ def check_request(signal: SignalRecord, account: str, ts: datetime) -> CheckRequ
     )
 
 
-def signal_alert(signal: SignalRecord, size: float) -> SignalAlert:
-    """The message people get for an approved signal, sized by the guard."""
+def signal_alert(
+    signal: SignalRecord, size: float, gate: GateDecision | None = None
+) -> SignalAlert:
+    """The message people get for an approved signal, sized by the guard, with its tier's
+    skill gate (None when it could not be read: the alert then says unproven)."""
     return SignalAlert(
         bot=signal.bot,
         symbol=signal.symbol,
@@ -158,4 +162,5 @@ def signal_alert(signal: SignalRecord, size: float) -> SignalAlert:
         bar_ts=signal.bar_ts,
         expiry=signal.expiry,
         size=size,
+        gate=gate,
     )

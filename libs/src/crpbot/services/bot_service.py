@@ -23,6 +23,8 @@ from crpbot.db.repos.scan_cycles import scan_cycles
 from crpbot.db.repos.signals import recent_signals
 from crpbot.risk import GuardState
 from crpbot.services.pause import PauseControl
+from crpbot.skill.expectancy import Expectancy, summarize, trade_r
+from crpbot.skill.gate import GateDecision, GateRules, skill_gates
 from crpbot.telemetry.metrics import Telemetry, get_telemetry
 from crpbot.telemetry.readiness import Readiness, ReadinessReport
 from crpbot.telemetry.redact import redact_text
@@ -81,6 +83,7 @@ class BotStatus:
     paused: bool
     risk_status: str | None
     last_scan: ScanCycleRecord | None
+    gates: tuple[GateDecision, ...] = ()
 
     @property
     def active(self) -> bool:
@@ -90,7 +93,8 @@ class BotStatus:
 
 @dataclass(frozen=True, slots=True)
 class TierStats:
-    """Outcomes of one tier; calibration compares the promised and the realised win rate."""
+    """Outcomes of one tier; calibration compares the promised and the realised win rate,
+    `figures` the expectancy after costs and the break-even win rate."""
 
     tier: str
     signals: int
@@ -98,11 +102,12 @@ class TierStats:
     lost: int
     expired: int
     mean_confidence: float | None
+    figures: Expectancy
 
     @property
     def win_rate(self) -> float | None:
-        decided = self.won + self.lost
-        return self.won / decided if decided else None
+        """won / (won + lost), the one win rate (`crpbot.skill.expectancy`)."""
+        return self.figures.win_rate
 
     @property
     def calibration_gap(self) -> float | None:
@@ -132,10 +137,17 @@ class PauseChange:
     changed: bool
 
 
-def tier_stats(tier: str, pairs: list[tuple[SignalRecord, OutcomeRecord]]) -> TierStats:
-    """Outcomes of one tier's signals; the daily report's tier table uses it too."""
+def tier_stats(
+    tier: str, pairs: list[tuple[SignalRecord, OutcomeRecord]], round_trip_cost: float
+) -> TierStats:
+    """Outcomes of one tier's signals, each charged `round_trip_cost` (a fraction of price);
+    the daily report's tier table uses it too."""
     results = Counter(outcome.result for _, outcome in pairs)
     decided = [s.confidence for s, o in pairs if o.result != "expired"]
+    trades = [
+        trade_r(o.result, o.r_multiple, s.entry, s.stop, s.target, round_trip_cost)
+        for s, o in pairs
+    ]
     return TierStats(
         tier=tier,
         signals=len(pairs),
@@ -143,6 +155,7 @@ def tier_stats(tier: str, pairs: list[tuple[SignalRecord, OutcomeRecord]]) -> Ti
         lost=results["lost"],
         expired=results["expired"],
         mean_confidence=sum(decided) / len(decided) if decided else None,
+        figures=summarize(trades),
     )
 
 
@@ -162,6 +175,7 @@ class BotService:
         clock: Callable[[], datetime] = utcnow,
         stats_window: timedelta = timedelta(days=30),
         telemetry: Telemetry | None = None,
+        skill: GateRules | None = None,
     ) -> None:
         self.bot = bot
         self._sessions = sessions
@@ -173,6 +187,7 @@ class BotService:
         self._clock = clock
         self._window = stats_window
         self._telemetry = telemetry or get_telemetry()
+        self._skill = skill or GateRules()
 
     def status(self) -> BotStatus:
         with self._sessions() as session:
@@ -187,7 +202,14 @@ class BotService:
             paused=self._pause.is_paused(),
             risk_status=risk_status,
             last_scan=last[0] if last else None,
+            gates=self.skill_gates(),
         )
+
+    def skill_gates(self) -> tuple[GateDecision, ...]:
+        """Every tier's skill gate now, from this bot's resolved outcomes."""
+        with self._sessions() as session:
+            resolved = resolved_signals(session, bot=self.bot)
+        return skill_gates(resolved, self._clock(), self._skill)
 
     def recent_signals(self, n: int = 5) -> list[SignalRecord]:
         """The newest `n` signals (1 to `MAX_SIGNALS`), newest bar first."""
@@ -219,10 +241,11 @@ class BotService:
         since = self._clock() - self._window
         with self._sessions() as session:
             produced = recent_signals(session, bot=self.bot, since=since, limit=1_000_000)
-            resolved = [p for p in resolved_signals(session, since=since) if p[0].bot == self.bot]
+            resolved = resolved_signals(session, since=since, bot=self.bot)
         statuses = Counter(signal.status for signal in produced)
+        cost = self._skill.round_trip_cost
         tiers = tuple(
-            tier_stats(tier, [p for p in resolved if p[0].tier == tier]) for tier in TIERS
+            tier_stats(tier, [p for p in resolved if p[0].tier == tier], cost) for tier in TIERS
         )
         return BotStats(
             window_days=self._window.days,

@@ -6,12 +6,14 @@ garbage collector removes them with the bot, even while the operator is down.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import kopf
 import pydantic
 
+from crpbot_operator.handlers.indexes import BotEntry, BotKey, lookup_bot
 from crpbot_operator.reconcile import GROUP, PLURAL, VERSION, BotRef, apply_bot
+from crpbot_operator.status import CronJobState, DeploymentState
 
 
 def _bot(body: kopf.Body) -> BotRef:
@@ -32,10 +34,28 @@ def reconcile(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, reason: str, 
     kopf.event(body, type="Normal", reason="Reconciled", message=message)
 
 
-@kopf.on.event(GROUP, VERSION, PLURAL)
-def forget_deleted(
-    event: kopf.RawEvent, name: str, namespace: str | None, memo: kopf.Memo, **_: Any
+def on_bot_event(
+    event: kopf.RawEvent,
+    name: str,
+    namespace: str | None,
+    memo: kopf.Memo,
+    bot_index: kopf.Index[BotKey, BotEntry],
+    deployment_index: kopf.Index[BotKey, tuple[str, DeploymentState]],
+    cronjob_index: kopf.Index[BotKey, CronJobState],
+    **_: Any,
 ) -> None:
-    """A bot re-created under the same name must not inherit the old one's status memory."""
-    if event.get("type") == "DELETED" and namespace is not None:
+    """A bot re-created under the same name must not inherit the old one's status memory;
+    any other change of the bot (the skill evidence the Telegram bot writes in its
+    annotations among them) recomputes the status, which is patched only if it changed."""
+    if namespace is None:
+        return
+    if event.get("type") == "DELETED":
         memo.status_writer.forget((namespace, name))
+        return
+    entry = lookup_bot(bot_index, (namespace, name))
+    if entry is not None:
+        memo.status_writer.sync(entry, deployment_index, cronjob_index)
+
+
+# Kopf's callback protocols do not list index kwargs, hence the cast to Any.
+kopf.on.event(GROUP, VERSION, PLURAL, id="forget_deleted")(cast(Any, on_bot_event))

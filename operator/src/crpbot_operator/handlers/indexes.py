@@ -15,6 +15,7 @@ import pydantic
 
 from crpbot_operator.reconcile import GROUP, PLURAL, VERSION, BotRef
 from crpbot_operator.render.common import MANAGED_BY
+from crpbot_operator.skill import SKILL_ANNOTATION
 from crpbot_operator.status import CronJobState, DeploymentState
 
 INSTANCE = "app.kubernetes.io/instance"
@@ -29,6 +30,7 @@ class BotEntry:
     bot: BotRef
     status: Mapping[str, Any] = field(default_factory=dict)
     deleting: bool = False
+    skill_evidence: str | None = None
 
 
 @kopf.index(GROUP, VERSION, PLURAL)
@@ -40,7 +42,8 @@ def bot_index(
     except pydantic.ValidationError:
         return {}
     deleting = meta.get("deletionTimestamp") is not None
-    entry = BotEntry(bot=bot, status=dict(status), deleting=deleting)
+    evidence = (meta.get("annotations") or {}).get(SKILL_ANNOTATION)
+    entry = BotEntry(bot=bot, status=dict(status), deleting=deleting, skill_evidence=evidence)
     return {(bot.namespace, bot.name): entry}
 
 

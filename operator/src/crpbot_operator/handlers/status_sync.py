@@ -100,7 +100,9 @@ class StatusWriter:
         children = collect_children(deployment_index.get(key, []), cronjob_index.get(key, []))
         now = self._clock()
         has_database = bot.spec.database is not None
-        new = compute_status(children, previous, now, bot.generation, has_database)
+        new = compute_status(
+            children, previous, now, bot.generation, has_database, entry.skill_evidence
+        )
         if not status_changed(previous, new):
             return False
         self._patch(bot.namespace, bot.name, new)

@@ -36,7 +36,7 @@ def test_scan_once_announces_a_guard_outage_once_across_runs_then_its_end(
     sent = telegram_api.state.sent
     titles = [(m["chat_id"], m["text"].split("\n")[0]) for m in sent]
     signal = titles[2][1]
-    assert signal.startswith("*Signal: ") and "EURUSD" in signal
+    assert signal.startswith("*UNPROVEN signal: ") and "EURUSD" in signal
     assert titles == [
         (1001, r"*Failure in risk\_guard*"),
         (-2002, r"*Failure in risk\_guard*"),

@@ -40,6 +40,8 @@ async def _settled(telemetry: Telemetry, series: str, expected: float, **labels:
                 "Mode: `observe`",
                 "Risk: `active`",
                 r"Last scan: `2026\-03\-02 14:00 UTC \(4\.2s\)`",
+                r"Skill gate high: `high tier UNPROVEN: n 2 \(needs 100\), expectancy \+0\.95 R",
+                r"Skill gate low: `low tier UNPROVEN: no resolved signals yet \(needs 100\)`",
             ],
         ),
         (
@@ -68,7 +70,9 @@ async def _settled(telemetry: Telemetry, series: str, expected: float, **labels:
                 "*Stats, last 30 days*",
                 "Signals: `3`",
                 "Approved / rejected: `2 / 1`",
-                r"high tier: `won 1 lost 1 expired 0, win rate 50\.0%, confidence 72\.0%`",
+                r"high tier: `n 2 \(won 1, lost 1, expired 0\), win rate 50\.0% vs break\-even "
+                r"35\.0%, expectancy \+0\.95 R after costs, 95% \[\+0\.95, \+0\.95\]; "
+                r"confidence 72\.0%`",
             ],
         ),
         ("/health", ["*Ready*", "database: `up`"]),

@@ -43,4 +43,4 @@ async def test_bot_signals_and_stats_answer_on_an_empty_database(
 ) -> None:
     assert str((await running_bot.ask("/signals 3"))["text"]) == "*No signals yet*"
     stats = str((await running_bot.ask("/stats"))["text"])
-    assert "Signals: `0`" in stats and r"win rate n/a" in stats
+    assert "Signals: `0`" in stats and "high tier: `no resolved trades; confidence n/a`" in stats

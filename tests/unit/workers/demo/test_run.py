@@ -267,3 +267,15 @@ def test_model_cache_key_changes_with_training_inputs_only() -> None:
     assert model_cache_key("abd", base) != key
     assert model_cache_key("abc", DemoConfig(train=replace(base.train, epochs=9))) != key
     assert model_cache_key("abc", DemoConfig(n_boot=50, replay_days=3)) == key
+
+
+@pytest.mark.slow
+def test_run_demo_reports_the_skill_gate_closed_and_tier_expectancy(demo_run: DemoRun) -> None:
+    """A few days of replay cannot reach 100 resolved signals: every gate stays closed."""
+    reports, backtest = demo_run.summary.reports, demo_run.summary.backtest
+    assert reports is not None and backtest is not None
+    assert [g.tier for g in reports.gates] == ["high", "medium", "low"]
+    assert not any(g.open for g in reports.gates)
+    assert all(g.message.split(":")[0].endswith("UNPROVEN") for g in reports.gates)
+    assert "all" in backtest.tiers
+    assert backtest.tiers["all"].n == backtest.trades

@@ -16,6 +16,7 @@ from crpbot.db.vocabulary import OutcomeResult
 from crpbot.observation.period_report import PeriodRecords, PeriodReport, summarize
 from crpbot.observation.stats import Period
 from crpbot.risk import RiskLimits
+from crpbot.skill.gate import GateRules
 from crpbot_workers.reports.charts import CHARTS, figure
 from crpbot_workers.reports.documents import (
     Table,
@@ -84,7 +85,7 @@ def report() -> PeriodReport:
             for s, up in ((SIGNALS[1], True), (SIGNALS[2], False), (SIGNALS[0], True))
         ],
     )
-    return summarize(records, 100_000.0, RiskLimits())
+    return summarize(records, 100_000.0, RiskLimits(), GateRules())
 
 
 def _axes(report: PeriodReport, name: str) -> Axes:

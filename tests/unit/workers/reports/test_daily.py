@@ -112,3 +112,43 @@ def test_write_daily_report_layout_and_rerun(filled: sessionmaker[Session], tmp_
     assert sorted(p.name for p in folder.iterdir()) == sorted(
         ["report.md", "report.html", *(f"{name}.png" for name in CHARTS)]
     )
+
+
+def _table(markdown: str, title: str) -> list[list[str]]:
+    """The rows of one markdown table, header first."""
+    section = markdown.split(f"## {title}", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| (.+) \|$", section, flags=re.MULTILINE)
+    return [row.split(" | ") for row in rows]
+
+
+def test_write_daily_report_expectancy_is_after_costs(written: DailyReportPaths) -> None:
+    """Approved outcomes +2, −1, +0.3 R, each charged 0.1% of 100 over a 2-point stop (0.05 R)."""
+    figures = _headline(written.markdown.read_text(encoding="utf-8"))
+    assert figures["Expectancy (approved, R after costs)"] == "+0.38"
+    assert figures["Skill gate"] == "closed for every tier: the signals are unproven"
+
+
+def test_write_daily_report_gate_table_has_every_tier(written: DailyReportPaths) -> None:
+    """Evidence: every outcome of the bot resolved before the period's end, any decision."""
+    header, *rows = _table(written.markdown.read_text(encoding="utf-8"), "Skill gate at the end")
+    assert header[:4] == ["tier", "gate", "reason", "resolved (needed)"]
+    by_tier = {row[0]: row for row in rows}
+    assert by_tier["high"] == [
+        "high", "closed", "TooFewResolved", "2 (100)", "+1.95", "[+1.95, +1.95]", "100.0%",
+        "35.0%",
+    ]  # fmt: skip
+    assert by_tier["medium"][3] == "3 (100)" and by_tier["low"][3] == "1 (100)"
+
+
+def test_write_daily_report_tier_table_shows_break_even(written: DailyReportPaths) -> None:
+    header, *rows = _table(written.markdown.read_text(encoding="utf-8"), "Outcomes resolved")
+    assert header[5:9] == [
+        "win rate", "break-even win rate", "expectancy (R after costs)", "95% interval (t)"
+    ]  # fmt: skip
+    medium = next(row for row in rows if row[0] == "medium")
+    assert medium[1:9] == ["2", "0", "2", "0", "0.0%", "35.0%", "-1.05", "[-1.05, -1.05]"]
+
+
+def test_write_daily_report_alert_carries_the_gates(written: DailyReportPaths) -> None:
+    assert [g.tier for g in written.alert.gates] == ["high", "medium", "low"]
+    assert not any(g.open for g in written.alert.gates)

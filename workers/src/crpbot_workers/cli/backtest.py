@@ -58,10 +58,20 @@ def _print_summary(figures: dict[str, Any], files: list[Path]) -> None:
     m, ftmo = figures["metrics"], figures["ftmo"]
     console.print(
         f"{m['n_trades']} trades over {figures['bars']} bars: return {m['total_return']:+.2%}, "
-        f"max drawdown {m['max_drawdown']:.2%}, win rate {m['win_rate'] or 0:.1%}, "
+        f"max drawdown {m['max_drawdown']:.2%}, "
+        f"win rate {m['win_rate'] or 0:.1%} (target / decided), "
         f"Sharpe {m['sharpe'] if m['sharpe'] is not None else float('nan'):.2f}",
         highlight=False,
     )
+    for tier, f in figures["expectancy_by_tier"].items():
+        win = "n/a" if f["win_rate"] is None else f"{f['win_rate']:.1%}"
+        need = "n/a" if f["break_even"] is None else f"{f['break_even']:.1%}"
+        mean = "n/a" if f["mean_r"] is None else f"{f['mean_r']:+.3f} R"
+        console.print(
+            f"  {tier}: {f['n']} trades, win rate {win} vs break-even {need}, "
+            f"expectancy {mean} after costs",
+            highlight=False,
+        )
     console.print(f"FTMO {ftmo['phase']}: {ftmo['status']}", highlight=False)
     for reason in ftmo["reasons"]:
         console.print(f"  - {reason}", highlight=False)

@@ -30,6 +30,8 @@ def _rate(rate: WinRate) -> str:
 
 
 def _rows(s: DemoSummary) -> list[tuple[str, str]]:
+    from crpbot.skill.expectancy import describe
+
     rows = [
         ("data", f"{s.dataset} hourly bars ({s.source})"),
         ("bars", f"{s.bars:,}  {s.first_bar} -> {s.last_bar}"),
@@ -51,6 +53,7 @@ def _rows(s: DemoSummary) -> list[tuple[str, str]]:
                 f"{b.max_drawdown:.2%}, win rate {win}; FTMO challenge: {b.ftmo_status}",
             )
         )
+        rows += [(f"backtest {tier}", describe(figures)) for tier, figures in b.tiers.items()]
     if s.replay is not None:
         r = s.replay
         reasons = ", ".join(f"{k} {v}" for k, v in sorted(r.reasons.items(), key=lambda x: -x[1]))
@@ -73,6 +76,7 @@ def _rows(s: DemoSummary) -> list[tuple[str, str]]:
         rows += [
             ("win rate (approved)", _rate(s.reports.approved_win_rate)),
             ("win rate (all signals)", _rate(s.reports.all_win_rate)),
+            *((f"skill gate {g.tier}", g.message) for g in s.reports.gates),
         ]
     rows.append(("time per stage", _stage_times(s.stage_seconds)))
     return rows

@@ -17,12 +17,15 @@ from crpbot.learning.recalibrate import RefitPolicy
 from crpbot.models.splits import SplitConfig
 from crpbot.models.train_config import TrainConfig
 from crpbot.risk import RiskLimits
+from crpbot.skill.gate import GateRules
 
 DEMO_SYMBOL = "EUR-USD"
 DEMO_DATASET = "EURUSD"
 DEMO_GRANULARITY = "ONE_HOUR"
 DEMO_BOT = "demo"
 DEMO_ACCOUNT = "demo-paper"
+DEMO_ROUND_TRIP_COST = 0.00016
+"""EUR/USD fees plus spread for entering and leaving, a fraction of price: 0.8 bp a side."""
 MIN_TRAINING_BARS = 1_000
 """Fewest bars the replay window may leave for training: below this the walk-forward folds
 hold a few dozen test samples each and the evaluation's intervals say nothing."""
@@ -42,6 +45,7 @@ class DemoConfig:
     `refit_every_hours` is how often the replay asks whether a recalibration is due; `refit`
     decides whether it is (enough new outcomes). `limits` are the guard's rules, and its risk
     per trade also sizes the backtest, so both stages risk the same share per signal.
+    `skill` is the gate the replayed outcomes are judged by, charged EUR/USD costs.
     """
 
     train: TrainConfig = field(default_factory=demo_train_config)
@@ -53,6 +57,7 @@ class DemoConfig:
     limits: RiskLimits = field(default_factory=RiskLimits)
     refit_every_hours: int = 24
     refit: RefitPolicy = field(default_factory=RefitPolicy)
+    skill: GateRules = field(default_factory=lambda: GateRules(100, DEMO_ROUND_TRIP_COST))
 
     def __post_init__(self) -> None:
         if self.replay_days < 1:

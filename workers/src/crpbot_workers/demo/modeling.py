@@ -13,12 +13,13 @@ import math
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from crpbot.backtest import BacktestConfig, FtmoRules, run_backtest
+from crpbot.backtest.expectancy import expectancy_by_tier
 from crpbot.clock import utcnow
 from crpbot.confidence.metrics import MetricEstimate
 from crpbot.evaluation.evaluate import EvaluationSettings
@@ -27,6 +28,7 @@ from crpbot.models.metadata import candles_hash
 from crpbot.models.pipeline import TrainRequest, train_and_save
 from crpbot.models.versions import ArtifactError, read_metadata, resolve_version
 from crpbot.reports.backtest import write_report as write_backtest_report
+from crpbot.skill.expectancy import Expectancy
 from crpbot_workers.demo.config import DEMO_DATASET, DEMO_SYMBOL, DemoConfig, model_cache_key
 
 log = logging.getLogger(__name__)
@@ -84,6 +86,8 @@ class BacktestHeadline:
     ftmo_status: str
     ftmo_reasons: tuple[str, ...]
     report: Path
+    tiers: dict[str, Expectancy] = field(default_factory=dict)
+    """Expectancy after costs and break-even win rate per tier, then `all`."""
 
 
 def train_or_reuse(
@@ -168,4 +172,5 @@ def backtest_signals(
         ftmo_status=result.ftmo.status,
         ftmo_reasons=tuple(result.ftmo.reasons),
         report=out / "report.md",
+        tiers=expectancy_by_tier(result.trades, result.config.slippage),
     )

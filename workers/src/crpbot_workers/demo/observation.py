@@ -18,6 +18,7 @@ from crpbot.db.engine import make_engine, session_factory
 from crpbot.db.repos.outcomes import resolved_signals
 from crpbot.observation.reporting import ReportingService
 from crpbot.observation.stats import Period, WinRate, win_rate
+from crpbot.skill.gate import GateDecision
 from crpbot_workers.demo.config import DEMO_ACCOUNT, DEMO_BOT, DemoConfig
 from crpbot_workers.reports.daily import write_daily_report, write_report_files
 
@@ -41,6 +42,8 @@ class ObservationReports:
     period: WrittenReport
     approved_win_rate: WinRate
     all_win_rate: WinRate
+    gates: tuple[GateDecision, ...] = ()
+    """Each tier's skill gate at the end of the replay, on every replayed outcome."""
 
 
 def write_observation_reports(
@@ -74,6 +77,7 @@ def _write(
         account=DEMO_ACCOUNT,
         account_size=config.initial_balance,
         limits=config.limits,
+        skill=config.skill,
     )
     start = datetime.combine(_day_of(first_close), datetime.min.time(), tzinfo=UTC)
     period = Period(start, datetime.combine(day, datetime.min.time(), tzinfo=UTC) + _DAY)
@@ -82,6 +86,7 @@ def _write(
         period,
         account_size=config.initial_balance,
         limits=config.limits,
+        skill=config.skill,
         account=DEMO_ACCOUNT,
     )
     folder = out_dir / DEMO_BOT / f"period_{start.date().isoformat()}_{day.isoformat()}"
@@ -95,6 +100,7 @@ def _write(
         period=WrittenReport(written.directory, written.markdown, written.html, written.charts),
         approved_win_rate=summary.headline.win_rate,
         all_win_rate=win_rate(wins, wins + losses),
+        gates=summary.gates,
     )
 
 

@@ -172,6 +172,7 @@ def _scanner(
         (DEMO_SYMBOL,),
         DEMO_GRANULARITY,
         rules=SignalRules(expiry_bars=model.metadata.horizon),
+        skill=config.skill,
     )
     deps = ScannerDeps(
         feed=feed,

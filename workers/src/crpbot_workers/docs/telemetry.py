@@ -204,7 +204,13 @@ def _alerts_section() -> list[str]:
     grace_min = int(defaults.condition_grace_seconds // 60)
     poll_s = defaults.condition_poll_seconds
     rows = (
-        ("signal", "scanner", "each signal the risk guard approved"),
+        (
+            "signal",
+            "scanner",
+            "each signal the risk guard approved; while its tier's skill gate is closed it is "
+            "titled `UNPROVEN signal` and carries the gate's numbers (n, expectancy after "
+            "costs, interval, win rate vs break-even)",
+        ),
         (
             "risk halt or breach",
             "risk guard",
@@ -224,7 +230,9 @@ def _alerts_section() -> list[str]:
             f"once when a TradingBot condition has been `False` for {grace_min} min, once when "
             f"it is `True` again; read every {poll_s:g} s (`notify.condition_grace_seconds`, "
             f"`notify.condition_poll_seconds`). Conditions: {conditions}; "
-            "Ready and ScannerScheduled are not judged while the bot is paused",
+            "Ready and ScannerScheduled are not judged while the bot is paused; "
+            "`SkillDemonstrated` (docs/evaluation.md) is evidence, not a failure, and is "
+            "never announced",
         ),
     )
     lines = [

@@ -19,6 +19,7 @@ from crpbot.observation.period_report import Headline, PeriodReport
 from crpbot.observation.reporting import ReportingService
 from crpbot.observation.stats import Period
 from crpbot.risk import RiskLimits
+from crpbot.skill.gate import GateRules
 from crpbot_workers.reports.charts import all_charts
 from crpbot_workers.reports.documents import html_page, markdown
 from crpbot_workers.reports.summary_alert import daily_alert
@@ -76,17 +77,20 @@ def write_daily_report(
     account: str | None = None,
     account_size: float = DEFAULT_ACCOUNT_SIZE,
     limits: RiskLimits | None = None,
+    skill: GateRules | None = None,
 ) -> DailyReportPaths:
     """Report the UTC day `day` of `bot` from the database.
 
     `account` is the risk guard's account (default: the bot's name); the paper account starts
-    at `account_size` and risks `limits.risk_per_trade_pct` per approved signal.
+    at `account_size` and risks `limits.risk_per_trade_pct` per approved signal; `skill`
+    (default: `GateRules()`, the settings' defaults) charges costs and decides the gates.
     """
     report = ReportingService(session_factory).report(
         bot,
         Period.day(day),
         account_size=account_size,
         limits=limits or RiskLimits(),
+        skill=skill or GateRules(),
         account=account,
     )
     return write_report_files(report, report_directory(out_dir, bot, day))

@@ -80,7 +80,11 @@ def headline(report: PeriodReport) -> Table:
             f"{h.resolved} (won {h.won}, lost {h.lost}, expired {h.expired})",
         ),
         ("Realised win rate (approved, 95% Wilson)", rate(h.win_rate)),
-        ("Mean R (approved)", "n/a" if h.mean_r is None else f"{h.mean_r:+.2f}"),
+        (
+            "Expectancy (approved, R after costs)",
+            "n/a" if h.mean_r is None else f"{h.mean_r:+.2f}",
+        ),
+        ("Skill gate", _gate_summary(report)),
         (
             "Calibration error (ECE, direction, scored bars resolved)",
             "n/a"
@@ -99,6 +103,51 @@ def headline(report: PeriodReport) -> Table:
         ("Calibration refits", str(len(report.calibrations))),
     ]
     return Table("Headline", ("figure", "value"), rows)
+
+
+def _interval(low: float | None, high: float | None) -> str:
+    return "n/a" if low is None or high is None else f"[{low:+.2f}, {high:+.2f}]"
+
+
+def _r(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:+.2f}"
+
+
+def _gate_summary(report: PeriodReport) -> str:
+    opened = [g.tier for g in report.gates if g.open]
+    if opened:
+        return f"open for {', '.join(opened)}"
+    return "closed for every tier: the signals are unproven"
+
+
+def gate_table(report: PeriodReport) -> Table:
+    """Each tier's skill gate at the end of the period, on every outcome resolved by then."""
+    return Table(
+        "Skill gate at the end of the period (every resolved signal of the bot so far)",
+        (
+            "tier",
+            "gate",
+            "reason",
+            "resolved (needed)",
+            "expectancy (R after costs)",
+            "95% interval (t)",
+            "win rate",
+            "break-even win rate",
+        ),
+        [
+            (
+                g.tier,
+                "open" if g.open else "closed",
+                g.reason,
+                f"{g.n} ({g.min_resolved})",
+                _r(g.expectancy),
+                _interval(g.figures.low, g.figures.high),
+                pct(g.figures.win_rate),
+                pct(g.break_even),
+            )
+            for g in report.gates
+        ],
+    )
 
 
 def hours_of_day_table(report: PeriodReport) -> Table:
@@ -139,6 +188,7 @@ def detail_tables(report: PeriodReport) -> list[Table]:
     """Hours, reasons, tiers, reliability, refits and the strongest pattern buckets; empty
     tables are left out."""
     tables = [
+        gate_table(report),
         hours_of_day_table(report),
         Table(
             "Decisions by reason",
@@ -147,7 +197,18 @@ def detail_tables(report: PeriodReport) -> list[Table]:
         ),
         Table(
             "Outcomes resolved in the period by tier (approved and rejected)",
-            ("tier", "resolved", "won", "lost", "expired", "win rate", "mean confidence"),
+            (
+                "tier",
+                "resolved",
+                "won",
+                "lost",
+                "expired",
+                "win rate",
+                "break-even win rate",
+                "expectancy (R after costs)",
+                "95% interval (t)",
+                "mean confidence",
+            ),
             [
                 (
                     t.tier,
@@ -156,6 +217,9 @@ def detail_tables(report: PeriodReport) -> list[Table]:
                     str(t.lost),
                     str(t.expired),
                     pct(t.win_rate),
+                    pct(t.figures.break_even),
+                    _r(t.figures.mean_r),
+                    _interval(t.figures.low, t.figures.high),
                     pct(t.mean_confidence),
                 )
                 for t in report.tiers
@@ -186,6 +250,9 @@ def assumptions(report: PeriodReport) -> list[str]:
         f"{report.risk_per_trade_pct:g}% of its balance per approved signal; a trade is booked "
         "when its outcome resolves (balance += R × risk), open trades are not marked to market.",
         "Signals count in the hour of their bar (UTC); outcomes in the hour they resolved.",
+        f"Costs: {report.round_trip_cost:.4%} of the entry price per round trip (fees and "
+        "spread), charged in R to every outcome. Win rate = won / (won + lost); break-even "
+        "win rate = (1 + cost in R) / (reward-to-risk + 1); see docs/evaluation.md.",
         "FTMO floors: daily = balance at the previous Prague midnight − "
         "daily-loss % of the initial balance; total = initial balance − total-loss %.",
     ]

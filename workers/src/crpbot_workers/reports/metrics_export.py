@@ -22,6 +22,7 @@ from crpbot.observation.period_report import PeriodReport
 from crpbot.observation.reporting import ReportingService
 from crpbot.observation.stats import Period
 from crpbot.risk import RiskLimits
+from crpbot.skill.gate import GateRules
 from crpbot_workers.reports.daily import DEFAULT_ACCOUNT_SIZE
 
 log = logging.getLogger(__name__)
@@ -122,6 +123,7 @@ def export_metrics(
     account: str | None = None,
     account_size: float = DEFAULT_ACCOUNT_SIZE,
     limits: RiskLimits | None = None,
+    skill: GateRules | None = None,
 ) -> ExportPaths:
     """Export [start, end) of `bot` from the database (bounds timezone-aware)."""
     wanted = checked_formats(formats)
@@ -130,6 +132,7 @@ def export_metrics(
         Period(start, end),
         account_size=account_size,
         limits=limits or RiskLimits(),
+        skill=skill or GateRules(),
         account=account,
     )
     return write_metrics(report, out_dir, wanted)

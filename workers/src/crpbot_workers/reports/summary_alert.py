@@ -12,7 +12,8 @@ from crpbot.observation.period_report import PeriodReport
 
 
 def daily_alert(report: PeriodReport) -> DailyReportAlert:
-    """The summary of the reported day: counts, outcomes, paper equity and daily headroom."""
+    """The summary of the reported day: counts, outcomes, paper equity, daily headroom and
+    the skill gates (a closed one says the signals are unproven)."""
     h = report.headline
     headroom = (
         report.paper_headroom[-1].daily_headroom if report.paper_headroom else h.min_daily_headroom
@@ -28,4 +29,5 @@ def daily_alert(report: PeriodReport) -> DailyReportAlert:
         expired=h.expired,
         equity=h.paper_end,
         daily_headroom=headroom,
+        gates=report.gates,
     )

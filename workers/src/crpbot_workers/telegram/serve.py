@@ -109,6 +109,23 @@ def _in_cluster(
     return KubernetesPauseControl(api, namespace, settings.bot_name), announce_conditions
 
 
+def _skill_job(
+    settings: Settings, options: ServeOptions, service: BotService, telemetry: Telemetry
+) -> Job:
+    """The job publishing the skill gates on the bot's TradingBot for the operator."""
+    from crpbot_workers.telegram.k8s_pause import in_cluster_api, pod_namespace
+    from crpbot_workers.telegram.skill_publish import SkillPublisher, publish_forever
+
+    namespace = options.namespace or pod_namespace()
+    publisher = SkillPublisher(in_cluster_api(), namespace, settings.bot_name, service.skill_gates)
+
+    async def publish_skill() -> None:
+        interval = settings.notify.condition_poll_seconds
+        await publish_forever(publisher, interval_s=interval, telemetry=telemetry)
+
+    return publish_skill
+
+
 def build(settings: Settings, options: ServeOptions, token: str) -> Assembled:
     """The bot application and the health app, wired to one `BotService`; in a cluster also
     the job that announces the TradingBot's condition flips."""
@@ -136,7 +153,10 @@ def build(settings: Settings, options: ServeOptions, token: str) -> Assembled:
         risk=risk_reader(settings, engine),
         readiness=readiness,
         telemetry=telemetry,
+        skill=settings.skill.rules(),
     )
+    if options.pause == "kubernetes":
+        jobs = (*jobs, _skill_job(settings, options, service, telemetry))
     bot = build_application(
         token,
         service,

@@ -14,13 +14,14 @@ from telegram.helpers import escape_markdown
 from crpbot.db.records import SignalRecord
 from crpbot.notify.markdown import render
 from crpbot.services.bot_service import BotStats, BotStatus, PauseChange, RiskView
+from crpbot.skill.expectancy import describe
 from crpbot.telemetry.readiness import ReadinessReport
 
 HELP = (
     ("/status", "bot state, last scan, mode"),
     ("/signals [n]", "the n newest signals (default 5, at most 50)"),
     ("/risk", "equity, FTMO floors, headroom, halted or not"),
-    ("/stats", "win rate and calibration by tier, counts"),
+    ("/stats", "win rate vs break-even, expectancy after costs, calibration by tier"),
     ("/pause", "stop scanning (admins)"),
     ("/resume", "scan again (admins)"),
     ("/health", "dependencies up or down"),
@@ -48,6 +49,7 @@ def status_text(status: BotStatus) -> str:
     scan = status.last_scan
     last = "never" if scan is None else f"{_when(scan.finished_at)} ({scan.duration_s:.1f}s)"
     state = "paused" if status.paused else ("active" if status.active else "halted")
+    gates = tuple((f"Skill gate {g.tier}", g.message) for g in status.gates)
     return render(
         f"Bot {status.bot}: {state}",
         (
@@ -55,6 +57,7 @@ def status_text(status: BotStatus) -> str:
             ("Risk", status.risk_status or "unavailable"),
             ("Last scan", last),
             ("Last scan signals", "n/a" if scan is None else str(scan.signals)),
+            *gates,
         ),
     )
 
@@ -100,8 +103,7 @@ def stats_text(stats: BotStats) -> str:
         fields.append(
             (
                 f"{tier.tier} tier",
-                f"won {tier.won} lost {tier.lost} expired {tier.expired}, "
-                f"win rate {_pct(tier.win_rate)}, confidence {_pct(tier.mean_confidence)}",
+                f"{describe(tier.figures)}; confidence {_pct(tier.mean_confidence)}",
             )
         )
     return render(f"Stats, last {stats.window_days} days", tuple(fields))

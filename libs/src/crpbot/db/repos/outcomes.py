@@ -63,9 +63,10 @@ def unresolved_signals(
 
 
 def resolved_signals(
-    session: Session, *, since: datetime | None = None
+    session: Session, *, since: datetime | None = None, bot: str | None = None
 ) -> list[tuple[SignalRecord, OutcomeRecord]]:
-    """Signals with their outcomes, oldest resolution first (the calibrator refits on these)."""
+    """Signals with their outcomes, oldest resolution first (the calibrator refits on these);
+    `bot` keeps one bot's (the skill gate's evidence is the bot's own)."""
     query = (
         select(Signal, Outcome)
         .join(Outcome, Outcome.signal_id == Signal.id)
@@ -73,4 +74,6 @@ def resolved_signals(
     )
     if since is not None:
         query = query.where(Outcome.resolved_ts >= since)
+    if bot is not None:
+        query = query.where(Signal.bot == bot)
     return [(signal_record(sig), _record(out)) for sig, out in session.execute(query).all()]
