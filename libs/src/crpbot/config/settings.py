@@ -20,6 +20,7 @@ from pydantic_settings import (
     YamlConfigSettingsSource,
 )
 
+from crpbot.backtest.costs import DEFAULT_COSTS, TradingCosts, costs_for
 from crpbot.config.secret_values import register_settings_secrets
 from crpbot.risk import RiskLimits
 
@@ -114,6 +115,52 @@ class ConfidenceSettings(BaseModel):
         if self.medium > self.high:
             raise ValueError("confidence.medium must not exceed confidence.high")
         return self
+
+
+_BP = 1e-4
+
+
+class InstrumentCosts(BaseModel):
+    """What one fill costs, per side, in basis points of its notional."""
+
+    fee_bp: float = Field(ge=0, lt=10_000, description="Fee per side, bp of notional.")
+    half_spread_bp: float = Field(
+        ge=0, lt=10_000, description="Half the bid-ask spread: every fill moves this much against you."
+    )
+
+    def costs(self) -> TradingCosts:
+        return TradingCosts(fee=self.fee_bp * _BP, slippage=self.half_spread_bp * _BP)
+
+
+def _default_costs(kind: str) -> InstrumentCosts:
+    costs = DEFAULT_COSTS["fx" if kind == "fx" else "crypto"]
+    return InstrumentCosts(
+        fee_bp=round(costs.fee / _BP, 6), half_spread_bp=round(costs.slippage / _BP, 6)
+    )
+
+
+class CostSettings(BaseModel):
+    """Trading costs every backtest P/L is shown with (`crpbot.backtest.costs` says why)."""
+
+    fx: InstrumentCosts = Field(
+        default_factory=lambda: _default_costs("fx"),
+        description="FX pairs (both legs fiat, e.g. EUR-USD): about 0.8 bp per side.",
+    )
+    crypto: InstrumentCosts = Field(
+        default_factory=lambda: _default_costs("crypto"),
+        description="Everything else: 0.60% fee (a low Coinbase Advanced tier) + 1 bp.",
+    )
+    symbols: dict[str, InstrumentCosts] = Field(
+        default_factory=dict, description="Per-symbol overrides, e.g. {BTC-USD: {fee_bp: 40, ...}}."
+    )
+
+    def for_symbol(self, symbol: str) -> TradingCosts:
+        """The symbol's override, else its asset class's costs."""
+        return costs_for(
+            symbol,
+            {"fx": self.fx.costs(), "crypto": self.crypto.costs()},
+            {name: entry.costs() for name, entry in self.symbols.items()},
+        )
 
 
 class TelegramSettings(BaseModel):
@@ -230,6 +277,7 @@ class Settings(BaseSettings):
     coinbase: CoinbaseSettings = Field(default_factory=CoinbaseSettings)
     risk: RiskSettings = Field(default_factory=RiskSettings)
     confidence: ConfidenceSettings = Field(default_factory=ConfidenceSettings)
+    costs: CostSettings = Field(default_factory=CostSettings)
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)
     notify: NotifySettings = Field(default_factory=NotifySettings)
     storage: StorageSettings = Field(default_factory=StorageSettings)
