@@ -185,9 +185,10 @@ def backtest(
             progress.update(task, advance=1, description="replaying")
             result = run_backtest(frame, table, config)
             progress.update(task, advance=1, description=f"{random_seeds} random-side replays")
+            comparable = random_seeds > 0 and bool(result.signals["entry"].notna().all())
             comparison = (
                 compare_with_baselines(frame, table, result, ComparisonSettings(random_seeds))
-                if random_seeds > 0 and len(result.signals)
+                if comparable and len(result.signals)
                 else None
             )
         except (CandleValidationError, SignalTableError, ValueError) as exc:
@@ -197,6 +198,12 @@ def backtest(
         files = write_report(result, out, title, comparison) if out is not None else []
         progress.update(task, advance=1)
     figures = summary(result, comparison)
+    if comparison is None and random_seeds > 0:
+        err_console.print(
+            "baselines skipped: turning a signal's side mirrors its stop and target around "
+            "its entry price, and some signals have none",
+            highlight=False,
+        )
     if as_json:
         print_json({**figures, "files": [str(p) for p in files]})
         return
