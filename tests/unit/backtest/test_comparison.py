@@ -83,9 +83,7 @@ def test_always_long_pnl_by_hand_with_the_models_exits(
     assert long.trades["exit_reason"].tolist() == ["target", "target", "expiry"]
     assert long.trades["exit_ts"].iloc[2] == model.trades["exit_ts"].iloc[2]
     distance = (long.trades["entry_price"] - long.trades["stop"]).abs()
-    np.testing.assert_allclose(
-        distance, (model.trades["entry_price"] - model.trades["stop"]).abs()
-    )
+    np.testing.assert_allclose(distance, (model.trades["entry_price"] - model.trades["stop"]).abs())
 
 
 def test_comparison_reports_every_run_and_the_models_excess(

@@ -56,9 +56,7 @@ def test_paired_accuracy_and_brier_of_always_right_against_always_wrong(
     assert diffs["brier"].high == pytest.approx(brier)
 
 
-def test_paired_difference_of_a_source_with_itself_is_zero(
-    y: np.ndarray, rows: np.ndarray
-) -> None:
+def test_paired_difference_of_a_source_with_itself_is_zero(y: np.ndarray, rows: np.ndarray) -> None:
     p = np.random.default_rng(5).uniform(0.2, 0.8, N)
     for estimate in paired_differences(p, p, y, rows).values():
         assert (estimate.value, estimate.low, estimate.high) == (0.0, 0.0, 0.0)

@@ -214,7 +214,9 @@ def compare_with_baselines(
     fixed = {}
     for side in ("long", "short"):
         run = run_backtest(candles, always(signals, side), config)
-        fixed[side] = FixedSideBaseline(side, _figures(run), paired_day_excess(model, run, settings))
+        fixed[side] = FixedSideBaseline(
+            side, _figures(run), paired_day_excess(model, run, settings)
+        )
     random_side = _random_side(candles, signals, config, model.metrics.total_return, settings)
     return Comparison(
         fee=config.fee,

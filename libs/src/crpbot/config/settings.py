@@ -125,7 +125,9 @@ class InstrumentCosts(BaseModel):
 
     fee_bp: float = Field(ge=0, lt=10_000, description="Fee per side, bp of notional.")
     half_spread_bp: float = Field(
-        ge=0, lt=10_000, description="Half the bid-ask spread: every fill moves this much against you."
+        ge=0,
+        lt=10_000,
+        description="Half the bid-ask spread, bp: every fill moves this much against you.",
     )
 
     def costs(self) -> TradingCosts:
