@@ -129,3 +129,20 @@ def test_risk_settings_limits_carry_the_configured_rules() -> None:
         limits.high_tier_per_hour,
     ) == (4.0, 8.0, 6.0, 1.0, 6, 2)
     assert limits.verification_target_pct == RiskLimits().verification_target_pct
+
+
+def test_settings_costs_default_to_the_backtest_cost_table() -> None:
+    from crpbot.backtest.costs import DEFAULT_COSTS
+
+    costs = load_settings().costs
+    assert costs.for_symbol("EUR-USD") == DEFAULT_COSTS["fx"]
+    assert costs.for_symbol("BTC-USD") == DEFAULT_COSTS["crypto"]
+
+
+def test_settings_costs_per_symbol_override_from_yaml(tmp_path: Path) -> None:
+    cfg = tmp_path / "crpbot.yaml"
+    cfg.write_text("costs:\n  symbols:\n    BTC-USD: {fee_bp: 40, half_spread_bp: 2}\n")
+    costs = load_settings(cfg).costs
+    assert costs.for_symbol("BTC-USD").fee == pytest.approx(0.004)
+    assert costs.for_symbol("BTC-USD").slippage == pytest.approx(0.0002)
+    assert costs.for_symbol("ETH-USD").fee == pytest.approx(0.006)

@@ -72,3 +72,21 @@ def test_write_report_has_table_plots_and_ece(
     assert "ECE before calibration" in text and "moving-block bootstrap" in text
     assert "| logistic |" in text and "| random |" in text
     assert (tmp_path / "reliability.png").is_file() and (tmp_path / "metrics.png").is_file()
+    paired = text.split("minus each baseline (paired)")[1]
+    for baseline in BASELINES:
+        assert f"| {baseline} |" in paired
+
+
+def test_evaluate_predictions_pairs_the_model_with_every_baseline(
+    samples: WindowSet, folds: list[Fold], close: np.ndarray
+) -> None:
+    predictions = _predictions(samples, folds)
+    result = evaluate_predictions(
+        predictions, samples, folds, close, 2, EvaluationSettings(n_boot=60)
+    )
+    assert set(result.paired) == set(BASELINES)
+    model = result.metrics["model (calibrated)"]
+    for baseline, diffs in result.paired.items():
+        expected = model["log_loss"].value - result.metrics[baseline]["log_loss"].value
+        assert diffs["log_loss"].value == pytest.approx(expected)
+        assert diffs["log_loss"].low <= diffs["log_loss"].value <= diffs["log_loss"].high

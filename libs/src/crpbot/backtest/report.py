@@ -11,11 +11,44 @@ from typing import Any
 
 import pandas as pd
 
+from crpbot.backtest.comparison import Comparison, Interval
+from crpbot.backtest.costs import TradingCosts
 from crpbot.backtest.engine import BacktestResult
 from crpbot.backtest.expectancy import expectancy_by_tier
 
 
-def summary(result: BacktestResult) -> dict[str, Any]:
+def _interval(interval: Interval) -> dict[str, Any]:
+    return asdict(interval)
+
+
+def baseline_figures(comparison: Comparison) -> dict[str, Any]:
+    """The comparison as JSON-ready data: each run, and the model's excess with its interval."""
+    rnd = comparison.random_side
+    return {
+        "costs": TradingCosts(comparison.fee, comparison.slippage).describe(),
+        "long_share": comparison.long_share,
+        "model": asdict(comparison.model),
+        "always_long": {
+            **asdict(comparison.always_long.run),
+            "excess": _interval(comparison.always_long.excess),
+        },
+        "always_short": {
+            **asdict(comparison.always_short.run),
+            "excess": _interval(comparison.always_short.excess),
+        },
+        "random_side": {
+            "seeds": rnd.seeds,
+            "long_share": rnd.long_share,
+            "median_return": rnd.return_range.value,
+            "return_low": rnd.return_range.low,
+            "return_high": rnd.return_range.high,
+            "beat_share": rnd.beat_share,
+            "excess": _interval(rnd.excess),
+        },
+    }
+
+
+def summary(result: BacktestResult, comparison: Comparison | None = None) -> dict[str, Any]:
     """The replay's figures as plain JSON-ready data (NaN becomes null)."""
     config = result.config
     payload = {
@@ -36,6 +69,7 @@ def summary(result: BacktestResult) -> dict[str, Any]:
             "risk_per_trade": config.risk_per_trade,
             "fee": config.fee,
             "slippage": config.slippage,
+            "costs": TradingCosts(config.fee, config.slippage).describe(),
         },
         "bars": len(result.equity),
         "expectancy_by_tier": {
@@ -43,6 +77,8 @@ def summary(result: BacktestResult) -> dict[str, Any]:
             for tier, figures in expectancy_by_tier(result.trades, config.slippage).items()
         },
     }
+    if comparison is not None:
+        payload["baselines"] = baseline_figures(comparison)
     cleaned: dict[str, Any] = _finite(payload)
     return cleaned
 
@@ -93,6 +129,50 @@ def _tier_lines(tiers: dict[str, dict[str, Any]]) -> list[str]:
     return [*lines, ""]
 
 
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:+.2%}"
+
+
+def _excess(excess: dict[str, Any]) -> str:
+    return f"{_pct(excess['value'])} [{_pct(excess['low'])}, {_pct(excess['high'])}]"
+
+
+def _run_row(name: str, run: dict[str, Any], excess: str) -> str:
+    return (
+        f"| {name} | {run['trades']} | {_pct(run['total_return'])} "
+        f"| {_fmt(run['max_drawdown'], '.2%')} | {run['ftmo_status']} | {excess} |"
+    )
+
+
+def baseline_markdown(figures: dict[str, Any]) -> list[str]:
+    """The comparison section: the model's run beside always-long/short and random sides."""
+    rnd = figures["random_side"]
+    return [
+        f"## Against baselines ({figures['costs']}, same signals, exits and FTMO rules)",
+        "",
+        f"The model's signals are {figures['long_share']:.1%} long. Each baseline replays the "
+        "same signal bars with the same stop/target distances and expiry, only the side "
+        "changed (a flipped signal's stop and target are mirrored around its entry).",
+        "",
+        "| run | trades | total return after costs | max drawdown | FTMO | "
+        "model's excess [interval] |",
+        "|---|---|---|---|---|---|",
+        _run_row("model", figures["model"], "—"),
+        _run_row("always long", figures["always_long"], _excess(figures["always_long"]["excess"])),
+        _run_row(
+            "always short", figures["always_short"], _excess(figures["always_short"]["excess"])
+        ),
+        f"| random side ({rnd['seeds']} seeds, {rnd['long_share']:.1%} long) | — "
+        f"| median {_pct(rnd['median_return'])} [{_pct(rnd['return_low'])}, "
+        f"{_pct(rnd['return_high'])}] | — | — | {_excess(rnd['excess'])} |",
+        "",
+        f"Random sides beat the model in {rnd['beat_share']:.0%} of {rnd['seeds']} runs. "
+        f"Intervals: always long/short, {figures['always_long']['excess']['method']}; "
+        f"random side, {rnd['excess']['method']}.",
+        "",
+    ]
+
+
 def markdown(title: str, figures: dict[str, Any], result: BacktestResult) -> str:
     """The summary people read; it embeds `equity.png` and `drawdown.png` from its folder."""
     m, ftmo, cfg = figures["metrics"], figures["ftmo"], figures["config"]
@@ -102,8 +182,8 @@ def markdown(title: str, figures: dict[str, Any], result: BacktestResult) -> str
         f"# {title}",
         "",
         f"{figures['bars']} bars, {first} → {last}; balance {cfg['initial_balance']:,.0f}, "
-        f"risk {cfg['risk_per_trade']:.2%} per trade, fee {cfg['fee']:.4%} per side, "
-        f"slippage {cfg['slippage']:.4%}.",
+        f"risk {cfg['risk_per_trade']:.2%} per trade, {cfg['costs']}; every P/L below is "
+        "after these costs.",
         "",
         f"## FTMO ({ftmo['phase']}): {ftmo['status']}",
         "",
@@ -119,7 +199,7 @@ def markdown(title: str, figures: dict[str, Any], result: BacktestResult) -> str
         f"| profit factor | {_fmt(m['profit_factor'], '.2f')} |",
         f"| expectancy per trade | {_fmt(m['expectancy'], ',.2f')} "
         f"({_fmt(m['expectancy_r'], '.2f')} R) |",
-        f"| total return | {_fmt(m['total_return'], '.2%')} |",
+        f"| total return ({cfg['costs']}) | {_fmt(m['total_return'], '.2%')} |",
         f"| max drawdown | {_fmt(m['max_drawdown'], '.2%')} |",
         f"| Sharpe (annualised, {_fmt(m['bars_per_year'], ',.0f')} bars/yr) "
         f"| {_fmt(m['sharpe'], '.2f')} |",
@@ -128,6 +208,7 @@ def markdown(title: str, figures: dict[str, Any], result: BacktestResult) -> str
         f"Signals: {skipped or 'none'}.",
         "",
         *_tier_lines(figures["expectancy_by_tier"]),
+        *(baseline_markdown(figures["baselines"]) if "baselines" in figures else []),
         "![equity](equity.png)",
         "",
         "![drawdown](drawdown.png)",

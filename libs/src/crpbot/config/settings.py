@@ -20,6 +20,7 @@ from pydantic_settings import (
     YamlConfigSettingsSource,
 )
 
+from crpbot.backtest.costs import DEFAULT_COSTS, TradingCosts, costs_for
 from crpbot.config.secret_values import register_settings_secrets
 from crpbot.risk import RiskLimits
 from crpbot.skill.gate import GateRules
@@ -118,7 +119,7 @@ class ConfidenceSettings(BaseModel):
 
 
 class SkillSettings(BaseModel):
-    """The skill gate (`crpbot.skill.gate`) and the costs charged to observation outcomes."""
+    """The skill gate (`crpbot.skill.gate`); its costs come from the `costs` section."""
 
     min_resolved: int = Field(
         100,
@@ -126,17 +127,54 @@ class SkillSettings(BaseModel):
         description="Resolved observation signals a tier needs before its skill gate may "
         "open (the gate also needs the 95% interval of expectancy after costs above zero).",
     )
-    round_trip_cost_pct: float = Field(
-        0.1,
+
+
+_BP = 1e-4
+
+
+class InstrumentCosts(BaseModel):
+    """What one fill costs, per side, in basis points of its notional."""
+
+    fee_bp: float = Field(ge=0, lt=10_000, description="Fee per side, bp of notional.")
+    half_spread_bp: float = Field(
         ge=0,
-        lt=100,
-        description="Fees plus spread for entering and leaving one trade, % of the entry "
-        "price, charged to every resolved observation signal in R (expectancy, win rate vs "
-        "break-even, the skill gate). 0.1 = 10 bp; set it to your venue's fees and spread.",
+        lt=10_000,
+        description="Half the bid-ask spread, bp: every fill moves this much against you.",
     )
 
-    def rules(self) -> GateRules:
-        return GateRules(self.min_resolved, self.round_trip_cost_pct / 100.0)
+    def costs(self) -> TradingCosts:
+        return TradingCosts(fee=self.fee_bp * _BP, slippage=self.half_spread_bp * _BP)
+
+
+def _default_costs(kind: str) -> InstrumentCosts:
+    costs = DEFAULT_COSTS["fx" if kind == "fx" else "crypto"]
+    return InstrumentCosts(
+        fee_bp=round(costs.fee / _BP, 6), half_spread_bp=round(costs.slippage / _BP, 6)
+    )
+
+
+class CostSettings(BaseModel):
+    """Trading costs every backtest P/L is shown with (`crpbot.backtest.costs` says why)."""
+
+    fx: InstrumentCosts = Field(
+        default_factory=lambda: _default_costs("fx"),
+        description="FX pairs (both legs fiat, e.g. EUR-USD): about 0.8 bp per side.",
+    )
+    crypto: InstrumentCosts = Field(
+        default_factory=lambda: _default_costs("crypto"),
+        description="Everything else: 0.60% fee (a low Coinbase Advanced tier) + 1 bp.",
+    )
+    symbols: dict[str, InstrumentCosts] = Field(
+        default_factory=dict, description="Per-symbol overrides, e.g. {BTC-USD: {fee_bp: 40, ...}}."
+    )
+
+    def for_symbol(self, symbol: str) -> TradingCosts:
+        """The symbol's override, else its asset class's costs."""
+        return costs_for(
+            symbol,
+            {"fx": self.fx.costs(), "crypto": self.crypto.costs()},
+            {name: entry.costs() for name, entry in self.symbols.items()},
+        )
 
 
 class TelegramSettings(BaseModel):
@@ -254,10 +292,17 @@ class Settings(BaseSettings):
     risk: RiskSettings = Field(default_factory=RiskSettings)
     confidence: ConfidenceSettings = Field(default_factory=ConfidenceSettings)
     skill: SkillSettings = Field(default_factory=SkillSettings)
+    costs: CostSettings = Field(default_factory=CostSettings)
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)
     notify: NotifySettings = Field(default_factory=NotifySettings)
     storage: StorageSettings = Field(default_factory=StorageSettings)
     telemetry: TelemetrySettings = Field(default_factory=TelemetrySettings)
+
+    def skill_rules(self) -> GateRules:
+        """The gate charges every outcome the dearest round trip among the bot's symbols, so
+        it never opens on an under-charged symbol; one cost table serves backtests and gate."""
+        round_trip = max((2 * self.costs.for_symbol(s).per_side for s in self.symbols), default=0)
+        return GateRules(self.skill.min_resolved, round_trip)
 
     @model_validator(mode="after")
     def _register_secrets(self) -> Settings:

@@ -2,7 +2,8 @@
 
 Only `part == "test"` rows count: they come after a purge gap from both the fold's training
 data and its calibration slice. Every source is bootstrapped with the same resample indices,
-so their intervals are paired and comparable.
+and the model's difference from each baseline is taken resample by resample (`paired`), so
+"better than the baseline" is read from one interval, not from two overlapping ones.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from crpbot.confidence.metrics import MetricEstimate, bootstrap_metrics
+from crpbot.confidence.metrics import MetricEstimate, block_indices, bootstrap_metrics
 from crpbot.evaluation.baselines import BASELINES, baseline_probabilities
+from crpbot.evaluation.paired import paired_differences
 from crpbot.models.dataset import WindowSet
 from crpbot.models.splits import Fold
 
@@ -24,6 +26,8 @@ MODEL_SOURCES: dict[str, str] = {
     "model score (uncalibrated)": "score",
     "LSTM P(up) (uncalibrated)": "p_up",
 }
+COMPARED_MODEL = "model (calibrated)"
+"""The model output compared with each baseline pairwise: the one signals are made from."""
 
 
 class FoldMismatchError(ValueError):
@@ -42,11 +46,13 @@ class EvaluationSettings:
 
 @dataclass(frozen=True)
 class EvaluationResult:
-    """Metrics per source over all test slices, and the raw pairs the plots need."""
+    """Metrics per source over all test slices, the model minus each baseline on the same
+    resamples (`paired[baseline][metric]`), and the raw pairs the plots need."""
 
     n_test: int
     up_rate: float
     metrics: dict[str, dict[str, MetricEstimate]]
+    paired: dict[str, dict[str, MetricEstimate]]
     outcomes: FloatArray
     probabilities: dict[str, FloatArray]
 
@@ -94,10 +100,18 @@ def evaluate_predictions(
         )
         for name, p in probabilities.items()
     }
+    rows = block_indices(outcomes.size, settings.block, settings.n_boot, settings.seed)
+    paired = {
+        name: paired_differences(
+            probabilities[COMPARED_MODEL], probabilities[name], outcomes, rows, settings.level
+        )
+        for name in BASELINES
+    }
     return EvaluationResult(
         n_test=int(outcomes.size),
         up_rate=float(outcomes.mean()) if outcomes.size else float("nan"),
         metrics=metrics,
+        paired=paired,
         outcomes=outcomes,
         probabilities=probabilities,
     )

@@ -42,6 +42,7 @@ class EvaluationSummary:
     signal_count: int
     n_test: int
     metrics: dict[str, dict[str, MetricEstimate]]
+    paired: dict[str, dict[str, MetricEstimate]]
 
 
 def _oos_signals(
@@ -103,5 +104,6 @@ def evaluate_artifact(
         signal_count=len(signals),
         n_test=result.n_test,
         metrics=result.metrics,
+        paired=result.paired,
     )
     return summary, result

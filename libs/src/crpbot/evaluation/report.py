@@ -13,7 +13,8 @@ import numpy as np
 
 from crpbot.confidence.metrics import METRICS
 from crpbot.confidence.reliability import reliability_curve
-from crpbot.evaluation.evaluate import EvaluationResult, EvaluationSettings
+from crpbot.evaluation.evaluate import COMPARED_MODEL, EvaluationResult, EvaluationSettings
+from crpbot.evaluation.paired import PAIRED_METRICS
 from crpbot.reports.plots import plot_metrics, plot_reliability
 
 RELIABILITY_PNG = "reliability.png"
@@ -49,6 +50,30 @@ def metric_table(result: EvaluationResult) -> str:
     for source, estimates in result.metrics.items():
         cells = [_cell(e.value, e.low, e.high) for e in (estimates[m] for m in METRICS)]
         lines.append(f"| {source} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _better(metric: str, low: float, high: float) -> str:
+    """Which side the whole interval lies on: model better, baseline better, or unclear."""
+    sign = 1.0 if metric == "accuracy" else -1.0
+    if sign * low > 0 and sign * high > 0:
+        return "model"
+    if sign * low < 0 and sign * high < 0:
+        return "baseline"
+    return "neither"
+
+
+def paired_table(result: EvaluationResult) -> str:
+    """Markdown: model minus each baseline, per metric, with the interval and who is better."""
+    heads = " | ".join(f"Δ {m}" for m in PAIRED_METRICS)
+    lines = [
+        f"| baseline | {heads} | better (per metric) |",
+        "|---|" + "---|" * (len(PAIRED_METRICS) + 1),
+    ]
+    for baseline, diffs in result.paired.items():
+        cells = [_cell(d.value, d.low, d.high) for d in (diffs[m] for m in PAIRED_METRICS)]
+        better = ", ".join(_better(m, diffs[m].low, diffs[m].high) for m in PAIRED_METRICS)
+        lines.append(f"| {baseline} | " + " | ".join(cells) + f" | {better} |")
     return "\n".join(lines)
 
 
@@ -97,6 +122,15 @@ after: {_cell(ece_after.value, ece_after.low, ece_after.high)}.
 {metric_table(result)}
 
 ![metrics]({METRICS_PNG})
+
+## {COMPARED_MODEL} minus each baseline (paired)
+
+Differences taken on each of the same {settings.n_boot} bootstrap resamples, so the interval
+is the one to read (two overlapping intervals above do not say the difference is unclear, nor
+do separate ones say it is clear). Lower is better for log loss and Brier, higher for
+accuracy; "better" names the side the whole {settings.level:.0%} interval lies on.
+
+{paired_table(result)}
 """
     path = out / REPORT_MD
     path.write_text(text)

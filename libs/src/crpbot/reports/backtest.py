@@ -9,13 +9,19 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from crpbot.backtest.comparison import Comparison
 from crpbot.backtest.engine import BacktestResult
 from crpbot.backtest.report import drawdown, markdown, summary
 from crpbot.reports.plots import plot_series
 
 
-def write_report(result: BacktestResult, out_dir: Path, title: str = "Backtest") -> list[Path]:
-    """Write every output file; returns their paths."""
+def write_report(
+    result: BacktestResult,
+    out_dir: Path,
+    title: str = "Backtest",
+    comparison: Comparison | None = None,
+) -> list[Path]:
+    """Write every output file (with the baseline comparison when given); returns the paths."""
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {
         name: out_dir / name
@@ -25,7 +31,7 @@ def write_report(result: BacktestResult, out_dir: Path, title: str = "Backtest")
     result.equity.to_frame().to_csv(paths["equity.csv"])
     result.ftmo.days.to_csv(paths["days.csv"])
     result.signals.to_csv(paths["signals.csv"], index=False)
-    figures = summary(result)
+    figures = summary(result, comparison)
     paths["metrics.json"].write_text(json.dumps(figures, indent=2), encoding="utf-8")
     initial = result.config.rules.initial_balance
     plots = [

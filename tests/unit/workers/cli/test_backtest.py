@@ -36,7 +36,41 @@ def test_backtest_json_on_bundled_data_writes_every_output(tmp_path: Path) -> No
     }
     assert names == expected
     assert all((out / name).stat().st_size > 0 for name in expected)
-    assert "## FTMO (challenge)" in (out / "report.md").read_text(encoding="utf-8")
+    report = (out / "report.md").read_text(encoding="utf-8")
+    assert "## FTMO (challenge)" in report
+    assert "| always long |" in report and "random side (200 seeds" in report
+
+
+def test_backtest_defaults_to_the_instruments_costs_and_shows_baselines() -> None:
+    result = runner.invoke(app, ["backtest", "--json", "--random-seeds", "12"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert payload["config"]["fee"] + payload["config"]["slippage"] == pytest.approx(0.8e-4)
+    assert payload["config"]["costs"].startswith("costs 0.80 bp/side")
+    baselines = payload["baselines"]
+    assert baselines["random_side"]["seeds"] == 12
+    assert baselines["always_long"]["trades"] > 0
+    excess = baselines["always_long"]["excess"]
+    assert excess["low"] <= excess["value"] <= excess["high"]
+
+
+def test_backtest_costs_come_from_the_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CRPBOT_COSTS__FX__FEE_BP", "2")
+    monkeypatch.setenv("CRPBOT_COSTS__FX__HALF_SPREAD_BP", "1")
+    result = runner.invoke(app, ["backtest", "--json", "--random-seeds", "0"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert payload["config"]["fee"] == pytest.approx(2e-4)
+    assert payload["config"]["slippage"] == pytest.approx(1e-4)
+    assert "baselines" not in payload
+
+
+def test_backtest_text_states_costs_beside_the_baselines() -> None:
+    result = runner.invoke(app, ["backtest", "--fee", "0.0001", "--random-seeds", "5"])
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.stdout.split())
+    assert "after costs 1.50 bp/side = fee 1.00 bp + half-spread 0.50 bp" in text
+    assert "always long:" in text and "random side (5 seeds" in text
 
 
 def test_backtest_replays_a_signal_csv(tmp_path: Path) -> None:
@@ -52,6 +86,8 @@ def test_backtest_replays_a_signal_csv(tmp_path: Path) -> None:
     payload = json.loads(result.stdout)
     assert payload["signals"]["filled"] == 1
     assert payload["signals"]["skipped_overlap"] == 1
+    assert "baselines" not in payload
+    assert "baselines skipped" in " ".join(result.stderr.split())
 
 
 @pytest.mark.parametrize(

@@ -58,7 +58,9 @@ def test_evaluate_writes_report_and_replayable_signals(
     )
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)
-    assert {"majority", "last_direction", "logistic", "random"} <= set(payload["metrics"])
+    assert {"majority", "momentum_sign", "logistic", "random"} <= set(payload["metrics"])
+    assert set(payload["paired"]) == {"majority", "momentum_sign", "logistic", "random"}
+    assert set(payload["paired"]["majority"]) == {"log_loss", "brier", "accuracy"}
     report = (out / "report.md").read_text()
     assert "ECE before calibration" in report
     assert f"--out {out}" in report

@@ -1,9 +1,9 @@
 """One small demo run shared by the demo tests: training dominates, so it happens once.
 
 The config keeps every stage real but cheap: one epoch, two folds, three replayed days,
-ten bootstrap resamples, and a refit policy that can fire on the few outcomes three days
-produce. Its training settings equal what `crpbot demo --epochs 1 --folds 2` builds, so the
-CLI test can reuse these models from a copy of the work dir.
+ten bootstrap resamples, twenty random-side replays, and a refit policy that can fire on the
+few outcomes three days produce. Its training settings equal what `crpbot demo --epochs 1
+--folds 2` builds, so the CLI test can reuse these models from a copy of the work dir.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ def small_config() -> DemoConfig:
         splits=SplitConfig(n_folds=2),
         replay_days=3,
         n_boot=10,
+        random_seeds=20,
         refit_every_hours=12,
         refit=RefitPolicy(min_outcomes=10, min_new_outcomes=1, interval=timedelta(hours=12)),
     )

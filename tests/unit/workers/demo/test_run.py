@@ -85,7 +85,9 @@ def test_run_demo_backtest_agrees_with_its_trade_files_and_stays_out_of_the_repl
     trades = pd.read_csv(folder / "trades.csv", parse_dates=["entry_ts", "exit_ts"])
     metrics = json.loads((folder / "metrics.json").read_text())
     assert 0 < backtest.trades == len(trades) <= evaluation.signal_count
-    final = demo_run.config.initial_balance + float((trades["pnl"] - trades["fees"]).sum())
+    # a trade's pnl is net of its fees (the old `pnl - fees` only held while fees were 0)
+    final = demo_run.config.initial_balance + float(trades["pnl"].sum())
+    assert trades["fees"].sum() > 0
     assert metrics["metrics"]["final_equity"] == pytest.approx(final)
     assert backtest.total_return == pytest.approx(final / demo_run.config.initial_balance - 1)
     assert trades["exit_ts"].max() < pd.Timestamp(demo_run.summary.replay_from)
@@ -234,6 +236,31 @@ def test_demo_summary_prints_headline_figures_and_each_report_path_on_one_line(
     text = "\n".join(lines)
     assert f"{s.replay.approved} approved" in text
     assert f"{s.backtest.trades} trades, return {s.backtest.total_return:+.2%}" in text
+    flat = " ".join(text.split())
+    assert "always long:" in flat and "random side (20 seeds" in flat
+    assert "costs 0.80 bp/side" in flat
+
+
+@pytest.mark.slow
+def test_run_demo_backtest_pays_costs_and_stands_beside_its_baselines(
+    demo_run: DemoRun,
+) -> None:
+    backtest = demo_run.summary.backtest
+    assert backtest is not None
+    metrics = json.loads((backtest.report.parent / "metrics.json").read_text())
+    assert metrics["config"]["fee"] + metrics["config"]["slippage"] == pytest.approx(0.8e-4)
+    assert backtest.costs == demo_run.config.costs.describe()
+    signals = pd.read_csv(backtest.report.parent / "signals.csv")
+    baselines = backtest.baselines
+    assert baselines["long_share"] == pytest.approx((signals["side"] == "long").mean())
+    assert baselines["random_side"]["seeds"] == 20
+    assert baselines["model"]["total_return"] == pytest.approx(backtest.total_return)
+    for key in ("always_long", "always_short"):
+        excess = baselines[key]["excess"]
+        assert excess["value"] == pytest.approx(
+            backtest.total_return - baselines[key]["total_return"]
+        )
+    assert "| always long |" in backtest.report.read_text()
 
 
 @pytest.mark.parametrize(
@@ -255,7 +282,17 @@ def test_demo_cli_refuses_bad_input_in_one_line(
     assert len(errors) == 1 and message in errors[0], result.stderr
 
 
-@pytest.mark.parametrize("changed", [{"replay_days": 0}, {"n_boot": 5}, {"refit_every_hours": 0}])
+def test_demo_config_backtests_with_non_zero_costs() -> None:
+    """The demo's backtest used to leave fee and slippage at 0: it now pays EUR/USD's costs."""
+    costs = DemoConfig().costs
+    assert costs.fee > 0 and costs.slippage > 0
+    assert costs.per_side == pytest.approx(0.8e-4)
+
+
+@pytest.mark.parametrize(
+    "changed",
+    [{"replay_days": 0}, {"n_boot": 5}, {"refit_every_hours": 0}, {"random_seeds": 0}],
+)
 def test_demo_config_rejects_settings_that_cannot_run(changed: dict[str, int]) -> None:
     with pytest.raises(ValueError):
         DemoConfig(**changed)

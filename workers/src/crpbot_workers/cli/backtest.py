@@ -1,8 +1,10 @@
 """`crpbot backtest`: replay a signal table over candles with fees, slippage and FTMO rules.
 
 Without `--signals` the model-free SMA-crossover baseline is generated on the candles, so the
-command runs end to end on the bundled data before any model exists. Progress goes to
-stderr, so `--json` stdout stays parseable.
+command runs end to end on the bundled data before any model exists. Costs default to the
+instrument's from the settings (`costs`), never to zero, and the run is shown beside
+always-long, always-short and random-side replays of the same signals with the same exits.
+Progress goes to stderr, so `--json` stdout stays parseable.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from crpbot_workers.cli.candles import load_candles
-from crpbot_workers.cli.common import console, err_console, fail, print_json
+from crpbot_workers.cli.common import console, err_console, fail, print_json, settings_or_fail
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -42,9 +44,15 @@ def _signals(path: Path | None, candles: pd.DataFrame, symbol: str) -> pd.DataFr
         fail(f"{path} is not a readable CSV: {' '.join(str(exc).split())}")
 
 
-def _config(balance: float, risk: float, fee: float, slippage: float, phase: str) -> BacktestConfig:
+def _config(
+    balance: float, risk: float, costs: tuple[float | None, float | None], symbol: str, phase: str
+) -> BacktestConfig:
+    """The replay's settings; a cost not given on the command line is the instrument's."""
     from crpbot.backtest import BacktestConfig, FtmoRules
 
+    defaults = settings_or_fail().costs.for_symbol(symbol)
+    fee = defaults.fee if costs[0] is None else costs[0]
+    slippage = defaults.slippage if costs[1] is None else costs[1]
     if phase not in _PHASES:
         fail(f"--phase must be challenge or verification, not {phase!r}")
     try:
@@ -54,11 +62,35 @@ def _config(balance: float, risk: float, fee: float, slippage: float, phase: str
         fail(str(exc))
 
 
+def baseline_lines(figures: dict[str, Any]) -> list[str]:
+    """The model's run beside its baselines, one line each, with the costs they all paid."""
+
+    def excess(e: dict[str, Any]) -> str:
+        return f"model − it {e['value']:+.2%} [{e['low']:+.2%}, {e['high']:+.2%}]"
+
+    rnd = figures["random_side"]
+    lines = [f"baselines (same signals, exits and {figures['costs']}):"]
+    for key, name in (("always_long", "always long"), ("always_short", "always short")):
+        run = figures[key]
+        lines.append(
+            f"  {name}: {run['trades']} trades, return {run['total_return']:+.2%}, FTMO "
+            f"{run['ftmo_status']}; {excess(run['excess'])}"
+        )
+    lines += [
+        f"  random side ({rnd['seeds']} seeds, {rnd['long_share']:.1%} long like the model): "
+        f"median return {rnd['median_return']:+.2%}; {excess(rnd['excess'])}; random beats "
+        f"the model in {rnd['beat_share']:.0%} of runs",
+        f"  intervals: {figures['always_long']['excess']['method']} (always long/short); "
+        f"{rnd['excess']['method']} (random side)",
+    ]
+    return lines
+
+
 def _print_summary(figures: dict[str, Any], files: list[Path]) -> None:
     m, ftmo = figures["metrics"], figures["ftmo"]
     console.print(
-        f"{m['n_trades']} trades over {figures['bars']} bars: return {m['total_return']:+.2%}, "
-        f"max drawdown {m['max_drawdown']:.2%}, "
+        f"{m['n_trades']} trades over {figures['bars']} bars: return {m['total_return']:+.2%} "
+        f"after {figures['config']['costs']}, max drawdown {m['max_drawdown']:.2%}, "
         f"win rate {m['win_rate'] or 0:.1%} (target / decided), "
         f"Sharpe {m['sharpe'] if m['sharpe'] is not None else float('nan'):.2f}",
         highlight=False,
@@ -75,6 +107,8 @@ def _print_summary(figures: dict[str, Any], files: list[Path]) -> None:
     console.print(f"FTMO {ftmo['phase']}: {ftmo['status']}", highlight=False)
     for reason in ftmo["reasons"]:
         console.print(f"  - {reason}", highlight=False)
+    for line in baseline_lines(figures["baselines"]) if "baselines" in figures else []:
+        console.print(line, highlight=False)
     if files:
         console.print(f"wrote {len(files)} files to {files[0].parent}", highlight=False)
 
@@ -97,10 +131,31 @@ def backtest(
     risk_per_trade: Annotated[
         float, typer.Option("--risk-per-trade", help="Fraction of balance lost at the stop.")
     ] = 0.01,
-    fee: Annotated[float, typer.Option("--fee", help="Fee per side, fraction of notional.")] = 0.0,
+    fee: Annotated[
+        float | None,
+        typer.Option(
+            "--fee",
+            help="Fee per side, fraction of notional. Default: the instrument's from the "
+            "settings (costs.fx / costs.crypto / costs.symbols).",
+        ),
+    ] = None,
     slippage: Annotated[
-        float, typer.Option("--slippage", help="Slippage per fill, fraction, against you.")
-    ] = 0.0,
+        float | None,
+        typer.Option(
+            "--slippage",
+            help="Slippage (half-spread) per fill, fraction, against you. Default: the "
+            "instrument's from the settings.",
+        ),
+    ] = None,
+    random_seeds: Annotated[
+        int,
+        typer.Option(
+            "--random-seeds",
+            min=0,
+            help="Random-side replays (the model's sides shuffled) to compare with; "
+            "0 skips every baseline.",
+        ),
+    ] = 200,
     phase: Annotated[
         str,
         typer.Option("--phase", help="FTMO phase: challenge (10% target) or verification (5%)."),
@@ -118,28 +173,46 @@ def backtest(
     """Replay signals over candles: trades, equity curve, metrics and the FTMO verdict.
 
     Entries fill at the bar after the signal, stop before target inside a bar, one position
-    per symbol (overlapping signals are skipped and counted).
+    per symbol (overlapping signals are skipped and counted). Costs default to the
+    instrument's (EUR-USD about 0.8 bp per side, crypto 0.60% fee + 1 bp). The same signals
+    are replayed always long, always short and with random sides (the model's long share),
+    with the same exits, and the model's excess return over each is shown with an interval.
     """
     from crpbot.backtest import SignalTableError, run_backtest
+    from crpbot.backtest.comparison import ComparisonSettings, compare_with_baselines
     from crpbot.backtest.report import summary
     from crpbot.candles.validate import CandleValidationError
     from crpbot.reports.backtest import write_report
 
-    config = _config(balance, risk_per_trade, fee, slippage, phase)
     columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
     with Progress(*columns, console=err_console, transient=True) as progress:
-        task = progress.add_task("loading candles", total=3)
+        task = progress.add_task("loading candles", total=4)
         try:
             frame, symbol = load_candles(candles)
+            config = _config(balance, risk_per_trade, (fee, slippage), symbol, phase)
             table = _signals(signals, frame, symbol)
             progress.update(task, advance=1, description="replaying")
             result = run_backtest(frame, table, config)
+            progress.update(task, advance=1, description=f"{random_seeds} random-side replays")
+            comparable = random_seeds > 0 and bool(result.signals["entry"].notna().all())
+            comparison = (
+                compare_with_baselines(frame, table, result, ComparisonSettings(random_seeds))
+                if comparable and len(result.signals)
+                else None
+            )
         except (CandleValidationError, SignalTableError, ValueError) as exc:
             fail(str(exc))
         progress.update(task, advance=1, description="writing report")
-        files = write_report(result, out, title=f"Backtest {symbol}") if out is not None else []
+        title = f"Backtest {symbol}"
+        files = write_report(result, out, title, comparison) if out is not None else []
         progress.update(task, advance=1)
-    figures = summary(result)
+    figures = summary(result, comparison)
+    if comparison is None and random_seeds > 0:
+        err_console.print(
+            "baselines skipped: turning a signal's side mirrors its stop and target around "
+            "its entry price, and some signals have none",
+            highlight=False,
+        )
     if as_json:
         print_json({**figures, "files": [str(p) for p in files]})
         return

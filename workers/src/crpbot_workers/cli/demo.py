@@ -11,7 +11,8 @@ import typer
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from crpbot_workers.cli.common import console, err_console, fail, print_json
+from crpbot_workers.cli.backtest import baseline_lines
+from crpbot_workers.cli.common import console, err_console, fail, print_json, settings_or_fail
 
 if TYPE_CHECKING:
     from crpbot.observation.stats import WinRate
@@ -49,11 +50,13 @@ def _rows(s: DemoSummary) -> list[tuple[str, str]]:
         rows.append(
             (
                 "backtest",
-                f"{b.trades} trades, return {b.total_return:+.2%}, max drawdown "
-                f"{b.max_drawdown:.2%}, win rate {win}; FTMO challenge: {b.ftmo_status}",
+                f"{b.trades} trades, return {b.total_return:+.2%} after {b.costs}, max "
+                f"drawdown {b.max_drawdown:.2%}, share of trades with positive P/L {win}; "
+                f"FTMO challenge: {b.ftmo_status}",
             )
         )
         rows += [(f"backtest {tier}", describe(figures)) for tier, figures in b.tiers.items()]
+        rows.append(("vs baselines", "\n".join(x.strip() for x in baseline_lines(b.baselines))))
     if s.replay is not None:
         r = s.replay
         reasons = ", ".join(f"{k} {v}" for k, v in sorted(r.reasons.items(), key=lambda x: -x[1]))
@@ -156,6 +159,7 @@ def demo(
     _workdir_or_fail(workdir)
     with err_console.status("loading the pipeline (torch, scikit-learn, pandas)"):
         from crpbot_workers.demo import STAGE_NAMES, DemoConfig, run_demo  # deferred: torch
+        from crpbot_workers.demo.config import DEMO_SYMBOL
 
     base = DemoConfig()
     try:
@@ -164,6 +168,7 @@ def demo(
             splits=replace(base.splits, n_folds=folds),
             replay_days=replay_days,
             n_boot=n_boot,
+            costs=settings_or_fail().costs.for_symbol(DEMO_SYMBOL),
         )
     except ValueError as exc:
         fail(str(exc))

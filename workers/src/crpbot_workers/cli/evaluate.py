@@ -72,6 +72,16 @@ def evaluate(
         ]
         table.add_row(source, *cells)
     console.print(table)
+    paired = Table(title="model (calibrated) minus each baseline, on the same resamples")
+    for header in ("baseline", "Δ log loss", "Δ Brier", "Δ accuracy"):
+        paired.add_column(header)
+    for baseline, d in summary.paired.items():
+        cells = [
+            f"{d[k].value:+.3f} [{d[k].low:+.3f}, {d[k].high:+.3f}]"
+            for k in ("log_loss", "brier", "accuracy")
+        ]
+        paired.add_row(baseline, *cells)
+    console.print(paired)
     console.print(
         f"report → {summary.report}; {summary.signal_count} signals → {summary.signals}",
         highlight=False,

@@ -67,7 +67,7 @@ def export(
             account=account,
             account_size=settings.risk.account_size,
             limits=settings.risk.limits(),
-            skill=settings.skill.rules(),
+            skill=settings.skill_rules(),
         ),
         f"exporting {begin:%Y-%m-%d %H:%M} → {finish:%Y-%m-%d %H:%M} UTC",
     )

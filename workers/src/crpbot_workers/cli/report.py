@@ -102,7 +102,7 @@ def daily(
             account=account,
             account_size=settings.risk.account_size,
             limits=settings.risk.limits(),
-            skill=settings.skill.rules(),
+            skill=settings.skill_rules(),
         ),
         f"writing the report of {when}",
     )

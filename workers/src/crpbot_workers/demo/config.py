@@ -12,6 +12,7 @@ import json
 from dataclasses import asdict, dataclass, field
 
 import crpbot
+from crpbot.backtest.costs import TradingCosts, costs_for
 from crpbot.confidence.calibration import METHODS
 from crpbot.learning.recalibrate import RefitPolicy
 from crpbot.models.splits import SplitConfig
@@ -24,8 +25,6 @@ DEMO_DATASET = "EURUSD"
 DEMO_GRANULARITY = "ONE_HOUR"
 DEMO_BOT = "demo"
 DEMO_ACCOUNT = "demo-paper"
-DEMO_ROUND_TRIP_COST = 0.00016
-"""EUR/USD fees plus spread for entering and leaving, a fraction of price: 0.8 bp a side."""
 MIN_TRAINING_BARS = 1_000
 """Fewest bars the replay window may leave for training: below this the walk-forward folds
 hold a few dozen test samples each and the evaluation's intervals say nothing."""
@@ -45,7 +44,10 @@ class DemoConfig:
     `refit_every_hours` is how often the replay asks whether a recalibration is due; `refit`
     decides whether it is (enough new outcomes). `limits` are the guard's rules, and its risk
     per trade also sizes the backtest, so both stages risk the same share per signal.
-    `skill` is the gate the replayed outcomes are judged by, charged EUR/USD costs.
+    `skill` is the gate the replayed outcomes are judged by, charged the same costs.
+    `costs` are what every backtest fill pays (the CLI passes the settings' costs for the
+    demo's symbol; the default is the same table's FX entry, about 0.8 bp per side), and
+    `random_seeds` how many random-side replays the backtest is compared with.
     """
 
     train: TrainConfig = field(default_factory=demo_train_config)
@@ -57,7 +59,11 @@ class DemoConfig:
     limits: RiskLimits = field(default_factory=RiskLimits)
     refit_every_hours: int = 24
     refit: RefitPolicy = field(default_factory=RefitPolicy)
-    skill: GateRules = field(default_factory=lambda: GateRules(100, DEMO_ROUND_TRIP_COST))
+    costs: TradingCosts = field(default_factory=lambda: costs_for(DEMO_SYMBOL))
+    random_seeds: int = 200
+    skill: GateRules = field(
+        default_factory=lambda: GateRules(100, 2 * costs_for(DEMO_SYMBOL).per_side)
+    )
 
     def __post_init__(self) -> None:
         if self.replay_days < 1:
@@ -66,6 +72,8 @@ class DemoConfig:
             raise ValueError("n_boot must be at least 10")
         if self.refit_every_hours < 1:
             raise ValueError("refit_every_hours must be at least 1")
+        if self.random_seeds < 1:
+            raise ValueError("random_seeds must be at least 1")
 
 
 def model_cache_key(data_sha256: str, config: DemoConfig) -> str:

@@ -15,11 +15,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from crpbot.backtest import BacktestConfig, FtmoRules, run_backtest
+from crpbot.backtest.comparison import ComparisonSettings, compare_with_baselines
 from crpbot.backtest.expectancy import expectancy_by_tier
+from crpbot.backtest.report import baseline_figures
 from crpbot.clock import utcnow
 from crpbot.confidence.metrics import MetricEstimate
 from crpbot.evaluation.evaluate import EvaluationSettings
@@ -77,14 +80,17 @@ class EvaluationHeadline:
 
 @dataclass(frozen=True)
 class BacktestHeadline:
-    """The out-of-sample signals replayed with FTMO rules."""
+    """The out-of-sample signals replayed with FTMO rules and costs, beside the baselines
+    (`baselines` is `crpbot.backtest.report.baseline_figures`)."""
 
+    costs: str
     trades: int
     total_return: float
     max_drawdown: float
     win_rate: float | None
     ftmo_status: str
     ftmo_reasons: tuple[str, ...]
+    baselines: dict[str, Any]
     report: Path
     tiers: dict[str, Expectancy] = field(default_factory=dict)
     """Expectancy after costs and break-even win rate per tier, then `all`."""
@@ -157,20 +163,30 @@ def evaluate_models(
 def backtest_signals(
     candles: pd.DataFrame, signals_csv: Path, config: DemoConfig, out: Path
 ) -> BacktestHeadline:
-    """Replay the evaluation's out-of-sample signals over the training bars, FTMO challenge."""
+    """Replay the evaluation's out-of-sample signals over the training bars, FTMO challenge,
+    with costs, and the same signals always long, always short and with random sides."""
     table = pd.read_csv(signals_csv)
     rules = FtmoRules(initial_balance=config.initial_balance, phase="challenge")
     risk = config.limits.risk_per_trade_pct / 100.0
-    result = run_backtest(candles, table, BacktestConfig(risk_per_trade=risk, rules=rules))
-    write_backtest_report(result, out, title=f"Demo backtest {DEMO_SYMBOL} (out-of-sample)")
+    backtest = BacktestConfig(
+        risk_per_trade=risk, fee=config.costs.fee, slippage=config.costs.slippage, rules=rules
+    )
+    result = run_backtest(candles, table, backtest)
+    comparison = compare_with_baselines(
+        candles, table, result, ComparisonSettings(seeds=config.random_seeds)
+    )
+    title = f"Demo backtest {DEMO_SYMBOL} (out-of-sample)"
+    write_backtest_report(result, out, title, comparison)
     metrics = result.metrics
     return BacktestHeadline(
+        costs=config.costs.describe(),
         trades=metrics.n_trades,
         total_return=metrics.total_return,
         max_drawdown=metrics.max_drawdown,
         win_rate=None if math.isnan(metrics.win_rate) else metrics.win_rate,
         ftmo_status=result.ftmo.status,
         ftmo_reasons=tuple(result.ftmo.reasons),
+        baselines=baseline_figures(comparison),
         report=out / "report.md",
         tiers=expectancy_by_tier(result.trades, result.config.slippage),
     )

@@ -24,7 +24,7 @@ EXAMPLES: dict[str, str] = {
     "evaluate": "crpbot evaluate --model-dir var/models --out var/reports/eval",
     "backtest": (
         "crpbot backtest --candles bundled:EURUSD --signals var/reports/eval/signals.csv "
-        "--fee 0.00002 --out var/reports/backtest"
+        "--out var/reports/backtest"
     ),
     "scan": "crpbot scan --once --data bundled:EURUSD --json",
     "run": "crpbot run --interval 3600 --metrics-port 9100",

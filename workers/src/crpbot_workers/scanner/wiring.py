@@ -113,7 +113,7 @@ def scan_config(settings: Settings, symbols: tuple[str, ...] | None = None) -> S
         ),
         thresholds=TierThresholds(high=confidence.high, medium=confidence.medium),
         backend_name=settings.inference,
-        skill=settings.skill.rules(),
+        skill=settings.skill_rules(),
         outage_alerts=settings.notify.outage_alerts,
     )
 

@@ -153,7 +153,7 @@ def build(settings: Settings, options: ServeOptions, token: str) -> Assembled:
         risk=risk_reader(settings, engine),
         readiness=readiness,
         telemetry=telemetry,
-        skill=settings.skill.rules(),
+        skill=settings.skill_rules(),
     )
     if options.pause == "kubernetes":
         jobs = (*jobs, _skill_job(settings, options, service, telemetry))
