@@ -85,6 +85,7 @@ def build(settings: Settings, options: ServeOptions) -> Assembled:
         telemetry=telemetry,
         notifier=notifier,
         max_body_bytes=risk.max_body_bytes,
+        max_batch_checks=risk.max_batch_checks,
         refusals=refusals,
     )
     return Assembled(app, notifier, authenticated=token is not None)
