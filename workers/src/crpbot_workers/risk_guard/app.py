@@ -134,30 +134,11 @@ def create_app(
         alert_on(body.account, decision.state, body.ts)
         return decision_payload(body.account, decision)
 
-    @app.post(
-        "/v1/check/batch",
-        dependencies=authorised,
-        response_model=DecisionsOut,
-        responses=problems(*refusal_codes),
-    )
-    def post_check_batch(body: CheckBatchBody) -> dict[str, Any]:
-        """Many checks in one transaction; answers in the order sent. Decided by account,
-        then event time, then as sent, each seeing the approvals before it; refused as a
-        whole (nothing stored) when any check would be refused on its own."""
-        if len(body.checks) > max_batch_checks:
-            raise HTTPException(
-                status_code=422,
-                detail=f"checks: at most {max_batch_checks} per batch, got {len(body.checks)}",
-            )
-        decisions = service.check_batch(body.to_domain())
-        for check, decision in zip(body.checks, decisions, strict=True):
-            observe_decision(counts(), check.account, decision)
-            alert_on(check.account, decision.state, check.ts)
-        return {
-            "decisions": [
-                decision_payload(c.account, d) for c, d in zip(body.checks, decisions, strict=True)
-            ]
-        }
+    def observe(account: str, decision: Decision, ts: datetime) -> None:
+        observe_decision(counts(), account, decision)
+        alert_on(account, decision.state, ts)
+
+    _add_batch_route(app, service, authorised, max_batch_checks, observe)
 
     @app.get(
         "/v1/state",
@@ -172,6 +153,38 @@ def create_app(
 
     app.include_router(health_router(checks, telemetry=telemetry))
     return app
+
+
+def _add_batch_route(
+    app: FastAPI,
+    service: RiskGuardService,
+    authorised: list[Any],
+    max_batch_checks: int,
+    observe: Callable[[str, Decision, datetime], None],
+) -> None:
+    @app.post(
+        "/v1/check/batch",
+        dependencies=authorised,
+        response_model=DecisionsOut,
+        responses=problems(400, 401, 404, 409, 413, 422, 503),
+    )
+    def post_check_batch(body: CheckBatchBody) -> dict[str, Any]:
+        """Many checks in one transaction; answers in the order sent. Decided by account,
+        then event time, then as sent, each seeing the approvals before it; refused as a
+        whole (nothing stored) when any check would be refused on its own."""
+        if len(body.checks) > max_batch_checks:
+            raise HTTPException(
+                status_code=422,
+                detail=f"checks: at most {max_batch_checks} per batch, got {len(body.checks)}",
+            )
+        decisions = service.check_batch(body.to_domain())
+        for check, decision in zip(body.checks, decisions, strict=True):
+            observe(check.account, decision, check.ts)
+        return {
+            "decisions": [
+                decision_payload(c.account, d) for c, d in zip(body.checks, decisions, strict=True)
+            ]
+        }
 
 
 def observe_state(telemetry: Telemetry, account: str, state: GuardState) -> None:
