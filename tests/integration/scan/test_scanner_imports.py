@@ -22,7 +22,8 @@ from crpbot_workers.scanner.wiring import build_scanner
 
 bars = load_bundled("EURUSD")
 wired = build_scanner(Settings(), frames={"EURUSD": bars})
-report = wired.scanner.run_cycle((bars.index[-50] + (bars.index[1] - bars.index[0])).to_pydatetime())
+now = (bars.index[-50] + (bars.index[1] - bars.index[0])).to_pydatetime()
+report = wired.scanner.run_cycle(now)
 wired.close()
 heavy = sorted({m.split(".")[0] for m in sys.modules} & {"torch", "sklearn"})
 print(json.dumps({"outcomes": [r.outcome for r in report.results], "heavy": heavy}))
