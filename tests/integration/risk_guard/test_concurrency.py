@@ -136,3 +136,15 @@ def test_two_guard_replicas_share_the_limits_with_batches(
     assert sum(r.tier is Tier.HIGH for r in approved) <= 5
     state = clients[1].state("acc")
     assert (state.signals_last_hour, state.trading_days) == (10, 1)
+
+
+@pytest.mark.slow
+def test_a_guard_with_two_workers_keeps_the_limits(
+    postgres_url: str, start_guard: Callable[..., GuardProcess]
+) -> None:
+    """`--workers 2`: two processes behind one port are two replicas, and decide as such."""
+    guard = start_guard(postgres_url, "--workers", "2")
+    client = RiskClient(guard.url, TOKEN, read_timeout_s=30)
+    client.equity("acc", 100_000.0, 100_000.0, T0)
+    _assert_limits(_race(lambda i: client.check(_request(i)).approved))
+    assert client.state("acc").signals_last_hour == 10
