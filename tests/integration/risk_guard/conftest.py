@@ -30,8 +30,9 @@ def sqlite_url(tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def start_guard(tmp_path: Path) -> Iterator[Callable[[str], GuardProcess]]:
-    """Start guards on a database URL; every one still running is stopped afterwards."""
+def start_guard(tmp_path: Path) -> Iterator[Callable[..., GuardProcess]]:
+    """Start guards on a database URL (extra CLI arguments after it); every one still
+    running is stopped afterwards."""
     yield from _guards(tmp_path)
 
 
@@ -44,15 +45,15 @@ def live_guard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GuardProces
         yield start(f"sqlite:///{folder / 'guard.db'}")
 
 
-def _guards(tmp_path: Path) -> Iterator[Callable[[str], GuardProcess]]:
+def _guards(tmp_path: Path) -> Iterator[Callable[..., GuardProcess]]:
     started: list[GuardProcess] = []
     env = {**os.environ, "CRPBOT_RISK_TOKEN": TOKEN, "CRPBOT_CONFIG_FILE": ""}
 
-    def start(database_url: str) -> GuardProcess:
+    def start(database_url: str, *extra: str) -> GuardProcess:
         port = free_port()
         log = (tmp_path / f"guard-{port}.log").open("wb")
         command = [str(CRPBOT), "risk-guard", "serve", "--host", "127.0.0.1"]
-        command += ["--port", str(port), "--database-url", database_url]
+        command += ["--port", str(port), "--database-url", database_url, *extra]
         process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
         guard = GuardProcess(f"http://127.0.0.1:{port}", process)
         started.append(guard)

@@ -103,3 +103,48 @@ def test_two_guard_replicas_share_the_limits(
     _assert_limits(results)
     state = clients[1].state("acc")
     assert (state.signals_last_hour, state.trading_days) == (10, 1)
+
+
+@pytest.mark.slow
+def test_two_guard_replicas_share_the_limits_with_batches(
+    postgres_url: str, start_guard: Callable[[str], GuardProcess]
+) -> None:
+    """Batches and single checks racing on one account through two replicas: the batch's one
+    transaction holds the account's row lock, so together they still approve exactly ten."""
+    replicas = [start_guard(postgres_url), start_guard(postgres_url)]
+    clients = [RiskClient(g.url, TOKEN, read_timeout_s=30) for g in replicas]
+    clients[0].equity("acc", 100_000.0, 100_000.0, T0)
+
+    def work(i: int) -> list[bool]:
+        client = clients[i % 2]
+        if i % 3 == 0:
+            return [client.check(_request(i)).approved]
+        batch = [_request(i * 4 + k) for k in range(4)]
+        return [answer.approved for answer in client.check_batch(batch)]
+
+    answers = race(work, 12)
+    requests = [
+        [_request(i)] if i % 3 == 0 else [_request(i * 4 + k) for k in range(4)] for i in range(12)
+    ]
+    pairs = [
+        (r, ok)
+        for rs, oks in zip(requests, answers, strict=True)
+        for r, ok in zip(rs, oks, strict=True)
+    ]
+    approved = [r for r, ok in pairs if ok]
+    assert len(approved) == 10
+    assert sum(r.tier is Tier.HIGH for r in approved) <= 5
+    state = clients[1].state("acc")
+    assert (state.signals_last_hour, state.trading_days) == (10, 1)
+
+
+@pytest.mark.slow
+def test_a_guard_with_two_workers_keeps_the_limits(
+    postgres_url: str, start_guard: Callable[..., GuardProcess]
+) -> None:
+    """`--workers 2`: two processes behind one port are two replicas, and decide as such."""
+    guard = start_guard(postgres_url, "--workers", "2")
+    client = RiskClient(guard.url, TOKEN, read_timeout_s=30)
+    client.equity("acc", 100_000.0, 100_000.0, T0)
+    _assert_limits(_race(lambda i: client.check(_request(i)).approved))
+    assert client.state("acc").signals_last_hour == 10

@@ -25,8 +25,6 @@ from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
-from sklearn.isotonic import IsotonicRegression
-from sklearn.linear_model import LogisticRegression
 
 FloatArray = npt.NDArray[np.float64]
 Method = Literal["identity", "platt", "isotonic"]
@@ -78,7 +76,13 @@ def _logit(p: FloatArray) -> FloatArray:
 
 
 def fit_calibrator(scores: FloatArray, outcomes: FloatArray, method: Method) -> Calibrator:
-    """Fit one calibrator; outcomes are 0/1 and must contain both classes."""
+    """Fit one calibrator; outcomes are 0/1 and must contain both classes.
+
+    scikit-learn is imported here, not at the top: applying a fitted calibrator is numpy
+    only, so a scanner never pays seconds of start-up for it."""
+    from sklearn.isotonic import IsotonicRegression
+    from sklearn.linear_model import LogisticRegression
+
     y = np.asarray(outcomes, dtype=np.int64)
     if np.unique(y).size < 2:
         raise ValueError("calibration data needs both outcomes")

@@ -74,6 +74,13 @@ class RiskSettings(BaseModel):
     max_body_bytes: int = Field(
         16_384, ge=1_024, le=1_048_576, description="Larger risk-guard request bodies get 413."
     )
+    max_batch_checks: int = Field(
+        1_000,
+        ge=1,
+        le=10_000,
+        description="Checks one /v1/check/batch may carry (more: 422); its body cap is this "
+        "times 512 bytes (413 above it), instead of max_body_bytes.",
+    )
     refusal_alert_count: int = Field(
         5, ge=1, description="Refused event times of one account that raise an alert..."
     )

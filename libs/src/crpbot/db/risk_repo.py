@@ -10,7 +10,7 @@ the database write lock up front, so two callers cannot both read, decide, then 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 
@@ -215,6 +215,25 @@ def locked_account(
         if account is None:
             raise UnknownAccountError(f"unknown account {account_id!r}: post /v1/equity first")
         yield AccountRepo(session, account)
+        session.commit()
+
+
+@contextmanager
+def locked_accounts(engine: Engine, account_ids: Iterable[str]) -> Iterator[dict[str, AccountRepo]]:
+    """One transaction holding the locks of several existing accounts (a batch of checks).
+
+    Locks are taken in account-id order, so two callers locking overlapping sets wait for
+    each other instead of deadlocking. Any unknown account is an `UnknownAccountError` and
+    nothing is kept.
+    """
+    with Session(engine, expire_on_commit=False) as session:
+        repos: dict[str, AccountRepo] = {}
+        for account_id in sorted(set(account_ids)):
+            account = _lock(session, account_id)
+            if account is None:
+                raise UnknownAccountError(f"unknown account {account_id!r}: post /v1/equity first")
+            repos[account_id] = AccountRepo(session, account)
+        yield repos
         session.commit()
 
 

@@ -106,7 +106,7 @@ def check(
         return _rejected(verdicts, describe(state, history, now, limits))
     approval = ApprovedSignal(request.ts, request.symbol, request.tier, sized.risk)
     after = replace(history, approved=[*history.approved, approval])
-    after_state = describe(_after_approval(state), after, now, limits)
+    after_state = describe(after_approval(state), after, now, limits)
     return Decision(True, (), (), sized.size, sized.risk, after_state)
 
 
@@ -133,7 +133,7 @@ def _run_rules(
     return verdicts, sized
 
 
-def _after_approval(state: AccountState) -> AccountState:
+def after_approval(state: AccountState) -> AccountState:
     """The first approval of a local day makes it a trading day."""
     if state.traded_today:
         return state

@@ -7,7 +7,8 @@ workers' wiring; these are the ones a single process uses.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -20,7 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from crpbot.candles.granularity import closed_bars_end, granularity_delta
 from crpbot.candles.source import CANDLE_COLUMNS, CandleSource
 from crpbot.data.store import CandleStore
-from crpbot.risk import CheckRequest, GuardState
+from crpbot.risk import CheckRequest, Decision, GuardState
 from crpbot.scan.ports import CheckAnswer, RiskGuardRefusedError, RiskGuardUnavailable
 from crpbot.services.risk_guard import (
     EquityUpdate,
@@ -80,17 +81,33 @@ class InProcessRisk:
             raise RiskGuardUnavailable(f"risk guard database error: {type(exc).__name__}") from exc
 
     def check(self, request: CheckRequest) -> CheckAnswer:
-        try:
+        with _as_http_refusals():
             decision = self._service.check(request)
-        except StaleEventError as exc:
-            raise RiskGuardRefusedError(409, str(exc)) from exc
-        except FutureEventError as exc:
-            raise RiskGuardRefusedError(422, str(exc)) from exc
-        except UnknownAccountError as exc:
-            raise RiskGuardRefusedError(404, str(exc)) from exc
-        except SQLAlchemyError as exc:
-            raise RiskGuardUnavailable(f"risk guard database error: {type(exc).__name__}") from exc
-        return CheckAnswer(decision.approved, decision.reasons, decision.size, decision.state)
+        return _answer(decision)
+
+    def check_batch(self, requests: Sequence[CheckRequest]) -> list[CheckAnswer]:
+        with _as_http_refusals():
+            decisions = self._service.check_batch(requests)
+        return [_answer(d) for d in decisions]
+
+
+def _answer(decision: Decision) -> CheckAnswer:
+    return CheckAnswer(decision.approved, decision.reasons, decision.size, decision.state)
+
+
+@contextmanager
+def _as_http_refusals() -> Iterator[None]:
+    """The service's refusals as the status codes the HTTP guard would answer."""
+    try:
+        yield
+    except StaleEventError as exc:
+        raise RiskGuardRefusedError(409, str(exc)) from exc
+    except FutureEventError as exc:
+        raise RiskGuardRefusedError(422, str(exc)) from exc
+    except UnknownAccountError as exc:
+        raise RiskGuardRefusedError(404, str(exc)) from exc
+    except SQLAlchemyError as exc:
+        raise RiskGuardUnavailable(f"risk guard database error: {type(exc).__name__}") from exc
 
 
 def _tail_closed(frame: pd.DataFrame, granularity: str, now: datetime, count: int) -> pd.DataFrame:

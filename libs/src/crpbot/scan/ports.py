@@ -85,6 +85,11 @@ class RiskPort(Protocol):
         """Approve or reject one signal; an approval counts toward the rate limits."""
         ...
 
+    def check_batch(self, requests: Sequence[CheckRequest]) -> list[CheckAnswer]:
+        """Decide many signals in one round trip, answers in the order asked; the same
+        answers as asking one by one (by account, then event time, then in order)."""
+        ...
+
 
 class EquitySource(Protocol):
     """Where the balance and equity the guard is told about come from."""

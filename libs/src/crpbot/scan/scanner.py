@@ -1,12 +1,20 @@
-"""One scan cycle: for each symbol fetch closed bars, score the newest, gate, store, ask the
-risk guard, record its verdict, announce approvals.
+"""One scan cycle over the whole universe at once: closed bars and features per symbol, the
+models asked ONCE for every symbol's newest window, the cycle's signals stored in one
+transaction, the risk guard asked once (`RiskPort.check_batch`), its verdicts recorded in one
+transaction, approvals announced.
 
-Order is what makes it safe. A computed signal is STORED FIRST (`pending_risk`), so nothing
+Order is what makes it safe. Computed signals are STORED FIRST (`pending_risk`), so nothing
 the models said is lost whatever fails next; only then is the guard asked, and only a verdict
 that reached the database is announced. It fails closed: no answer from the guard leaves the
-signal `error` with reason `risk_unavailable`; no database means nothing is asked, approved or
-announced, and the computed signal goes to a local spool replayed at the next cycle. A
-symbol's failure is recorded and the cycle goes on with the others.
+signals `error` with reason `risk_unavailable`; no database means nothing is asked, approved
+or announced, and the computed signals go to a local spool replayed at the next cycle. A
+symbol whose bars or features fail is recorded as failed and the others go on; a failed
+model call fails the symbols it was scoring.
+
+Batching changes no answer: each symbol's window is the one the per-symbol scoring used, and
+the guard decides a batch as it would the same checks one by one in the configured symbol
+order (`crpbot.risk.batch`); tests/unit/scan/test_scanner_batch_equivalence.py compares the
+two paths.
 
 Wire `ScannerDeps` from the ports' adapters: the CLI does in `crpbot_workers.scanner.wiring`,
 the demo (in-memory candles, in-process guard, SQLite, a simulated clock) in
@@ -34,7 +42,7 @@ from crpbot.db.repos.scored_bars import save_scored_bar
 from crpbot.db.repos.signals import get_signal, save_signal, set_signal_status
 from crpbot.db.vocabulary import SignalStatus
 from crpbot.models.backend import FeatureMismatchError
-from crpbot.models.scoring import score_candles
+from crpbot.models.scoring import NewestWindow, newest_window, score_windows
 from crpbot.notify.alerts import Alert
 from crpbot.notify.base import Notifier
 from crpbot.notify.outage_watch import OutageWatch
@@ -125,7 +133,7 @@ class Scanner:
         with stage_span("cycle", bot=cfg.bot, now=now.isoformat()):
             replayed = self._replay_spool()
             self._report_equity(event_ts)
-            results = tuple(self._scan_guarded(symbol, now, event_ts) for symbol in cfg.symbols)
+            results = self._scan_all(now, event_ts)
         report = CycleReport(
             cfg.bot, now, event_ts, deps.timer() - started, results=results, replayed=replayed
         )
@@ -135,135 +143,230 @@ class Scanner:
         log.info("scan cycle done", extra=report.log_fields())
         return report
 
-    def _scan_guarded(self, symbol: str, now: datetime, event_ts: datetime) -> SymbolResult:
-        try:
-            return self._scan_symbol(symbol, now, event_ts)
-        except Exception as exc:  # one symbol must never stop the others
-            self.deps.telemetry.count_error("scanner")
-            if isinstance(exc, _EXPECTED):
-                log.error("symbol scan failed", extra={"symbol": symbol, "error": str(exc)})
+    def _scan_all(self, now: datetime, event_ts: datetime) -> tuple[SymbolResult, ...]:
+        """Every symbol's result, in the configured order. Bars and features per symbol (a
+        symbol's failure is its own), the models once for all, storage and the guard once."""
+        results: dict[str, SymbolResult] = {}
+        windows: dict[str, NewestWindow] = {}
+        for symbol in self.config.symbols:
+            try:
+                prepared = self._prepare(symbol, now, event_ts)
+            except Exception as exc:  # one symbol must never stop the others
+                results[symbol] = self._failed(symbol, exc)
+                continue
+            if isinstance(prepared, SymbolResult):
+                results[symbol] = prepared
             else:
-                log.exception("symbol scan failed", extra={"symbol": symbol})
-            return SymbolResult(symbol, "failed", error=f"{type(exc).__name__}: {exc}"[:300])
+                windows[symbol] = prepared
+        records: list[SignalRecord] = []
+        scored = self._score_all(windows, results)
+        version = self.deps.model.metadata.model_version
+        if scored:
+            with stage_span("store", kind="scored_bar", bars=len(scored)):
+                self._store_scored(
+                    [
+                        scored_bar_record(
+                            bar,
+                            SignalIdentity(self.config.bot, symbol, version),
+                            self.config.rules,
+                            now,
+                        )
+                        for symbol, bar in scored.items()
+                    ]
+                )
+        for symbol, bar in scored.items():
+            identity = SignalIdentity(self.config.bot, symbol, version)
+            record = candidate_signal(
+                bar, identity, self.config.rules, self.config.thresholds, created_at=now
+            )
+            if record is None:
+                results[symbol] = SymbolResult(symbol, "below_gate", confidence=bar.confidence)
+            else:
+                records.append(record)
+        if records:
+            try:
+                results.update(self._decide_all(records, event_ts))
+            except Exception as exc:  # a bug here must still leave a report and a cycle row
+                results.update((r.symbol, self._failed(r.symbol, exc)) for r in records)
+        return tuple(results[symbol] for symbol in self.config.symbols)
 
-    def _scan_symbol(self, symbol: str, now: datetime, event_ts: datetime) -> SymbolResult:
+    def _failed(self, symbol: str, exc: Exception) -> SymbolResult:
+        self.deps.telemetry.count_error("scanner")
+        if isinstance(exc, _EXPECTED):
+            log.error("symbol scan failed", extra={"symbol": symbol, "error": str(exc)})
+        else:
+            log.error("symbol scan failed", extra={"symbol": symbol}, exc_info=exc)
+        return SymbolResult(symbol, "failed", error=f"{type(exc).__name__}: {exc}"[:300])
+
+    def _prepare(
+        self, symbol: str, now: datetime, event_ts: datetime
+    ) -> SymbolResult | NewestWindow:
+        """The symbol's newest closed bar as a model input, or why there is none."""
         with stage_span("fetch", symbol=symbol):
             bars = self.deps.feed.recent_bars(symbol, now, self.config.history_bars)
             bars = bars.loc[pd.DatetimeIndex(bars.index) + self._bar <= pd.Timestamp(now)]
         if bars.empty or bars.index[-1] + self._bar < pd.Timestamp(event_ts):
             return SymbolResult(symbol, "no_new_bar")
-        with stage_span("score", symbol=symbol):
-            bar, version = self._score(symbol, bars)
-        identity = SignalIdentity(self.config.bot, symbol, version)
-        with stage_span("store", symbol=symbol, kind="scored_bar"):
-            self._store_scored(scored_bar_record(bar, identity, self.config.rules, now))
-        record = candidate_signal(
-            bar, identity, self.config.rules, self.config.thresholds, created_at=now
-        )
-        if record is None:
-            return SymbolResult(symbol, "below_gate", confidence=bar.confidence)
-        return self._decide(record, event_ts)
-
-    def _score(self, symbol: str, bars: pd.DataFrame) -> tuple[ScoredBar, str]:
-        model = self.deps.model
-        metadata = model.metadata
+        metadata = self.deps.model.metadata
         if len(bars) < metadata.window:
             raise InsufficientHistoryError(
                 f"{symbol}: {len(bars)} bars, the model needs {metadata.window}"
             )
-        started = self.deps.timer()
-        scores = score_candles(bars, model, metadata)
-        self.deps.telemetry.observe_inference(
-            self.config.backend_name, metadata.model_version, self.deps.timer() - started
-        )
-        if scores.empty or scores.index[-1] != bars.index[-1]:
+        with stage_span("features", symbol=symbol):
+            window = newest_window(bars, metadata)
+        if window is None:
             raise InsufficientHistoryError(
                 f"{symbol}: {len(bars)} bars give no complete window at the newest bar"
             )
-        return ScoredBar.from_scores(scores), metadata.model_version
+        return window
 
-    def _decide(self, record: SignalRecord, event_ts: datetime) -> SymbolResult:
-        symbol, telemetry = record.symbol, self.deps.telemetry
-        with stage_span("store", symbol=symbol):
-            stored = self._store_new(record)
-        if stored is None:
-            telemetry.record_signal(record.tier, "error", symbol, record.confidence)
-            return SymbolResult.of(record, "spooled", reasons=("db_unavailable",))
-        if stored.status in _DECIDED:
-            return SymbolResult.of(stored, "already_decided", reasons=stored.reasons)
-        with stage_span("risk", symbol=symbol):
-            answer = self._ask_guard(stored, event_ts)
-        if answer is None:
-            self._set_status(stored, "error", ("risk_unavailable",))
-            telemetry.record_signal(stored.tier, "error", symbol, stored.confidence)
-            return SymbolResult.of(stored, "risk_unavailable", reasons=("risk_unavailable",))
-        status: SignalStatus = "approved" if answer.approved else "rejected"
-        reasons = tuple(str(r) for r in answer.reasons)
-        with stage_span("store", symbol=symbol, status=status):
-            kept = self._set_status(stored, status, reasons)
-        if not kept:
-            telemetry.record_signal(stored.tier, "error", symbol, stored.confidence)
-            return SymbolResult.of(stored, "spooled", reasons=("db_unavailable", *reasons))
-        telemetry.record_signal(stored.tier, status, symbol, stored.confidence)
-        for reason in reasons:
-            telemetry.record_rejection(reason)
-        if answer.approved:
-            with stage_span("notify", symbol=symbol):
-                self._notify(stored, answer.size, event_ts)
-        outcome: Outcome = "approved" if answer.approved else "rejected"
-        return SymbolResult.of(stored, outcome, reasons=reasons, size=answer.size)
-
-    def _ask_guard(self, signal: SignalRecord, event_ts: datetime) -> CheckAnswer | None:
+    def _score_all(
+        self, windows: dict[str, NewestWindow], results: dict[str, SymbolResult]
+    ) -> dict[str, ScoredBar]:
+        """One model call for every symbol's window; if it fails, every one of them failed."""
+        if not windows:
+            return {}
+        model = self.deps.model
+        metadata = model.metadata
+        started = self.deps.timer()
         try:
-            answer = self.deps.risk.check(check_request(signal, self.config.account, event_ts))
+            with stage_span("score", symbols=len(windows)):
+                scores = score_windows(list(windows.values()), _feature_names(), model, metadata)
+        except Exception as exc:
+            results.update((symbol, self._failed(symbol, exc)) for symbol in windows)
+            return {}
+        self.deps.telemetry.observe_inference(
+            self.config.backend_name, metadata.model_version, self.deps.timer() - started
+        )
+        return {
+            symbol: ScoredBar.from_row(window.ts, scores.iloc[row])
+            for row, (symbol, window) in enumerate(windows.items())
+        }
+
+    def _decide_all(
+        self, records: list[SignalRecord], event_ts: datetime
+    ) -> dict[str, SymbolResult]:
+        """Store the cycle's signals in one transaction, ask the guard about the undecided
+        ones in one round trip, record every verdict in one transaction, announce approvals."""
+        telemetry = self.deps.telemetry
+        with stage_span("store", signals=len(records)):
+            stored = self._store_all(records)
+        if stored is None:
+            for record in records:
+                telemetry.record_signal(record.tier, "error", record.symbol, record.confidence)
+            return {
+                r.symbol: SymbolResult.of(r, "spooled", reasons=("db_unavailable",))
+                for r in records
+            }
+        results = {
+            s.symbol: SymbolResult.of(s, "already_decided", reasons=s.reasons)
+            for s in stored
+            if s.status in _DECIDED
+        }
+        pending = [s for s in stored if s.status not in _DECIDED]
+        if pending:
+            results.update(self._ask_and_record(pending, event_ts))
+        return results
+
+    def _ask_and_record(
+        self, pending: list[SignalRecord], event_ts: datetime
+    ) -> dict[str, SymbolResult]:
+        telemetry = self.deps.telemetry
+        with stage_span("risk", signals=len(pending)):
+            answers = self._ask_guard(pending, event_ts)
+        if answers is None:
+            self._set_statuses([(s, "error", ("risk_unavailable",)) for s in pending])
+            for s in pending:
+                telemetry.record_signal(s.tier, "error", s.symbol, s.confidence)
+            return {
+                s.symbol: SymbolResult.of(s, "risk_unavailable", reasons=("risk_unavailable",))
+                for s in pending
+            }
+        verdicts: list[tuple[SignalRecord, SignalStatus, tuple[str, ...]]] = [
+            (s, "approved" if a.approved else "rejected", tuple(str(r) for r in a.reasons))
+            for s, a in zip(pending, answers, strict=True)
+        ]
+        with stage_span("store", signals=len(verdicts)):
+            kept = self._set_statuses(verdicts)
+        results: dict[str, SymbolResult] = {}
+        for (signal, status, reasons), answer in zip(verdicts, answers, strict=True):
+            if not kept:
+                telemetry.record_signal(signal.tier, "error", signal.symbol, signal.confidence)
+                unsaved = ("db_unavailable", *reasons)
+                results[signal.symbol] = SymbolResult.of(signal, "spooled", reasons=unsaved)
+                continue
+            telemetry.record_signal(signal.tier, status, signal.symbol, signal.confidence)
+            for reason in reasons:
+                telemetry.record_rejection(reason)
+            if answer.approved:
+                with stage_span("notify", symbol=signal.symbol):
+                    self._notify(signal, answer.size, event_ts)
+            outcome: Outcome = "approved" if answer.approved else "rejected"
+            results[signal.symbol] = SymbolResult.of(
+                signal, outcome, reasons=reasons, size=answer.size
+            )
+        return results
+
+    def _ask_guard(
+        self, signals: list[SignalRecord], event_ts: datetime
+    ) -> list[CheckAnswer] | None:
+        account = self.config.account
+        requests = [check_request(s, account, event_ts) for s in signals]
+        try:
+            answers = self.deps.risk.check_batch(requests)
         except RiskGuardUnavailable as exc:
             self._reach("risk_guard", False)
             self.deps.telemetry.count_error("risk_guard")
             log.error(
-                "risk guard unavailable: signal not approved",
-                extra={"symbol": signal.symbol, "error": str(exc)},
+                "risk guard unavailable: signals not approved",
+                extra={"symbols": [s.symbol for s in signals], "error": str(exc)},
             )
             return None
         self._reach("risk_guard", True)
-        return answer
+        return answers
 
-    def _store_scored(self, record: ScoredBarRecord) -> None:
-        """Keep the scored bar for calibration; losing one to an outage costs one sample, so
-        the cycle goes on (a signal of the same bar is spooled by `_store_new`)."""
+    def _store_scored(self, records: list[ScoredBarRecord]) -> None:
+        """Keep the cycle's scored bars for calibration in one transaction; losing them to an
+        outage costs samples, not signals, so the cycle goes on (its signals are spooled)."""
         try:
             with self.deps.sessions.begin() as session:
-                save_scored_bar(session, record)
+                for record in records:
+                    save_scored_bar(session, record)
         except SQLAlchemyError:
             self._reach("database", False)
             log.error(
-                "scored bar not stored: database unavailable", extra={"symbol": record.symbol}
+                "scored bars not stored: database unavailable",
+                extra={"symbols": [r.symbol for r in records]},
             )
             return
         self._reach("database", True)
 
-    def _store_new(self, record: SignalRecord) -> SignalRecord | None:
-        """The stored row for `record`'s key (new or earlier), or None when spooled."""
+    def _store_all(self, records: list[SignalRecord]) -> list[SignalRecord] | None:
+        """The stored rows for `records`' keys (new or earlier), or None when spooled."""
         try:
             with self.deps.sessions.begin() as session:
-                saved = save_signal(session, record)
-                stored = get_signal(session, saved.id)
+                stored = [_stored(session, record) for record in records]
         except SQLAlchemyError:
-            self._spool(replace(record, status="error", reasons=("db_unavailable",)))
+            for record in records:
+                self._spool(replace(record, status="error", reasons=("db_unavailable",)))
             return None
         self._reach("database", True)
         return stored
 
-    def _set_status(
-        self, signal: SignalRecord, status: SignalStatus, reasons: tuple[str, ...]
+    def _set_statuses(
+        self, verdicts: list[tuple[SignalRecord, SignalStatus, tuple[str, ...]]]
     ) -> bool:
-        if signal.id is None:
-            raise ValueError("only a stored signal gets a status")
+        """All verdicts in one transaction; if it fails, every signal goes to the spool."""
         try:
             with self.deps.sessions.begin() as session:
-                set_signal_status(session, signal.id, status, reasons=reasons)
+                for signal, status, reasons in verdicts:
+                    if signal.id is None:
+                        raise ValueError("only a stored signal gets a status")
+                    set_signal_status(session, signal.id, status, reasons=reasons)
         except SQLAlchemyError:
-            unsaved = ("db_unavailable", *(r for r in reasons if r != "db_unavailable"))
-            self._spool(replace(signal, status="error", reasons=unsaved))
+            for signal, _, reasons in verdicts:
+                unsaved = ("db_unavailable", *(r for r in reasons if r != "db_unavailable"))
+                self._spool(replace(signal, status="error", reasons=unsaved))
             return False
         self._reach("database", True)
         return True
@@ -370,3 +473,17 @@ class Scanner:
             self._reach("database", False)
             self.deps.telemetry.count_error("database")
             log.warning("scan cycle not recorded: database unavailable")
+
+
+def _stored(session: Session, record: SignalRecord) -> SignalRecord:
+    saved = save_signal(session, record)
+    stored = get_signal(session, saved.id)
+    if stored is None:
+        raise LookupError(f"signal {saved.id} vanished inside its own transaction")
+    return stored
+
+
+def _feature_names() -> tuple[str, ...]:
+    from crpbot.features.scale_free import model_feature_names
+
+    return tuple(model_feature_names())

@@ -42,9 +42,13 @@ class ScoredBar:
     @classmethod
     def from_scores(cls, scores: pd.DataFrame) -> ScoredBar:
         """The newest row of a `score_candles` frame."""
-        row = scores.iloc[-1]
+        return cls.from_row(pd.Timestamp(scores.index[-1]), scores.iloc[-1])
+
+    @classmethod
+    def from_row(cls, bar_ts: pd.Timestamp, row: pd.Series) -> ScoredBar:
+        """One row of `score_candles` or `score_windows` (SCORE_COLUMNS), for bar `bar_ts`."""
         return cls(
-            bar_ts=pd.Timestamp(scores.index[-1]).to_pydatetime(),
+            bar_ts=bar_ts.to_pydatetime(),
             close=float(row["close"]),
             atr=float(row["atr"]),
             p_up=float(row["p_up"]),

@@ -9,6 +9,7 @@ only the answer was lost, a retry would count the signal twice toward the rate l
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -40,26 +41,16 @@ class RiskClient:
         return parse_state(self._call("POST", "/v1/equity", json=body))
 
     def check(self, request: CheckRequest) -> CheckAnswer:
-        body = {
-            "account": request.account,
-            "symbol": request.symbol,
-            "side": str(request.side),
-            "entry": request.entry,
-            "stop": request.stop,
-            "confidence": request.confidence,
-            "tier": str(request.tier),
-            "ts": request.ts.isoformat(),
-        }
-        payload = self._call("POST", "/v1/check", json=body)
-        try:
-            return CheckAnswer(
-                approved=bool(payload["approved"]),
-                reasons=tuple(Reason(r) for r in payload["reasons"]),
-                size=float(payload["size"]),
-                state=parse_state(payload["state"]),
-            )
-        except (KeyError, TypeError, ValueError) as exc:
-            raise RiskGuardUnavailable(f"unreadable check answer: {exc}") from exc
+        return parse_answer(self._call("POST", "/v1/check", json=check_body(request)))
+
+    def check_batch(self, requests: Sequence[CheckRequest]) -> list[CheckAnswer]:
+        """One `/v1/check/batch` round trip; never retried, like `check`."""
+        body = {"checks": [check_body(r) for r in requests]}
+        payload = self._call("POST", "/v1/check/batch", json=body)
+        decisions = payload.get("decisions")
+        if not isinstance(decisions, list) or len(decisions) != len(requests):
+            raise RiskGuardUnavailable("unreadable batch answer: wrong number of decisions")
+        return [parse_answer(d) for d in decisions]
 
     def state(self, account: str) -> GuardState:
         return parse_state(self._call("GET", "/v1/state", params={"account": account}))
@@ -80,6 +71,35 @@ class RiskClient:
         if response.status_code >= 400:
             raise RiskGuardRefusedError(response.status_code, str(payload.get("detail", "")))
         return payload
+
+
+def check_body(request: CheckRequest) -> dict[str, Any]:
+    """The JSON of one check, as `/v1/check` and each item of `/v1/check/batch` take it."""
+    return {
+        "account": request.account,
+        "symbol": request.symbol,
+        "side": str(request.side),
+        "entry": request.entry,
+        "stop": request.stop,
+        "confidence": request.confidence,
+        "tier": str(request.tier),
+        "ts": request.ts.isoformat(),
+    }
+
+
+def parse_answer(payload: object) -> CheckAnswer:
+    """One decision from its JSON form."""
+    if not isinstance(payload, dict):
+        raise RiskGuardUnavailable("unreadable check answer: not an object")
+    try:
+        return CheckAnswer(
+            approved=bool(payload["approved"]),
+            reasons=tuple(Reason(r) for r in payload["reasons"]),
+            size=float(payload["size"]),
+            state=parse_state(payload["state"]),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise RiskGuardUnavailable(f"unreadable check answer: {exc}") from exc
 
 
 def parse_state(payload: dict[str, Any]) -> GuardState:

@@ -9,14 +9,20 @@ limits nor floors can be exceeded by a race. A failure anywhere rolls everything
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine
 
 from crpbot.clock import utcnow
-from crpbot.db.risk_repo import AccountRepo, StaleEventError, UnknownAccountError, locked_account
+from crpbot.db.risk_repo import (
+    AccountRepo,
+    StaleEventError,
+    UnknownAccountError,
+    locked_account,
+    locked_accounts,
+)
 from crpbot.risk import (
     AccountState,
     CheckRequest,
@@ -28,6 +34,7 @@ from crpbot.risk import (
     check,
     describe,
 )
+from crpbot.risk.batch import batch_order, check_in_turn, runs
 from crpbot.risk.cooldown import closed_results
 from crpbot.risk.ftmo import account_state, previous_midnight
 
@@ -113,6 +120,34 @@ class RiskGuardService:
             },
         )
         return decision
+
+    def check_batch(self, requests: Sequence[CheckRequest]) -> list[Decision]:
+        """Decide many checks in one transaction, answers in the order sent.
+
+        They are decided in `crpbot.risk.batch.batch_order` (account, then event time, then
+        as sent), each seeing the approvals before it, so the answers equal the same checks
+        sent one by one in that order. All or nothing: an event time too far ahead, an
+        unknown account or one older than the account's newest event refuses the whole
+        batch and stores none of it.
+        """
+        utc = [replace(r, ts=self._event_time(r.account, r.ts)) for r in requests]
+        decided: dict[int, Decision] = {}
+        order = batch_order(utc)
+        with locked_accounts(self._engine, {r.account for r in utc}) as repos:
+            for run in runs(utc, order):
+                first = utc[run[0]]
+                repo, ts = repos[first.account], first.ts
+                repo.advance_clock(ts)
+                state, history = self._load(repo, ts)
+                asked = [requests[i] for i in run]
+                for i, decision in zip(
+                    run, check_in_turn(asked, state, history, ts, self.limits), strict=True
+                ):
+                    repo.add_decision(requests[i], ts, decision)
+                    decided[i] = decision
+        approved = sum(d.approved for d in decided.values())
+        log.info("signals checked", extra={"checks": len(requests), "approved": approved})
+        return [decided[i] for i in range(len(requests))]
 
     def state(self, account: str) -> GuardState:
         """The state at the newest event time seen, so a replay reads what live would."""

@@ -34,6 +34,16 @@ def serve(
         bool,
         typer.Option("--insecure-no-auth", help="Serve without a bearer token (local dev only)."),
     ] = False,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            min=1,
+            max=64,
+            help="Worker processes on one port (about one per core); each is a replica "
+            "with its own database connections, and the limits hold across them.",
+        ),
+    ] = 1,
 ) -> None:
     """Serve /v1/equity, /v1/check, /v1/state, /healthz, /readyz and /metrics until SIGTERM.
 
@@ -51,7 +61,7 @@ def serve(
         fail(str(exc))
     if not assembled.authenticated:
         err_console.print("[bold yellow]warning:[/] serving WITHOUT authentication")
-    run(assembled, host, port)
+    run(assembled, host, port, workers=workers, options=options)
 
 
 @app.command("reset-clock")

@@ -42,8 +42,12 @@ from crpbot.telemetry.metrics import Telemetry, get_telemetry
 from crpbot_workers.risk_guard.gate import DEFAULT_MAX_BODY_BYTES, UNAUTHORISED, RequestGate
 from crpbot_workers.risk_guard.schemas import (
     ACCOUNT_PATTERN,
+    BATCH_ITEM_BYTES,
+    DEFAULT_MAX_BATCH_CHECKS,
+    CheckBatchBody,
     CheckBody,
     DecisionOut,
+    DecisionsOut,
     EquityBody,
     StateOut,
     decision_payload,
@@ -63,6 +67,7 @@ def create_app(
     readiness: Readiness | None = None,
     notifier: Notifier | None = None,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    max_batch_checks: int = DEFAULT_MAX_BATCH_CHECKS,
     refusals: RefusalWatch | None = None,
     clock: Callable[[], datetime] = utcnow,
 ) -> FastAPI:
@@ -75,7 +80,12 @@ def create_app(
     refused, by wall time `clock`.
     """
     app = FastAPI(title="crpbot risk guard", version="1")
-    app.add_middleware(RequestGate, token=token, max_body_bytes=max_body_bytes)
+    app.add_middleware(
+        RequestGate,
+        token=token,
+        max_body_bytes=max_body_bytes,
+        path_limits={"/v1/check/batch": max_batch_checks * BATCH_ITEM_BYTES},
+    )
     checks = readiness or Readiness()
     checks.register("database", service.ready)
     watch = RiskAlertWatch()
@@ -124,6 +134,12 @@ def create_app(
         alert_on(body.account, decision.state, body.ts)
         return decision_payload(body.account, decision)
 
+    def observe(account: str, decision: Decision, ts: datetime) -> None:
+        observe_decision(counts(), account, decision)
+        alert_on(account, decision.state, ts)
+
+    _add_batch_route(app, service, authorised, max_batch_checks, observe)
+
     @app.get(
         "/v1/state",
         dependencies=authorised,
@@ -137,6 +153,38 @@ def create_app(
 
     app.include_router(health_router(checks, telemetry=telemetry))
     return app
+
+
+def _add_batch_route(
+    app: FastAPI,
+    service: RiskGuardService,
+    authorised: list[Any],
+    max_batch_checks: int,
+    observe: Callable[[str, Decision, datetime], None],
+) -> None:
+    @app.post(
+        "/v1/check/batch",
+        dependencies=authorised,
+        response_model=DecisionsOut,
+        responses=problems(400, 401, 404, 409, 413, 422, 503),
+    )
+    def post_check_batch(body: CheckBatchBody) -> dict[str, Any]:
+        """Many checks in one transaction; answers in the order sent. Decided by account,
+        then event time, then as sent, each seeing the approvals before it; refused as a
+        whole (nothing stored) when any check would be refused on its own."""
+        if len(body.checks) > max_batch_checks:
+            raise HTTPException(
+                status_code=422,
+                detail=f"checks: at most {max_batch_checks} per batch, got {len(body.checks)}",
+            )
+        decisions = service.check_batch(body.to_domain())
+        for check, decision in zip(body.checks, decisions, strict=True):
+            observe(check.account, decision, check.ts)
+        return {
+            "decisions": [
+                decision_payload(c.account, d) for c, d in zip(body.checks, decisions, strict=True)
+            ]
+        }
 
 
 def observe_state(telemetry: Telemetry, account: str, state: GuardState) -> None:

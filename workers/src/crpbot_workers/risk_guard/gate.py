@@ -5,12 +5,14 @@ lets an anonymous client make the guard buffer and parse 50 MB. This pure ASGI m
 in front of the routing: an API request without the right token is answered 401 at once, one
 that declares a body over the cap (`Content-Length`) is answered 413 at once, and a body that
 grows past the cap while streaming (chunked) is cut off with 413 at the first chunk too many.
-Probes and `/metrics` stay open: only paths under `/v1/` are gated.
+Probes and `/metrics` stay open: only paths under `/v1/` are gated. A path may have its own
+cap (`path_limits`): the batch check carries hundreds of checks in one body.
 """
 
 from __future__ import annotations
 
 import hmac
+from collections.abc import Mapping
 
 from fastapi import HTTPException
 from starlette.datastructures import Headers
@@ -36,24 +38,27 @@ class RequestGate:
         token: str | None,
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         prefix: str = "/v1/",
+        path_limits: Mapping[str, int] | None = None,
     ) -> None:
         self._app = app
         self._expected = None if token is None else f"Bearer {token}".encode()
         self._limit = max_body_bytes
         self._prefix = prefix
+        self._path_limits = dict(path_limits or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not str(scope["path"]).startswith(self._prefix):
             await self._app(scope, receive, send)
             return
         headers = Headers(scope=scope)
-        refusal = self._refusal(headers)
+        limit = self._path_limits.get(str(scope["path"]), self._limit)
+        refusal = self._refusal(headers, limit)
         if refusal is not None:
             await refusal(scope, receive, send)
             return
-        await self._app(scope, self._capped(receive), send)
+        await self._app(scope, self._capped(receive, limit), send)
 
-    def _refusal(self, headers: Headers) -> JSONResponse | None:
+    def _refusal(self, headers: Headers, limit: int) -> JSONResponse | None:
         if self._expected is not None:
             given = headers.get("authorization", "").encode("latin-1")
             if not hmac.compare_digest(given, self._expected):
@@ -62,11 +67,11 @@ class RequestGate:
         if declared is not None:
             if not declared.isdigit():
                 return _problem(400, "invalid Content-Length header")
-            if int(declared) > self._limit:
-                return _problem(413, too_large(self._limit))
+            if int(declared) > limit:
+                return _problem(413, too_large(limit))
         return None
 
-    def _capped(self, receive: Receive) -> Receive:
+    def _capped(self, receive: Receive, limit: int) -> Receive:
         """FastAPI re-raises an HTTPException from the body stream as it is, so this 413
         reaches the client instead of a generic 400 parse error."""
         seen = 0
@@ -76,8 +81,8 @@ class RequestGate:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self._limit:
-                    raise HTTPException(status_code=413, detail=too_large(self._limit))
+                if seen > limit:
+                    raise HTTPException(status_code=413, detail=too_large(limit))
             return message
 
         return capped

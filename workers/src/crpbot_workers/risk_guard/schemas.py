@@ -95,6 +95,28 @@ class CheckBody(BaseModel):
         )
 
 
+MAX_BATCH_CHECKS = 10_000
+"""Hard ceiling of `risk.max_batch_checks`: what the schema itself accepts."""
+DEFAULT_MAX_BATCH_CHECKS = 1000
+"""Default checks per `/v1/check/batch` request: a whole exchange's USD products (about 300 on
+Coinbase) with room to spare, while one request still holds the account's lock briefly."""
+BATCH_ITEM_BYTES = 512
+"""Body bytes allowed per check in a batch: a check's JSON is about 200 bytes, so the batch
+endpoint's body cap is `max_batch_checks` x 512 (512 KiB at the default)."""
+
+
+class CheckBatchBody(BaseModel):
+    """`POST /v1/check/batch`: many checks, decided in one transaction (see
+    `RiskGuardService.check_batch` for the order)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    checks: list[CheckBody] = Field(min_length=1, max_length=MAX_BATCH_CHECKS)
+
+    def to_domain(self) -> list[CheckRequest]:
+        return [check.to_domain() for check in self.checks]
+
+
 def state_payload(account: str, state: GuardState) -> dict[str, Any]:
     payload = asdict(state)
     payload["status"] = str(state.status)
@@ -146,6 +168,12 @@ class DecisionOut(BaseModel):
     reasons: list[str]
     size: float
     state: StateOut
+
+
+class DecisionsOut(BaseModel):
+    """`POST /v1/check/batch`: one decision per check, in the order the checks were sent."""
+
+    decisions: list[DecisionOut]
 
 
 class Problem(BaseModel):

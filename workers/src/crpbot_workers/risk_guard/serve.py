@@ -8,7 +8,9 @@ it (no model runtime, no scanner).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+import os
+from dataclasses import asdict, dataclass, replace
 from datetime import timedelta
 
 import uvicorn
@@ -24,6 +26,9 @@ from crpbot_workers.compose import make_notifier, open_database, risk_token
 from crpbot_workers.risk_guard.app import create_app
 
 NOTIFIER_FLUSH_S = 10.0
+_WORKER_OPTIONS = "CRPBOT_RISK_GUARD_WORKER_OPTIONS"
+"""How `run` hands the CLI's options to worker processes (never a secret: the token and
+database password stay in the settings every worker reads itself)."""
 
 
 class StartupError(ValueError):
@@ -85,14 +90,46 @@ def build(settings: Settings, options: ServeOptions) -> Assembled:
         telemetry=telemetry,
         notifier=notifier,
         max_body_bytes=risk.max_body_bytes,
+        max_batch_checks=risk.max_batch_checks,
         refusals=refusals,
     )
     return Assembled(app, notifier, authenticated=token is not None)
 
 
-def run(assembled: Assembled, host: str, port: int) -> None:
-    """Serve until SIGTERM or SIGINT, then give queued alerts a moment to go out."""
-    uvicorn.run(assembled.app, host=host, port=port, log_config=None)
+def run(
+    assembled: Assembled,
+    host: str,
+    port: int,
+    *,
+    workers: int = 1,
+    options: ServeOptions | None = None,
+) -> None:
+    """Serve until SIGTERM or SIGINT, then give queued alerts a moment to go out.
+
+    With `workers` > 1, uvicorn runs that many processes on one socket, each building its
+    own app (`worker_app`) from the same settings and `options`: the checks' Python work
+    then uses every core. Workers are replicas like any other: each check holds its
+    account's row lock (PostgreSQL) or the write lock (SQLite), so limits still hold.
+    """
+    if workers > 1:
+        chosen = replace(options or ServeOptions(), migrate=False)
+        os.environ[_WORKER_OPTIONS] = json.dumps(asdict(chosen))
+        uvicorn.run(
+            f"{__name__}:worker_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_config=None,
+        )
+    else:
+        uvicorn.run(assembled.app, host=host, port=port, log_config=None)
     close = getattr(assembled.notifier, "close", None)
     if callable(close):
         close(timeout_s=NOTIFIER_FLUSH_S)
+
+
+def worker_app() -> FastAPI:
+    """One worker's app (uvicorn's factory): the parent already validated and migrated."""
+    options = ServeOptions(**json.loads(os.environ.get(_WORKER_OPTIONS, "{}")))
+    return build(Settings(), options).app

@@ -52,6 +52,7 @@ def make_backend(settings: Settings) -> ScoringModel:
     try:
         if settings.inference == "torchserve":
             return _torchserve_backend(settings)
+        resolve_version(settings.model_dir)  # no models: refuse before torch loads (seconds)
         from crpbot.models.inference import InProcessBackend
 
         return InProcessBackend(settings.model_dir)
