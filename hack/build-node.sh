@@ -6,7 +6,8 @@
 # compiled once for both. It also builds `pause` (hack/node/pause), the static sandbox binary
 # the node's pause image is made of, since no registry can serve Kubernetes' own, and
 # `coredns` (hack/node/coredns: CoreDNS' Go module with only its kubernetes plugin and the
-# few around it), the node's cluster DNS.
+# few around it), the node's cluster DNS, and `crictl` (sigs.k8s.io/cri-tools, which Debian
+# bookworm does not package) to look at the node's pods from the CRI side when debugging.
 #
 # Idempotent: a run with every binary present calls no Go. Progress goes to stderr; the LAST
 # stdout line is the folder, so
@@ -15,6 +16,7 @@ set -euo pipefail
 
 KUBERNETES_VERSION=v1.37.2
 COREDNS_VERSION=v1.15.0
+CRICTL_VERSION=v1.37.0
 
 CACHE_DIR="${CRPBOT_CACHE_DIR:-$HOME/.cache/crpbot}"
 OUT_DIR="${CACHE_DIR}/k8s-node-${KUBERNETES_VERSION}"
@@ -65,10 +67,23 @@ build_coredns() {
   echo "$COREDNS_VERSION" >"$dir/version"
 }
 
+crictl_current() {
+  [ -x "$OUT_DIR/crictl" ] && [ "$(cat "$OUT_DIR/crictl.version" 2>/dev/null)" = "$CRICTL_VERSION" ]
+}
+
+# build_crictl: cri-tools' go.mod has no replace lines, so `go install` builds it as released.
+build_crictl() {
+  crictl_current && return 0
+  (cd "$WORK_ROOT" && GOBIN="$OUT_DIR" run go install -trimpath -ldflags "-s -w" \
+    "sigs.k8s.io/cri-tools/cmd/crictl@$CRICTL_VERSION")
+  echo "$CRICTL_VERSION" >"$OUT_DIR/crictl.version"
+}
+
 main() {
   mkdir -p "$OUT_DIR"
   mapfile -t missing < <(k8s_missing "$OUT_DIR")
-  if [ ${#missing[@]} -eq 0 ] && pause_current && coredns_current; then
+  if [ ${#missing[@]} -eq 0 ] && pause_current && coredns_current \
+    && crictl_current; then
     log "all binaries present in $OUT_DIR"
     echo "$OUT_DIR"
     return 0
@@ -81,6 +96,7 @@ main() {
   log "building into $OUT_DIR with $(go version)"
   build_pause
   build_coredns
+  build_crictl
   if [ ${#missing[@]} -gt 0 ]; then
     log "building ${missing[*]} from k8s.io/kubernetes@$KUBERNETES_VERSION"
     k8s_build_wrapped "$WORK_ROOT" "$OUT_DIR" "${missing[@]}"

@@ -212,9 +212,12 @@ class Containerd:
             if line.split()[0] == name and f"{DOCKER_ID_LABEL}={image_id}" in line:
                 return
         with subprocess.Popen(["docker", "save", image], stdout=subprocess.PIPE) as save:
+            # --compress-blobs: the content store keeps gzipped layers beside the unpacked
+            # snapshots, not a second uncompressed copy (the workers image is ~6 GB).
             self.ctr(
                 "images",
                 "import",
+                "--compress-blobs",
                 "-",
                 stdin=save.stdout.fileno() if save.stdout else None,
                 timeout=1800,
@@ -222,6 +225,10 @@ class Containerd:
         if save.returncode != 0:
             raise RuntimeUnavailableError(f"docker save {image} failed ({save.returncode})")
         self.ctr("images", "label", name, f"{DOCKER_ID_LABEL}={image_id}")
+
+    def remove_image(self, image: str) -> None:
+        """Drop an image (containerd's GC then frees its content and unused snapshots)."""
+        self._quiet("images", "rm", "--sync", _qualified(image))
 
     def import_pause_image(self, pause_dir: Path) -> None:
         """The sandbox image: the static `pause` of hack/build-node.sh alone on an empty base."""
