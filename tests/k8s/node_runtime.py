@@ -212,12 +212,9 @@ class Containerd:
             if line.split()[0] == name and f"{DOCKER_ID_LABEL}={image_id}" in line:
                 return
         with subprocess.Popen(["docker", "save", image], stdout=subprocess.PIPE) as save:
-            # --compress-blobs: the content store keeps gzipped layers beside the unpacked
-            # snapshots, not a second uncompressed copy (the workers image is ~6 GB).
             self.ctr(
                 "images",
                 "import",
-                "--compress-blobs",
                 "-",
                 stdin=save.stdout.fileno() if save.stdout else None,
                 timeout=1800,

@@ -7,8 +7,10 @@ chart's default), not the chart's optional one: that one runs the official `post
 image, which no registry can serve here, and a look-alike built locally would test our copy
 of its entrypoint rather than the chart.
 
-Opt-in with CRPBOT_REAL_NODE_PATH=1: it puts the ~6 GB workers image into the node's
-containerd (about 8 GB more disk, minutes on a cold cache); see docs/k8s-tests.md.
+The operator's part runs with the realnode suite. The bot's own pods (risk guard, scanner)
+need the ~6 GB workers image in the node's containerd, which holds it twice while importing
+(the uncompressed layers and their unpacked snapshot): those tests are opt-in with
+CRPBOT_REAL_NODE_WORKERS=1 and skip, with the figures, when the disk has not that room.
 """
 
 from __future__ import annotations
@@ -33,16 +35,9 @@ from tests.k8s.node_services import hostpath_volume, make_volume_folder
 from tests.k8s.real_node import RealNode, pin_namespace
 from tests.unit.chart.chart_support import CHART, require_tool
 
-OPT_IN = "CRPBOT_REAL_NODE_PATH"
-pytestmark = [
-    pytest.mark.k8s,
-    pytest.mark.realnode,
-    pytest.mark.timeout(1800),
-    pytest.mark.skipif(
-        os.environ.get(OPT_IN) != "1",
-        reason=f"opt-in: {OPT_IN}=1 runs the whole path on the real node",
-    ),
-]
+pytestmark = [pytest.mark.k8s, pytest.mark.realnode, pytest.mark.timeout(1800)]
+
+WORKERS_OPT_IN = "CRPBOT_REAL_NODE_WORKERS"
 WORKERS_IMAGE = "crpbot/workers:dev"
 NAMESPACE = "crpbot-path"
 RELEASE = "crpbot"
@@ -51,6 +46,8 @@ BOT = "btc-observer"
 DATABASE = "crpbot_path"
 WAIT_S = 600.0
 DISK_MARGIN = 4 * 2**30  # left free for everything else on the machine
+# An import holds the layers twice: as content (docker save's uncompressed tars) and unpacked.
+IMPORT_FACTOR = 2
 
 
 def _image_values(component: str, repository: str) -> list[str]:
@@ -84,12 +81,11 @@ def _docker_image_bytes(image: str) -> int:
 
 @pytest.fixture(scope="module")
 def workers_on_node(real_node: RealNode) -> Iterator[None]:
-    """The workers image in the node's containerd while the block runs, then removed again.
-
-    It takes its size unpacked plus its gzipped layers (about 1.5 times its size); on this
-    shared, nearly full disk it is not kept between sessions, and it is not imported at all
-    when that would leave less than DISK_MARGIN free.
-    """
+    """The workers image in the node's containerd for the module, then removed again: on a
+    shared, nearly full disk it is not kept between sessions, and not imported at all when
+    that would leave less than DISK_MARGIN free."""
+    if os.environ.get(WORKERS_OPT_IN) != "1":
+        pytest.skip(f"the bot's pods need the workers image on the node: {WORKERS_OPT_IN}=1")
     built = subprocess.run(
         [str(REPO / "hack" / "build-images.sh"), "workers"],
         capture_output=True,
@@ -98,7 +94,7 @@ def workers_on_node(real_node: RealNode) -> Iterator[None]:
         check=False,
     )
     assert built.returncode == 0, f"make images failed:\n{built.stderr[-4000:]}"
-    needed = int(_docker_image_bytes(WORKERS_IMAGE) * 1.5) + DISK_MARGIN
+    needed = _docker_image_bytes(WORKERS_IMAGE) * IMPORT_FACTOR + DISK_MARGIN
     free = shutil.disk_usage(real_node.runtime.root).free
     if free < needed:
         pytest.skip(
@@ -128,7 +124,6 @@ def released(
     real_node: RealNode,
     control_plane: ControlPlane,
     kubectl: Kubectl,
-    workers_on_node: None,
     bot_database: str,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[str]:
@@ -216,37 +211,71 @@ def _pods(kubectl: Kubectl, namespace: str, selector: str) -> list[dict[str, Any
 def test_path_operator_runs_as_a_pod_with_its_service_account(
     released: str, real_node: RealNode, kubectl: Kubectl
 ) -> None:
-    operator = RELEASE  # the chart's fullname: a release name holding "crpbot" is kept as is
-    _available(kubectl, released, operator)
+    fullname = RELEASE  # the chart's fullname: a release name holding "crpbot" is kept as is
+    _available(kubectl, released, f"{fullname}-operator")
 
     (pod,) = _pods(kubectl, released, "app.kubernetes.io/component=operator")
 
     assert pod["spec"]["nodeName"] == real_node.name
-    assert pod["spec"]["serviceAccountName"] == operator
+    assert pod["spec"]["serviceAccountName"] == fullname
     assert pod["status"]["containerStatuses"][0]["image"].endswith("crpbot/operator:dev")
 
 
 def test_path_operator_pod_creates_the_sample_bots_children(
-    released: str, kubectl: Kubectl
+    released: str, real_node: RealNode, kubectl: Kubectl
 ) -> None:
     kubectl("apply", "-n", released, "-f", str(SAMPLE))
 
     deadline = time.monotonic() + WAIT_S
     names: set[str] = set()
-    while time.monotonic() < deadline and f"{BOT}-risk-guard" not in names:
-        listed = kubectl("get", "deployments,cronjobs,pvc", "-n", released, "-o", "name")
+    wanted = {f"{BOT}-risk-guard", f"{BOT}-scanner", f"{BOT}-scanner-data", f"{BOT}-risk-token"}
+    while time.monotonic() < deadline and not wanted <= names:
+        listed = kubectl("get", "deployments,cronjobs,pvc,secrets", "-n", released, "-o", "name")
         names = {line.split("/", 1)[1] for line in listed.split()}
         time.sleep(2)
 
     # Made by the operator's pod, through the API with its ServiceAccount token and RBAC.
-    assert {f"{BOT}-risk-guard", f"{BOT}-scanner", f"{BOT}-scanner-data"} <= names
-    claim = kubectl("get", "pvc", f"{BOT}-scanner-data", "-n", released, "-o", "json")
-    assert json.loads(claim)["status"].get("phase") in ("Bound", "Pending")
+    assert wanted <= names, sorted(names)
+    claim = _json(kubectl, "pvc", f"{BOT}-scanner-data", "-n", released)
+    assert (claim["status"].get("phase"), claim["spec"].get("volumeName")) == (
+        "Bound",
+        f"{released}-{BOT}-scanner-data",
+    )
+    # The children's pods land on the real node (the namespace is pinned to it).
+    guard_pods = _wait_for_pods(kubectl, released, f"app.kubernetes.io/instance={BOT}")
+    assert {pod["spec"].get("nodeName") for pod in guard_pods} == {real_node.name}
+    # ...and the operator pod reports on them in the bot's status.
+    conditions = _wait_for_conditions(kubectl, released)
+    assert {"Ready", "RiskGuardReady", "ScannerScheduled"} <= set(conditions)
+
+
+def _wait_for_conditions(kubectl: Kubectl, namespace: str) -> dict[str, str]:
+    deadline = time.monotonic() + WAIT_S
+    conditions: dict[str, str] = {}
+    while time.monotonic() < deadline and "Ready" not in conditions:
+        bot = _json(kubectl, "tradingbot", BOT, "-n", namespace)
+        found = (bot.get("status") or {}).get("conditions") or []
+        conditions = {c["type"]: c["status"] for c in found}
+        time.sleep(2)
+    return conditions
+
+
+def _wait_for_pods(kubectl: Kubectl, namespace: str, selector: str) -> list[dict[str, Any]]:
+    deadline = time.monotonic() + WAIT_S
+    while time.monotonic() < deadline:
+        pods = _pods(kubectl, namespace, selector)
+        if pods and all(pod["spec"].get("nodeName") for pod in pods):
+            return pods
+        time.sleep(2)
+    pods_now = kubectl("get", "pods", "-n", namespace)
+    raise AssertionError(f"no scheduled pods for {selector}:\n{pods_now}")
 
 
 def test_path_risk_guard_serves_readyz_by_its_service_name(
-    released: str, real_node: RealNode, kubectl: Kubectl
+    released: str, workers_on_node: None, real_node: RealNode, kubectl: Kubectl
 ) -> None:
+    # Pods that met the image's absence before the import retry at once, not after backoff.
+    kubectl("delete", "pods", "-n", released, "-l", f"app.kubernetes.io/instance={BOT}")
     _available(kubectl, released, f"{BOT}-risk-guard")
     url = f"http://{BOT}-risk-guard.{released}.svc:8000/readyz"
     kubectl(
@@ -266,7 +295,11 @@ def test_path_risk_guard_serves_readyz_by_its_service_name(
 
 
 def test_path_scanner_job_runs_on_the_node_against_the_database(
-    released: str, real_node: RealNode, kubectl: Kubectl, node_postgres: PostgresServer
+    released: str,
+    workers_on_node: None,
+    real_node: RealNode,
+    kubectl: Kubectl,
+    node_postgres: PostgresServer,
 ) -> None:
     kubectl("create", "job", "scan-now", "-n", released, f"--from=cronjob/{BOT}-scanner")
     done = kubectl.plane.kubectl(
