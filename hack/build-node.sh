@@ -6,8 +6,9 @@
 # compiled once for both. It also builds `pause` (hack/node/pause), the static sandbox binary
 # the node's pause image is made of, since no registry can serve Kubernetes' own, and
 # `coredns` (hack/node/coredns: CoreDNS' Go module with only its kubernetes plugin and the
-# few around it), the node's cluster DNS, and `crictl` (sigs.k8s.io/cri-tools, which Debian
-# bookworm does not package) to look at the node's pods from the CRI side when debugging.
+# few around it), the node's cluster DNS. With `--crictl` it also builds `crictl`
+# (sigs.k8s.io/cri-tools, which Debian bookworm does not package) to look at the node's pods
+# from the CRI side when debugging; the tests do not need it, so `make test` skips it.
 #
 # Idempotent: a run with every binary present calls no Go. Progress goes to stderr; the LAST
 # stdout line is the folder, so
@@ -79,11 +80,14 @@ build_crictl() {
   echo "$CRICTL_VERSION" >"$OUT_DIR/crictl.version"
 }
 
+WANT_CRICTL=false
+[ "${1:-}" = "--crictl" ] && WANT_CRICTL=true
+
 main() {
   mkdir -p "$OUT_DIR"
   mapfile -t missing < <(k8s_missing "$OUT_DIR")
   if [ ${#missing[@]} -eq 0 ] && pause_current && coredns_current \
-    && crictl_current; then
+    && { ! $WANT_CRICTL || crictl_current; }; then
     log "all binaries present in $OUT_DIR"
     echo "$OUT_DIR"
     return 0
@@ -96,7 +100,7 @@ main() {
   log "building into $OUT_DIR with $(go version)"
   build_pause
   build_coredns
-  build_crictl
+  if $WANT_CRICTL; then build_crictl; fi
   if [ ${#missing[@]} -gt 0 ]; then
     log "building ${missing[*]} from k8s.io/kubernetes@$KUBERNETES_VERSION"
     k8s_build_wrapped "$WORK_ROOT" "$OUT_DIR" "${missing[@]}"
