@@ -145,7 +145,7 @@ def test_summarize_calibration_reads_direction_outcomes_not_trade_results() -> N
         account="demo",
         scored=scored,
     )
-    h = summarize(records, ACCOUNT_SIZE, RiskLimits()).headline
+    h = summarize(records, ACCOUNT_SIZE, RiskLimits(), GateRules()).headline
     assert (h.won, h.lost) == (0, 5)
     assert h.direction_resolved == 5
     assert h.direction_ece == pytest.approx(0.0)
