@@ -31,6 +31,8 @@ class MetricSpec:
 
         The exporter adds `_total` to counters and the unit's word to any name not already
         ending in it (`s` → `_seconds`; `1` adds nothing), so the instrument must not carry them.
+        Gauges carry no unit: Prometheus's OTLP receiver (and the collector's Prometheus
+        exporter) name a gauge of unit `1` `<name>_ratio`, which no rule or panel would find.
         """
         base = self.name.removesuffix("_total") if self.kind == "counter" else self.name
         return base.removesuffix("_seconds") if self.unit == "s" else base
@@ -127,21 +129,21 @@ METRICS: tuple[MetricSpec, ...] = (
     MetricSpec(
         "crpbot_equity",
         "gauge",
-        "1",
+        "",
         ("account",),
         "Paper equity of the account, account currency.",
     ),
     MetricSpec(
         "crpbot_ftmo_daily_headroom",
         "gauge",
-        "1",
+        "",
         ("account",),
         "Equity above the daily-loss floor, account currency.",
     ),
     MetricSpec(
         "crpbot_ftmo_total_headroom",
         "gauge",
-        "1",
+        "",
         ("account",),
         "Equity above the total-loss floor, account currency.",
     ),
@@ -156,7 +158,7 @@ METRICS: tuple[MetricSpec, ...] = (
     MetricSpec(
         "crpbot_bot_active",
         "gauge",
-        "1",
+        "",
         ("bot",),
         "1 while the bot scans (not paused, not halted), else 0.",
     ),

@@ -83,7 +83,7 @@ def _metric_row(spec: MetricSpec) -> str:
     cells = (
         f"`{spec.name}`",
         spec.kind,
-        f"`{spec.unit}`",
+        f"`{spec.unit}`" if spec.unit else "none",
         labels,
         EMITTED_BY[spec.name],
         _cell(spec.description),
@@ -99,7 +99,8 @@ def _metrics_section() -> list[str]:
         "Prometheus exporter adds back (`_total` on counters, `_seconds` for unit `s`), so the",
         "OTLP name of `crpbot_scan_cycle_duration_seconds` is `crpbot_scan_cycle_duration`.",
         "Histograms are scraped as `_bucket`, `_sum` and `_count` series. Unit `1` is a count",
-        "or a ratio; equity and headroom gauges are in account currency.",
+        "or a ratio. Gauges have no unit (equity and headroom are in account currency): a",
+        "gauge of unit `1` arrives through OTLP as `<name>_ratio`.",
         "",
         "| metric | type | unit | labels | emitted by | meaning |",
         "|---|---|---|---|---|---|",
