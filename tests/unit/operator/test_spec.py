@@ -88,3 +88,23 @@ def test_parse_spec_rejects_unknown_telemetry_exporter() -> None:
     with pytest.raises(pydantic.ValidationError):
         parse_spec({"telemetry": {"exporter": "zipkin"}})
     assert resolve_telemetry(Telemetry(), TelemetrySpec()) == Telemetry()
+
+
+def test_telemetry_from_env_reads_the_monitoring_namespace_selector() -> None:
+    assert telemetry_from_env({}).monitoring_namespace_selector == {
+        "matchLabels": {"kubernetes.io/metadata.name": "monitoring"}
+    }
+    selector = {"matchLabels": {"team": "observability"}}
+    env = {"CRPBOT_MONITORING_NAMESPACE_SELECTOR": '{"matchLabels": {"team": "observability"}}'}
+    assert telemetry_from_env(env).monitoring_namespace_selector == selector
+    overridden = resolve_telemetry(telemetry_from_env(env), TelemetrySpec(exporter="none"))
+    assert overridden.monitoring_namespace_selector == selector
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [("{not json", "is not JSON"), ('["monitoring"]', "must be a JSON object")],
+)
+def test_telemetry_from_env_refuses_a_bad_monitoring_selector(raw: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        telemetry_from_env({"CRPBOT_MONITORING_NAMESPACE_SELECTOR": raw})

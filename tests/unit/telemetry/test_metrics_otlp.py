@@ -6,11 +6,13 @@ import gzip
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import pytest
 from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import (
     ExportMetricsServiceRequest,
 )
+from opentelemetry.proto.metrics.v1.metrics_pb2 import AggregationTemporality
 from opentelemetry.sdk.metrics.export import (
     Gauge,
     Histogram,
@@ -128,3 +130,71 @@ def test_otlp_export_reaches_a_collector_with_catalog_names(
     latency = exported[metric("crpbot_inference_latency_seconds").otel_name]
     assert latency.unit == "s" and latency.histogram.data_points[0].sum == pytest.approx(0.2)
     assert exported[metric("crpbot_bot_active").otel_name].gauge.data_points[0].as_double == 0
+
+
+Received = list[tuple[str, ExportMetricsServiceRequest]]
+# What the operator renders for a scanner CronJob (crpbot_operator.render.common.resource_env).
+SCANNER_RESOURCE = (
+    "k8s.namespace.name=bots,namespace=bots,bot=demo,service.instance.id=demo-scanner"
+)
+
+
+def _points(received: Received, otel_name: str) -> list[tuple[dict[str, str], int, Any]]:
+    """(resource attributes, temporality, data point) of every exported point of a metric."""
+    found = []
+    for _, request in received:
+        for resource in request.resource_metrics:
+            attrs = {a.key: a.value.string_value for a in resource.resource.attributes}
+            for scope in resource.scope_metrics:
+                for m in scope.metrics:
+                    if m.name == otel_name:
+                        data = m.sum if m.HasField("sum") else m.histogram
+                        temporality = data.aggregation_temporality
+                        found += [(attrs, temporality, p) for p in data.data_points]
+    return found
+
+
+def _scanner_run(endpoint: str, signals: int) -> None:
+    """One `crpbot scan --once` process as far as metrics go: set up, count, flush, exit."""
+    telemetry = setup_telemetry("otlp", endpoint, service="scanner", export_interval_s=3600)
+    for _ in range(signals):
+        telemetry.record_signal("high", "approved", "BTC-USD")
+    telemetry.observe_cycle(3.0, "ok")
+    telemetry.shutdown()
+
+
+def test_otlp_consecutive_scanner_runs_add_up_as_deltas_of_one_stream(
+    otlp_receiver: tuple[str, Received], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OTEL_RESOURCE_ATTRIBUTES", SCANNER_RESOURCE)
+    endpoint, received = otlp_receiver
+    _scanner_run(endpoint, signals=2)
+    _scanner_run(endpoint, signals=3)
+
+    signals = _points(received, metric("crpbot_signals_total").otel_name)
+    cycles = _points(received, metric("crpbot_scan_cycle_duration_seconds").otel_name)
+    assert signals and cycles
+    delta = AggregationTemporality.AGGREGATION_TEMPORALITY_DELTA
+    assert {temporality for _, temporality, _ in signals + cycles} == {delta}
+    # One stream across runs (identical resource and labels), so a receiver converting
+    # deltas to a cumulative counter continues the same series instead of restarting it.
+    assert all(resource == signals[0][0] for resource, _, _ in signals)
+    assert sum(point.as_int or point.as_double for _, _, point in signals) == 5
+    assert sum(point.count for _, _, point in cycles) == 2
+
+
+def test_otlp_resource_carries_the_attributes_the_operator_renders(
+    otlp_receiver: tuple[str, Received], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OTEL_RESOURCE_ATTRIBUTES", SCANNER_RESOURCE)
+    endpoint, received = otlp_receiver
+    _scanner_run(endpoint, signals=1)
+
+    ((resource, _, _),) = _points(received, metric("crpbot_signals_total").otel_name)
+    assert {
+        "service.name": "scanner",
+        "k8s.namespace.name": "bots",
+        "namespace": "bots",
+        "bot": "demo",
+        "service.instance.id": "demo-scanner",
+    }.items() <= resource.items()

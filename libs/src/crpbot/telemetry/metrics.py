@@ -5,6 +5,17 @@ keep label sets aligned with `catalog.METRICS`, which alert rules and dashboards
 Each `Telemetry` owns its `MeterProvider` (and, for Prometheus, its own `CollectorRegistry`),
 so tests and several apps in one process never share counts; `setup_telemetry` also makes the
 instance the process default that `get_telemetry()` returns.
+
+The resource (who emits) is `service.name` plus whatever `OTEL_RESOURCE_ATTRIBUTES` carries:
+in a cluster the operator renders namespace, bot and instance there, so the code never needs
+to know where it runs.
+
+OTLP pushes counters and histograms with DELTA temporality. A scanner CronJob is a new
+process every cycle: cumulative counters would restart at zero under the same series, and a
+run that counts more than the previous one reads as a small increase instead of a reset, so
+`increase()` undercounts. Each delta is only what one run counted, and the receiver (the
+collector's `deltatocumulative` processor, or Prometheus with
+`--enable-feature=otlp-deltatocumulative`) adds consecutive runs into one cumulative series.
 """
 
 from __future__ import annotations
@@ -14,8 +25,14 @@ from collections.abc import Sequence
 from typing import Literal
 
 from opentelemetry.metrics import Counter, Histogram, Meter, _Gauge
+from opentelemetry.sdk.metrics import Counter as SdkCounter
+from opentelemetry.sdk.metrics import Histogram as SdkHistogram
 from opentelemetry.sdk.metrics import MeterProvider
-from opentelemetry.sdk.metrics.export import MetricReader, PeriodicExportingMetricReader
+from opentelemetry.sdk.metrics.export import (
+    AggregationTemporality,
+    MetricReader,
+    PeriodicExportingMetricReader,
+)
 from opentelemetry.sdk.resources import Resource
 from prometheus_client import CollectorRegistry
 
@@ -25,6 +42,11 @@ Exporter = Literal["prometheus", "otlp", "none"]
 log = logging.getLogger(__name__)
 
 _SCOPE = "crpbot"
+# Gauges have no temporality; the SDK keeps its cumulative default for every other kind.
+PUSH_TEMPORALITY: dict[type, AggregationTemporality] = {
+    SdkCounter: AggregationTemporality.DELTA,
+    SdkHistogram: AggregationTemporality.DELTA,
+}
 
 
 def _counter(meter: Meter, spec: MetricSpec) -> Counter:
@@ -165,7 +187,9 @@ def _readers(
             raise ValueError("telemetry.exporter=otlp needs telemetry.otlp_endpoint")
         from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
 
-        push = OTLPMetricExporter(endpoint=otlp_url(otlp_endpoint, "metrics"))
+        push = OTLPMetricExporter(
+            endpoint=otlp_url(otlp_endpoint, "metrics"), preferred_temporality=PUSH_TEMPORALITY
+        )
         interval_ms = export_interval_s * 1000
         return [PeriodicExportingMetricReader(push, export_interval_millis=interval_ms)], None
     return [], None
@@ -184,7 +208,8 @@ def setup_telemetry(
     """Build the process's metrics pipeline from config and make it the default.
 
     `prometheus` collects into a registry served by our own `/metrics` route (no second port);
-    `otlp` pushes to `otlp_endpoint` every `export_interval_s`; `none` records into nothing.
+    `otlp` pushes deltas to `otlp_endpoint` every `export_interval_s` (and on `flush`);
+    `none` records into nothing.
     """
     global _current
     readers, registry = _readers(exporter, otlp_endpoint, export_interval_s)

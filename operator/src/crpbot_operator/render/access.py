@@ -3,11 +3,16 @@
 Only the Telegram bot talks to the Kubernetes API: `/pause` and `/resume` read and patch its
 own TradingBot's `spec.suspend`, and it reads the bot's status conditions to tell the chats
 when a component has failed. Its Role names that one object; no other workload gets a token.
-The policy admits traffic to the risk guard and the model server only from this bot's own
-pods.
+The policy covers every pod that listens (the risk guard, the model server, the Telegram bot):
+it admits this bot's own pods to the risk guard's and the model server's ports, and the
+monitoring namespaces (`Telemetry.monitoring_namespace_selector`) to the metrics ports only.
+The risk guard serves `/metrics` on its API port, so Prometheus reaches that port too; the API
+itself still needs the bearer token.
 """
 
 from __future__ import annotations
+
+import copy
 
 from crpbot_operator.render.common import (
     APP_NAME,
@@ -18,14 +23,18 @@ from crpbot_operator.render.common import (
     COMPONENT_RISK_GUARD,
     COMPONENT_SCANNER,
     COMPONENT_TELEGRAM,
+    MODEL_SERVER_METRICS_PORT,
     MODEL_SERVER_PORT,
     RISK_GUARD_PORT,
+    TELEGRAM_PORT,
     BotContext,
     Manifest,
     metadata,
 )
 
 WORKLOADS = (COMPONENT_SCANNER, COMPONENT_MODEL_SERVER, COMPONENT_RISK_GUARD, COMPONENT_TELEGRAM)
+LISTENERS = (COMPONENT_MODEL_SERVER, COMPONENT_RISK_GUARD, COMPONENT_TELEGRAM)
+METRICS_PORTS = (RISK_GUARD_PORT, TELEGRAM_PORT, MODEL_SERVER_METRICS_PORT)
 
 
 def render_service_accounts(ctx: BotContext) -> list[Manifest]:
@@ -68,6 +77,7 @@ def render_telegram_access(ctx: BotContext) -> list[Manifest]:
 
 def render_network_policy(ctx: BotContext) -> Manifest:
     own_pods = {"app.kubernetes.io/name": APP_NAME, "app.kubernetes.io/instance": ctx.name}
+    monitoring = copy.deepcopy(ctx.telemetry.monitoring_namespace_selector)
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "NetworkPolicy",
@@ -79,7 +89,7 @@ def render_network_policy(ctx: BotContext) -> Manifest:
                     {
                         "key": "app.kubernetes.io/component",
                         "operator": "In",
-                        "values": [COMPONENT_MODEL_SERVER, COMPONENT_RISK_GUARD],
+                        "values": list(LISTENERS),
                     }
                 ],
             },
@@ -91,7 +101,11 @@ def render_network_policy(ctx: BotContext) -> Manifest:
                         {"protocol": "TCP", "port": RISK_GUARD_PORT},
                         {"protocol": "TCP", "port": MODEL_SERVER_PORT},
                     ],
-                }
+                },
+                {
+                    "from": [{"namespaceSelector": monitoring}],
+                    "ports": [{"protocol": "TCP", "port": port} for port in METRICS_PORTS],
+                },
             ],
         },
     }

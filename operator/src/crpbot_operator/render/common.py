@@ -23,6 +23,13 @@ CONFIG_DIR = "/etc/crpbot"
 CONFIG_FILE = f"{CONFIG_DIR}/config.yaml"
 RISK_GUARD_PORT = 8000
 MODEL_SERVER_PORT = 8080
+MODEL_SERVER_METRICS_PORT = 8082
+TELEGRAM_PORT = 8081
+# Named ports Prometheus scrapes `/metrics` on (the chart's PodMonitor names them too): the
+# risk guard serves it beside its API, the Telegram bot beside its health routes, TorchServe
+# on its own metrics address.
+HTTP_PORT_NAME = "http"
+METRICS_PORT_NAME = "metrics"
 RISK_TOKEN_KEY = "token"
 MODEL_SERVER_KEY_KEY = "key"
 MODEL_SERVER_KEY_ENV = "CRPBOT_TORCHSERVE_KEY"
@@ -42,6 +49,9 @@ COMPONENT_RISK_GUARD = "risk-guard"
 COMPONENT_TELEGRAM = "telegram"
 COMPONENT_CONFIG = "config"
 COMPONENT_NETWORK = "network"
+NAMESPACE_ENV = "K8S_NAMESPACE_NAME"
+POD_NAME_ENV = "K8S_POD_NAME"
+RESOURCE_ENV = "OTEL_RESOURCE_ATTRIBUTES"
 
 
 @dataclass(frozen=True)
@@ -126,8 +136,39 @@ def secret_env(name: str, ref_name: str, ref_key: str) -> Manifest:
     return {"name": name, "valueFrom": {"secretKeyRef": {"name": ref_name, "key": ref_key}}}
 
 
-def worker_env(ctx: BotContext) -> list[Manifest]:
-    """Secrets, the config file location and the metrics export every `crpbot` worker reads."""
+def field_env(name: str, field_path: str) -> Manifest:
+    """A variable the kubelet fills from the pod's own object (the downward API)."""
+    return {"name": name, "valueFrom": {"fieldRef": {"apiVersion": "v1", "fieldPath": field_path}}}
+
+
+def resource_env(ctx: BotContext, component: str, *, one_shot: bool = False) -> list[Manifest]:
+    """Who emits: the OpenTelemetry resource of every metric and span of a workload.
+
+    The SDK reads `OTEL_RESOURCE_ATTRIBUTES` itself. `namespace` and `bot` are the names the
+    alert rules and dashboards group by (Prometheus's OTLP receiver promotes them to labels
+    as they are; `k8s.namespace.name` would become `k8s_namespace_name`). A long-lived pod is
+    its own instance. A one-shot pod (the scanner) must not be: its counters are pushed as
+    deltas, and a receiver adds deltas up only within one stream, identified by the whole
+    resource, so every run of a bot's scanner carries the same resource and no pod name.
+    """
+    namespace = f"$({NAMESPACE_ENV})"
+    attrs = {"k8s.namespace.name": namespace, "namespace": namespace, "bot": ctx.name}
+    env = [field_env(NAMESPACE_ENV, "metadata.namespace")]
+    if one_shot:
+        attrs["service.instance.id"] = ctx.child(component)
+    else:
+        env.append(field_env(POD_NAME_ENV, "metadata.name"))
+        attrs["k8s.pod.name"] = attrs["service.instance.id"] = f"$({POD_NAME_ENV})"
+    pairs = ",".join(f"{key}={value}" for key, value in attrs.items())
+    return [*env, {"name": RESOURCE_ENV, "value": pairs}]
+
+
+def worker_env(ctx: BotContext, component: str, *, one_shot: bool = False) -> list[Manifest]:
+    """Secrets, the config file location and the telemetry every `crpbot` worker reads.
+
+    A `one_shot` worker exits after one run, so it pushes its metrics (see
+    `Telemetry.for_one_shot`) under a resource shared by all its runs.
+    """
     env: list[Manifest] = [{"name": "CRPBOT_CONFIG_FILE", "value": CONFIG_FILE}]
     if ctx.spec.database is not None:
         ref = ctx.spec.database.secret_ref
@@ -141,7 +182,9 @@ def worker_env(ctx: BotContext) -> list[Manifest]:
     if telegram is not None and telegram.secret_ref is not None:
         ref = telegram.secret_ref
         env.append(secret_env("CRPBOT_TELEGRAM_TOKEN", ref.name, ref.key))
-    env.extend(ctx.telemetry.env())
+    telemetry = ctx.telemetry.for_one_shot() if one_shot else ctx.telemetry
+    env.extend(telemetry.env())
+    env.extend(resource_env(ctx, component, one_shot=one_shot))
     return env
 
 

@@ -16,6 +16,7 @@ from crpbot_operator.render.common import (
     COMPONENT_CONFIG,
     COMPONENT_MODEL_SERVER,
     COMPONENT_RISK_GUARD,
+    MODEL_SERVER_METRICS_PORT,
     MODEL_SERVER_PORT,
     RISK_GUARD_PORT,
     BotContext,
@@ -32,7 +33,7 @@ TORCHSERVE_PROPERTIES = "\n".join(
     [
         f"inference_address=http://0.0.0.0:{MODEL_SERVER_PORT}",
         "management_address=http://127.0.0.1:8081",
-        "metrics_address=http://0.0.0.0:8082",
+        f"metrics_address=http://0.0.0.0:{MODEL_SERVER_METRICS_PORT}",
         f"model_store={MODEL_STORE}",
         "load_models=all",
         "disable_token_authorization=true",

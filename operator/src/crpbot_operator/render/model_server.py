@@ -14,6 +14,8 @@ from __future__ import annotations
 from crpbot_operator.render.common import (
     COMPONENT_MODEL_SERVER,
     CONFIG_DIR,
+    METRICS_PORT_NAME,
+    MODEL_SERVER_METRICS_PORT,
     MODEL_SERVER_PORT,
     BotContext,
     Manifest,
@@ -84,7 +86,10 @@ def _server_container(ctx: BotContext) -> Manifest:
             {"name": "TEMP", "value": "/tmp"},
             model_server_key_env(ctx),
         ],
-        "ports": [{"name": "http", "containerPort": MODEL_SERVER_PORT}],
+        "ports": [
+            {"name": "http", "containerPort": MODEL_SERVER_PORT},
+            {"name": METRICS_PORT_NAME, "containerPort": MODEL_SERVER_METRICS_PORT},
+        ],
         "readinessProbe": {**probe, "periodSeconds": 5, "failureThreshold": 3},
         "livenessProbe": {**probe, "initialDelaySeconds": 30, "periodSeconds": 10},
         "resources": resources(ctx.spec.model_server.resources, MODEL_SERVER_RESOURCES),

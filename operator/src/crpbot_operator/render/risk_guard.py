@@ -43,7 +43,7 @@ def _container(ctx: BotContext) -> Manifest:
             "--database-url",
             "$(CRPBOT_DATABASE_URL)",
         ],
-        "env": worker_env(ctx),
+        "env": worker_env(ctx, COMPONENT_RISK_GUARD),
         "ports": [{"name": "http", "containerPort": RISK_GUARD_PORT}],
         "readinessProbe": {
             "httpGet": {"path": "/readyz", "port": "http"},

@@ -13,6 +13,9 @@ owned by the bot, so deleting the bot deletes its spool too.
 The scanner's own outage alerts are off here: the Telegram bot already announces the same
 outage, once and after a grace period, from the RiskGuardReady condition (the guard's /readyz
 fails when it or its database is down), and two voices for one outage is noise.
+
+Nothing can scrape a pod that has exited, so the scanner pushes its metrics over OTLP (see
+`Telemetry.for_one_shot` and `resource_env`).
 """
 
 from __future__ import annotations
@@ -106,7 +109,7 @@ def render_scanner(ctx: BotContext) -> Manifest:
         "image": ctx.images.workers,
         "command": ["crpbot", "scan", "--once"],
         "env": [
-            *worker_env(ctx),
+            *worker_env(ctx, COMPONENT_SCANNER, one_shot=True),
             model_server_key_env(ctx),
             OUTAGE_ALERTS_OFF,
             {"name": "CRPBOT_DATA_DIR", "value": f"{DATA_MOUNT}/data"},

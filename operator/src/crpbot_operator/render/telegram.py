@@ -4,13 +4,16 @@ Telegram allows one long-poller per bot token, so there is exactly one pod and a
 stops the old pod before starting the new one (`Recreate`). Without a token secret in the
 spec the Deployment is kept at zero replicas, so the set of children never depends on it.
 Its pod mounts a ServiceAccount token: `/pause` patches the bot's own TradingBot and the
-condition alerts read its status (see `render_telegram_access`).
+condition alerts read its status (see `render_telegram_access`). It serves `/metrics` (and its
+health routes) on a declared port on every interface, for Prometheus to scrape.
 """
 
 from __future__ import annotations
 
 from crpbot_operator.render.common import (
     COMPONENT_TELEGRAM,
+    HTTP_PORT_NAME,
+    TELEGRAM_PORT,
     BotContext,
     Manifest,
     metadata,
@@ -35,8 +38,17 @@ def render_telegram(ctx: BotContext) -> Manifest:
     container: Manifest = {
         "name": "telegram",
         "image": ctx.images.workers,
-        "command": ["crpbot", "telegram", "serve"],
-        "env": worker_env(ctx),
+        "command": [
+            "crpbot",
+            "telegram",
+            "serve",
+            "--host",
+            "0.0.0.0",
+            "--port",
+            str(TELEGRAM_PORT),
+        ],
+        "env": worker_env(ctx, COMPONENT_TELEGRAM),
+        "ports": [{"name": HTTP_PORT_NAME, "containerPort": TELEGRAM_PORT}],
         "resources": TELEGRAM_RESOURCES,
     }
     pod = pod_spec(ctx, ctx.child(COMPONENT_TELEGRAM), [container], api_token=True)
