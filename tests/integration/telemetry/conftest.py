@@ -26,8 +26,10 @@ __all__ = ["model_dir"]
 RANGE_FACTOR = 5
 """10m windows become 2m: still a few of the test's scanner cycles (about 40 s each here),
 as 10m holds five 2-minute cycles in a cluster."""
-FOR_FACTOR = 60
-"""`for: 15m` becomes 15s: long enough to see `pending`, short enough for a test."""
+FOR_FACTOR = 15
+"""`for: 15m` becomes 60s, `5m` 20s: long enough to see `pending`, and longer than the slow
+cycle's wait between its first periodic push (bot active, 15 s in) and its signal, as 15m
+is longer than any cycle in a cluster."""
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,6 @@ background for the whole run rather than checked at a few moments.
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -69,12 +68,3 @@ def recording(api: PrometheusApi, poll_s: float = 0.5) -> Iterator[AlertHistory]
         stop.set()
         thread.join(timeout=10)
         history.observe({(a.name, a.labels.get("namespace", "")): a.state for a in api.alerts()})
-
-
-def wait_until(predicate: object, timeout_s: float, what: str) -> None:
-    """Poll `predicate()` every half second until true; fail naming `what`."""
-    deadline = time.monotonic() + timeout_s
-    while not predicate():  # type: ignore[operator]
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout_s:.0f}s waiting for {what}")
-        time.sleep(0.5)

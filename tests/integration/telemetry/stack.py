@@ -32,7 +32,10 @@ FIRST_BAR = "2018-01-22T12:00Z"
 
 def scanner_resource(namespace: str, bot: str) -> str:
     """OTEL_RESOURCE_ATTRIBUTES of a bot's scanner runs: one stream for all of them."""
-    return f"namespace={namespace},bot={bot},service.instance.id={bot}-scanner"
+    return (
+        f"k8s.namespace.name={namespace},namespace={namespace},bot={bot},"
+        f"service.instance.id={bot}-scanner"
+    )
 
 
 @dataclass

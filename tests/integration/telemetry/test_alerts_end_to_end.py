@@ -16,7 +16,7 @@ from tests.fixtures.prometheus import seconds
 from tests.integration.telemetry.recorder import INACTIVE
 from tests.integration.telemetry.scenario import ALPHA, QUIET, AlertRun
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
 
 NAMESPACE_OF = {
     "CrpbotNoSignals": QUIET,
@@ -64,3 +64,9 @@ def test_alerts_end_to_end_fire_only_where_their_fault_is(alert_run: AlertRun) -
 
 def test_alerts_end_to_end_rules_evaluate_without_error(alert_run: AlertRun) -> None:
     assert alert_run.api.rules_healthy() == {}
+
+
+def test_alerts_end_to_end_scanner_jobs_ended_as_driven(alert_run: AlertRun) -> None:
+    """Only the cycle without candles fails its Job; the others exit 0 (faults or not)."""
+    codes = {bot: [run.returncode for run in runs] for bot, runs in alert_run.runs.items()}
+    assert codes == {ALPHA: [0, 1, 0], QUIET: [0, 0]}, alert_run.runs
