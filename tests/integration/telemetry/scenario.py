@@ -41,6 +41,7 @@ from tests.integration.telemetry.stack import (
     CRPBOT,
     FIRST_BAR,
     base_env,
+    guard_client_env,
     guard_service,
     migrate,
     running,
@@ -206,7 +207,11 @@ def run_scenario(
                 quiet_env = scanner_env(quiet_env, otlp, QUIET)
                 quiet_runs = pool.submit(_quiet_cycles, quiet, quiet_env, history)
                 stack = _Stack(guard, telegram, history)
-                env = {**scanner_env(alpha_env, otlp, ALPHA), **telegram_env(telegram)}
+                env = {
+                    **scanner_env(alpha_env, otlp, ALPHA),
+                    **telegram_env(telegram),
+                    **guard_client_env(guard),
+                }
                 alpha_runs = _alpha_cycles(alpha, env, stack, database_url)
                 runs = {ALPHA: alpha_runs, QUIET: quiet_runs.result(timeout=FIRE_TIMEOUT_S * 3)}
             settle(lambda: not history.active(), CLEAR_TIMEOUT_S)

@@ -122,6 +122,11 @@ def guard_service(env: Mapping[str, str], workdir: Path) -> Service:
     )
 
 
+def guard_client_env(guard: Service) -> dict[str, str]:
+    """How the scanner reaches the bot's risk guard (its Service URL and token)."""
+    return {"CRPBOT_RISK__GUARD_URL": f"http://{guard.address}", "CRPBOT_RISK_TOKEN": RISK_TOKEN}
+
+
 def telegram_service(env: Mapping[str, str], telegram: TelegramStandIn, workdir: Path) -> Service:
     port = free_port()
     command = [str(CRPBOT), "telegram", "serve", "--pause", "db", "--port", str(port)]

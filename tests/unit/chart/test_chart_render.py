@@ -25,7 +25,7 @@ from tests.unit.chart.chart_support import (
 )
 
 K8S_VERSION = "1.36.0"
-CRD_KINDS = {"TradingBot", "ClusterKopfPeering", "KopfPeering", "PrometheusRule"}
+CRD_KINDS = {"TradingBot", "ClusterKopfPeering", "KopfPeering", "PrometheusRule", "PodMonitor"}
 COMMON_LABELS = (
     "helm.sh/chart",
     "app.kubernetes.io/name",

@@ -21,6 +21,7 @@ KUBE_STATE_METRICS = frozenset(
         "kube_job_status_succeeded",
         "kube_cronjob_next_schedule_time",
         "kube_cronjob_status_last_schedule_time",
+        "kube_cronjob_status_last_successful_time",
         "kube_cronjob_spec_suspend",
         "kube_pod_container_status_restarts_total",
     }

@@ -6,8 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from crpbot.telemetry.catalog import METRICS, MetricSpec
+from crpbot_workers.docs.data_path import RULES, readers
 from crpbot_workers.docs.telemetry import EMITTED_BY, render
 
 DOC = Path(__file__).resolve().parents[4] / "docs" / "telemetry.md"
@@ -65,3 +67,20 @@ def test_readme_lists_every_metric_with_its_labels(spec: MetricSpec) -> None:
 def test_readme_lists_every_chat_command(command: str) -> None:
     readme = (DOC.parents[1] / "README.md").read_text(encoding="utf-8")
     assert f"`{command}" in readme
+
+
+def test_telemetry_doc_data_path_reaches_every_alert_of_the_chart() -> None:
+    rules = yaml.safe_load(RULES.read_text(encoding="utf-8"))
+    defined = {rule["alert"] for group in rules["groups"] for rule in group["rules"]}
+    reached = {alert.strip("`") for alerts, _ in readers().values() for alert in alerts}
+    assert reached == defined
+
+
+def test_telemetry_doc_data_path_names_a_panel_for_every_emitted_metric() -> None:
+    """A crpbot metric no panel or alert reads would be emitted for nobody."""
+    unread = [
+        name
+        for name, (alerts, panels) in readers().items()
+        if name in EMITTED_BY and not (alerts or panels)
+    ]
+    assert not unread

@@ -15,6 +15,7 @@ from pathlib import Path
 from crpbot.config.settings import NotifySettings
 from crpbot.notify.condition_watch import COMPONENTS
 from crpbot.telemetry.catalog import METRICS, MetricSpec
+from crpbot_workers.docs.data_path import data_path_section
 from crpbot_workers.telegram.views import HELP
 
 DOC_PATH = Path("docs/telemetry.md")
@@ -22,7 +23,7 @@ DOC_PATH = Path("docs/telemetry.md")
 EMITTED_BY: dict[str, str] = {
     "crpbot_signals_total": "scanner",
     "crpbot_risk_rejections_total": "risk guard; scanner (when it runs the guard in-process)",
-    "crpbot_risk_refusals_total": "risk guard (a future or stale event time; 5 in 10 min alert)",
+    "crpbot_risk_refusals_total": "risk guard (a future or stale event time)",
     "crpbot_signal_confidence": "scanner",
     "crpbot_outcomes_total": "outcome tracker (`crpbot outcomes track`)",
     "crpbot_scan_cycle_duration_seconds": "scanner",
@@ -119,7 +120,8 @@ _EXPORT_SETTINGS = (
     (
         "telemetry.exporter",
         "`prometheus` (default): served on the service's own `/metrics`; "
-        "`otlp`: pushed every 15 s; `none`: recorded nowhere",
+        "`otlp`: pushed every 15 s and at exit, counters and histograms as deltas; "
+        "`none`: recorded nowhere",
     ),
     (
         "telemetry.otlp_endpoint",
@@ -146,6 +148,8 @@ def _export_section() -> list[str]:
 
 _EXPORT_NOTES = """With `otlp`, `/metrics` answers 404 and says why. Short-lived processes (a
 scanner CronJob, `crpbot scan --once`) should use `otlp`: nothing scrapes a process that has exited.
+In a cluster the operator sees to it: the scanner always pushes (see the data path below).
+Every process's resource is `service.name` plus `OTEL_RESOURCE_ATTRIBUTES`.
 
 ## Traces and logs
 
@@ -251,6 +255,8 @@ def render() -> str:
         *_metrics_section(),
         "",
         *_export_section(),
+        "",
+        *data_path_section(EMITTED_BY),
         "",
         *_health_section(),
         "",
