@@ -61,12 +61,14 @@ def test_alerts_end_to_end_fires_and_clears(
 
 
 def test_alerts_end_to_end_fire_only_where_their_fault_is(alert_run: AlertRun) -> None:
+    """Pending elsewhere is allowed (a Job in progress has no success yet, an active bot's
+    signal arrives at the end of its cycle): `for:` is what keeps those from firing."""
     stray = {
         key: trail
         for key, trail in alert_run.history.states.items()
-        if NAMESPACE_OF.get(key[0]) != key[1]
+        if NAMESPACE_OF.get(key[0]) != key[1] and "firing" in trail
     }
-    assert not stray, f"alerts outside their fault: {stray}"
+    assert not stray, f"alerts firing outside their fault: {stray}"
 
 
 def test_alerts_end_to_end_rules_evaluate_without_error(alert_run: AlertRun) -> None:
