@@ -26,10 +26,10 @@ __all__ = ["model_dir"]
 RANGE_FACTOR = 5
 """10m windows become 2m: still a few of the test's scanner cycles (about 40 s each here),
 as 10m holds five 2-minute cycles in a cluster."""
-FOR_FACTOR = 15
-"""`for: 15m` becomes 60s, `5m` 20s: long enough to see `pending`, and longer than the slow
-cycle's wait between its first periodic push (bot active, 15 s in) and its signal, as 15m
-is longer than any cycle in a cluster."""
+FOR_FACTOR = 10
+"""`for: 15m` becomes 90s, `5m` 30s: long enough to see `pending`, and longer than the slow
+cycle's wait between its first periodic push (bot active, 15 s in) and its signal (about 60 s
+later here), as 15m is longer than any cycle in a cluster."""
 
 
 FOR_FLOOR = {"CrpbotScannerJobFailing": 300.0}
