@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the chart/alert tooling (helm, promtool, kind) from their Go modules with the
+# Builds the chart/alert tooling (helm, promtool, kind, prometheus) from their Go modules with the
 # machine's Go, because no prebuilt binary can be downloaded here. Each module is fetched
 # through the Go module proxy at a pinned version and built inside its own module folder, so
 # its own go.mod (replace/exclude directives included) and go.sum decide every dependency.
@@ -62,5 +62,10 @@ build_tool helm helm.sh/helm/v3 "$HELM_VERSION" ./cmd/helm helm_ldflags
 build_tool promtool github.com/prometheus/prometheus "$PROMETHEUS_MODULE_VERSION" ./cmd/promtool \
   "" remove_all_sd
 build_tool kind sigs.k8s.io/kind "$KIND_VERSION" .
+# The Prometheus server runs the end-to-end alert tests (rules, OTLP receiver, HTTP API). Its web
+# UI's assets are embedded only under the builtinassets tag, which is left off: the API is all the
+# tests use. Built after the others so that a folder from before it only gains this binary.
+build_tool prometheus github.com/prometheus/prometheus "$PROMETHEUS_MODULE_VERSION" \
+  ./cmd/prometheus "" remove_all_sd
 
 echo "$OUT_DIR"

@@ -265,6 +265,23 @@ def test_dashboards_are_configmaps_for_the_grafana_sidecar(
         assert json.loads(config_map["data"][key]) == json.loads(source)
 
 
+@pytest.mark.parametrize(
+    ("sets", "namespace"),
+    [((), NAMESPACE), (("monitoring.dashboards.namespace=monitoring",), "monitoring")],
+    ids=["release-namespace", "sidecar-namespace"],
+)
+def test_dashboards_go_to_the_namespace_the_grafana_sidecar_watches(
+    helm: Path, sets: tuple[str, ...], namespace: str
+) -> None:
+    maps = [
+        m
+        for m in by_kind(render(helm, sets=sets), "ConfigMap")
+        if "dashboard" in m["metadata"]["name"]
+    ]
+    assert len(maps) == 2
+    assert {m["metadata"]["namespace"] for m in maps} == {namespace}
+
+
 def test_otel_collector_config_takes_otlp_and_serves_prometheus(
     rendered: dict[str, list[Manifest]],
 ) -> None:

@@ -21,7 +21,7 @@ _GROUPING = re.compile(
     r"\b(by|without|on|ignoring|group_left|group_right)\s*\([^()]*\)", re.IGNORECASE
 )
 _VARIABLE = re.compile(r"\$\{[^}]*\}|\$\w+")
-_LABEL_VALUES = re.compile(r"\blabel_values\(\s*([a-zA-Z_:][\w:]*)\s*,[^)]*\)")
+_LABEL_VALUES = re.compile(r"\blabel_values\(\s*([a-zA-Z_:][\w:]*)\s*(?:\{[^{}]*\})?\s*,[^)]*\)")
 _IDENT = re.compile(r"(?<![\w.])([a-zA-Z_:][\w:]*)(\s*\()?")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -101,3 +102,16 @@ def test_dashboards_have_unique_ids_and_a_datasource_variable() -> None:
         assert len(set(panel_ids)) == len(panel_ids)
         for panel in dashboard["panels"]:
             assert panel["datasource"]["uid"] == "${datasource}"
+
+
+@pytest.mark.parametrize("path", DASHBOARD_FILES, ids=lambda p: p.stem)
+def test_dashboards_filter_every_crpbot_series_by_namespace_and_bot(path: Any) -> None:
+    dashboard = json.loads(path.read_text())
+    variables = [v["name"] for v in dashboard["templating"]["list"]]
+    assert variables[-2:] == ["namespace", "bot"]
+    for panel in dashboard["panels"]:
+        for target in panel["targets"]:
+            selectors = re.findall(r"(crpbot_\w+)(\{[^}]*\})?", target["expr"])
+            for name, selector in selectors:
+                assert 'namespace=~"$namespace"' in selector, f"{panel['title']}: {name}"
+                assert 'bot=~"$bot"' in selector, f"{panel['title']}: {name}"

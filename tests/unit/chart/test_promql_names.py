@@ -28,6 +28,10 @@ from tests.unit.chart.promql_names import metric_names
         ("time() - kube_cronjob_next_schedule_time > 300", {"kube_cronjob_next_schedule_time"}),
         ('sum(increase(m{namespace=~"$namespace"}[$__rate_interval]))', {"m"}),
         ("label_values(crpbot_bot_active, namespace)", {"crpbot_bot_active"}),
+        (
+            'label_values(crpbot_bot_active{namespace=~"$namespace"}, bot)',
+            {"crpbot_bot_active"},
+        ),
         ("histogram_quantile(0.95, sum by (le) (rate(h_bucket[5m])))", {"h_bucket"}),
         ("a * on (pod) group_left (node) b offset 5m", {"a", "b"}),
     ],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -114,6 +115,27 @@ def test_metrics_counters_accumulate_across_scrapes(
     scrape(client)
     telemetry.count_error("telegram")
     assert scrape(client)[("crpbot_errors_total", _labels(component="telegram"))] == 2
+
+
+@pytest.mark.parametrize(
+    ("series", "labels"),
+    [
+        ("crpbot_errors_total", _labels(component="telegram")),
+        ("crpbot_telegram_deliveries_total", _labels(result="failed")),
+        ("crpbot_notifications_total", _labels(channel="telegram", result="failed")),
+    ],
+)
+def test_metrics_start_counts_serves_failure_counts_at_zero_before_any_failure(
+    prometheus_telemetry: Telemetry, client: TestClient, series: str, labels: frozenset[Any]
+) -> None:
+    """A first failure must be an increase from a scraped 0, not a series born at 1."""
+    prometheus_telemetry.start_counts("telegram")
+    assert scrape(client)[(series, labels)] == 0
+
+
+def test_metrics_gauges_carry_no_unit_the_otlp_receiver_would_append() -> None:
+    """Prometheus names a gauge of unit `1` received over OTLP `<name>_ratio`."""
+    assert [s.name for s in METRICS if s.kind == "gauge" and s.unit] == []
 
 
 @pytest.mark.parametrize(

@@ -34,6 +34,8 @@ class MetricSpec:
 
         The exporter adds `_total` to counters and the unit's word to any name not already
         ending in it (`s` → `_seconds`; `1` adds nothing), so the instrument must not carry them.
+        Gauges carry no unit: Prometheus's OTLP receiver (and the collector's Prometheus
+        exporter) name a gauge of unit `1` `<name>_ratio`, which no rule or panel would find.
         """
         base = self.name.removesuffix("_total") if self.kind == "counter" else self.name
         return base.removesuffix("_seconds") if self.unit == "s" else base

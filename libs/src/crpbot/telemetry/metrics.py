@@ -180,6 +180,20 @@ class Telemetry:
         """A resolved signal outcome (won|lost|expired)."""
         self._add("crpbot_outcomes_total", {"tier": tier, "result": result})
 
+    def start_counts(self, component: str) -> None:
+        """Put the failure counts a long-lived service can raise on its `/metrics` at zero.
+
+        A counter's series appears with its first increment. Scraped, a service's first
+        error after a (re)start is then the series' first sample, and `increase()` finds
+        nothing before it to increase from: the alert that wants one error would not fire.
+        """
+        self._counters["crpbot_errors_total"].add(0, {"component": component})
+        for result in ("ok", "failed", "retried"):
+            self._counters["crpbot_telegram_deliveries_total"].add(0, {"result": result})
+        for result in ("ok", "failed"):
+            labels = {"channel": "telegram", "result": result}
+            self._counters["crpbot_notifications_total"].add(0, labels)
+
     def flush(self, timeout_millis: float = 10_000) -> bool:
         """Push pending points now (OTLP); a no-op for pull readers."""
         return self._provider.force_flush(timeout_millis)

@@ -40,7 +40,7 @@ def test_telemetry_doc_names_an_emitter_for_every_catalog_metric() -> None:
 def test_telemetry_doc_row_per_metric_with_unit_and_labels(spec: MetricSpec) -> None:
     (row,) = [line for line in render().splitlines() if line.startswith(f"| `{spec.name}` |")]
     cells = [cell.strip() for cell in row.strip("|").split(" | ")]
-    assert cells[1:3] == [spec.kind, f"`{spec.unit}`"]
+    assert cells[1:3] == [spec.kind, f"`{spec.unit}`" if spec.unit else "none"]
     assert all(f"`{label}`" in cells[3] for label in spec.labels)
 
 

@@ -53,7 +53,8 @@ ROUTES: tuple[Route, ...] = (
         "OTLP push of deltas at exit to `opentelemetry.workers.otlpEndpoint` (or the bot's "
         "`spec.telemetry.otlpEndpoint`): a collector (`deltatocumulative`, then its "
         "Prometheus exporter, scraped) or Prometheus's OTLP receiver "
-        "(`/api/v1/otlp/v1/metrics`, `--enable-feature=otlp-deltatocumulative`)",
+        "(`/api/v1/otlp/v1/metrics`, "
+        "`--enable-feature=otlp-deltatocumulative,created-timestamp-zero-ingestion`)",
         "resource attributes `namespace` and `bot` (promoted to labels); `instance` = "
         "`service.instance.id` = `<bot>-scanner`, the same on every run; `job` = `scanner`",
     ),
@@ -92,7 +93,9 @@ Prometheus's OTLP receiver (Prometheus 3.2 or later) needs, for the scanner's se
 the labels the rules use:
 
 ```yaml
-# started with --web.enable-otlp-receiver --enable-feature=otlp-deltatocumulative
+# started with --web.enable-otlp-receiver
+# --enable-feature=otlp-deltatocumulative,created-timestamp-zero-ingestion (a stream's
+# first push then starts from 0 and counts in increase())
 otlp:
   promote_resource_attributes: [namespace, bot]
 ```

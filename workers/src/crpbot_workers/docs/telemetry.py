@@ -84,7 +84,7 @@ def _metric_row(spec: MetricSpec) -> str:
     cells = (
         f"`{spec.name}`",
         spec.kind,
-        f"`{spec.unit}`",
+        f"`{spec.unit}`" if spec.unit else "none",
         labels,
         EMITTED_BY[spec.name],
         _cell(spec.description),

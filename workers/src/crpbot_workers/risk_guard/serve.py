@@ -71,6 +71,7 @@ def build(settings: Settings, options: ServeOptions) -> Assembled:
         telemetry = setup_telemetry(
             settings.telemetry.exporter, settings.telemetry.otlp_endpoint, service="risk-guard"
         )
+        telemetry.start_counts("risk_guard")
         engine = open_database(url, migrate=options.migrate)
     except (ArgumentError, ValueError) as exc:
         raise StartupError(f"invalid database URL, limits or telemetry settings: {exc}") from exc

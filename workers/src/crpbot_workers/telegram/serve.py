@@ -133,6 +133,7 @@ def build(settings: Settings, options: ServeOptions, token: str) -> Assembled:
     telemetry = setup_telemetry(
         settings.telemetry.exporter, settings.telemetry.otlp_endpoint, service="telegram"
     )
+    telemetry.start_counts("telegram")
     engine = open_database(settings.database_url.get_secret_value(), migrate=False)
     readiness = Readiness()
     readiness.register("database", lambda: _database_up(engine))
