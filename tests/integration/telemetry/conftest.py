@@ -15,11 +15,11 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.fixtures.chart import by_kind, render, require_tool
 from tests.fixtures.postgres import PostgresServer
 from tests.fixtures.prometheus import compress_rules
 from tests.fixtures.scan_env import model_dir
 from tests.integration.telemetry.scenario import AlertRun, run_scenario
-from tests.unit.chart.chart_support import by_kind, render, require_tool
 
 __all__ = ["model_dir"]
 
