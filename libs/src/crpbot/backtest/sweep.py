@@ -131,7 +131,12 @@ def run_sweep(
     index = pd.DatetimeIndex(next(iter(frames.values())).index)
     arrays = signal_arrays(basis, index, symbols)
     stops, targets = _exit_matrices(basis, sets, arrays.order)
-    prices = tuple(stack_prices(frames, col) for col in ("open", "high", "low", "close"))
+    prices = (
+        stack_prices(frames, "open"),
+        stack_prices(frames, "high"),
+        stack_prices(frames, "low"),
+        stack_prices(frames, "close"),
+    )
     ts, trans, offsets, max_days = day_clock(index, config.rules.timezone)
     signals = (
         arrays.bar,

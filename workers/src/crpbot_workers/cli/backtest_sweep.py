@@ -85,10 +85,9 @@ def _costs(config: BacktestConfig) -> str:
 
 def _records(ranked: pd.DataFrame) -> list[dict[str, Any]]:
     rows = ranked.assign(ftmo_decided_on=ranked["ftmo_decided_on"].dt.strftime("%Y-%m-%d"))
-    records: list[dict[str, Any]] = rows.to_dict(orient="records")
     return [
-        {k: None if isinstance(v, float) and math.isnan(v) else v for k, v in r.items()}
-        for r in records
+        {str(k): None if isinstance(v, float) and math.isnan(v) else v for k, v in r.items()}
+        for r in rows.to_dict(orient="records")
     ]
 
 
@@ -125,17 +124,18 @@ def _print(result: SweepResult, ranked: pd.DataFrame, rank: str, files: list[Pat
         "stop ATR", "target ATR", "min conf", "trades", "return", "max DD", "win rate",
         "Sharpe", "FTMO",
     )  # fmt: skip
-    for row in ranked.head(SHOWN_ROWS).itertuples():
+    for row in ranked.head(SHOWN_ROWS).to_dict(orient="records"):
+        win_rate, sharpe = float(row["win_rate"]), float(row["sharpe"])
         table.add_row(
-            f"{row.stop_atr:g}",
-            f"{row.target_atr:g}",
-            f"{row.threshold:g}",
-            str(row.trades),
-            f"{row.total_return:+.2%}",
-            f"{row.max_drawdown:.2%}",
-            "n/a" if math.isnan(row.win_rate) else f"{row.win_rate:.1%}",
-            "n/a" if math.isnan(row.sharpe) else f"{row.sharpe:.2f}",
-            str(row.ftmo_status),
+            f"{row['stop_atr']:g}",
+            f"{row['target_atr']:g}",
+            f"{row['threshold']:g}",
+            str(row["trades"]),
+            f"{row['total_return']:+.2%}",
+            f"{row['max_drawdown']:.2%}",
+            "n/a" if math.isnan(win_rate) else f"{win_rate:.1%}",
+            "n/a" if math.isnan(sharpe) else f"{sharpe:.2f}",
+            str(row["ftmo_status"]),
         )
     console.print(table)
     if len(ranked) > SHOWN_ROWS:
