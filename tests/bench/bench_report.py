@@ -41,7 +41,7 @@ def _cpu() -> str:
     return platform.processor() or platform.machine()
 
 
-def render(logs: Path, load_before: str) -> str:
+def render(logs: Path, load_before: str, note: str = "") -> str:
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     load_after = " / ".join(f"{x:.1f}" for x in os.getloadavg())
     lines = [
@@ -54,6 +54,7 @@ def render(logs: Path, load_before: str) -> str:
         f"- date: {now}",
         f"- machine: {os.cpu_count()} cores, {_cpu()}, {platform.system()} {platform.release()}",
         f"- load average (1 / 5 / 15 min): before {load_before}, after {load_after}",
+        *([f"- note: {note}"] if note else []),
         "",
         "| benchmark | target | figure | verdict |",
         "|---|---|---|---|",
@@ -77,8 +78,11 @@ def main() -> None:
     parser.add_argument("logs", type=Path)
     parser.add_argument("--load-before", default="n/a")
     parser.add_argument("--out", type=Path, default=Path("docs/benchmarks.md"))
+    parser.add_argument(
+        "--note", default="", help="A line about this run (e.g. what was left out)."
+    )
     args = parser.parse_args()
-    args.out.write_text(render(args.logs, args.load_before), encoding="utf-8")
+    args.out.write_text(render(args.logs, args.load_before, args.note), encoding="utf-8")
     print(f"wrote {args.out}")
 
 

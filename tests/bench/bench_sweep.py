@@ -73,9 +73,10 @@ def vectorbt_call(bars: int) -> Callable[[], int]:
     candles, signals = _inputs(bars)
     basis = sweep_basis(signals, candles)
     n, sets = len(candles), [(s, t, h) for s in STOPS for t in TARGETS for h in THRESHOLDS]
-    bar = candles.index.get_indexer(basis["ts"]) + 1
-    keep = bar < n
-    bar, opens = bar[keep], candles["open"].to_numpy()[bar[keep]]
+    every = candles.index.get_indexer(pd.DatetimeIndex(basis["ts"])) + 1
+    keep = every < n
+    bar = every[keep]
+    opens = candles["open"].to_numpy()[bar]
     longs = (basis["side"] == "long").to_numpy()[keep]
     confidence = basis["confidence"].to_numpy()[keep]
     entries, shorts = np.zeros((n, len(sets)), bool), np.zeros((n, len(sets)), bool)
