@@ -90,11 +90,11 @@ def run_backtest(
     """Replay `signals` over `candles` (one frame, or one per symbol on the same index)."""
     config = config or BacktestConfig()
     table = normalize_signals(signals)
-    frames = _frames(candles, table)
+    frames = frames_of(candles, table)
     symbols = list(frames)
     index = pd.DatetimeIndex(next(iter(frames.values())).index)
     arrays = signal_arrays(table, index, symbols)
-    o, h, lo, c = (_stack(frames, col) for col in _PRICE_COLUMNS)
+    o, h, lo, c = (stack_prices(frames, col) for col in _PRICE_COLUMNS)
     ts, trans, offsets, max_days = day_clock(index, config.rules.timezone)
     raw_trades, status, equity_values, days = simulate(
         (o, h, lo, c),
@@ -102,7 +102,7 @@ def run_backtest(
         (trans, offsets),
         max_days,
         (arrays.bar, arrays.symbol, _sig_matrix(arrays)),
-        _params(config),
+        params_of(config),
     )
     statuses = np.empty(len(table), dtype=np.int8)
     statuses[arrays.order] = status
@@ -129,7 +129,7 @@ def run_backtest(
     )
 
 
-def _frames(
+def frames_of(
     candles: pd.DataFrame | Mapping[str, pd.DataFrame], table: pd.DataFrame
 ) -> dict[str, pd.DataFrame]:
     if isinstance(candles, pd.DataFrame):
@@ -157,7 +157,7 @@ def _frames(
     return frames
 
 
-def _stack(frames: dict[str, pd.DataFrame], column: str) -> npt.NDArray[np.float64]:
+def stack_prices(frames: dict[str, pd.DataFrame], column: str) -> npt.NDArray[np.float64]:
     columns = [frame[column].to_numpy(dtype=np.float64) for frame in frames.values()]
     if len(columns) == 1:
         return columns[0].reshape(-1, 1)
@@ -170,7 +170,7 @@ def _sig_matrix(arrays: SignalArrays) -> npt.NDArray[np.float64]:
     )
 
 
-def _params(config: BacktestConfig) -> npt.NDArray[np.float64]:
+def params_of(config: BacktestConfig) -> npt.NDArray[np.float64]:
     rules = config.rules
     return np.array(
         [

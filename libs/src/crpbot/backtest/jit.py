@@ -27,3 +27,8 @@ def inlined[F: Callable[..., Any]](func: F) -> F:
     """Like `compiled`, and inlined into its callers at numba IR level: a helper of the bar
     loop called per bar would otherwise pay reference counting on every array argument."""
     return cast(F, nb.njit(cache=True, inline="always")(func))
+
+
+def parallel[F: Callable[..., Any]](func: F) -> F:
+    """Like `compiled`, with `numba.prange` loops spread over every core (`parallel=True`)."""
+    return cast(F, nb.njit(cache=True, parallel=True)(func))

@@ -45,8 +45,8 @@ def compute_metrics(trades: pd.DataFrame, equity: pd.Series, initial_balance: fl
     wins, losses = pnl[pnl > 0].sum(), -pnl[pnl < 0].sum()
     values = equity.to_numpy(dtype=np.float64)
     final = float(values[-1]) if values.size else initial_balance
-    drawdown, mean, spread = _curve_stats(values, initial_balance)
-    bars_per_year = _bars_per_year(pd.DatetimeIndex(equity.index))
+    drawdown, mean, spread = curve_stats(values, initial_balance)
+    bars_per_year = bars_per_year_of(pd.DatetimeIndex(equity.index))
     sharpe = mean / spread * np.sqrt(bars_per_year) if spread > 0 else float("nan")
     return Metrics(
         n_trades=int(pnl.size),
@@ -78,7 +78,7 @@ def _expectancy_r(trades: pd.DataFrame) -> float:
 
 
 @compiled
-def _curve_stats(values: npt.NDArray[np.float64], initial: float) -> tuple[float, float, float]:
+def curve_stats(values: npt.NDArray[np.float64], initial: float) -> tuple[float, float, float]:
     """(max drawdown, mean and sample std of per-bar returns) in one pass over the curve."""
     peak, drawdown, total, squares = initial, 0.0, 0.0, 0.0
     for i in range(values.shape[0]):
@@ -95,7 +95,7 @@ def _curve_stats(values: npt.NDArray[np.float64], initial: float) -> tuple[float
     return drawdown, mean, np.sqrt(max(squares - count * mean * mean, 0.0) / (count - 1))
 
 
-def _bars_per_year(index: pd.DatetimeIndex) -> float:
+def bars_per_year_of(index: pd.DatetimeIndex) -> float:
     if len(index) < 2:
         return float("nan")
     span = (index[-1] - index[0]).total_seconds()

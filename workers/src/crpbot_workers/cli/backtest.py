@@ -62,6 +62,26 @@ def _config(
         fail(str(exc))
 
 
+def _sweep(
+    candles: str,
+    signals: Path | None,
+    account: tuple[float, float, float | None, float | None, str],
+    grid_source: tuple[list[str] | None, Path | None],
+    options: tuple[str, Path | None, bool],
+) -> None:
+    from crpbot.candles.validate import CandleValidationError
+    from crpbot_workers.cli import backtest_sweep
+
+    grid = backtest_sweep.read_grid(grid_source[0] or [], grid_source[1])
+    balance, risk, fee, slippage, phase = account
+    try:
+        frame, symbol = load_candles(candles)
+    except (CandleValidationError, ValueError) as exc:
+        fail(str(exc))
+    config = _config(balance, risk, (fee, slippage), symbol, phase)
+    backtest_sweep.run(frame, _signals(signals, frame, symbol), grid, config, options)
+
+
 def baseline_lines(figures: dict[str, Any]) -> list[str]:
     """The model's run beside its baselines, one line each, with the costs they all paid."""
 
@@ -169,6 +189,33 @@ def backtest(
     as_json: Annotated[
         bool, typer.Option("--json", help="Machine-readable output on stdout.")
     ] = False,
+    sweep: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--sweep",
+            help="Sweep instead of one run: an axis and its values, repeatable, e.g. "
+            "--sweep stop=1,1.5,2 --sweep target=2,3 --sweep threshold=0.55,0.6. Axes: stop and "
+            "target (ATR multiples from the signal's entry; ATR is the table's `atr` column or "
+            "ATR(14) of the candles), threshold (minimum `confidence`, a column --signals must "
+            "have). Every combination runs; a missing axis keeps stop 2, target 3, threshold 0.",
+        ),
+    ] = None,
+    sweep_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--sweep-file",
+            help="The sweep grid as a JSON (.json) or YAML file mapping axis to values, "
+            'e.g. {"stop": [1, 1.5], "target": [2, 3]}.',
+        ),
+    ] = None,
+    rank: Annotated[
+        str,
+        typer.Option(
+            "--rank",
+            help="Sweep ranking: total_return, sharpe, win_rate (higher first) or "
+            "max_drawdown (lower first).",
+        ),
+    ] = "total_return",
 ) -> None:
     """Replay signals over candles: trades, equity curve, metrics and the FTMO verdict.
 
@@ -177,7 +224,20 @@ def backtest(
     instrument's (EUR-USD about 0.8 bp per side, crypto 0.60% fee + 1 bp). The same signals
     are replayed always long, always short and with random sides (the model's long share),
     with the same exits, and the model's excess return over each is shown with an interval.
+
+    With --sweep / --sweep-file, every combination of stops, targets and confidence
+    thresholds is replayed instead (in one compiled call over every core, same fills, costs
+    and FTMO accounting), and the sets are listed ranked by --rank.
     """
+    if sweep or sweep_file is not None:
+        _sweep(
+            candles,
+            signals,
+            (balance, risk_per_trade, fee, slippage, phase),
+            (sweep, sweep_file),
+            (rank, out, as_json),
+        )
+        return
     from crpbot.backtest import SignalTableError, run_backtest
     from crpbot.backtest.comparison import ComparisonSettings, compare_with_baselines
     from crpbot.backtest.report import summary
