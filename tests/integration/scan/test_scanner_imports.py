@@ -1,6 +1,7 @@
 """What a scanner process imports: with `inference=torchserve` no torch (nor scikit-learn),
-so the CronJob starts fast and its image needs neither; a refusing `crpbot scan` answers
-before any model runtime loads."""
+so the CronJob starts fast and its image needs neither, and no numba (neither pandas-ta, which
+the scanner's array features replace, nor the backtest engine's kernels), which took seconds of
+every start; a refusing `crpbot scan` answers before any model runtime loads."""
 
 from __future__ import annotations
 
@@ -25,12 +26,15 @@ wired = build_scanner(Settings(), frames={"EURUSD": bars})
 now = (bars.index[-50] + (bars.index[1] - bars.index[0])).to_pydatetime()
 report = wired.scanner.run_cycle(now)
 wired.close()
-heavy = sorted({m.split(".")[0] for m in sys.modules} & {"torch", "sklearn"})
+heavy = sorted(
+    {m.split(".")[0] for m in sys.modules} & {"torch", "sklearn", "numba", "pandas_ta"}
+    | set(sys.modules) & {"crpbot.backtest.engine", "crpbot.backtest.jit"}
+)
 print(json.dumps({"outcomes": [r.outcome for r in report.results], "heavy": heavy}))
 """
 
 
-def test_a_torchserve_scanner_imports_no_torch(scan_env: dict[str, str]) -> None:
+def test_a_torchserve_scanner_imports_no_torch_nor_numba(scan_env: dict[str, str]) -> None:
     env = {**scan_env, "CRPBOT_INFERENCE": "torchserve"}
     env["CRPBOT_TORCHSERVE_URL"] = f"http://127.0.0.1:{free_port()}"
     result = subprocess.run(

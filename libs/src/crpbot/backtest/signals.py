@@ -29,8 +29,8 @@ import pandas as pd
 
 from crpbot.backtest.jit import compiled
 from crpbot.candles.table import parse_timestamps
+from crpbot.signals.columns import SIGNAL_COLUMNS as SIGNAL_COLUMNS
 
-SIGNAL_COLUMNS: tuple[str, ...] = ("ts", "symbol", "side", "entry", "stop", "target", "expiry")
 _REQUIRED: tuple[str, ...] = ("ts", "symbol", "side", "stop")
 _SHOWN_ROWS = 5
 

@@ -4,15 +4,18 @@ A 50-bar SMA of 1.08 (EUR/USD) and of 43000 (BTC/USD) say the same thing only re
 close, so a model fed raw pandas-ta columns would learn price levels instead of patterns. The
 raw catalog stays as it is (pandas-ta's columns, for people and reports); models take these.
 Every transform uses the same bar's close or a trailing window, so causality carries over.
+
+Training rescales `compute_features` (pandas-ta); a scanner rescales `tail_matrix` (TA-Lib on
+arrays, newest rows only) with the same `rescale_matrix`, so the transform has one definition.
 """
 
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from crpbot.features.catalog import FEATURE_SPECS, FeatureSpec
-from crpbot.features.compute import compute_features
 
 OBV_WINDOW = 20
 
@@ -36,19 +39,30 @@ def model_features(candles: pd.DataFrame) -> pd.DataFrame:
     - running volume (OBV): its change over the last 20 bars divided by the volume traded in
       them, so -1..1 however far back the series starts.
     """
+    from crpbot.features.compute import compute_features  # pandas-ta: only when training
+
     return rescale(compute_features(candles), candles)
 
 
 def rescale(features: pd.DataFrame, candles: pd.DataFrame) -> pd.DataFrame:
-    """Apply the scale-free transforms to already computed catalog features.
+    """Apply the scale-free transforms to already computed catalog features."""
+    matrix = features.loc[:, [spec.name for spec in FEATURE_SPECS]].to_numpy(dtype=np.float64)
+    close = candles["close"].to_numpy(dtype=np.float64)
+    volume = candles["volume"].to_numpy(dtype=np.float64)
+    return pd.DataFrame(
+        rescale_matrix(matrix, close, volume), index=features.index, columns=model_feature_names()
+    )
+
+
+def rescale_matrix(
+    matrix: npt.NDArray[np.float64], close: npt.NDArray[np.float64], volume: npt.NDArray[np.float64]
+) -> npt.NDArray[np.float64]:
+    """`rescale` on arrays: catalog columns in catalog order, one row per bar of `close`.
 
     Element-wise arithmetic runs on the numpy arrays (the same float64 operations pandas
     would run, without ~1 ms of per-Series overhead for each of the ~50 columns, which made
     rescaling cost as much as the indicators); the OBV's rolling sums stay pandas' own.
     """
-    close = candles["close"].to_numpy(dtype=np.float64)
-    volume = candles["volume"].astype("float64")
-    matrix = features.loc[:, [spec.name for spec in FEATURE_SPECS]].to_numpy(dtype=np.float64)
     out = np.empty_like(matrix)
     for position, spec in enumerate(FEATURE_SPECS):
         raw = matrix[:, position]
@@ -57,9 +71,10 @@ def rescale(features: pd.DataFrame, candles: pd.DataFrame) -> pd.DataFrame:
         elif spec.scale == "price_diff":
             values = raw / close
         elif spec.scale == "cumulative_volume":
-            obv = pd.Series(raw, index=features.index)
-            values = (obv.diff(OBV_WINDOW) / volume.rolling(OBV_WINDOW).sum()).to_numpy()
+            obv = pd.Series(raw)
+            traded = pd.Series(volume).rolling(OBV_WINDOW).sum()
+            values = (obv.diff(OBV_WINDOW) / traded).to_numpy()
         else:
             values = raw
         out[:, position] = values
-    return pd.DataFrame(out, index=features.index, columns=model_feature_names())
+    return out

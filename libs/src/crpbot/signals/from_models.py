@@ -23,9 +23,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from crpbot.backtest.signals import SIGNAL_COLUMNS
 from crpbot.confidence.ensemble import side_confidence
 from crpbot.confidence.tiers import TierThresholds, tiers_for
+from crpbot.signals.columns import SIGNAL_COLUMNS
 
 FloatArray = npt.NDArray[np.float64]
 _ONE_HOUR = pd.Timedelta(hours=1)

@@ -28,8 +28,6 @@ from dataclasses import dataclass
 from statistics import fmean, stdev
 from typing import Literal
 
-from scipy.stats import t as student_t
-
 Result = Literal["won", "lost", "expired"]
 CONFIDENCE = 0.95
 INTERVAL_METHOD = "Student t, 95%"
@@ -109,6 +107,8 @@ def break_even_win_rate(reward_r: float, cost_r: float = 0.0) -> float:
 
 def mean_interval(values: Sequence[float]) -> tuple[float, float] | None:
     """Student t 95% interval of the mean; None below two values."""
+    from scipy.stats import t as student_t  # ~1 s to import: not in every process start
+
     if len(values) < 2:
         return None
     mean = fmean(values)
