@@ -8,6 +8,7 @@ slow down a reconcile.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import secrets
@@ -173,3 +174,15 @@ def make_api_client(pool_size: int) -> client.ApiClient:
         )
     configuration.connection_pool_maxsize = pool_size
     return client.ApiClient(configuration)
+
+
+def failure_text(exc: BaseException) -> str:
+    """What went wrong, for a condition message: the API server's own message when it
+    refused (its exception text is a multi-line dump of headers and body)."""
+    if isinstance(exc, ApiException):
+        try:
+            detail = json.loads(exc.body or "{}").get("message")
+        except (ValueError, AttributeError):
+            detail = None
+        return f"{exc.status} {exc.reason}: {detail or ''}".rstrip(": ")
+    return f"{type(exc).__name__}: {exc}"
