@@ -14,7 +14,13 @@ import pydantic
 from crpbot_operator.apply import failure_text
 from crpbot_operator.handlers.indexes import BotEntry, BotKey, entry_from_body, lookup_bot
 from crpbot_operator.reconcile import GROUP, PLURAL, VERSION, BotRef, apply_bot
-from crpbot_operator.status import CronJobState, DeploymentState, ReconcileOutcome
+from crpbot_operator.status import (
+    RECONCILE_FAILED,
+    CronJobState,
+    DeploymentState,
+    ReconcileOutcome,
+    one_line,
+)
 
 
 def _bot(body: kopf.Body) -> BotRef:
@@ -41,8 +47,10 @@ def reconcile(
     try:
         applied = apply_bot(memo.applier, bot, memo.images, memo.telemetry)
     except Exception as exc:
-        writer.reconciled(key, ReconcileOutcome(failure_text(exc)))
+        failure = failure_text(exc)
+        writer.reconciled(key, ReconcileOutcome(failure))
         writer.sync(entry_from_body(body), deployment_index, cronjob_index)
+        kopf.event(body, type="Warning", reason=RECONCILE_FAILED, message=one_line(failure))
         raise
     writer.reconciled(key, ReconcileOutcome())
     writer.sync(entry_from_body(body), deployment_index, cronjob_index)
