@@ -12,11 +12,14 @@ import json
 import logging
 import os
 import secrets
+import time
 from concurrent.futures import Executor, wait
 from typing import Any
 
 from kubernetes import client, config
 from kubernetes.client.exceptions import ApiException
+
+from crpbot_operator.metrics import QUEUE_SECONDS
 
 FIELD_MANAGER = "crpbot-operator"
 APPLY_CONTENT_TYPE = "application/apply-patch+yaml"
@@ -109,10 +112,16 @@ class Applier:
             for manifest in manifests:
                 self.apply(manifest)
             return
-        futures = [self._pool.submit(self.apply, manifest) for manifest in manifests]
+        queued = time.perf_counter()
+        futures = [self._pool.submit(self._dequeued, queued, m) for m in manifests]
         wait(futures)
         for future in futures:
             future.result()
+
+    def _dequeued(self, queued: float, manifest: dict[str, Any]) -> None:
+        """Apply on a pool thread, counting how long the manifest waited for one."""
+        QUEUE_SECONDS.observe(time.perf_counter() - queued)
+        self.apply(manifest)
 
     def patch_status(
         self, api_version: str, plural: str, namespace: str, name: str, status: dict[str, Any]

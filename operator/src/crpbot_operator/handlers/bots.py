@@ -13,6 +13,7 @@ import pydantic
 
 from crpbot_operator.apply import failure_text
 from crpbot_operator.handlers.indexes import BotEntry, BotKey, entry_from_body, lookup_bot
+from crpbot_operator.metrics import RECONCILES, timed
 from crpbot_operator.reconcile import GROUP, PLURAL, VERSION, BotRef, apply_bot
 from crpbot_operator.status import (
     RECONCILE_FAILED,
@@ -45,13 +46,16 @@ def reconcile(
     key = (bot.namespace, bot.name)
     writer = memo.status_writer
     try:
-        applied = apply_bot(memo.applier, bot, memo.images, memo.telemetry)
+        with timed("reconcile"):
+            applied = apply_bot(memo.applier, bot, memo.images, memo.telemetry)
     except Exception as exc:
+        RECONCILES.labels("failed").inc()
         failure = failure_text(exc)
         writer.reconciled(key, ReconcileOutcome(failure))
         writer.sync(entry_from_body(body), deployment_index, cronjob_index)
         kopf.event(body, type="Warning", reason=RECONCILE_FAILED, message=one_line(failure))
         raise
+    RECONCILES.labels("applied").inc()
     writer.reconciled(key, ReconcileOutcome())
     writer.sync(entry_from_body(body), deployment_index, cronjob_index)
     patch.status["observedGeneration"] = bot.generation
@@ -85,7 +89,8 @@ def on_bot_event(
         return
     entry = lookup_bot(bot_index, (namespace, name))
     if entry is not None:
-        memo.status_writer.sync(entry, deployment_index, cronjob_index)
+        with timed("status"):
+            memo.status_writer.sync(entry, deployment_index, cronjob_index)
 
 
 # Kopf's callback protocols do not list index kwargs, hence the cast to Any.
