@@ -8,14 +8,18 @@ slow down a reconcile.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import secrets
+import time
 from concurrent.futures import Executor, wait
 from typing import Any
 
 from kubernetes import client, config
 from kubernetes.client.exceptions import ApiException
+
+from crpbot_operator.metrics import QUEUE_SECONDS
 
 FIELD_MANAGER = "crpbot-operator"
 APPLY_CONTENT_TYPE = "application/apply-patch+yaml"
@@ -108,10 +112,16 @@ class Applier:
             for manifest in manifests:
                 self.apply(manifest)
             return
-        futures = [self._pool.submit(self.apply, manifest) for manifest in manifests]
+        queued = time.perf_counter()
+        futures = [self._pool.submit(self._dequeued, queued, m) for m in manifests]
         wait(futures)
         for future in futures:
             future.result()
+
+    def _dequeued(self, queued: float, manifest: dict[str, Any]) -> None:
+        """Apply on a pool thread, counting how long the manifest waited for one."""
+        QUEUE_SECONDS.observe(time.perf_counter() - queued)
+        self.apply(manifest)
 
     def patch_status(
         self, api_version: str, plural: str, namespace: str, name: str, status: dict[str, Any]
@@ -173,3 +183,15 @@ def make_api_client(pool_size: int) -> client.ApiClient:
         )
     configuration.connection_pool_maxsize = pool_size
     return client.ApiClient(configuration)
+
+
+def failure_text(exc: BaseException) -> str:
+    """What went wrong, for a condition message: the API server's own message when it
+    refused (its exception text is a multi-line dump of headers and body)."""
+    if isinstance(exc, ApiException):
+        try:
+            detail = json.loads(exc.body or "{}").get("message")
+        except (ValueError, AttributeError):
+            detail = None
+        return f"{exc.status} {exc.reason}: {detail or ''}".rstrip(": ")
+    return f"{type(exc).__name__}: {exc}"

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from crpbot_operator.activity import activity_status
 from crpbot_operator.render.common import (
     COMPONENT_MODEL_SERVER,
     COMPONENT_RISK_GUARD,
@@ -22,14 +23,21 @@ from crpbot_operator.skill import SKILL_DEMONSTRATED, skill_condition
 READY = "Ready"
 MODEL_SERVER_READY = "ModelServerReady"
 RISK_GUARD_READY = "RiskGuardReady"
+TELEGRAM_READY = "TelegramReady"
 SCANNER_SCHEDULED = "ScannerScheduled"
+RECONCILED = "Reconciled"
+RECONCILE_FAILED = "ReconcileFailed"
 CONDITION_TYPES = (
     READY,
     MODEL_SERVER_READY,
     RISK_GUARD_READY,
+    TELEGRAM_READY,
     SCANNER_SCHEDULED,
     SKILL_DEMONSTRATED,
+    RECONCILED,
 )
+# A condition message is for `kubectl describe`: one line, short enough to read there.
+MAX_MESSAGE = 512
 
 
 @dataclass(frozen=True)
@@ -99,6 +107,13 @@ def _scanner_condition(children: ChildrenState) -> Condition:
     return Condition(SCANNER_SCHEDULED, True, "Scheduled", f"last scheduled: {last}")
 
 
+@dataclass(frozen=True)
+class ReconcileOutcome:
+    """How the last reconcile of a bot ended: `error` is what it raised, None on success."""
+
+    error: str | None = None
+
+
 NO_DATABASE = Condition(
     READY,
     False,
@@ -117,7 +132,7 @@ def evaluate(
     never holds Ready back, since observation is how the evidence is gathered."""
     model_server = _deployment_condition(MODEL_SERVER_READY, COMPONENT_MODEL_SERVER, children)
     risk_guard = _deployment_condition(RISK_GUARD_READY, COMPONENT_RISK_GUARD, children)
-    telegram = _deployment_condition("TelegramReady", COMPONENT_TELEGRAM, children)
+    telegram = _deployment_condition(TELEGRAM_READY, COMPONENT_TELEGRAM, children)
     scanner = _scanner_condition(children)
     blocking = [c for c in (model_server, risk_guard, telegram, scanner) if not c.status]
     if not has_database:
@@ -128,7 +143,20 @@ def evaluate(
     else:
         ready = Condition(READY, True, "AllChildrenReady", "every child is ready")
     skill = Condition(SKILL_DEMONSTRATED, *skill_condition(skill_evidence))
-    return [ready, model_server, risk_guard, scanner, skill]
+    return [ready, model_server, risk_guard, telegram, scanner, skill]
+
+
+def one_line(text: str, limit: int = MAX_MESSAGE) -> str:
+    """The first non-empty line of `text`, cut to `limit` characters."""
+    line = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def reconcile_condition(error: str | None) -> Condition:
+    """`Reconciled`: False with the error's first line while the last reconcile raised."""
+    if error is None:
+        return Condition(RECONCILED, True, "Applied", "every child was applied from the spec")
+    return Condition(RECONCILED, False, RECONCILE_FAILED, one_line(error) or "unknown error")
 
 
 def _previous_by_type(previous: Iterable[Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:
@@ -169,13 +197,23 @@ def compute_status(
     generation: int,
     has_database: bool = True,
     skill_evidence: str | None = None,
+    activity: str | None = None,
+    reconciled: ReconcileOutcome | None = None,
 ) -> dict[str, Any]:
-    """The status subtree to store: conditions and the scanner's last schedule time."""
+    """The status subtree to store: conditions, the scanner's last schedule time and what
+    the bot reported of itself (`crpbot_operator.activity`).
+
+    `reconciled` is this process's last reconcile of the bot; None when it has not
+    reconciled the bot yet, which keeps the stored `Reconciled` condition (after a restart,
+    until the resume handler has run)."""
     before = previous.get("conditions") or []
-    conditions = as_conditions(
-        evaluate(children, has_database, skill_evidence), before, now, generation
-    )
-    status: dict[str, Any] = {"conditions": conditions}
+    evaluated = evaluate(children, has_database, skill_evidence)
+    if reconciled is not None:
+        evaluated.append(reconcile_condition(reconciled.error))
+    conditions = as_conditions(evaluated, before, now, generation)
+    if reconciled is None:
+        conditions.extend(c for c in before if c.get("type") == RECONCILED)
+    status: dict[str, Any] = {"conditions": conditions, **activity_status(activity)}
     if children.cronjob is not None and children.cronjob.last_schedule_time:
         status["lastScheduleTime"] = children.cronjob.last_schedule_time
     return status

@@ -19,7 +19,6 @@ from tests.fixtures.chart import (
     Manifest,
     by_kind,
     helm_template,
-    only,
     pod_spec,
     render,
 )
@@ -41,6 +40,13 @@ def _bot_children(objects: list[Manifest]) -> list[Manifest]:
     """What the chart's operator renders for a bot, from the environment the chart gives it."""
     telemetry = telemetry_from_env(_operator_env(objects))
     return render_children("demo", "bots", parse_spec(BOT_SPEC), IMAGES, telemetry)
+
+
+def _monitor(objects: list[Manifest], suffix: str) -> Manifest:
+    (monitor,) = [
+        m for m in by_kind(objects, "PodMonitor") if m["metadata"]["name"].endswith(f"-{suffix}")
+    ]
+    return monitor
 
 
 def _scraped(monitor: Manifest, children: list[Manifest]) -> set[tuple[str, int]]:
@@ -72,7 +78,7 @@ def test_pod_monitor_is_off_by_default(helm: Path) -> None:
 
 def test_pod_monitor_scrapes_every_bot_metrics_port(helm: Path) -> None:
     objects = render(helm, sets=[POD_MONITOR_ON, "monitoring.podMonitor.labels.release=kps"])
-    monitor = only(objects, "PodMonitor")
+    monitor = _monitor(objects, "bots")
     assert monitor["metadata"]["labels"]["release"] == "kps"
     assert monitor["spec"]["namespaceSelector"] == {"any": True}
     for endpoint in monitor["spec"]["podMetricsEndpoints"]:
@@ -89,13 +95,34 @@ def test_pod_monitor_scrapes_every_bot_metrics_port(helm: Path) -> None:
 
 def test_pod_monitor_skips_workers_that_push_otlp(helm: Path) -> None:
     objects = render(helm, [CI_VALUES / "ha-values.yaml"], [POD_MONITOR_ON])
-    monitor = only(objects, "PodMonitor")
+    monitor = _monitor(objects, "bots")
     assert _scraped(monitor, _bot_children(objects)) == {("demo-model-server", 8082)}
 
 
 def test_pod_monitor_watches_only_the_operator_namespace(helm: Path) -> None:
     objects = render(helm, sets=[POD_MONITOR_ON, "operator.watchNamespace=bots"])
-    assert only(objects, "PodMonitor")["spec"]["namespaceSelector"] == {"matchNames": ["bots"]}
+    assert _monitor(objects, "bots")["spec"]["namespaceSelector"] == {"matchNames": ["bots"]}
+
+
+def test_pod_monitor_scrapes_the_operators_declared_metrics_port(helm: Path) -> None:
+    objects = render(helm, sets=[POD_MONITOR_ON, "operator.metricsPort=9191"])
+    monitor = _monitor(objects, "operator")
+    operator = next(
+        d for d in by_kind(objects, "Deployment") if d["metadata"]["name"].endswith("-operator")
+    )
+    labels = operator["spec"]["template"]["metadata"]["labels"]
+    assert monitor["spec"]["selector"]["matchLabels"].items() <= labels.items()
+    container = operator["spec"]["template"]["spec"]["containers"][0]
+    ports = {p["name"]: p["containerPort"] for p in container["ports"]}
+    (endpoint,) = monitor["spec"]["podMetricsEndpoints"]
+    assert ports[endpoint["port"]] == 9191 and endpoint["path"] == "/metrics"
+    assert _operator_env(objects)["CRPBOT_OPERATOR_METRICS_PORT"] == "9191"
+
+
+def test_operator_metrics_port_zero_serves_and_scrapes_nothing(helm: Path) -> None:
+    objects = render(helm, sets=[POD_MONITOR_ON, "operator.metricsPort=0"])
+    assert [m["metadata"]["name"][-5:] for m in by_kind(objects, "PodMonitor")] == ["-bots"]
+    assert _operator_env(objects)["CRPBOT_OPERATOR_METRICS_PORT"] == "0"
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,5 @@
-"""Grafana dashboards and alert rules query only metrics crpbot or kube-state-metrics emit."""
+"""Grafana dashboards and alert rules query only metrics crpbot, its operator or
+kube-state-metrics emit."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ import pytest
 import yaml
 
 from crpbot.telemetry.catalog import METRICS, all_series
+from crpbot_operator.metrics import REGISTRY as OPERATOR_REGISTRY
+from crpbot_operator.metrics import series as operator_series
 from tests.fixtures.chart import DASHBOARDS, RULES_FILE
 from tests.unit.chart.promql_names import metric_names
 
@@ -49,7 +52,7 @@ REQUIRED_PANELS = {
 
 def _dashboard_queries(dashboard: dict[str, Any]) -> Iterator[tuple[str, str]]:
     for panel in dashboard["panels"]:
-        for target in panel["targets"]:
+        for target in panel.get("targets", []):
             yield panel["title"], target["expr"]
     for variable in dashboard["templating"]["list"]:
         if variable["type"] == "query":
@@ -74,14 +77,24 @@ def _all_queries() -> Iterator[tuple[str, str]]:
 def test_query_names_only_emitted_metrics(where: str, expr: str) -> None:
     names = metric_names(expr)
     assert names, f"{where}: no metric found in {expr!r}"
-    unknown = names - all_series() - KUBE_STATE_METRICS
-    assert not unknown, f"{where}: {sorted(unknown)} not in crpbot.telemetry.catalog"
+    unknown = names - all_series() - operator_series() - KUBE_STATE_METRICS
+    assert not unknown, f"{where}: {sorted(unknown)} emitted by neither crpbot nor its operator"
 
 
 def test_every_catalog_metric_is_on_a_dashboard_or_alarm() -> None:
     used = set().union(*(metric_names(expr) for _, expr in _all_queries()))
     unused = [spec.name for spec in METRICS if not set(spec.series) & used]
     assert not unused, f"metrics nobody looks at: {unused}"
+
+
+def test_every_operator_metric_is_on_the_system_dashboard() -> None:
+    """The operator row reads what `crpbot_operator.metrics` registers, every family of it."""
+    dashboard = json.loads((DASHBOARDS / "system.json").read_text())
+    used = set().union(*(metric_names(expr) for _, expr in _dashboard_queries(dashboard)))
+    for family in OPERATOR_REGISTRY.collect():
+        assert any(name.startswith(family.name) for name in used), family.name
+    titles = [p["title"] for p in dashboard["panels"] if p["type"] == "row"]
+    assert "Operator" in titles
 
 
 @pytest.mark.parametrize("name", sorted(REQUIRED_PANELS))

@@ -41,6 +41,7 @@ def test_compute_status_all_up_is_ready() -> None:
         "Ready": "True",
         "ModelServerReady": "True",
         "RiskGuardReady": "True",
+        "TelegramReady": "True",
         "ScannerScheduled": "True",
         "SkillDemonstrated": "False",
     }
@@ -100,10 +101,14 @@ def test_compute_status_any_failing_child_blocks_ready(
     assert failing in conds["Ready"]["message"]
 
 
-def test_compute_status_telegram_down_blocks_ready_only() -> None:
+def test_compute_status_telegram_down_is_published_and_blocks_ready() -> None:
     conds = _conditions(compute_status(_children(deployments={"telegram": DOWN}), {}, T0, 1))
     assert conds["Ready"]["status"] == "False"
     assert "TelegramReady" in conds["Ready"]["message"]
+    assert (conds["TelegramReady"]["status"], conds["TelegramReady"]["reason"]) == (
+        "False",
+        "Unavailable",
+    )
     assert conds["ModelServerReady"]["status"] == "True"
 
 
@@ -151,7 +156,11 @@ def test_collect_children_takes_the_indexed_values() -> None:
 
 def test_flipped_reports_a_new_bot_only_for_conditions_already_true() -> None:
     first = compute_status(_children(deployments={"risk-guard": DOWN}), {}, T0, 1)
-    assert {c["type"] for c in flipped({}, first)} == {"ModelServerReady", "ScannerScheduled"}
+    assert {c["type"] for c in flipped({}, first)} == {
+        "ModelServerReady",
+        "TelegramReady",
+        "ScannerScheduled",
+    }
 
 
 def test_compute_status_without_database_is_never_ready() -> None:

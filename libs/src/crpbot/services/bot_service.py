@@ -20,7 +20,7 @@ from crpbot.clock import utcnow
 from crpbot.db.records import OutcomeRecord, ScanCycleRecord, SignalRecord
 from crpbot.db.repos.outcomes import resolved_signals
 from crpbot.db.repos.scan_cycles import scan_cycles
-from crpbot.db.repos.signals import recent_signals
+from crpbot.db.repos.signals import count_signals, recent_signals
 from crpbot.risk import GuardState
 from crpbot.services.pause import PauseControl
 from crpbot.skill.expectancy import Expectancy, summarize, trade_r
@@ -33,6 +33,9 @@ log = logging.getLogger(__name__)
 
 MAX_SIGNALS = 50
 TIERS = ("high", "medium", "low")
+# The risk status a bot reports when it cannot ask its guard (down, or no guard configured).
+RISK_UNAVAILABLE = "unavailable"
+ACTIVITY_WINDOW = timedelta(hours=24)
 
 
 class RiskStateReader(Protocol):
@@ -89,6 +92,15 @@ class BotStatus:
     def active(self) -> bool:
         """Scanning: neither paused nor halted."""
         return not self.paused and self.risk_status not in ("halted_daily", "breached_total")
+
+
+@dataclass(frozen=True, slots=True)
+class BotActivity:
+    """What `kubectl get tradingbots` shows of the bot: the guard's status (an
+    `FtmoStatus` value, or `RISK_UNAVAILABLE`) and its signals of the last 24 h by bar time."""
+
+    risk_status: str
+    signals_24h: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,6 +216,15 @@ class BotService:
             last_scan=last[0] if last else None,
             gates=self.skill_gates(),
         )
+
+    def activity(self) -> BotActivity:
+        with self._sessions() as session:
+            signals = count_signals(session, bot=self.bot, since=self._clock() - ACTIVITY_WINDOW)
+        try:
+            risk_status = self.risk_state().status
+        except RiskUnavailableError:
+            risk_status = RISK_UNAVAILABLE
+        return BotActivity(risk_status=risk_status, signals_24h=signals)
 
     def skill_gates(self) -> tuple[GateDecision, ...]:
         """Every tier's skill gate now, from this bot's resolved outcomes."""

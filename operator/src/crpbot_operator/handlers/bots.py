@@ -11,9 +11,17 @@ from typing import Any, cast
 import kopf
 import pydantic
 
-from crpbot_operator.handlers.indexes import BotEntry, BotKey, lookup_bot
+from crpbot_operator.apply import failure_text
+from crpbot_operator.handlers.indexes import BotEntry, BotKey, entry_from_body, lookup_bot
+from crpbot_operator.metrics import RECONCILES, timed
 from crpbot_operator.reconcile import GROUP, PLURAL, VERSION, BotRef, apply_bot
-from crpbot_operator.status import CronJobState, DeploymentState
+from crpbot_operator.status import (
+    RECONCILE_FAILED,
+    CronJobState,
+    DeploymentState,
+    ReconcileOutcome,
+    one_line,
+)
 
 
 def _bot(body: kopf.Body) -> BotRef:
@@ -23,15 +31,42 @@ def _bot(body: kopf.Body) -> BotRef:
         raise kopf.PermanentError(f"spec is not a valid TradingBot: {exc}") from exc
 
 
-@kopf.on.resume(GROUP, VERSION, PLURAL)
-@kopf.on.create(GROUP, VERSION, PLURAL)
-@kopf.on.update(GROUP, VERSION, PLURAL)
-def reconcile(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, reason: str, **_: Any) -> None:
+def reconcile(
+    body: kopf.Body,
+    patch: kopf.Patch,
+    memo: kopf.Memo,
+    reason: str,
+    deployment_index: kopf.Index[BotKey, tuple[str, DeploymentState]],
+    cronjob_index: kopf.Index[BotKey, CronJobState],
+    **_: Any,
+) -> None:
+    """Apply the children; the outcome becomes the `Reconciled` condition either way, and a
+    failure is raised on for Kopf to retry with backoff."""
     bot = _bot(body)
-    applied = apply_bot(memo.applier, bot, memo.images, memo.telemetry)
+    key = (bot.namespace, bot.name)
+    writer = memo.status_writer
+    try:
+        with timed("reconcile"):
+            applied = apply_bot(memo.applier, bot, memo.images, memo.telemetry)
+    except Exception as exc:
+        RECONCILES.labels("failed").inc()
+        failure = failure_text(exc)
+        writer.reconciled(key, ReconcileOutcome(failure))
+        writer.sync(entry_from_body(body), deployment_index, cronjob_index)
+        kopf.event(body, type="Warning", reason=RECONCILE_FAILED, message=one_line(failure))
+        raise
+    RECONCILES.labels("applied").inc()
+    writer.reconciled(key, ReconcileOutcome())
+    writer.sync(entry_from_body(body), deployment_index, cronjob_index)
     patch.status["observedGeneration"] = bot.generation
     message = f"{reason}: applied {len(applied)} children"
     kopf.event(body, type="Normal", reason="Reconciled", message=message)
+
+
+# Kopf's callback protocols do not list index kwargs, hence the cast to Any.
+_reconcile = cast(Any, reconcile)
+for _register in (kopf.on.resume, kopf.on.create, kopf.on.update):
+    _register(GROUP, VERSION, PLURAL, id="reconcile")(_reconcile)
 
 
 def on_bot_event(
@@ -54,7 +89,8 @@ def on_bot_event(
         return
     entry = lookup_bot(bot_index, (namespace, name))
     if entry is not None:
-        memo.status_writer.sync(entry, deployment_index, cronjob_index)
+        with timed("status"):
+            memo.status_writer.sync(entry, deployment_index, cronjob_index)
 
 
 # Kopf's callback protocols do not list index kwargs, hence the cast to Any.

@@ -18,6 +18,7 @@ from crpbot_operator.handlers.indexes import (
     BotKey,
     lookup_bot,
 )
+from crpbot_operator.metrics import DRIFT_REPAIRS, timed
 from crpbot_operator.reconcile import repair_child
 from crpbot_operator.status import CronJobState, DeploymentState
 
@@ -46,6 +47,7 @@ def _repair(event: kopf.RawEvent, body: kopf.Body, memo: kopf.Memo, entry: BotEn
     actual = None if deleted else body
     kind, name = body["kind"], body.metadata.name
     if repair_child(memo.applier, entry.bot, memo.images, kind, name, actual, memo.telemetry):
+        DRIFT_REPAIRS.labels(kind).inc()
         message = f"{kind} {name} was {'deleted' if deleted else 'changed'}"
         kopf.event(
             cast(kopf.Body, entry.bot.owner_body()),
@@ -78,8 +80,9 @@ def on_stateful_child(
     entry = _entry(bot_index, namespace, labels)
     if entry is None:
         return
-    _repair(event, body, memo, entry)
-    memo.status_writer.sync(entry, deployment_index, cronjob_index)
+    with timed("child"):
+        _repair(event, body, memo, entry)
+        memo.status_writer.sync(entry, deployment_index, cronjob_index)
 
 
 def on_plain_child(
@@ -93,7 +96,8 @@ def on_plain_child(
 ) -> None:
     entry = _entry(bot_index, namespace, labels)
     if entry is not None:
-        _repair(event, body, memo, entry)
+        with timed("child"):
+            _repair(event, body, memo, entry)
 
 
 # Kopf's callback protocols do not list index kwargs, hence the casts to Any.

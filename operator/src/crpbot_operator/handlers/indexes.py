@@ -13,6 +13,7 @@ from typing import Any
 import kopf
 import pydantic
 
+from crpbot_operator.activity import ACTIVITY_ANNOTATION
 from crpbot_operator.reconcile import GROUP, PLURAL, VERSION, BotRef
 from crpbot_operator.render.common import MANAGED_BY
 from crpbot_operator.skill import SKILL_ANNOTATION
@@ -31,20 +32,30 @@ class BotEntry:
     status: Mapping[str, Any] = field(default_factory=dict)
     deleting: bool = False
     skill_evidence: str | None = None
+    activity: str | None = None
+
+
+def entry_from_body(body: Mapping[str, Any]) -> BotEntry:
+    """A bot as the status needs it; `pydantic.ValidationError` for an invalid spec."""
+    bot = BotRef.from_body(body)
+    meta = body.get("metadata") or {}
+    annotations = meta.get("annotations") or {}
+    return BotEntry(
+        bot=bot,
+        status=dict(body.get("status") or {}),
+        deleting=meta.get("deletionTimestamp") is not None,
+        skill_evidence=annotations.get(SKILL_ANNOTATION),
+        activity=annotations.get(ACTIVITY_ANNOTATION),
+    )
 
 
 @kopf.index(GROUP, VERSION, PLURAL)
-def bot_index(
-    body: kopf.Body, meta: kopf.Meta, status: kopf.Status, **_: Any
-) -> dict[BotKey, BotEntry]:
+def bot_index(body: kopf.Body, **_: Any) -> dict[BotKey, BotEntry]:
     try:
-        bot = BotRef.from_body(body)
+        entry = entry_from_body(body)
     except pydantic.ValidationError:
         return {}
-    deleting = meta.get("deletionTimestamp") is not None
-    evidence = (meta.get("annotations") or {}).get(SKILL_ANNOTATION)
-    entry = BotEntry(bot=bot, status=dict(status), deleting=deleting, skill_evidence=evidence)
-    return {(bot.namespace, bot.name): entry}
+    return {(entry.bot.namespace, entry.bot.name): entry}
 
 
 @kopf.index("apps", "v1", "deployments", labels=MANAGED)

@@ -6,12 +6,14 @@ import logging
 import os
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+from wsgiref.simple_server import WSGIServer
 
 import kopf
 
 from crpbot_operator.apply import FIELD_MANAGER, Applier, make_api_client
 from crpbot_operator.handlers.status_sync import StatusWriter, status_patch
 from crpbot_operator.images import images_from_env
+from crpbot_operator.metrics import metrics_port, serve
 from crpbot_operator.telemetry import telemetry_from_env
 
 # Kopf's handler threads. Handlers mostly wait on the API server, not the CPU; with 16, a
@@ -57,11 +59,18 @@ def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> Non
     memo.status_writer = StatusWriter(status_patch(memo.applier))
     memo.images = images_from_env(os.environ)
     memo.telemetry = telemetry_from_env(os.environ)
+    if (port := metrics_port(os.environ)) is not None:
+        memo.metrics_server = serve(port)[0]
 
 
 @kopf.on.cleanup()
 def release(memo: kopf.Memo, **_: Any) -> None:
-    """Let in-flight applies finish, so an operator stopping in-process leaves no threads."""
+    """Let in-flight applies finish and stop serving metrics, so an operator stopping
+    in-process leaves no threads."""
     pool: ThreadPoolExecutor | None = memo.get("apply_pool")
     if pool is not None:
         pool.shutdown(wait=True)
+    server: WSGIServer | None = memo.get("metrics_server")
+    if server is not None:
+        server.shutdown()
+        server.server_close()

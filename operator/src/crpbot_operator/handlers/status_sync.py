@@ -24,6 +24,7 @@ from crpbot_operator.reconcile import API_VERSION, PLURAL
 from crpbot_operator.status import (
     CronJobState,
     DeploymentState,
+    ReconcileOutcome,
     collect_children,
     compute_status,
     flipped,
@@ -55,11 +56,18 @@ class StatusWriter:
         self._running: set[BotKey] = set()
         self._pending: dict[BotKey, BotEntry] = {}
         self._written: dict[BotKey, Mapping[str, Any]] = {}
+        self._reconciled: dict[BotKey, ReconcileOutcome] = {}
 
     def forget(self, key: BotKey) -> None:
         with self._guard:
             self._pending.pop(key, None)
             self._written.pop(key, None)
+            self._reconciled.pop(key, None)
+
+    def reconciled(self, key: BotKey, outcome: ReconcileOutcome) -> None:
+        """Remember how the bot's last reconcile ended, for its `Reconciled` condition."""
+        with self._guard:
+            self._reconciled[key] = outcome
 
     def sync(
         self,
@@ -100,8 +108,17 @@ class StatusWriter:
         children = collect_children(deployment_index.get(key, []), cronjob_index.get(key, []))
         now = self._clock()
         has_database = bot.spec.database is not None
+        with self._guard:
+            reconciled = self._reconciled.get(key)
         new = compute_status(
-            children, previous, now, bot.generation, has_database, entry.skill_evidence
+            children,
+            previous,
+            now,
+            bot.generation,
+            has_database,
+            entry.skill_evidence,
+            entry.activity,
+            reconciled,
         )
         if not status_changed(previous, new):
             return False

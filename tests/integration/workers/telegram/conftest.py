@@ -99,7 +99,7 @@ def service(
 
 def bot_service(
     sessions: sessionmaker[Session],
-    risk: RiskStateReader,
+    risk: RiskStateReader | None,
     readiness: Readiness,
     telemetry: Telemetry,
     **options: Any,

@@ -84,3 +84,16 @@ def test_telemetry_doc_data_path_names_a_panel_for_every_emitted_metric() -> Non
         if name in EMITTED_BY and not (alerts or panels)
     ]
     assert not unread
+
+
+def test_telemetry_doc_lists_exactly_the_operators_metrics() -> None:
+    """The operator's table is kept by hand (the docs cannot import the operator): it must
+    name every metric family `crpbot_operator.metrics` registers, and nothing else."""
+    from crpbot_operator.metrics import series
+    from crpbot_workers.docs.telemetry import OPERATOR_METRICS
+
+    documented = {name for name, *_ in OPERATOR_METRICS}
+    emitted = {
+        name.removesuffix("_bucket") for name in series() if not name.endswith(("_sum", "_count"))
+    }
+    assert documented == emitted

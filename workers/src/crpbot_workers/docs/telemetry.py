@@ -116,6 +116,56 @@ def _metrics_section() -> list[str]:
     return lines
 
 
+# The operator is its own package and image (it cannot import `crpbot`, nor this package it):
+# its metrics are `crpbot_operator.metrics`, and a test checks this table against them.
+OPERATOR_METRICS: tuple[tuple[str, str, str, str], ...] = (
+    (
+        "crpbot_operator_reconciles_total",
+        "counter",
+        "`result`",
+        "TradingBot reconciles (create, update, resume): `applied` or `failed`",
+    ),
+    ("crpbot_operator_errors_total", "counter", "`handler`", "handler runs that raised"),
+    (
+        "crpbot_operator_drift_repairs_total",
+        "counter",
+        "`kind`",
+        "children re-applied because they were changed or deleted",
+    ),
+    (
+        "crpbot_operator_handler_duration_seconds",
+        "histogram",
+        "`handler`",
+        "how long a handler ran (`reconcile`, `child`, `status`)",
+    ),
+    (
+        "crpbot_operator_apply_queue_seconds",
+        "histogram",
+        "none",
+        "how long an apply waited for a thread of the shared apply pool",
+    ),
+)
+
+
+def _operator_metrics_section() -> list[str]:
+    lines = [
+        "### The operator's own metrics",
+        "",
+        "The operator serves them with `prometheus_client` on `/metrics` of its `metrics` port",
+        "(`CRPBOT_OPERATOR_METRICS_PORT`, the chart's `operator.metricsPort`, 9090; 0 serves",
+        "none); the chart's PodMonitor `<release>-operator` scrapes it, and the System",
+        "dashboard's Operator row shows them.",
+        "",
+        "| metric | type | labels | meaning |",
+        "|---|---|---|---|",
+    ]
+    lines += [
+        f"| `{name}` | {kind} | {labels} | {meaning} |"
+        for name, kind, labels, meaning in OPERATOR_METRICS
+    ]
+    return lines
+
+
 _EXPORT_SETTINGS = (
     (
         "telemetry.exporter",
@@ -261,6 +311,8 @@ def render() -> str:
     ]
     body = [
         *_metrics_section(),
+        "",
+        *_operator_metrics_section(),
         "",
         *_export_section(),
         "",

@@ -112,16 +112,25 @@ def _in_cluster(
 def _skill_job(
     settings: Settings, options: ServeOptions, service: BotService, telemetry: Telemetry
 ) -> Job:
-    """The job publishing the skill gates on the bot's TradingBot for the operator."""
+    """The job publishing the skill gates, the risk status and the signals of the last 24 h
+    on the bot's TradingBot for the operator."""
     from crpbot_workers.telegram.k8s_pause import in_cluster_api, pod_namespace
-    from crpbot_workers.telegram.skill_publish import SkillPublisher, publish_forever
+    from crpbot_workers.telegram.skill_publish import (
+        ActivityPublisher,
+        SkillPublisher,
+        publish_forever,
+    )
 
     namespace = options.namespace or pod_namespace()
-    publisher = SkillPublisher(in_cluster_api(), namespace, settings.bot_name, service.skill_gates)
+    api = in_cluster_api()
+    publishers = (
+        SkillPublisher(api, namespace, settings.bot_name, service.skill_gates),
+        ActivityPublisher(api, namespace, settings.bot_name, service.activity),
+    )
 
     async def publish_skill() -> None:
         interval = settings.notify.condition_poll_seconds
-        await publish_forever(publisher, interval_s=interval, telemetry=telemetry)
+        await publish_forever(publishers, interval_s=interval, telemetry=telemetry)
 
     return publish_skill
 

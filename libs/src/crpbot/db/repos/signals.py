@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import Table, func, select, update
 from sqlalchemy.orm import Session
 
 from crpbot.db.models import Signal
@@ -126,3 +126,9 @@ def recent_signals(
     if status is not None:
         query = query.where(Signal.status == status)
     return [to_record(row) for row in session.scalars(query)]
+
+
+def count_signals(session: Session, *, bot: str, since: datetime) -> int:
+    """How many signals of `bot` have a bar at or after `since`, whatever became of them."""
+    query = select(func.count()).select_from(Signal).where(Signal.bot == bot)
+    return int(session.scalar(query.where(Signal.bar_ts >= since)) or 0)
