@@ -29,7 +29,7 @@ system-deps:  ## Install PostgreSQL, Java 17 and kubectl from Debian when missin
 k8s-bins:  ## Build (or reuse) kube-apiserver, etcd, controller-manager, scheduler and kwok.
 	hack/build-control-plane.sh >/dev/null
 
-node-bins:  ## Build (or reuse) the real test node's kubelet, kube-proxy and pause binary.
+node-bins:  ## Build (or reuse) the real test node's kubelet, kube-proxy, pause, CoreDNS and crictl.
 	hack/build-node.sh >/dev/null
 
 images:  ## Build the operator, workers and model-server images on locally made bases (Docker).

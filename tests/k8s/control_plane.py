@@ -49,6 +49,10 @@ CONTROLLERS = (
     "persistentvolumeclaim-protection-controller",
     # A Service's backends, which kube-proxy on the real node (real_node.py) routes to.
     "endpointslice-controller",
+    # Binds claims to the hostPath volumes the real-node tests make (node_services.py); with
+    # no volume offered, a claim stays Pending as before.
+    "persistentvolume-binder-controller",
+    "persistentvolume-protection-controller",
 )
 SYNCED_KINDS = ("deployment", "replicaset", "job", "cron-job")
 # file stem -> (user, group). The scheduler's identity is granted by the default RBAC policy.
@@ -248,7 +252,11 @@ class ControlPlane:
             "--authorization-mode=Node,RBAC",
             # OwnerReferencesPermissionEnforcement: setting blockOwnerDeletion needs update on
             # the owner's finalizers, as on clusters that enforce it (OpenShift among them).
-            "--enable-admission-plugins=NodeRestriction,OwnerReferencesPermissionEnforcement",
+            # PodNodeSelector and PodTolerationRestriction act only on namespaces annotated
+            # for them: the real-node path pins a whole namespace's pods (the operator's
+            # children among them) to the real node that way (real_node.pin_namespace).
+            "--enable-admission-plugins=NodeRestriction,OwnerReferencesPermissionEnforcement,"
+            "PodNodeSelector,PodTolerationRestriction",
             f"--service-cluster-ip-range={SERVICE_CIDR}",
             f"--kubelet-client-certificate={credentials.clients['apiserver-kubelet-client'].cert}",
             f"--kubelet-client-key={credentials.clients['apiserver-kubelet-client'].key}",

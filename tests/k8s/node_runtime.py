@@ -223,6 +223,10 @@ class Containerd:
             raise RuntimeUnavailableError(f"docker save {image} failed ({save.returncode})")
         self.ctr("images", "label", name, f"{DOCKER_ID_LABEL}={image_id}")
 
+    def remove_image(self, image: str) -> None:
+        """Drop an image (containerd's GC then frees its content and unused snapshots)."""
+        self._quiet("images", "rm", "--sync", _qualified(image))
+
     def import_pause_image(self, pause_dir: Path) -> None:
         """The sandbox image: the static `pause` of hack/build-node.sh alone on an empty base."""
         dockerfile = 'FROM scratch\nCOPY pause /pause\nENTRYPOINT ["/pause"]\n'

@@ -20,7 +20,8 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 VALIDITY = dt.timedelta(days=2)
 SERVER_DNS = ("localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc")
-SERVER_IPS = ("127.0.0.1", "10.0.0.1")
+# 10.88.0.1: the real node's bridge address, where pods reach the API (node_services.py).
+SERVER_IPS = ("127.0.0.1", "10.0.0.1", "10.88.0.1")
 
 
 @dataclass(frozen=True)

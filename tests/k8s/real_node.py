@@ -27,10 +27,11 @@ from tests.fixtures.ports import free_port
 from tests.k8s import pki
 from tests.k8s.control_plane import ControlPlane, kubeconfig_for
 from tests.k8s.node_runtime import NODE_IP, POD_SUBNET, Containerd, unmount_under
+from tests.k8s.node_services import CLUSTER_DOMAIN, api_for_pods, cluster_dns
 
 NODE_NAME = "crpbot-node-0"
 TAINT_KEY = "crpbot.io/real-node"
-NODE_BINARIES = ("kubelet", "kube-proxy", "pause/pause")
+NODE_BINARIES = ("kubelet", "kube-proxy", "pause/pause", "coredns/coredns")
 BUILD_HINT = "build them with: export CRPBOT_NODE_BIN=$(hack/build-node.sh)"
 READY_TIMEOUT_S = 120.0
 
@@ -108,6 +109,10 @@ def kubelet_config(workdir: Path, runtime_endpoint: str, ca_cert: Path) -> dict[
         "imageGCLowThresholdPercent": 99,
         "serializeImagePulls": False,
         "resolvConf": "/etc/resolv.conf",
+        # CoreDNS on the node's own address (node_services.cluster_dns), not a Service IP:
+        # it runs as a host process, and its address is the same for every session.
+        "clusterDNS": [NODE_IP],
+        "clusterDomain": CLUSTER_DOMAIN,
         "syncFrequency": "5s",
         "fileCheckFrequency": "5s",
         "nodeStatusReportFrequency": "10s",
@@ -122,6 +127,7 @@ class RealNode:
     log: Path
     proxy: subprocess.Popen[bytes] | None = None
     proxy_log: Path | None = None
+    dns_log: Path | None = None
 
     @classmethod
     @contextmanager
@@ -161,7 +167,12 @@ class RealNode:
         try:
             node._wait("the node to be Ready", lambda: node._ready(plane), READY_TIMEOUT_S)
             node._start_proxy(plane, bin_dir, workdir)
-            yield node
+            with (
+                api_for_pods(plane, workdir),
+                cluster_dns(plane, bin_dir / "coredns" / "coredns", workdir) as dns_log,
+            ):
+                node.dns_log = dns_log
+                yield node
         finally:
             node._stop(plane, bin_dir)
             unmount_under(root)
@@ -185,7 +196,7 @@ class RealNode:
             )
 
     def log_tail(self, lines: int = 40) -> str:
-        logs = [("kubelet", self.log), ("kube-proxy", self.proxy_log)]
+        logs = [("kubelet", self.log), ("kube-proxy", self.proxy_log), ("coredns", self.dns_log)]
         return "\n".join(
             f"--- {name} ({path}) ---\n"
             + "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
@@ -264,3 +275,23 @@ def _terminate(process: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=5)
+
+
+def pin_namespace(plane: ControlPlane, namespace: str) -> None:
+    """Every pod of `namespace` to the real node, whoever makes it (the operator's children too).
+
+    The admission plugins PodNodeSelector and PodTolerationRestriction add the node's label
+    selector and a toleration of its taint from these annotations, so the manifests under
+    test stay as users apply them.
+    """
+    toleration = [{"key": TAINT_KEY, "operator": "Exists", "effect": "NoSchedule"}]
+    done = plane.kubectl(
+        "annotate",
+        "--overwrite",
+        "namespace",
+        namespace,
+        f"scheduler.alpha.kubernetes.io/node-selector={TAINT_KEY}=true",
+        f"scheduler.alpha.kubernetes.io/defaultTolerations={json.dumps(toleration)}",
+    )
+    if done.returncode != 0:
+        raise NodeUnavailableError(f"cannot pin {namespace} to the node: {done.stderr.strip()}")

@@ -1,0 +1,322 @@
+"""The user's whole path on the real node, once: `helm install` of the chart (the operator as
+a pod from its own image, with its ServiceAccount and RBAC), the minimal sample bot, then its
+children, asserting on what really ran (pods, probes, a Job's end, rows in PostgreSQL).
+
+The database is a PostgreSQL on the node's bridge address (`database.existingSecret`, the
+chart's default), not the chart's optional one: that one runs the official `postgres`
+image, which no registry can serve here, and a look-alike built locally would test our copy
+of its entrypoint rather than the chart.
+
+The operator's part runs with the realnode suite. The bot's own pods (risk guard, scanner)
+need the ~6 GB workers image in the node's containerd, which holds it twice while importing
+(the uncompressed layers and their unpacked snapshot): those tests are opt-in with
+CRPBOT_REAL_NODE_WORKERS=1 and skip, with the figures, when the disk has not that room.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from tests.fixtures.postgres import PostgresServer, find_pg_ctl, running_postgres
+from tests.k8s.control_plane import REPO, ControlPlane, Kubectl
+from tests.k8s.node_pods import FETCH, exit_code, finished, node_pod
+from tests.k8s.node_runtime import NODE_IP, POD_SUBNET
+from tests.k8s.node_services import hostpath_volume, make_volume_folder
+from tests.k8s.real_node import RealNode, pin_namespace
+from tests.unit.chart.chart_support import CHART, require_tool
+
+pytestmark = [pytest.mark.k8s, pytest.mark.realnode, pytest.mark.timeout(1800)]
+
+WORKERS_OPT_IN = "CRPBOT_REAL_NODE_WORKERS"
+WORKERS_IMAGE = "crpbot/workers:dev"
+NAMESPACE = "crpbot-path"
+RELEASE = "crpbot"
+SAMPLE = REPO / "manifests" / "samples" / "tradingbot-minimal.yaml"
+BOT = "btc-observer"
+DATABASE = "crpbot_path"
+WAIT_S = 600.0
+DISK_MARGIN = 4 * 2**30  # left free for everything else on the machine
+# An import holds the layers twice: as content (docker save's uncompressed tars) and unpacked.
+IMPORT_FACTOR = 2
+
+
+def _image_values(component: str, repository: str) -> list[str]:
+    """Chart values naming a local image as containerd stores it (docker.io/<repo>:dev)."""
+    return [
+        f"--set={component}.registry=docker.io",
+        f"--set={component}.repository={repository}",
+        f"--set={component}.tag=dev",
+    ]
+
+
+@pytest.fixture(scope="module")
+def node_postgres(real_node: RealNode) -> Iterator[PostgresServer]:
+    """A PostgreSQL the node's pods reach: on the bridge address, pods' subnet let in."""
+    pg_ctl = find_pg_ctl()
+    if pg_ctl is None:
+        pytest.skip("no PostgreSQL server binaries; run `make system-deps`")
+    with running_postgres(pg_ctl, host=NODE_IP, clients=POD_SUBNET) as server:
+        yield server
+
+
+def _docker_image_bytes(image: str) -> int:
+    done = subprocess.run(
+        ["docker", "image", "inspect", "--format", "{{.Size}}", image],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return int(done.stdout.strip())
+
+
+@pytest.fixture(scope="module")
+def workers_on_node(real_node: RealNode) -> Iterator[None]:
+    """The workers image in the node's containerd for the module, then removed again: on a
+    shared, nearly full disk it is not kept between sessions, and not imported at all when
+    that would leave less than DISK_MARGIN free."""
+    if os.environ.get(WORKERS_OPT_IN) != "1":
+        pytest.skip(f"the bot's pods need the workers image on the node: {WORKERS_OPT_IN}=1")
+    built = subprocess.run(
+        [str(REPO / "hack" / "build-images.sh"), "workers"],
+        capture_output=True,
+        text=True,
+        timeout=3600,
+        check=False,
+    )
+    assert built.returncode == 0, f"make images failed:\n{built.stderr[-4000:]}"
+    needed = _docker_image_bytes(WORKERS_IMAGE) * IMPORT_FACTOR + DISK_MARGIN
+    free = shutil.disk_usage(real_node.runtime.root).free
+    if free < needed:
+        pytest.skip(
+            f"{WORKERS_IMAGE} needs {needed / 2**30:.1f} GiB free in containerd's root "
+            f"({real_node.runtime.root}), {free / 2**30:.1f} GiB are"
+        )
+    real_node.runtime.import_docker_image(WORKERS_IMAGE)
+    try:
+        yield
+    finally:
+        real_node.runtime.remove_image(WORKERS_IMAGE)
+
+
+@pytest.fixture(scope="module")
+def bot_database(node_postgres: PostgresServer) -> Iterator[str]:
+    """The URL of the bot's own database on that server, dropped afterwards."""
+    janitor = node_postgres.janitor(DATABASE)
+    janitor.init()
+    try:
+        yield node_postgres.url(DATABASE)
+    finally:
+        janitor.drop()
+
+
+@pytest.fixture(scope="module")
+def released(
+    real_node: RealNode,
+    control_plane: ControlPlane,
+    kubectl: Kubectl,
+    bot_database: str,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[str]:
+    """The chart installed in a namespace pinned to the real node, its database Secret and
+    the scanner's volume ready; yields the namespace. Everything is removed afterwards."""
+    helm = require_tool("helm")
+    folder = make_volume_folder(tmp_path_factory.mktemp("scanner-data") / "volume")
+    claim = f"{BOT}-scanner-data"
+    kubectl("create", "namespace", NAMESPACE)
+    try:
+        pin_namespace(control_plane, NAMESPACE)
+        kubectl(
+            "create",
+            "secret",
+            "generic",
+            "crpbot-database",
+            "-n",
+            NAMESPACE,
+            f"--from-literal=url={bot_database}",
+        )
+        volume = hostpath_volume(f"{NAMESPACE}-{claim}", folder, NAMESPACE, claim)
+        kubectl("apply", "-f", "-", stdin=json.dumps(volume))
+        _helm(
+            helm,
+            control_plane,
+            "install",
+            RELEASE,
+            str(CHART),
+            "--namespace",
+            NAMESPACE,
+            "--set=helmTest.enabled=false",
+            *_image_values("image", "crpbot/operator"),
+            *_image_values("workerImages.workers", "crpbot/workers"),
+            *_image_values("workerImages.modelServer", "crpbot/model-server"),
+        )
+        yield NAMESPACE
+    finally:
+        _helm_run(helm, control_plane, "uninstall", RELEASE, "-n", NAMESPACE, "--wait")
+        control_plane.kubectl("delete", "namespace", NAMESPACE, "--timeout=180s", timeout=200)
+        control_plane.kubectl("delete", "pv", f"{NAMESPACE}-{claim}", "--wait=false")
+
+
+def _helm_run(helm: Path, plane: ControlPlane, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(helm), "--kubeconfig", str(plane.kubeconfig), *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def _helm(helm: Path, plane: ControlPlane, *args: str) -> str:
+    done = _helm_run(helm, plane, *args)
+    assert done.returncode == 0, f"helm {' '.join(args)} failed:\n{done.stderr}"
+    return done.stdout
+
+
+def _json(kubectl: Kubectl, *args: str) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(kubectl("get", *args, "-o", "json"))
+    return loaded
+
+
+def _available(kubectl: Kubectl, namespace: str, deployment: str) -> None:
+    done = kubectl.plane.kubectl(
+        "wait",
+        "-n",
+        namespace,
+        "--for=condition=Available",
+        f"deployment/{deployment}",
+        f"--timeout={int(WAIT_S)}s",
+        timeout=WAIT_S + 30,
+    )
+    if done.returncode != 0:
+        pods = kubectl("get", "pods", "-n", namespace, "-o", "wide")
+        events = kubectl("get", "events", "-n", namespace, "--sort-by=.lastTimestamp")
+        raise AssertionError(f"{deployment} not Available: {done.stderr}\n{pods}\n{events}")
+
+
+def _pods(kubectl: Kubectl, namespace: str, selector: str) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = _json(kubectl, "pods", "-n", namespace, "-l", selector)["items"]
+    return items
+
+
+def test_path_operator_runs_as_a_pod_with_its_service_account(
+    released: str, real_node: RealNode, kubectl: Kubectl
+) -> None:
+    fullname = RELEASE  # the chart's fullname: a release name holding "crpbot" is kept as is
+    _available(kubectl, released, f"{fullname}-operator")
+
+    (pod,) = _pods(kubectl, released, "app.kubernetes.io/component=operator")
+
+    assert pod["spec"]["nodeName"] == real_node.name
+    assert pod["spec"]["serviceAccountName"] == fullname
+    assert pod["status"]["containerStatuses"][0]["image"].endswith("crpbot/operator:dev")
+
+
+def test_path_operator_pod_creates_the_sample_bots_children(
+    released: str, real_node: RealNode, kubectl: Kubectl
+) -> None:
+    kubectl("apply", "-n", released, "-f", str(SAMPLE))
+
+    deadline = time.monotonic() + WAIT_S
+    names: set[str] = set()
+    wanted = {f"{BOT}-risk-guard", f"{BOT}-scanner", f"{BOT}-scanner-data", f"{BOT}-risk-token"}
+    while time.monotonic() < deadline and not wanted <= names:
+        listed = kubectl("get", "deployments,cronjobs,pvc,secrets", "-n", released, "-o", "name")
+        names = {line.split("/", 1)[1] for line in listed.split()}
+        time.sleep(2)
+
+    # Made by the operator's pod, through the API with its ServiceAccount token and RBAC.
+    assert wanted <= names, sorted(names)
+    claim = _json(kubectl, "pvc", f"{BOT}-scanner-data", "-n", released)
+    assert (claim["status"].get("phase"), claim["spec"].get("volumeName")) == (
+        "Bound",
+        f"{released}-{BOT}-scanner-data",
+    )
+    # The children's pods land on the real node (the namespace is pinned to it).
+    guard_pods = _wait_for_pods(kubectl, released, f"app.kubernetes.io/instance={BOT}")
+    assert {pod["spec"].get("nodeName") for pod in guard_pods} == {real_node.name}
+    # ...and the operator pod reports on them in the bot's status.
+    conditions = _wait_for_conditions(kubectl, released)
+    assert {"Ready", "RiskGuardReady", "ScannerScheduled"} <= set(conditions)
+
+
+def _wait_for_conditions(kubectl: Kubectl, namespace: str) -> dict[str, str]:
+    deadline = time.monotonic() + WAIT_S
+    conditions: dict[str, str] = {}
+    while time.monotonic() < deadline and "Ready" not in conditions:
+        bot = _json(kubectl, "tradingbot", BOT, "-n", namespace)
+        found = (bot.get("status") or {}).get("conditions") or []
+        conditions = {c["type"]: c["status"] for c in found}
+        time.sleep(2)
+    return conditions
+
+
+def _wait_for_pods(kubectl: Kubectl, namespace: str, selector: str) -> list[dict[str, Any]]:
+    deadline = time.monotonic() + WAIT_S
+    while time.monotonic() < deadline:
+        pods = _pods(kubectl, namespace, selector)
+        if pods and all(pod["spec"].get("nodeName") for pod in pods):
+            return pods
+        time.sleep(2)
+    pods_now = kubectl("get", "pods", "-n", namespace)
+    raise AssertionError(f"no scheduled pods for {selector}:\n{pods_now}")
+
+
+def test_path_risk_guard_serves_readyz_by_its_service_name(
+    released: str, workers_on_node: None, real_node: RealNode, kubectl: Kubectl
+) -> None:
+    # Pods that met the image's absence before the import retry at once, not after backoff.
+    kubectl("delete", "pods", "-n", released, "-l", f"app.kubernetes.io/instance={BOT}")
+    _available(kubectl, released, f"{BOT}-risk-guard")
+    url = f"http://{BOT}-risk-guard.{released}.svc:8000/readyz"
+    kubectl(
+        "apply",
+        "-n",
+        released,
+        "-f",
+        "-",
+        stdin=json.dumps(node_pod("readyz", ["-c", FETCH, url], command=["python"])),
+    )
+
+    done = finished(kubectl, real_node, released, "readyz")
+
+    logs = kubectl("logs", "-n", released, "readyz")
+    assert exit_code(done) == 0, logs
+    assert logs.startswith("200 ")
+
+
+def test_path_scanner_job_runs_on_the_node_against_the_database(
+    released: str,
+    workers_on_node: None,
+    real_node: RealNode,
+    kubectl: Kubectl,
+    node_postgres: PostgresServer,
+) -> None:
+    kubectl("create", "job", "scan-now", "-n", released, f"--from=cronjob/{BOT}-scanner")
+    done = kubectl.plane.kubectl(
+        "wait",
+        "-n",
+        released,
+        "--for=jsonpath={.status.conditions[0].status}=True",
+        "job/scan-now",
+        f"--timeout={int(WAIT_S)}s",
+        timeout=WAIT_S + 30,
+    )
+    job = _json(kubectl, "job", "scan-now", "-n", released)
+    logs = kubectl.plane.kubectl("logs", "-n", released, "job/scan-now").stdout
+    print(json.dumps(job["status"], indent=1), logs[-3000:])
+    assert done.returncode == 0, f"{done.stderr}\n{logs[-3000:]}"
+    engine = sa.create_engine(node_postgres.url(DATABASE))
+    with engine.connect() as connection:
+        tables = set(sa.inspect(connection).get_table_names())
+    engine.dispose()
+    assert "signals" in tables
