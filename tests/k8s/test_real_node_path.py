@@ -33,7 +33,7 @@ from tests.k8s.node_pods import FETCH, exit_code, finished, node_pod
 from tests.k8s.node_runtime import NODE_IP, POD_SUBNET
 from tests.k8s.node_services import hostpath_volume, make_volume_folder
 from tests.k8s.real_node import RealNode, pin_namespace
-from tests.unit.chart.chart_support import CHART, require_tool
+from tests.fixtures.chart import CHART, require_tool
 
 pytestmark = [pytest.mark.k8s, pytest.mark.realnode, pytest.mark.timeout(1800)]
 
