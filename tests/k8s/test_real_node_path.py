@@ -25,15 +25,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 
+from crpbot.db.engine import make_engine, session_factory
+from crpbot.db.repos.scan_cycles import scan_cycles
+from crpbot.db.repos.signals import recent_signals
+from tests.fixtures.artifacts import build_tiny_artifact
+from tests.fixtures.chart import CHART, require_tool
 from tests.fixtures.postgres import PostgresServer, find_pg_ctl, running_postgres
+from tests.fixtures.telegram_api import TOKEN, TelegramStandIn, running_stand_in
 from tests.k8s.control_plane import REPO, ControlPlane, Kubectl
 from tests.k8s.node_pods import FETCH, exit_code, finished, node_pod
 from tests.k8s.node_runtime import NODE_IP, POD_SUBNET
 from tests.k8s.node_services import hostpath_volume, make_volume_folder
 from tests.k8s.real_node import RealNode, pin_namespace
-from tests.fixtures.chart import CHART, require_tool
 
 pytestmark = [pytest.mark.k8s, pytest.mark.realnode, pytest.mark.timeout(1800)]
 
@@ -46,6 +50,16 @@ BOT = "btc-observer"
 DATABASE = "crpbot_path"
 WAIT_S = 600.0
 DISK_MARGIN = 4 * 2**30  # left free for everything else on the machine
+SCAN_NOW = "2018-01-22T12:00Z"
+"""The close of the 11:00 bar of a Monday in the bundled EUR/USD data (as tests/unit's scan)."""
+CHAT = 42
+OFFLINE_SCAN_ENV = {
+    "CRPBOT_INFERENCE": "inprocess",
+    "CRPBOT_MODEL_DIR": "/models",
+    "CRPBOT_RISK__MIN_CONFIDENCE": "0.5",
+    "CRPBOT_CONFIDENCE__HIGH": "0.5",
+    "CRPBOT_CONFIDENCE__MEDIUM": "0.5",
+}
 # An import holds the layers twice: as content (docker save's uncompressed tars) and unpacked.
 IMPORT_FACTOR = 2
 
@@ -294,29 +308,114 @@ def test_path_risk_guard_serves_readyz_by_its_service_name(
     assert logs.startswith("200 ")
 
 
-def test_path_scanner_job_runs_on_the_node_against_the_database(
+@pytest.fixture(scope="module")
+def tiny_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The test's model artifact, on a host folder the scanner pod mounts (hostPath)."""
+    folder = make_volume_folder(tmp_path_factory.mktemp("node-models") / "models")
+    build_tiny_artifact(folder, bars=600, window=8)
+    for path in [folder, *folder.rglob("*")]:
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    return folder
+
+
+def _offline_scan_job(cronjob: dict[str, Any], name: str, models: Path) -> dict[str, Any]:
+    """A Job from the bot's CronJob template, as `kubectl create job --from` makes it, with
+    offline inputs: bundled candles at a fixed bar (no exchange can be reached), the test's
+    artifact in-process, every bar gated in. The guard, its token and the database stay
+    the rendered ones, reached by Service name and Secret."""
+    template = json.loads(json.dumps(cronjob["spec"]["jobTemplate"]))
+    pod = template["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    container["args"] = ["--data", "bundled:EURUSD", "--now", SCAN_NOW, "--json"]
+    container["env"] = [
+        *container["env"],
+        *({"name": key, "value": value} for key, value in OFFLINE_SCAN_ENV.items()),
+    ]
+    container["volumeMounts"].append({"name": "models", "mountPath": "/models", "readOnly": True})
+    pod["volumes"].append({"name": "models", "hostPath": {"path": str(models)}})
+    return {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {"name": name, "labels": template["metadata"]["labels"]},
+        "spec": template["spec"],
+    }
+
+
+def _job_end(kubectl: Kubectl, namespace: str, name: str) -> tuple[str, dict[str, Any]]:
+    """("Complete" | "Failed", the Job) once it ended."""
+    deadline = time.monotonic() + WAIT_S
+    while time.monotonic() < deadline:
+        job = _json(kubectl, "job", name, "-n", namespace)
+        for condition in job["status"].get("conditions") or []:
+            if condition["type"] in ("Complete", "Failed") and condition["status"] == "True":
+                return condition["type"], job
+        time.sleep(2)
+    events = kubectl("get", "events", "-n", namespace, "--sort-by=.lastTimestamp")
+    raise AssertionError(f"job {name} did not end in {WAIT_S}s\n{events}")
+
+
+def _scan_report(logs: str) -> dict[str, Any]:
+    """The `--json` line of the cycle among the pod's JSON log lines (both are in its log)."""
+    for line in logs.splitlines():
+        if line.startswith("{") and '"symbols"' in line:
+            report: dict[str, Any] = json.loads(line)
+            return report
+    raise AssertionError(f"no scan report in the pod's log:\n{logs[-3000:]}")
+
+
+def test_path_scanner_job_stores_its_signal_and_cycle_in_the_database(
     released: str,
     workers_on_node: None,
-    real_node: RealNode,
+    tiny_models: Path,
     kubectl: Kubectl,
     node_postgres: PostgresServer,
 ) -> None:
-    kubectl("create", "job", "scan-now", "-n", released, f"--from=cronjob/{BOT}-scanner")
-    done = kubectl.plane.kubectl(
-        "wait",
-        "-n",
-        released,
-        "--for=jsonpath={.status.conditions[0].status}=True",
-        "job/scan-now",
-        f"--timeout={int(WAIT_S)}s",
-        timeout=WAIT_S + 30,
-    )
-    job = _json(kubectl, "job", "scan-now", "-n", released)
+    _available(kubectl, released, f"{BOT}-risk-guard")
+    cronjob = _json(kubectl, "cronjob", f"{BOT}-scanner", "-n", released)
+    job = _offline_scan_job(cronjob, "scan-now", tiny_models)
+    kubectl("apply", "-n", released, "-f", "-", stdin=json.dumps(job))
+
+    end, finished_job = _job_end(kubectl, released, "scan-now")
+
     logs = kubectl.plane.kubectl("logs", "-n", released, "job/scan-now").stdout
-    print(json.dumps(job["status"], indent=1), logs[-3000:])
-    assert done.returncode == 0, f"{done.stderr}\n{logs[-3000:]}"
-    engine = sa.create_engine(node_postgres.url(DATABASE))
-    with engine.connect() as connection:
-        tables = set(sa.inspect(connection).get_table_names())
-    engine.dispose()
-    assert "signals" in tables
+    assert end == "Complete", f"{json.dumps(finished_job['status'])}\n{logs[-3000:]}"
+    (row,) = _scan_report(logs)["symbols"]
+    assert row["outcome"] == "approved", logs[-3000:]
+    with session_factory(make_engine(node_postgres.url(DATABASE)))() as session:
+        (stored,) = recent_signals(session, bot=BOT)
+        cycles = scan_cycles(session, bot=BOT)
+    # The signal the guard approved by Service name, and the cycle, are rows in PostgreSQL.
+    assert (stored.id, stored.status) == (row["signal_id"], "approved")
+    assert [(c.symbols_ok, c.symbols_failed, c.signals) for c in cycles] == [(1, 0, 1)]
+
+
+@pytest.fixture(scope="module")
+def node_telegram(real_node: RealNode) -> Iterator[TelegramStandIn]:
+    """The Bot API stand-in on the node's bridge address, where the bot's pod reaches it."""
+    with running_stand_in(host=NODE_IP) as stand_in:
+        yield stand_in
+
+
+def test_path_telegram_bot_answers_a_command_through_the_bot_api_stand_in(
+    released: str,
+    workers_on_node: None,
+    kubectl: Kubectl,
+    node_telegram: TelegramStandIn,
+) -> None:
+    kubectl("create", "secret", "generic", "tg", "-n", released, f"--from-literal=token={TOKEN}")
+    telegram = {
+        "secretRef": {"name": "tg", "key": "token"},
+        "allowedChats": [CHAT],
+        "apiBaseUrl": node_telegram.base_url,
+    }
+    patch = json.dumps({"spec": {"telegram": telegram}})
+    kubectl("patch", "tradingbot", BOT, "-n", released, "--type=merge", "-p", patch)
+    _available(kubectl, released, f"{BOT}-telegram")
+
+    node_telegram.state.push_command(CHAT, "/help")
+
+    (sent,) = node_telegram.state.wait_sent(1, timeout_s=WAIT_S)
+    assert sent["chat_id"] == CHAT
+    assert "/status" in sent["text"]
+    # The pod registered its commands with the stand-in the spec named, not api.telegram.org.
+    assert {"getMe", "setMyCommands", "getUpdates", "sendMessage"} <= set(node_telegram.state.calls)
