@@ -24,13 +24,16 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 
 from crpbot.db.engine import make_engine, session_factory
 from crpbot.db.repos.scan_cycles import scan_cycles
 from crpbot.db.repos.signals import recent_signals
+from crpbot.storage.s3 import ObjectStore
 from tests.fixtures.artifacts import build_tiny_artifact
 from tests.fixtures.chart import CHART, require_tool
+from tests.fixtures.moto_server import running_moto
 from tests.fixtures.postgres import PostgresServer, find_pg_ctl, running_postgres
 from tests.fixtures.telegram_api import TOKEN, TelegramStandIn, running_stand_in
 from tests.k8s.control_plane import REPO, ControlPlane, Kubectl
@@ -53,6 +56,11 @@ DISK_MARGIN = 4 * 2**30  # left free for everything else on the machine
 SCAN_NOW = "2018-01-22T12:00Z"
 """The close of the 11:00 bar of a Monday in the bundled EUR/USD data (as tests/unit's scan)."""
 CHAT = 42
+MODELS_BUCKET = "crpbot-models"
+MODELS_VERSION = "v1"
+# moto takes any keys, but boto3 signs nothing without them: a fetch without the Secret's
+# keys in its env fails with NoCredentialsError.
+S3_KEYS = {"AWS_ACCESS_KEY_ID": "node-test-key", "AWS_SECRET_ACCESS_KEY": "node-test-secret"}
 OFFLINE_SCAN_ENV = {
     "CRPBOT_INFERENCE": "inprocess",
     "CRPBOT_MODEL_DIR": "/models",
@@ -419,3 +427,86 @@ def test_path_telegram_bot_answers_a_command_through_the_bot_api_stand_in(
     assert "/status" in sent["text"]
     # The pod registered its commands with the stand-in the spec named, not api.telegram.org.
     assert {"getMe", "setMyCommands", "getUpdates", "sendMessage"} <= set(node_telegram.state.calls)
+
+
+@pytest.fixture(scope="module")
+def node_s3(real_node: RealNode, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A moto S3 server on the node's bridge address, where the init container reaches it."""
+    with running_moto(tmp_path_factory.mktemp("node-moto") / "moto.log", host=NODE_IP) as url:
+        yield url
+
+
+def _upload_archives(endpoint: str, folder: Path) -> dict[str, bytes]:
+    """Two stand-in archives under the bot's storageUri layout; returns name -> bytes."""
+    client = boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id=S3_KEYS["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=S3_KEYS["AWS_SECRET_ACCESS_KEY"],
+    )
+    store = ObjectStore(MODELS_BUCKET, client=client)
+    store.ensure_bucket()
+    archives = {}
+    for model in ("lstm", "transformer"):
+        path = folder / f"crpbot-{model}.mar"
+        path.write_bytes(f"{model} archive {MODELS_VERSION}".encode() * 100)
+        store.upload_file(path, f"prod/{model}/{MODELS_VERSION}/{path.name}")
+        archives[path.name] = path.read_bytes()
+    return archives
+
+
+def _fetched(kubectl: Kubectl, namespace: str) -> dict[str, Any]:
+    """The model server's pod once its fetch-models init container ended."""
+    selector = f"app.kubernetes.io/instance={BOT},app.kubernetes.io/component=model-server"
+    deadline = time.monotonic() + WAIT_S
+    while time.monotonic() < deadline:
+        for pod in _pods(kubectl, namespace, selector):
+            statuses = pod["status"].get("initContainerStatuses") or []
+            if statuses and "terminated" in statuses[0]["state"]:
+                return pod
+        time.sleep(2)
+    events = kubectl("get", "events", "-n", namespace, "--sort-by=.lastTimestamp")
+    raise AssertionError(f"fetch-models did not end in {WAIT_S}s\n{events}")
+
+
+def test_path_fetch_models_copies_archives_from_the_s3_endpoint_with_secret_keys(
+    released: str,
+    workers_on_node: None,
+    real_node: RealNode,
+    kubectl: Kubectl,
+    node_s3: str,
+    tmp_path: Path,
+) -> None:
+    archives = _upload_archives(node_s3, tmp_path)
+    keys = [f"--from-literal={key}={value}" for key, value in S3_KEYS.items()]
+    kubectl("create", "secret", "generic", "models-s3", "-n", released, *keys)
+    models = {
+        "lstm": {"version": MODELS_VERSION},
+        "transformer": {"version": MODELS_VERSION},
+        "storageUri": f"s3://{MODELS_BUCKET}/prod",
+        "endpointUrl": node_s3,
+        "credentialsSecretRef": {"name": "models-s3"},
+    }
+    patch = json.dumps({"spec": {"models": models}})
+    kubectl("patch", "tradingbot", BOT, "-n", released, "--type=merge", "-p", patch)
+
+    pod = _fetched(kubectl, released)
+
+    logs = kubectl.plane.kubectl(
+        "logs", "-n", released, pod["metadata"]["name"], "-c", "fetch-models"
+    ).stdout
+    (status,) = pod["status"]["initContainerStatuses"]
+    assert status["state"]["terminated"]["exitCode"] == 0, logs[-3000:]
+    # The archives are in the pod's model store (its emptyDir, on the node's disk), byte for
+    # byte: the torchserve container (its image is not on the node) would load them from there.
+    store = (
+        real_node.log.parent
+        / "kubelet-root"
+        / "pods"
+        / pod["metadata"]["uid"]
+        / "volumes"
+        / "kubernetes.io~empty-dir"
+        / "model-store"
+    )
+    assert {path.name: path.read_bytes() for path in store.iterdir()} == archives
