@@ -123,8 +123,10 @@ def workers_on_node(real_node: RealNode) -> Iterator[None]:
             f"{WORKERS_IMAGE} needs {needed / 2**30:.1f} GiB free in containerd's root "
             f"({real_node.runtime.root}), {free / 2**30:.1f} GiB are"
         )
-    real_node.runtime.import_docker_image(WORKERS_IMAGE)
     try:
+        # Inside the try: an import that fails half-way (ENOSPC while unpacking) has already
+        # registered the image, whose content and snapshots only a removal frees.
+        real_node.runtime.import_docker_image(WORKERS_IMAGE)
         yield
     finally:
         real_node.runtime.remove_image(WORKERS_IMAGE)
