@@ -24,11 +24,18 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
-import sqlalchemy as sa
 
+from crpbot.db.engine import make_engine, session_factory
+from crpbot.db.repos.scan_cycles import scan_cycles
+from crpbot.db.repos.signals import recent_signals
+from crpbot.storage.s3 import ObjectStore
+from tests.fixtures.artifacts import build_tiny_artifact
 from tests.fixtures.chart import CHART, require_tool
+from tests.fixtures.moto_server import running_moto
 from tests.fixtures.postgres import PostgresServer, find_pg_ctl, running_postgres
+from tests.fixtures.telegram_api import TOKEN, TelegramStandIn, running_stand_in
 from tests.k8s.control_plane import REPO, ControlPlane, Kubectl
 from tests.k8s.node_pods import FETCH, exit_code, finished, node_pod
 from tests.k8s.node_runtime import NODE_IP, POD_SUBNET
@@ -46,6 +53,21 @@ BOT = "btc-observer"
 DATABASE = "crpbot_path"
 WAIT_S = 600.0
 DISK_MARGIN = 4 * 2**30  # left free for everything else on the machine
+SCAN_NOW = "2018-01-22T12:00Z"
+"""The close of the 11:00 bar of a Monday in the bundled EUR/USD data (as tests/unit's scan)."""
+CHAT = 42
+MODELS_BUCKET = "crpbot-models"
+MODELS_VERSION = "v1"
+# moto takes any keys, but boto3 signs nothing without them: a fetch without the Secret's
+# keys in its env fails with NoCredentialsError.
+S3_KEYS = {"AWS_ACCESS_KEY_ID": "node-test-key", "AWS_SECRET_ACCESS_KEY": "node-test-secret"}
+OFFLINE_SCAN_ENV = {
+    "CRPBOT_INFERENCE": "inprocess",
+    "CRPBOT_MODEL_DIR": "/models",
+    "CRPBOT_RISK__MIN_CONFIDENCE": "0.5",
+    "CRPBOT_CONFIDENCE__HIGH": "0.5",
+    "CRPBOT_CONFIDENCE__MEDIUM": "0.5",
+}
 # An import holds the layers twice: as content (docker save's uncompressed tars) and unpacked.
 IMPORT_FACTOR = 2
 
@@ -101,8 +123,10 @@ def workers_on_node(real_node: RealNode) -> Iterator[None]:
             f"{WORKERS_IMAGE} needs {needed / 2**30:.1f} GiB free in containerd's root "
             f"({real_node.runtime.root}), {free / 2**30:.1f} GiB are"
         )
-    real_node.runtime.import_docker_image(WORKERS_IMAGE)
     try:
+        # Inside the try: an import that fails half-way (ENOSPC while unpacking) has already
+        # registered the image, whose content and snapshots only a removal frees.
+        real_node.runtime.import_docker_image(WORKERS_IMAGE)
         yield
     finally:
         real_node.runtime.remove_image(WORKERS_IMAGE)
@@ -294,29 +318,197 @@ def test_path_risk_guard_serves_readyz_by_its_service_name(
     assert logs.startswith("200 ")
 
 
-def test_path_scanner_job_runs_on_the_node_against_the_database(
+@pytest.fixture(scope="module")
+def tiny_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The test's model artifact, on a host folder the scanner pod mounts (hostPath)."""
+    folder = make_volume_folder(tmp_path_factory.mktemp("node-models") / "models")
+    build_tiny_artifact(folder, bars=600, window=8)
+    for path in [folder, *folder.rglob("*")]:
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    return folder
+
+
+def _offline_scan_job(cronjob: dict[str, Any], name: str, models: Path) -> dict[str, Any]:
+    """A Job from the bot's CronJob template, as `kubectl create job --from` makes it, with
+    offline inputs: bundled candles at a fixed bar (no exchange can be reached), the test's
+    artifact in-process, every bar gated in. The guard, its token and the database stay
+    the rendered ones, reached by Service name and Secret."""
+    template = json.loads(json.dumps(cronjob["spec"]["jobTemplate"]))
+    pod = template["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    container["args"] = ["--data", "bundled:EURUSD", "--now", SCAN_NOW, "--json"]
+    container["env"] = [
+        *container["env"],
+        *({"name": key, "value": value} for key, value in OFFLINE_SCAN_ENV.items()),
+    ]
+    container["volumeMounts"].append({"name": "models", "mountPath": "/models", "readOnly": True})
+    pod["volumes"].append({"name": "models", "hostPath": {"path": str(models)}})
+    return {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {"name": name, "labels": template["metadata"]["labels"]},
+        "spec": template["spec"],
+    }
+
+
+def _job_end(kubectl: Kubectl, namespace: str, name: str) -> tuple[str, dict[str, Any]]:
+    """("Complete" | "Failed", the Job) once it ended."""
+    deadline = time.monotonic() + WAIT_S
+    while time.monotonic() < deadline:
+        job = _json(kubectl, "job", name, "-n", namespace)
+        for condition in job["status"].get("conditions") or []:
+            if condition["type"] in ("Complete", "Failed") and condition["status"] == "True":
+                return condition["type"], job
+        time.sleep(2)
+    events = kubectl("get", "events", "-n", namespace, "--sort-by=.lastTimestamp")
+    raise AssertionError(f"job {name} did not end in {WAIT_S}s\n{events}")
+
+
+def _scan_report(logs: str) -> dict[str, Any]:
+    """The `--json` line of the cycle among the pod's JSON log lines (both are in its log)."""
+    for line in logs.splitlines():
+        if line.startswith("{") and '"symbols"' in line:
+            report: dict[str, Any] = json.loads(line)
+            return report
+    raise AssertionError(f"no scan report in the pod's log:\n{logs[-3000:]}")
+
+
+def test_path_scanner_job_stores_its_signal_and_cycle_in_the_database(
+    released: str,
+    workers_on_node: None,
+    tiny_models: Path,
+    kubectl: Kubectl,
+    node_postgres: PostgresServer,
+) -> None:
+    _available(kubectl, released, f"{BOT}-risk-guard")
+    cronjob = _json(kubectl, "cronjob", f"{BOT}-scanner", "-n", released)
+    job = _offline_scan_job(cronjob, "scan-now", tiny_models)
+    kubectl("apply", "-n", released, "-f", "-", stdin=json.dumps(job))
+
+    end, finished_job = _job_end(kubectl, released, "scan-now")
+
+    logs = kubectl.plane.kubectl("logs", "-n", released, "job/scan-now").stdout
+    assert end == "Complete", f"{json.dumps(finished_job['status'])}\n{logs[-3000:]}"
+    (row,) = _scan_report(logs)["symbols"]
+    assert row["outcome"] == "approved", logs[-3000:]
+    with session_factory(make_engine(node_postgres.url(DATABASE)))() as session:
+        (stored,) = recent_signals(session, bot=BOT)
+        cycles = scan_cycles(session, bot=BOT)
+    # The signal the guard approved by Service name, and the cycle, are rows in PostgreSQL.
+    assert (stored.id, stored.status) == (row["signal_id"], "approved")
+    assert [(c.symbols_ok, c.symbols_failed, c.signals) for c in cycles] == [(1, 0, 1)]
+
+
+@pytest.fixture(scope="module")
+def node_telegram(real_node: RealNode) -> Iterator[TelegramStandIn]:
+    """The Bot API stand-in on the node's bridge address, where the bot's pod reaches it."""
+    with running_stand_in(host=NODE_IP) as stand_in:
+        yield stand_in
+
+
+def test_path_telegram_bot_answers_a_command_through_the_bot_api_stand_in(
+    released: str,
+    workers_on_node: None,
+    kubectl: Kubectl,
+    node_telegram: TelegramStandIn,
+) -> None:
+    kubectl("create", "secret", "generic", "tg", "-n", released, f"--from-literal=token={TOKEN}")
+    telegram = {
+        "secretRef": {"name": "tg", "key": "token"},
+        "allowedChats": [CHAT],
+        "apiBaseUrl": node_telegram.base_url,
+    }
+    patch = json.dumps({"spec": {"telegram": telegram}})
+    kubectl("patch", "tradingbot", BOT, "-n", released, "--type=merge", "-p", patch)
+    _available(kubectl, released, f"{BOT}-telegram")
+
+    node_telegram.state.push_command(CHAT, "/help")
+
+    (sent,) = node_telegram.state.wait_sent(1, timeout_s=WAIT_S)
+    assert sent["chat_id"] == CHAT
+    assert "/status" in sent["text"]
+    # The pod registered its commands with the stand-in the spec named, not api.telegram.org.
+    assert {"getMe", "setMyCommands", "getUpdates", "sendMessage"} <= set(node_telegram.state.calls)
+
+
+@pytest.fixture(scope="module")
+def node_s3(real_node: RealNode, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A moto S3 server on the node's bridge address, where the init container reaches it."""
+    with running_moto(tmp_path_factory.mktemp("node-moto") / "moto.log", host=NODE_IP) as url:
+        yield url
+
+
+def _upload_archives(endpoint: str, folder: Path) -> dict[str, bytes]:
+    """Two stand-in archives under the bot's storageUri layout; returns name -> bytes."""
+    client = boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id=S3_KEYS["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=S3_KEYS["AWS_SECRET_ACCESS_KEY"],
+    )
+    store = ObjectStore(MODELS_BUCKET, client=client)
+    store.ensure_bucket()
+    archives = {}
+    for model in ("lstm", "transformer"):
+        path = folder / f"crpbot-{model}.mar"
+        path.write_bytes(f"{model} archive {MODELS_VERSION}".encode() * 100)
+        store.upload_file(path, f"prod/{model}/{MODELS_VERSION}/{path.name}")
+        archives[path.name] = path.read_bytes()
+    return archives
+
+
+def _fetched(kubectl: Kubectl, namespace: str) -> dict[str, Any]:
+    """The model server's pod once its fetch-models init container ended."""
+    selector = f"app.kubernetes.io/instance={BOT},app.kubernetes.io/component=model-server"
+    deadline = time.monotonic() + WAIT_S
+    while time.monotonic() < deadline:
+        for pod in _pods(kubectl, namespace, selector):
+            statuses = pod["status"].get("initContainerStatuses") or []
+            if statuses and "terminated" in statuses[0]["state"]:
+                return pod
+        time.sleep(2)
+    events = kubectl("get", "events", "-n", namespace, "--sort-by=.lastTimestamp")
+    raise AssertionError(f"fetch-models did not end in {WAIT_S}s\n{events}")
+
+
+def test_path_fetch_models_copies_archives_from_the_s3_endpoint_with_secret_keys(
     released: str,
     workers_on_node: None,
     real_node: RealNode,
     kubectl: Kubectl,
-    node_postgres: PostgresServer,
+    node_s3: str,
+    tmp_path: Path,
 ) -> None:
-    kubectl("create", "job", "scan-now", "-n", released, f"--from=cronjob/{BOT}-scanner")
-    done = kubectl.plane.kubectl(
-        "wait",
-        "-n",
-        released,
-        "--for=jsonpath={.status.conditions[0].status}=True",
-        "job/scan-now",
-        f"--timeout={int(WAIT_S)}s",
-        timeout=WAIT_S + 30,
+    archives = _upload_archives(node_s3, tmp_path)
+    keys = [f"--from-literal={key}={value}" for key, value in S3_KEYS.items()]
+    kubectl("create", "secret", "generic", "models-s3", "-n", released, *keys)
+    models = {
+        "lstm": {"version": MODELS_VERSION},
+        "transformer": {"version": MODELS_VERSION},
+        "storageUri": f"s3://{MODELS_BUCKET}/prod",
+        "endpointUrl": node_s3,
+        "credentialsSecretRef": {"name": "models-s3"},
+    }
+    patch = json.dumps({"spec": {"models": models}})
+    kubectl("patch", "tradingbot", BOT, "-n", released, "--type=merge", "-p", patch)
+
+    pod = _fetched(kubectl, released)
+
+    logs = kubectl.plane.kubectl(
+        "logs", "-n", released, pod["metadata"]["name"], "-c", "fetch-models"
+    ).stdout
+    (status,) = pod["status"]["initContainerStatuses"]
+    assert status["state"]["terminated"]["exitCode"] == 0, logs[-3000:]
+    # The archives are in the pod's model store (its emptyDir, on the node's disk), byte for
+    # byte: the torchserve container (its image is not on the node) would load them from there.
+    store = (
+        real_node.log.parent
+        / "kubelet-root"
+        / "pods"
+        / pod["metadata"]["uid"]
+        / "volumes"
+        / "kubernetes.io~empty-dir"
+        / "model-store"
     )
-    job = _json(kubectl, "job", "scan-now", "-n", released)
-    logs = kubectl.plane.kubectl("logs", "-n", released, "job/scan-now").stdout
-    print(json.dumps(job["status"], indent=1), logs[-3000:])
-    assert done.returncode == 0, f"{done.stderr}\n{logs[-3000:]}"
-    engine = sa.create_engine(node_postgres.url(DATABASE))
-    with engine.connect() as connection:
-        tables = set(sa.inspect(connection).get_table_names())
-    engine.dispose()
-    assert "signals" in tables
+    assert {path.name: path.read_bytes() for path in store.iterdir()} == archives

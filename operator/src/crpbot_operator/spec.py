@@ -39,12 +39,24 @@ class ModelVersion(_Camel):
     version: str = "latest"
 
 
+class SecretNameRef(_Camel):
+    """A whole Secret of the bot's namespace, whose keys have fixed names."""
+
+    name: str
+
+
 class ModelsSpec(_Camel):
-    """Which trained models the model server loads, and where their archives live."""
+    """Which trained models the model server loads, and where their archives live.
+
+    `endpoint_url` and `credentials_secret_ref` point the archive download at an
+    S3-compatible store other than AWS (MinIO, a self-hosted gateway) or give it keys
+    where no ambient credentials exist."""
 
     lstm: ModelVersion = Field(default_factory=ModelVersion)
     transformer: ModelVersion = Field(default_factory=ModelVersion)
     storage_uri: str | None = None
+    endpoint_url: str | None = None
+    credentials_secret_ref: SecretNameRef | None = None
 
 
 class RiskSpec(_Camel):
@@ -60,6 +72,7 @@ class TelegramSpec(_Camel):
     secret_ref: SecretKeyRef | None = None
     allowed_chats: list[int] = Field(default_factory=list)
     admin_users: list[int] = Field(default_factory=list)
+    api_base_url: str | None = None
 
 
 class ResourceList(_Camel):

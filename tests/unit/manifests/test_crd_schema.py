@@ -19,6 +19,7 @@ from crpbot_operator.spec import TradingBotSpec
 REPO = Path(__file__).resolve().parents[3]
 CRD_PATH = REPO / "manifests" / "crd" / "tradingbots.crpbot.io.yaml"
 SAMPLES = sorted((REPO / "manifests" / "samples").glob("*.yaml"))
+_TG = {"name": "tg", "key": "token"}
 KUBERNETES_EXTENSIONS = ("x-kubernetes-int-or-string", "x-kubernetes-preserve-unknown-fields")
 
 
@@ -115,6 +116,17 @@ def test_crd_samples_include_a_minimal_and_a_full_bot() -> None:
         ({"symbols": ["BTC-USD"], "risk": {"minConfidence": 1.5}}, "greater than"),
         ({"symbols": ["BTC-USD"], "telegram": {"allowedChats": [1]}}, "'secretRef' is a required"),
         ({"symbols": ["BTC-USD"], "models": {"storageUri": "ftp://x"}}, "does not match"),
+        ({"symbols": ["BTC-USD"], "models": {"endpointUrl": "minio:9000"}}, "does not match"),
+        ({"symbols": ["BTC-USD"], "models": {"endpointUrl": "http://a b"}}, "does not match"),
+        ({"symbols": ["BTC-USD"], "models": {"credentialsSecretRef": {}}}, "'name' is a required"),
+        (
+            {"symbols": ["BTC-USD"], "telegram": {"secretRef": _TG, "apiBaseUrl": "tg.local/bot"}},
+            "does not match",
+        ),
+        (
+            {"symbols": ["BTC-USD"], "telegram": {"secretRef": _TG, "apiBaseUrl": "ftp://h/bot"}},
+            "does not match",
+        ),
         ({}, "'symbols' is a required"),
     ],
 )

@@ -23,6 +23,7 @@ from crpbot_operator.render.common import (
     Manifest,
     metadata,
 )
+from crpbot_operator.spec import TelegramSpec
 
 MODEL_STORE = "/models"
 # libyaml's dumper when PyYAML has it: every drift check renders the config, and the pure
@@ -65,11 +66,22 @@ def bot_settings(ctx: BotContext) -> dict[str, Any]:
             "min_confidence": spec.risk.min_confidence,
             "guard_url": ctx.service_url(COMPONENT_RISK_GUARD, RISK_GUARD_PORT),
         },
-        "telegram": {
-            "allowed_chats": list(spec.telegram.allowed_chats) if spec.telegram else [],
-            "admin_users": list(spec.telegram.admin_users) if spec.telegram else [],
-        },
+        "telegram": _telegram_settings(spec.telegram),
     }
+
+
+def _telegram_settings(telegram: TelegramSpec | None) -> dict[str, Any]:
+    """Chats and users from the spec; the Bot API URL only when the spec names one, so the
+    workers' own default (api.telegram.org) stays the single place that knows it."""
+    if telegram is None:
+        return {"allowed_chats": [], "admin_users": []}
+    settings: dict[str, Any] = {
+        "allowed_chats": list(telegram.allowed_chats),
+        "admin_users": list(telegram.admin_users),
+    }
+    if telegram.api_base_url:
+        settings["base_url"] = telegram.api_base_url
+    return settings
 
 
 def config_data(ctx: BotContext) -> dict[str, str]:

@@ -7,6 +7,9 @@ version is a spec change (which rolls the pods), not an image build.
 Inference needs the bot's model-server key (`<bot>-model-server-key`, created once by the
 operator like the risk token): the handler refuses requests without it, and the scanner's
 CronJob gets the same Secret. The management API listens on 127.0.0.1 only.
+
+The init container reaches AWS S3 with ambient credentials unless the spec names another
+endpoint (MinIO, any S3-compatible store) and a Secret with keys.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from crpbot_operator.render.common import (
     selector_labels,
 )
 from crpbot_operator.render.config import MODEL_STORE
-from crpbot_operator.spec import ResourceList, Resources
+from crpbot_operator.spec import ModelsSpec, ResourceList, Resources
 
 MODEL_SERVER_RESOURCES = Resources(
     requests=ResourceList(cpu="500m", memory="1Gi"),
@@ -53,18 +56,41 @@ for model, version in zip(sys.argv[3::2], sys.argv[4::2]):
 """.strip()
 
 
+# The keys a credentials Secret holds: the AWS SDK's own variable names, so one Secret serves
+# the AWS CLI, MinIO's clients and this init container alike.
+CREDENTIAL_KEYS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
+
+
+def fetch_env(models: ModelsSpec) -> list[Manifest]:
+    """The object store's endpoint and keys as boto3 reads them from the environment
+    (AWS_ENDPOINT_URL_S3 since botocore 1.31). The keys come from the Secret by reference:
+    their values never pass through the operator, its logs or the rendered objects."""
+    env: list[Manifest] = []
+    if models.endpoint_url:
+        env.append({"name": "AWS_ENDPOINT_URL_S3", "value": models.endpoint_url})
+    if models.credentials_secret_ref is not None:
+        secret = models.credentials_secret_ref.name
+        env.extend(
+            {"name": key, "valueFrom": {"secretKeyRef": {"name": secret, "key": key}}}
+            for key in CREDENTIAL_KEYS
+        )
+    return env
+
+
 def _fetch_container(ctx: BotContext, storage_uri: str) -> Manifest:
     models = ctx.spec.models
-    return harden(
-        {
-            "name": "fetch-models",
-            "image": ctx.images.workers,
-            "command": ["python", "-c", FETCH_SCRIPT, MODEL_STORE, storage_uri],
-            "args": ["lstm", models.lstm.version, "transformer", models.transformer.version],
-            "resources": FETCH_RESOURCES,
-            "volumeMounts": [{"name": "model-store", "mountPath": MODEL_STORE}],
-        }
-    )
+    container: Manifest = {
+        "name": "fetch-models",
+        "image": ctx.images.workers,
+        "command": ["python", "-c", FETCH_SCRIPT, MODEL_STORE, storage_uri],
+        "args": ["lstm", models.lstm.version, "transformer", models.transformer.version],
+        "resources": FETCH_RESOURCES,
+        "volumeMounts": [{"name": "model-store", "mountPath": MODEL_STORE}],
+    }
+    env = fetch_env(models)
+    if env:
+        container["env"] = env
+    return harden(container)
 
 
 def _server_container(ctx: BotContext) -> Manifest:
