@@ -58,7 +58,9 @@ pytestmark = [pytest.mark.kind, pytest.mark.slow]
 
 
 def test_kind_up_nodes_and_system_pods_are_ready(kind_cluster: KindCluster) -> None:
-    nodes = kind_cluster.run("wait", "--for=condition=Ready", "nodes", "--all", f"--timeout={WAIT}")
+    nodes = kind_cluster.run(
+        "wait", "--for=condition=Ready", "nodes", "--all", f"--timeout={WAIT}", timeout=300
+    )
     assert nodes.returncode == 0, nodes.stderr
     listed = json.loads(kind_cluster.run("get", "nodes", "-o", "json").stdout)
     roles = sorted(n["metadata"]["labels"]["crpbot.io/role"] for n in listed["items"])
@@ -77,6 +79,7 @@ def test_kind_up_nodes_and_system_pods_are_ready(kind_cluster: KindCluster) -> N
             "-l",
             selector,
             f"--timeout={WAIT}",
+            timeout=300,
         )
         assert ready.returncode == 0, f"{namespace}/{selector}: {ready.stderr}"
 
