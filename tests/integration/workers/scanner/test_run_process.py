@@ -1,8 +1,10 @@
 """`crpbot run` as a process: after its first cycle, scraping its `/metrics` over HTTP shows
 the cycle's series with the right values; SIGTERM stops it with exit 0 and nothing lost.
 
-The candles are the bundled EUR/USD bars shifted so the newest one closed at the top of the
-current hour: the loop runs on the wall clock, and this way its first cycle scores a bar.
+The candles are the bundled EUR/USD bars shifted so the newest one opens at the top of the
+current hour: the loop runs on the wall clock, and whether its first cycle runs in this hour
+or the next, a closed bar is there to score (a bar still open is never scored), so the test
+never waits for the clock.
 """
 
 from __future__ import annotations
@@ -12,11 +14,10 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -31,24 +32,13 @@ from tests.fixtures.ports import free_port
 
 CRPBOT = Path(sys.executable).with_name("crpbot")
 SYMBOL = "LIVE-USD"
-HOUR = timedelta(hours=1)
-
-
-def _this_hour() -> datetime:
-    """The current hour's start, after waiting out its last 90 seconds (the first cycle
-    must run inside the hour the candles were shifted to)."""
-    now = datetime.now(UTC)
-    start = now.replace(minute=0, second=0, microsecond=0)
-    if start + HOUR - now < timedelta(seconds=90):
-        time.sleep((start + HOUR - now).total_seconds() + 1)
-        start += HOUR
-    return start
 
 
 @pytest.fixture
 def live_csv(tmp_path: Path) -> Path:
     candles = load_bundled("EURUSD")
-    shift = _this_hour() - HOUR - candles.index[-1].to_pydatetime()
+    this_hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    shift = this_hour - candles.index[-1].to_pydatetime()
     shifted = candles.set_axis(candles.index + pd.Timedelta(shift))
     path = tmp_path / f"{SYMBOL}.csv"
     shifted.to_csv(path, index_label="ts")
