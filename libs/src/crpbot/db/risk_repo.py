@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, insert, select, text, update
+from sqlalchemy import Connection, Engine, bindparam, insert, select, text, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -43,18 +43,19 @@ _LOCK = (
     .where(_accounts.c.id == bindparam("account"))
     .with_for_update()
 )
-_POINT = (_snapshots.c.ts, _snapshots.c.balance, _snapshots.c.equity)
-_POINTS_SINCE = (
-    select(*_POINT)
-    .where(_snapshots.c.account_id == bindparam("account"), _snapshots.c.ts >= bindparam("start"))
-    .order_by(_snapshots.c.ts, _snapshots.c.id)
-)
-_LAST_POINT_BEFORE = (
+_POINT = (_snapshots.c.ts, _snapshots.c.balance, _snapshots.c.equity, _snapshots.c.id)
+_before = (
     select(*_POINT)
     .where(_snapshots.c.account_id == bindparam("account"), _snapshots.c.ts < bindparam("start"))
     .order_by(_snapshots.c.ts.desc(), _snapshots.c.id.desc())
     .limit(1)
+    .subquery()
 )
+_since = select(*_POINT).where(
+    _snapshots.c.account_id == bindparam("account"), _snapshots.c.ts >= bindparam("start")
+)
+_POINTS_FROM = union_all(select(*_before.c), _since).order_by("ts", "id")
+"""The newest point before `start` and every point from `start` on, in one round trip."""
 _APPROVALS_SINCE = select(
     _decisions.c.ts,
     _decisions.c.symbol,
@@ -209,15 +210,14 @@ class AccountRepo:
             },
         )
 
-    def points_since(self, start: datetime) -> list[EquityPoint]:
-        rows = self._conn.execute(_POINTS_SINCE, {"account": self._account.id, "start": start})
-        return [EquityPoint(ts, float(b), float(e)) for ts, b, e in rows]
-
-    def last_point_before(self, start: datetime) -> EquityPoint | None:
-        row = self._conn.execute(
-            _LAST_POINT_BEFORE, {"account": self._account.id, "start": start}
-        ).first()
-        return None if row is None else EquityPoint(row[0], float(row[1]), float(row[2]))
+    def points_from(self, start: datetime) -> tuple[EquityPoint | None, list[EquityPoint]]:
+        """The newest point before `start` (None if there is none), and the points from
+        `start` on, oldest first."""
+        rows = self._conn.execute(_POINTS_FROM, {"account": self._account.id, "start": start})
+        points = [EquityPoint(ts, float(b), float(e)) for ts, b, e, _ in rows]
+        if points and points[0].ts < start:
+            return points[0], points[1:]
+        return None, points
 
     def approvals_since(self, start: datetime) -> list[ApprovedSignal]:
         rows = self._conn.execute(_APPROVALS_SINCE, {"account": self._account.id, "start": start})

@@ -189,8 +189,7 @@ class RiskGuardService:
         limits = self.limits
         day_start = previous_midnight(now, limits.timezone)
         since = min(day_start, now - limits.cooldown_lookback)
-        points = repo.points_since(since)
-        earlier = repo.last_point_before(since)
+        earlier, points = repo.points_from(since)
         before_today = [p for p in points if p.ts < day_start]
         day_open = before_today[-1] if before_today else earlier
         today = points[len(before_today) :]
