@@ -40,7 +40,9 @@ CORES = 2
 async def _run(url: str, checks: int, profile: cProfile.Profile | None) -> float:
     """CPU seconds per check over `checks` sequential checks (after a warm-up)."""
     engine = make_engine(url)
-    app = create_app(RiskGuardService(engine), token=TOKEN, telemetry=setup_telemetry(service="risk-guard"))
+    app = create_app(
+        RiskGuardService(engine), token=TOKEN, telemetry=setup_telemetry(service="risk-guard")
+    )
     ts = datetime.now(UTC).isoformat()
     headers = {"Authorization": f"Bearer {TOKEN}"}
     body = {

@@ -21,12 +21,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
 from crpbot.clock import utcnow
+from crpbot.db.base import Base
 from crpbot.db.models import Account, AccountSnapshot, RiskDecision
 from crpbot.risk import ApprovedSignal, CheckRequest, Decision, EquityPoint, Tier, ftmo
 
-_accounts = Account.__table__
-_snapshots = AccountSnapshot.__table__
-_decisions = RiskDecision.__table__
+_accounts = Base.metadata.tables[Account.__tablename__]
+_snapshots = Base.metadata.tables[AccountSnapshot.__tablename__]
+_decisions = Base.metadata.tables[RiskDecision.__tablename__]
 
 # Built once: a check runs these on every call, and SQLAlchemy then reuses their compiled
 # form by cache key instead of building and compiling a statement per call (which was most of
