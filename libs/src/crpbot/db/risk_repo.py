@@ -12,16 +12,68 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Engine, select, text, update
+from sqlalchemy import Connection, Engine, bindparam, insert, select, text, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
 
 from crpbot.clock import utcnow
+from crpbot.db.base import Base
 from crpbot.db.models import Account, AccountSnapshot, RiskDecision
 from crpbot.risk import ApprovedSignal, CheckRequest, Decision, EquityPoint, Tier, ftmo
+
+_accounts = Base.metadata.tables[Account.__tablename__]
+_snapshots = Base.metadata.tables[AccountSnapshot.__tablename__]
+_decisions = Base.metadata.tables[RiskDecision.__tablename__]
+
+# Built once: a check runs these on every call, and SQLAlchemy then reuses their compiled
+# form by cache key instead of building and compiling a statement per call (which was most of
+# a check's CPU). Core rows, not ORM objects: a check needs values, not an identity map.
+_LOCK = (
+    select(
+        _accounts.c.initial_balance,
+        _accounts.c.created_at,
+        _accounts.c.last_ts,
+        _accounts.c.trading_days,
+        _accounts.c.last_approval_ts,
+        _accounts.c.lowest_equity,
+    )
+    .where(_accounts.c.id == bindparam("account"))
+    .with_for_update()
+)
+_POINT = (_snapshots.c.ts, _snapshots.c.balance, _snapshots.c.equity, _snapshots.c.id)
+_before = (
+    select(*_POINT)
+    .where(_snapshots.c.account_id == bindparam("account"), _snapshots.c.ts < bindparam("start"))
+    .order_by(_snapshots.c.ts.desc(), _snapshots.c.id.desc())
+    .limit(1)
+    .subquery()
+)
+_since = select(*_POINT).where(
+    _snapshots.c.account_id == bindparam("account"), _snapshots.c.ts >= bindparam("start")
+)
+_POINTS_FROM = union_all(select(*_before.c), _since).order_by("ts", "id")
+"""The newest point before `start` and every point from `start` on, in one round trip."""
+_APPROVALS_SINCE = select(
+    _decisions.c.ts,
+    _decisions.c.symbol,
+    _decisions.c.tier,
+    _decisions.c.size,
+    _decisions.c.entry,
+    _decisions.c.stop,
+).where(
+    _decisions.c.account_id == bindparam("account"),
+    _decisions.c.approved.is_(True),
+    _decisions.c.ts >= bindparam("start"),
+)
+_APPROVED_TIMES = select(_decisions.c.ts).where(
+    _decisions.c.account_id == bindparam("account"), _decisions.c.approved.is_(True)
+)
+_ADD_SNAPSHOT = insert(_snapshots)
+_ADD_DECISION = insert(_decisions)
 
 
 class UnknownAccountError(LookupError):
@@ -36,11 +88,30 @@ class StaleEventError(ValueError):
         self.account = account
 
 
+@dataclass(slots=True)
+class _AccountRow:
+    """The locked account row as read, plus the columns changed since (written back once,
+    at the end of the transaction, by `AccountRepo.save`)."""
+
+    id: str
+    initial_balance: float
+    created_at: datetime
+    last_ts: datetime | None
+    trading_days: int
+    last_approval_ts: datetime | None
+    lowest_equity: float | None
+    changed: dict[str, Any] = field(default_factory=dict)
+
+    def set(self, column: str, value: Any) -> None:
+        setattr(self, column, value)
+        self.changed[column] = value
+
+
 class AccountRepo:
     """Reads and writes for one account inside the caller's locked transaction."""
 
-    def __init__(self, session: Session, account: Account) -> None:
-        self._session = session
+    def __init__(self, conn: Connection, account: _AccountRow) -> None:
+        self._conn = conn
         self._account = account
 
     @property
@@ -60,7 +131,7 @@ class AccountRepo:
                 f"ts {ts.isoformat()} is older than the newest seen {newest.isoformat()}",
                 self._account.id,
             )
-        self._account.last_ts = ts
+        self._account.set("last_ts", ts)
 
     @property
     def trading_days(self) -> int:
@@ -88,105 +159,82 @@ class AccountRepo:
         Returns how many rows were re-stamped.
         """
         moved = 0
-        for model in (AccountSnapshot, RiskDecision):
-            result = self._session.execute(
-                update(model)
-                .where(model.account_id == self._account.id, model.ts > to)
+        for table in (_snapshots, _decisions):
+            result = self._conn.execute(
+                update(table)
+                .where(table.c.account_id == self._account.id, table.c.ts > to)
                 .values(ts=to)
-                .execution_options(synchronize_session=False)
             )
-            moved += int(getattr(result, "rowcount", 0) or 0)
-        self._account.last_ts = to
-        self._recount_trading_days(timezone)
-        self._session.flush()
+            moved += int(result.rowcount or 0)
+        self._account.set("last_ts", to)
+        times = list(self._conn.scalars(_APPROVED_TIMES, {"account": self._account.id}))
+        self._account.set("trading_days", ftmo.trading_days(times, timezone))
+        self._account.set("last_approval_ts", max(times, default=None))
         return moved
-
-    def _recount_trading_days(self, timezone: str) -> None:
-        times = list(
-            self._session.scalars(
-                select(RiskDecision.ts).where(
-                    RiskDecision.account_id == self._account.id, RiskDecision.approved.is_(True)
-                )
-            )
-        )
-        self._account.trading_days = ftmo.trading_days(times, timezone)
-        self._account.last_approval_ts = max(times, default=None)
 
     def add_snapshot(self, point: EquityPoint) -> None:
         lowest = self._account.lowest_equity
         if lowest is None or point.equity < lowest:
-            self._account.lowest_equity = point.equity
-        self._session.add(
-            AccountSnapshot(
-                account_id=self._account.id,
-                ts=point.ts,
-                balance=point.balance,
-                equity=point.equity,
-            )
+            self._account.set("lowest_equity", point.equity)
+        self._conn.execute(
+            _ADD_SNAPSHOT,
+            {
+                "account_id": self._account.id,
+                "ts": point.ts,
+                "balance": point.balance,
+                "equity": point.equity,
+            },
         )
-        self._session.flush()
 
     def add_decision(self, request: CheckRequest, ts: datetime, decision: Decision) -> None:
         """An approval also updates the account's trading days: the decision's state already
         counts it (made from this row's count, under this row's lock, so two replicas cannot
         both count the same day)."""
         if decision.approved:
-            self._account.trading_days = decision.state.trading_days
-            self._account.last_approval_ts = ts
-        self._session.add(
-            RiskDecision(
-                account_id=self._account.id,
-                ts=ts,
-                symbol=request.symbol,
-                side=str(request.side),
-                entry=request.entry,
-                stop=request.stop,
-                confidence=request.confidence,
-                tier=str(request.tier),
-                approved=decision.approved,
-                size=decision.size,
-                reasons=[str(r) for r in decision.reasons],
-                created_at=utcnow(),
-            )
+            self._account.set("trading_days", decision.state.trading_days)
+            self._account.set("last_approval_ts", ts)
+        self._conn.execute(
+            _ADD_DECISION,
+            {
+                "account_id": self._account.id,
+                "ts": ts,
+                "symbol": request.symbol,
+                "side": str(request.side),
+                "entry": request.entry,
+                "stop": request.stop,
+                "confidence": request.confidence,
+                "tier": str(request.tier),
+                "approved": decision.approved,
+                "size": decision.size,
+                "reasons": [str(r) for r in decision.reasons],
+                "created_at": utcnow(),
+            },
         )
-        self._session.flush()
 
-    def points_since(self, start: datetime) -> list[EquityPoint]:
-        rows = self._session.execute(
-            select(AccountSnapshot.ts, AccountSnapshot.balance, AccountSnapshot.equity)
-            .where(AccountSnapshot.account_id == self._account.id, AccountSnapshot.ts >= start)
-            .order_by(AccountSnapshot.ts, AccountSnapshot.id)
-        )
-        return [EquityPoint(ts, float(b), float(e)) for ts, b, e in rows]
-
-    def last_point_before(self, start: datetime) -> EquityPoint | None:
-        row = self._session.execute(
-            select(AccountSnapshot.ts, AccountSnapshot.balance, AccountSnapshot.equity)
-            .where(AccountSnapshot.account_id == self._account.id, AccountSnapshot.ts < start)
-            .order_by(AccountSnapshot.ts.desc(), AccountSnapshot.id.desc())
-            .limit(1)
-        ).first()
-        return None if row is None else EquityPoint(row[0], float(row[1]), float(row[2]))
+    def points_from(self, start: datetime) -> tuple[EquityPoint | None, list[EquityPoint]]:
+        """The newest point before `start` (None if there is none), and the points from
+        `start` on, oldest first."""
+        rows = self._conn.execute(_POINTS_FROM, {"account": self._account.id, "start": start})
+        points = [EquityPoint(ts, float(b), float(e)) for ts, b, e, _ in rows]
+        if points and points[0].ts < start:
+            return points[0], points[1:]
+        return None, points
 
     def approvals_since(self, start: datetime) -> list[ApprovedSignal]:
-        rows = self._session.execute(
-            select(
-                RiskDecision.ts,
-                RiskDecision.symbol,
-                RiskDecision.tier,
-                RiskDecision.size,
-                RiskDecision.entry,
-                RiskDecision.stop,
-            ).where(
-                RiskDecision.account_id == self._account.id,
-                RiskDecision.approved.is_(True),
-                RiskDecision.ts >= start,
-            )
-        )
+        rows = self._conn.execute(_APPROVALS_SINCE, {"account": self._account.id, "start": start})
         return [
             ApprovedSignal(ts, symbol, Tier(tier), float(size) * abs(entry - stop))
             for ts, symbol, tier, size, entry, stop in rows
         ]
+
+    def save(self) -> None:
+        """Write the account row's changed columns back (one UPDATE, or none)."""
+        changed = self._account.changed
+        if changed:
+            self._conn.execute(
+                update(_accounts).where(_accounts.c.id == self._account.id).values(changed)
+            )
+            self._account.changed = {}
 
     @staticmethod
     def reachable(engine: Engine) -> bool:
@@ -207,15 +255,16 @@ def locked_account(
     With `opening`, a missing account is created with that balance as its initial balance
     (the first `/v1/equity`); without it, a missing account is an `UnknownAccountError`.
     """
-    with Session(engine, expire_on_commit=False) as session:
-        account = _lock(session, account_id)
+    with engine.begin() as conn:
+        account = _lock(conn, account_id)
         if account is None and opening is not None:
-            _insert_if_missing(session, account_id, opening)
-            account = _lock(session, account_id)
+            _insert_if_missing(conn, account_id, opening)
+            account = _lock(conn, account_id)
         if account is None:
             raise UnknownAccountError(f"unknown account {account_id!r}: post /v1/equity first")
-        yield AccountRepo(session, account)
-        session.commit()
+        repo = AccountRepo(conn, account)
+        yield repo
+        repo.save()
 
 
 @contextmanager
@@ -226,22 +275,24 @@ def locked_accounts(engine: Engine, account_ids: Iterable[str]) -> Iterator[dict
     each other instead of deadlocking. Any unknown account is an `UnknownAccountError` and
     nothing is kept.
     """
-    with Session(engine, expire_on_commit=False) as session:
+    with engine.begin() as conn:
         repos: dict[str, AccountRepo] = {}
         for account_id in sorted(set(account_ids)):
-            account = _lock(session, account_id)
+            account = _lock(conn, account_id)
             if account is None:
                 raise UnknownAccountError(f"unknown account {account_id!r}: post /v1/equity first")
-            repos[account_id] = AccountRepo(session, account)
+            repos[account_id] = AccountRepo(conn, account)
         yield repos
-        session.commit()
+        for repo in repos.values():
+            repo.save()
 
 
-def _lock(session: Session, account_id: str) -> Account | None:
-    return session.scalar(select(Account).where(Account.id == account_id).with_for_update())
+def _lock(conn: Connection, account_id: str) -> _AccountRow | None:
+    row = conn.execute(_LOCK, {"account": account_id}).first()
+    return None if row is None else _AccountRow(account_id, *row)
 
 
-def _insert_if_missing(session: Session, account_id: str, opening: EquityPoint) -> None:
+def _insert_if_missing(conn: Connection, account_id: str, opening: EquityPoint) -> None:
     """Two first reports at once must create one account: the loser's insert is a no-op and
     it then waits on the winner's row lock."""
     values = {
@@ -250,7 +301,7 @@ def _insert_if_missing(session: Session, account_id: str, opening: EquityPoint) 
         "created_at": utcnow(),
         "last_ts": opening.ts,
     }
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(postgresql.insert(Account).values(values).on_conflict_do_nothing())
+    if conn.dialect.name == "postgresql":
+        conn.execute(postgresql.insert(_accounts).values(values).on_conflict_do_nothing())
     else:
-        session.execute(sqlite.insert(Account).values(values).on_conflict_do_nothing())
+        conn.execute(sqlite.insert(_accounts).values(values).on_conflict_do_nothing())

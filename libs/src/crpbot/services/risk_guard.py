@@ -183,13 +183,16 @@ class RiskGuardService:
     def _load(self, repo: AccountRepo, now: datetime) -> tuple[AccountState, History]:
         """The account's recent past: every read is an index seek or a range bounded by the
         day start and the rule windows, and the whole history comes from the account row's
-        running summary, so a check costs the same after years of trading as on day one."""
+        running summary, so a check costs the same after years of trading as on day one.
+        The day's opening point is the newest one before the day start: the last of `points`
+        before it, else the one before them all (`since` is never after the day start)."""
         limits = self.limits
         day_start = previous_midnight(now, limits.timezone)
         since = min(day_start, now - limits.cooldown_lookback)
-        points = repo.points_since(since)
-        day_open = repo.last_point_before(day_start)
-        today = [p for p in points if p.ts >= day_start]
+        earlier, points = repo.points_from(since)
+        before_today = [p for p in points if p.ts < day_start]
+        day_open = before_today[-1] if before_today else earlier
+        today = points[len(before_today) :]
         last_approval = repo.last_approval_ts
         state = account_state(
             repo.initial_balance,
@@ -200,7 +203,6 @@ class RiskGuardService:
             last_approval is not None and last_approval >= day_start,
         )
         window = max(limits.rate_window, limits.open_signal_lifetime)
-        earlier = repo.last_point_before(since)
         streak_points = ([earlier] if earlier is not None else []) + points
         history = History(repo.approvals_since(now - window), closed_results(streak_points))
         return state, history

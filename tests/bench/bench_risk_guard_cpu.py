@@ -1,0 +1,104 @@
+"""The risk guard's CPU per check: the guard's own Python work, which sets its throughput.
+
+One process runs the real app in-process (`create_app` on `RiskGuardService`, through httpx's
+ASGI transport, so routing, validation, the token gate and serialisation all count) and sends
+checks one after another; the process CPU time per check is what one core spends on a check,
+client included. Unlike checks/s under concurrent load, it barely moves when other work
+shares the machine, so it is the figure to compare across changes; `cores / cpu_ms` projects
+the checks/s that many idle cores would serve (PostgreSQL's own CPU not included).
+
+    .venv/bin/python tests/bench/bench_risk_guard_cpu.py [--checks 500]
+        [--backends sqlite postgres] [--profile out.prof]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import sys
+import tempfile
+import time
+from contextlib import ExitStack
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from crpbot.db.engine import make_engine, upgrade
+from crpbot.services.risk_guard import RiskGuardService
+from crpbot.telemetry.metrics import setup_telemetry
+from crpbot_workers.risk_guard.app import create_app
+from tests.fixtures.postgres import find_pg_ctl, running_postgres
+
+TOKEN = "bench-token"
+CORES = 2
+
+
+async def _run(url: str, checks: int, profile: cProfile.Profile | None) -> float:
+    """CPU seconds per check over `checks` sequential checks (after a warm-up)."""
+    engine = make_engine(url)
+    app = create_app(
+        RiskGuardService(engine), token=TOKEN, telemetry=setup_telemetry(service="risk-guard")
+    )
+    ts = datetime.now(UTC).isoformat()
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    body = {
+        "account": "bot-cpu",
+        "symbol": "BTC-USD",
+        "side": "long",
+        "entry": 100.0,
+        "stop": 99.0,
+        "confidence": 0.7,
+        "tier": "low",
+        "ts": ts,
+    }
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://guard") as client:
+        equity = {"account": "bot-cpu", "balance": 100_000.0, "equity": 100_000.0, "ts": ts}
+        (await client.post("/v1/equity", json=equity, headers=headers)).raise_for_status()
+        for _ in range(50):
+            (await client.post("/v1/check", json=body, headers=headers)).raise_for_status()
+        if profile is not None:
+            profile.enable()
+        started = time.process_time()
+        for _ in range(checks):
+            (await client.post("/v1/check", json=body, headers=headers)).raise_for_status()
+        spent = time.process_time() - started
+        if profile is not None:
+            profile.disable()
+    engine.dispose()
+    return spent / checks
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--checks", type=int, default=500)
+    parser.add_argument("--backends", nargs="+", default=["sqlite", "postgres"])
+    parser.add_argument("--profile", type=Path, help="write a cProfile of the loop here")
+    args = parser.parse_args()
+    profile = cProfile.Profile() if args.profile else None
+    print(f"{'backend':>9} {'cpu ms/check':>12} {f'checks/s on {CORES} cores':>22}")
+    with tempfile.TemporaryDirectory() as folder, ExitStack() as stack:
+        for backend in args.backends:
+            if backend == "postgres":
+                pg_ctl = find_pg_ctl()
+                if pg_ctl is None:
+                    print("postgres: no PostgreSQL binaries (make system-deps); skipped")
+                    continue
+                server = stack.enter_context(running_postgres(pg_ctl))
+                server.janitor("cpu").init()
+                url = server.url("cpu")
+            else:
+                url = f"sqlite:///{Path(folder) / 'guard.db'}"
+            upgrade(url)
+            per_check = asyncio.run(_run(url, args.checks, profile))
+            print(f"{backend:>9} {per_check * 1000:>12.2f} {CORES / per_check:>22.0f}")
+    if profile is not None:
+        profile.dump_stats(args.profile)
+
+
+if __name__ == "__main__":
+    main()
