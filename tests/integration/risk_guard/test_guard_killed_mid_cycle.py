@@ -2,14 +2,14 @@
 signal; the next cycle, with a guard back on the same database, decides what was left.
 
 A real `crpbot risk-guard serve` process on a real database; the scanner runs in this
-process over four symbols. The kill is timed by the notifier: the first approved signal's
-alert SIGKILLs the guard, so the first symbol is decided and the other three meet a dead
-guard, every run the same way.
+process over four symbols. The cycle asks the guard about all of them in one batch, so the
+kill is timed by the risk port: after the cycle has stored its four signals and just before
+it asks, the guard is SIGKILLed, every run the same way.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -22,7 +22,9 @@ from crpbot.db.engine import make_engine, session_factory
 from crpbot.db.repos.signals import recent_signals
 from crpbot.models.inference import InProcessBackend
 from crpbot.notify.alerts import Alert, FailureAlert, SignalAlert
+from crpbot.risk import CheckRequest
 from crpbot.scan.adapters import FramesFeed, StaticEquity
+from crpbot.scan.ports import CheckAnswer
 from crpbot.scan.scanner import Scanner, ScannerDeps
 from crpbot.scan.spool import SignalSpool
 from crpbot.services.risk_client import RiskClient
@@ -37,21 +39,31 @@ NOW = datetime(2018, 1, 22, 12, 0, tzinfo=UTC)
 ACCOUNT = "acct"
 
 
-class KillOnFirstApproval:
-    """Records alerts; the first approved signal's alert kills the guard (mid-cycle)."""
+class Recorder:
+    """Records every alert the scanner sends."""
 
-    def __init__(self, guard: GuardProcess) -> None:
+    def __init__(self) -> None:
         self.alerts: list[Alert] = []
-        self._guard: GuardProcess | None = guard
 
     def notify(self, alert: Alert) -> None:
         self.alerts.append(alert)
-        if isinstance(alert, SignalAlert) and self._guard is not None:
+
+
+class KillBeforeAsking(RiskClient):
+    """The real client; the first batch check SIGKILLs the guard just before it is sent."""
+
+    def __init__(self, guard: GuardProcess) -> None:
+        super().__init__(guard.url, TOKEN, connect_timeout_s=0.5)
+        self._guard: GuardProcess | None = guard
+
+    def check_batch(self, requests: Sequence[CheckRequest]) -> list[CheckAnswer]:
+        if self._guard is not None:
             self._guard.kill()
             self._guard = None
+        return super().check_batch(requests)
 
 
-def _outages(notifier: KillOnFirstApproval) -> list[tuple[str, bool]]:
+def _outages(notifier: Recorder) -> list[tuple[str, bool]]:
     return [(a.component, a.recovered) for a in notifier.alerts if isinstance(a, FailureAlert)]
 
 
@@ -79,12 +91,12 @@ def test_guard_killed_mid_cycle_approves_nothing_after_and_loses_nothing(
     engine = make_engine(migrated_url)
     sessions = session_factory(engine)
     guard = start_guard(migrated_url)
-    notifier = KillOnFirstApproval(guard)
+    notifier = Recorder()
 
     deps = ScannerDeps(
         feed=FramesFeed(frames, "ONE_HOUR"),
         model=model,
-        risk=RiskClient(guard.url, TOKEN, connect_timeout_s=0.5),
+        risk=KillBeforeAsking(guard),
         sessions=sessions,
         notifier=notifier,
         spool=SignalSpool(tmp_path / "spool.jsonl"),
@@ -96,24 +108,23 @@ def test_guard_killed_mid_cycle_approves_nothing_after_and_loses_nothing(
     killed = scanner.run_cycle(NOW)
 
     assert guard.process.poll() is not None, "the guard died during the cycle"
-    assert [r.outcome for r in killed.results] == ["approved", *["risk_unavailable"] * 3]
-    assert [a.symbol for a in notifier.alerts if isinstance(a, SignalAlert)] == ["AAA-USD"]
+    assert [r.outcome for r in killed.results] == ["risk_unavailable"] * 4
+    assert not [a for a in notifier.alerts if isinstance(a, SignalAlert)], "nothing approved"
     with sessions() as session:
         stored = {s.symbol: s for s in recent_signals(session, bot=killed.bot)}
     assert set(stored) == set(SYMBOLS), "every computed signal is stored"
-    assert stored["AAA-USD"].status == "approved"
-    assert {stored[s].status for s in SYMBOLS[1:]} == {"error"}
-    assert {stored[s].reasons for s in SYMBOLS[1:]} == {("risk_unavailable",)}
+    assert {stored[s].status for s in SYMBOLS} == {"error"}
+    assert {stored[s].reasons for s in SYMBOLS} == {("risk_unavailable",)}
     assert not (tmp_path / "spool.jsonl").exists(), "the database was up: nothing spooled"
     assert _outages(notifier) == [("risk_guard", False)]
 
     back = start_guard(migrated_url)
     client = RiskClient(back.url, TOKEN)
-    assert client.state(ACCOUNT).high_tier_last_hour == 1, "the kill lost no approval"
+    assert client.state(ACCOUNT).high_tier_last_hour == 0, "the dead guard approved nothing"
     scanner.deps.risk = RiskClient(back.url, TOKEN)
     next_cycle = scanner.run_cycle(NOW + timedelta(minutes=2))
 
-    assert [r.outcome for r in next_cycle.results] == ["already_decided", *["approved"] * 3]
+    assert [r.outcome for r in next_cycle.results] == ["approved"] * 4
     with sessions() as session:
         after = {s.symbol: s for s in recent_signals(session, bot=killed.bot)}
     assert {s.status for s in after.values()} == {"approved"}
