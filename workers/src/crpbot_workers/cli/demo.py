@@ -51,7 +51,7 @@ def _rows(s: DemoSummary) -> list[tuple[str, str]]:
             (
                 "backtest",
                 f"{b.trades} trades, return {b.total_return:+.2%} after {b.costs}, max "
-                f"drawdown {b.max_drawdown:.2%}, share of trades with positive P/L {win}; "
+                f"drawdown {b.max_drawdown:.2%}, win rate {win} (target / decided); "
                 f"FTMO challenge: {b.ftmo_status}",
             )
         )
