@@ -3,6 +3,7 @@ matplotlib artists and compared with the tables and with hand-counted figures.""
 
 from __future__ import annotations
 
+import html
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -23,7 +24,9 @@ from crpbot_workers.reports.documents import (
     detail_tables,
     headline,
     hours_of_day_table,
+    html_page,
     reliability_table,
+    title,
 )
 from tests.fixtures.db import make_signal
 from tests.unit.observation.builders import scored_at
@@ -160,3 +163,8 @@ def test_paper_charts_start_end_and_floor_match_the_headline(report: PeriodRepor
     total = np.asarray(lines["paper: to total floor"].get_ydata(), dtype=float)
     assert daily.min() == pytest.approx(h.min_daily_headroom)
     assert total.min() == pytest.approx(h.min_total_headroom)
+
+
+def test_html_page_titles_the_browser_tab_with_the_report_title(report: PeriodReport) -> None:
+    page = html_page(report, [])
+    assert f"<title>{html.escape(title(report))}</title>" in page

@@ -327,6 +327,6 @@ def html_page(report: PeriodReport, charts: Sequence[Chart]) -> str:
     parts.append(f"<h2>Assumptions</h2><ul>{items}</ul>")
     return (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
-        f"<title>{title}</title><style>{_STYLE}</style></head>"
+        f"<title>{heading}</title><style>{_STYLE}</style></head>"
         f"<body>{''.join(parts)}</body></html>\n"
     )
