@@ -126,10 +126,10 @@ def test_metrics_counters_accumulate_across_scrapes(
     ],
 )
 def test_metrics_start_counts_serves_failure_counts_at_zero_before_any_failure(
-    prometheus_telemetry: Telemetry, client: TestClient, series: str, labels: frozenset[Any]
+    telemetry: Telemetry, client: TestClient, series: str, labels: frozenset[Any]
 ) -> None:
     """A first failure must be an increase from a scraped 0, not a series born at 1."""
-    prometheus_telemetry.start_counts("telegram")
+    telemetry.start_counts("telegram")
     assert scrape(client)[(series, labels)] == 0
 
 
