@@ -47,7 +47,9 @@ pytestmark = [pytest.mark.k8s, pytest.mark.realnode, pytest.mark.timeout(1800)]
 WORKERS_OPT_IN = "CRPBOT_REAL_NODE_WORKERS"
 WORKERS_IMAGE = "crpbot/workers:dev"
 NAMESPACE = "crpbot-path"
-RELEASE = "crpbot"
+RELEASE = "crpbot-node"
+"""Not `crpbot`: the install-manifest tests leave `crpbot-operator` cluster objects that Helm
+will not adopt; every cluster-scoped name of the chart derives from the release."""
 SAMPLE = REPO / "manifests" / "samples" / "tradingbot-minimal.yaml"
 BOT = "btc-observer"
 DATABASE = "crpbot_path"

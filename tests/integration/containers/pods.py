@@ -67,14 +67,30 @@ class PodRun:
     mounts_extra: dict[str, Path] = field(default_factory=dict)
 
     def env(self) -> dict[str, str]:
+        """The container's environment as the kubelet would give it: Secret keys, downward-API
+        fields of this pod, and `$(NAME)` references to variables defined before."""
         out: dict[str, str] = {}
         for item in self.container.get("env", []):
             if "value" in item:
-                out[item["name"]] = item["value"]
+                out[item["name"]] = re.sub(
+                    r"\$\((\w+)\)", lambda m: out.get(m[1], m[0]), item["value"]
+                )
+            elif "fieldRef" in item["valueFrom"]:
+                out[item["name"]] = self._field(item["valueFrom"]["fieldRef"]["fieldPath"])
             else:
                 ref = item["valueFrom"]["secretKeyRef"]
                 out[item["name"]] = self.secrets[(ref["name"], ref["key"])]
         return out | self.env_override
+
+    def _field(self, path: str) -> str:
+        metadata = self.pod.get("metadata", {})
+        if path.startswith("metadata.labels['"):
+            return str(metadata.get("labels", {}).get(path[len("metadata.labels['") : -2], ""))
+        fields = {
+            "metadata.namespace": metadata.get("namespace", "default"),
+            "metadata.name": metadata.get("name", self.container["name"]),
+        }
+        return str(fields.get(path, ""))
 
     def limits(self) -> dict[str, str]:
         limits: dict[str, str] = self.container["resources"]["limits"]
