@@ -196,8 +196,9 @@ def test_rbac_telegram_account_pauses_its_own_bot_only(
         {"spec": {"suspend": True, "symbols": ["ETH-USD"]}},
         {"spec": {"schedule": "0 0 1 1 *"}},
         {"metadata": {"labels": {"team": "elsewhere"}}},
+        {"metadata": {"annotations": {"crpbot.io/skill-gate": "{}", "team.io/owner": "me"}}},
     ],
-    ids=["images", "risk", "suspend-and-symbols", "schedule", "labels"],
+    ids=["images", "risk", "suspend-and-symbols", "schedule", "labels", "foreign-annotation"],
 )
 def test_rbac_telegram_account_may_only_pause(
     control_plane: ControlPlane,

@@ -20,7 +20,7 @@ from crpbot_operator.skill import SKILL_ANNOTATION
 from crpbot_operator.status import ChildrenState, compute_status
 from crpbot_workers.telegram.skill_publish import ActivityPublisher, SkillPublisher
 from tests.fixtures.skill_outcomes import T0, outcomes
-from tests.k8s.control_plane import ControlPlane, Kubectl
+from tests.k8s.control_plane import REPO, ControlPlane, Kubectl
 from tests.k8s.operator_support import Cluster, api_client, bot_manifest
 from tests.k8s.test_condition_alerts import BOT, _apply_telegram_access, _telegram_identity
 
@@ -33,6 +33,13 @@ LATER = T0 + timedelta(days=60)
 @pytest.fixture
 def cluster(kubeconfig: Any) -> Cluster:
     return Cluster(api_client(kubeconfig))
+
+
+@pytest.fixture(autouse=True)
+def pause_policy(kubectl: Kubectl) -> None:
+    """Every install ships the admission policy that narrows the bot's identity to pausing:
+    the publishers must work under it, as they do in a cluster."""
+    kubectl("apply", "-f", str(REPO / "manifests" / "rbac" / "telegram-pause-policy.yaml"))
 
 
 def _stored(cluster: Cluster, namespace: str) -> dict[str, Any]:
