@@ -64,7 +64,9 @@ def compute_metrics(trades: pd.DataFrame, equity: pd.Series, initial_balance: fl
 
 
 def _win_rate(trades: pd.DataFrame) -> float:
-    reasons = trades["exit_reason"].astype(str)
+    """Compared as stored (a categorical from the replay): turning 10k reasons into strings
+    first cost more than the rest of the metrics together."""
+    reasons = trades["exit_reason"]
     won, lost = int((reasons == "target").sum()), int((reasons == "stop").sum())
     return won / (won + lost) if won + lost else float("nan")
 
