@@ -313,4 +313,7 @@ def test_backend_fails_closed_at_once_when_the_server_refuses_the_key(
     with pytest.raises(InferenceUnavailableError, match=expected) as refused:
         backend.predict(artifact.samples.x[:1], artifact.samples.feature_names)
     assert "wrong-key" not in str(refused.value)
-    assert len(script.paths) == 2  # one per model: a refused key is never retried
+    # A refused key is never retried: no model is asked twice. The backend may fail closed on
+    # the first refusal before the other model's request has even arrived, so one or two.
+    asked = [path.split("/")[2] for path in script.paths]
+    assert asked and len(asked) == len(set(asked)), asked
