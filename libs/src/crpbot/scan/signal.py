@@ -50,6 +50,8 @@ class ScoredBar:
     def many(cls, bar_ts: Sequence[pd.Timestamp], scores: pd.DataFrame) -> list[ScoredBar]:
         """The rows of `score_candles` or `score_windows` (SCORE_COLUMNS), row i for bar
         `bar_ts[i]`, read column by column (a Series per row costs more than the row)."""
+        if len(bar_ts) != len(scores):
+            raise ValueError(f"{len(scores)} score rows for {len(bar_ts)} bars")
         columns = {name: scores[name].to_numpy(dtype=np.float64).tolist() for name in _SCORES}
         return [
             cls(bar_ts=ts.to_pydatetime(), **{name: columns[name][row] for name in _SCORES})

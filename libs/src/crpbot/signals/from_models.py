@@ -75,14 +75,16 @@ def signal_levels(
     entry = np.asarray(close, dtype=np.float64)
     distance = np.asarray(atr, dtype=np.float64)
     sign = np.where(side == "long", 1.0, -1.0)
-    stop = entry - sign * rules.stop_atr * distance
+    with np.errstate(invalid="ignore", over="ignore"):  # bars without a valid ATR: dropped
+        stop = entry - sign * rules.stop_atr * distance
+        target = entry + sign * rules.target_atr * distance
     passed = (confidence >= rules.min_confidence) & (distance > 0) & (entry > 0) & (stop > 0)
     return SignalLevels(
         passed=passed,
         side=side,
         entry=entry,
         stop=stop,
-        target=entry + sign * rules.target_atr * distance,
+        target=target,
         confidence=confidence,
         tier=tiers_for(confidence, thresholds),
     )
