@@ -8,9 +8,10 @@ in this process, the in-process guard on a SQLite file, every signal through the
 first cycle is untimed (warm-up: imports, TA-Lib and torch first calls); the figure is the
 best of `--repeat` cycles at successive hours.
 
-Ready: wall time from starting `python` to a wired scanner (settings, database, models) with
-`inference=torchserve`, as the cluster's CronJob runs it; importing pandas-ta (for the first
-cycle's features) is counted in "first cycle", since the cycle pays for it.
+Ready: wall time from starting `python` to a wired scanner (settings, database migrated to
+head, models) with `inference=torchserve`, as the cluster's CronJob runs it, with the
+modules' bytecode compiled as in the image (see `ready_seconds`; the first start, compiling,
+is printed beside it).
 
 Targets (issue 18, 2 CPU cores): 300 symbols < 3 s, 1,000 symbols < 10 s; ready < 2 s.
 The machine these figures come from is shared: quote the load average printed first.
@@ -95,7 +96,14 @@ print("ready")
 """
 
 
-def ready_seconds(model_dir: Path, folder: Path) -> float:
+def ready_seconds(model_dir: Path, folder: Path) -> tuple[float, float]:
+    """(ready with compiled bytecode, as the image runs; ready compiling every module).
+
+    The image compiles the venv's bytecode when it is built (UV_COMPILE_BYTECODE=1) and runs
+    with PYTHONDONTWRITEBYTECODE=1; a checkout synced without bytecode under that variable
+    would compile ~2,000 modules at every start (seconds, not what a CronJob pays). So the
+    first run compiles into a private cache (PYTHONPYCACHEPREFIX; its time is printed, not
+    judged) and the next ones read it, whatever the checkout's venv holds."""
     env = {
         **os.environ,
         "CRPBOT_CONFIG_FILE": "",
@@ -104,13 +112,15 @@ def ready_seconds(model_dir: Path, folder: Path) -> float:
         "CRPBOT_DATABASE_URL": f"sqlite:///{folder / 'ready.db'}",
         "CRPBOT_DATA_DIR": str(folder / "data"),
         "CRPBOT_TELEMETRY__EXPORTER": "none",
+        "PYTHONPYCACHEPREFIX": str(folder / "bytecode"),
     }
-    best = float("inf")
-    for _ in range(2):
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    times = []
+    for _ in range(3):
         started = time.perf_counter()
         subprocess.run([sys.executable, "-c", _READY], env=env, check=True, capture_output=True)
-        best = min(best, time.perf_counter() - started)
-    return best
+        times.append(time.perf_counter() - started)
+    return min(times[1:]), times[0]
 
 
 def main() -> None:
@@ -125,12 +135,16 @@ def main() -> None:
         folder = Path(name)
         model_dir = folder / "models"
         build_tiny_artifact(model_dir, bars=2000, window=32, hidden=32)
-        ready = ready_seconds(model_dir, folder)
+        ready, compiling = ready_seconds(model_dir, folder)
         rows = {n: min(cycle_seconds(model_dir, folder, n, args.repeat)) for n in args.symbols}
     print(f"{'symbols':>8} {'cycle s':>8} {'ms/symbol':>10}")
     for count, seconds in rows.items():
         print(f"{count:>8} {seconds:>8.2f} {seconds / count * 1000:>10.1f}")
-    print(f"process ready (inference=torchserve): {ready:.2f} s")
+    print(f"process ready (inference=torchserve): {ready:.2f} s with compiled bytecode")
+    print(
+        f"  (first start, compiling every module as a checkout without bytecode does: "
+        f"{compiling:.2f} s)"
+    )
     for count, limit in TARGETS_S.items():
         if count in rows:
             verdict = "PASS" if rows[count] < limit else "FAIL"
@@ -140,7 +154,7 @@ def main() -> None:
     verdict = "PASS" if ready < TARGET_READY_S else "FAIL"
     print(f"{verdict} scanner ready: {ready:.2f} s (target < {TARGET_READY_S:g} s)")
     if args.json:
-        print(json.dumps({"cycle_s": rows, "ready_s": ready}))
+        print(json.dumps({"cycle_s": rows, "ready_s": ready, "ready_compiling_s": compiling}))
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from crpbot.db.engine import upgrade
 from tests.fixtures.ports import free_port
 
 CRPBOT = Path(sys.executable).with_name("crpbot")
@@ -61,3 +62,28 @@ def test_a_refused_scan_loads_no_model_runtime(scan_env: dict[str, str], tmp_pat
     )
     assert result.stdout.strip().splitlines()[-1] == "False 2", result.stderr[-2000:]
     assert "model" in result.stderr.lower()
+
+
+_READY = """
+import json, sys
+from crpbot.config import Settings
+from crpbot_workers.scanner.wiring import build_scanner
+
+build_scanner(Settings()).close()
+print(json.dumps(sorted({m.split(".")[0] for m in sys.modules} & {"alembic", "telegram"})))
+"""
+
+
+def test_a_scanner_on_a_migrated_database_loads_neither_alembic_nor_telegram(
+    scan_env: dict[str, str],
+) -> None:
+    """Every `scan --once` after the first finds the schema at head: Alembic (a third of the
+    start) is not needed, nor python-telegram-bot for a scanner that logs its alerts."""
+    upgrade(scan_env["CRPBOT_DATABASE_URL"])
+    env = {**scan_env, "CRPBOT_INFERENCE": "torchserve"}
+    env["CRPBOT_TORCHSERVE_URL"] = f"http://127.0.0.1:{free_port()}"
+    result = subprocess.run(
+        [sys.executable, "-c", _READY], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == []

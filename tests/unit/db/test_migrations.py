@@ -1,3 +1,4 @@
+import ast
 from datetime import UTC, datetime
 from typing import Any
 
@@ -8,9 +9,11 @@ from alembic.runtime.migration import MigrationContext
 
 from crpbot.db.base import Base
 from crpbot.db.engine import (
+    MIGRATIONS_DIR,
     current_revision,
     head_revision,
     make_engine,
+    shipped_head,
     upgrade,
 )
 from crpbot.db.types import UtcDateTime
@@ -146,3 +149,48 @@ def test_upgrade_from_0001_keeps_every_outcome_on_sqlite(db_url: str) -> None:
     finally:
         engine.dispose()
     assert kept == 3
+
+
+def test_migration_files_are_named_after_their_revision_and_the_newest_is_head() -> None:
+    """`shipped_head` reads the head off file names, without Alembic: every migration must be
+    `<revision>_<what>.py`, revisions in name order, each one's parent the file before it."""
+    versions = sorted((MIGRATIONS_DIR / "versions").glob("*_*.py"))
+    modules = [ast.parse(path.read_text()) for path in versions]
+    declared = [
+        {
+            node.target.id: ast.literal_eval(node.value)
+            for node in module.body
+            if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value
+        }
+        for module in modules
+    ]
+    assert [d["revision"] for d in declared] == [p.name.split("_", 1)[0] for p in versions]
+    assert [d["down_revision"] for d in declared] == [None, *(d["revision"] for d in declared)][
+        : len(declared)
+    ]
+    assert shipped_head() == head_revision() == declared[-1]["revision"]
+
+
+@pytest.mark.parametrize("stamped", [None, "0004"])
+def test_upgrade_skips_alembic_only_at_the_shipped_head(db_url: str, stamped: str | None) -> None:
+    """Below head (or never migrated) Alembic runs; at head the same answer, nothing run."""
+    if stamped is not None:
+        upgrade(db_url, stamped)
+    assert upgrade(db_url) == shipped_head()
+    engine = make_engine(db_url)
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("DROP TABLE scored_bars")  # what a second Alembic run would see
+    finally:
+        engine.dispose()
+    assert upgrade(db_url) == shipped_head()
+    assert "scored_bars" not in _tables(db_url), "at head nothing was migrated again"
+
+
+def _tables(url: str) -> set[str]:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return set(sa.inspect(conn).get_table_names())
+    finally:
+        engine.dispose()

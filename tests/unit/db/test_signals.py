@@ -1,3 +1,4 @@
+from dataclasses import replace
 from datetime import UTC, timedelta, timezone
 
 import pytest
@@ -6,7 +7,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from crpbot.db.models import Signal
-from crpbot.db.repos.signals import get_signal, recent_signals, save_signal, set_signal_status
+from crpbot.db.repos.signals import (
+    get_signal,
+    recent_signals,
+    save_signal,
+    save_signals,
+    set_signal_status,
+    set_signal_statuses,
+)
 from tests.fixtures.db import T0, make_signal
 
 Sessions = sessionmaker[Session]
@@ -128,3 +136,67 @@ def test_recent_signals_newest_first_with_filters(sessions: Sessions) -> None:
     assert [s.bar_ts.hour for s in approved] == [17, 15]
     assert {(s.bot, s.bar_ts.hour) for s in since} == {("demo", 17), ("other", 23)}
     assert all(s.bar_ts.tzinfo == UTC for s in since)
+
+
+def test_save_signals_returns_each_keys_stored_row_in_order_first_write_wins(
+    sessions: Sessions,
+) -> None:
+    earlier = make_signal(symbol="ETH-USD", status="approved", reasons=("ok",))
+    with sessions.begin() as session:
+        first = save_signal(session, earlier)
+    batch = [
+        make_signal(symbol="SOL-USD"),
+        make_signal(symbol="ETH-USD", confidence=0.99),  # its key is stored: kept as it was
+        make_signal(symbol="BTC-USD", bar_ts=T0.astimezone(timezone(timedelta(hours=9)))),
+    ]
+    with sessions.begin() as session:
+        stored = save_signals(session, batch)
+    assert [s.symbol for s in stored] == ["SOL-USD", "ETH-USD", "BTC-USD"]
+    assert stored[1] == replace(earlier, id=first.id)
+    assert stored[0] == replace(batch[0], id=stored[0].id)
+    assert stored[2].bar_ts == T0 and stored[2].bar_ts.tzinfo == UTC
+    assert len({s.id for s in stored}) == 3 and _count(sessions) == 3
+
+
+def test_save_signals_same_as_one_by_one_across_select_chunks(sessions: Sessions) -> None:
+    """More keys than one SELECT looks up, with other bots' and bars' rows around them."""
+    records = [
+        make_signal(symbol=f"S{i:04d}-USD", bar_ts=T0 + timedelta(hours=i % 3))
+        for i in range(1_100)
+    ]
+    with sessions.begin() as session:
+        save_signal(session, make_signal(bot="other", symbol="S0000-USD"))
+        save_signal(session, make_signal(symbol="S0001-USD", bar_ts=T0 + timedelta(hours=7)))
+        stored = save_signals(session, records)
+    assert [(s.symbol, s.bar_ts) for s in stored] == [(r.symbol, r.bar_ts) for r in records]
+    assert all(s.bot == "demo" for s in stored)
+    assert _count(sessions) == 1_102
+
+
+def test_save_signals_of_nothing_stores_nothing(sessions: Sessions) -> None:
+    with sessions.begin() as session:
+        assert save_signals(session, []) == []
+    assert _count(sessions) == 0
+
+
+def test_set_signal_statuses_records_every_verdict(sessions: Sessions) -> None:
+    with sessions.begin() as session:
+        a, b = save_signals(session, [make_signal(), make_signal(symbol="ETH-USD")])
+        assert a.id is not None and b.id is not None
+        set_signal_statuses(session, [(a.id, "approved", ()), (b.id, "rejected", ["rate"])])
+    with sessions() as session:
+        stored = [get_signal(session, s.id) for s in (a, b) if s.id is not None]
+    assert [(s.status, s.reasons) for s in stored if s is not None] == [
+        ("approved", ()),
+        ("rejected", ("rate",)),
+    ]
+
+
+def test_set_signal_statuses_with_an_unknown_id_changes_nothing(sessions: Sessions) -> None:
+    with sessions.begin() as session:
+        saved = save_signal(session, make_signal())
+    with pytest.raises(LookupError), sessions.begin() as session:
+        set_signal_statuses(session, [(saved.id, "approved", ()), (12345, "approved", ())])
+    with sessions() as session:
+        stored = get_signal(session, saved.id)
+    assert stored is not None and stored.status == "pending_risk"

@@ -8,7 +8,12 @@ import pytest
 
 from crpbot.features import FEATURE_SPECS
 from crpbot.features.compute import compute_features
-from crpbot.features.scale_free import model_feature_names, model_features
+from crpbot.features.scale_free import (
+    OBV_WINDOW,
+    model_feature_names,
+    model_features,
+    rescale_matrix,
+)
 
 
 @pytest.fixture(scope="module")
@@ -55,3 +60,37 @@ def test_model_features_put_moving_averages_relative_to_close(
     expected = raw["SMA_20"] / eurusd["close"] - 1
     np.testing.assert_allclose(baseline["SMA_20_rel"], expected)
     assert baseline["OBV_rel"].dropna().between(-1, 1).all()
+
+
+def _rescaled_column_by_column(
+    matrix: np.ndarray, close: np.ndarray, volume: np.ndarray
+) -> np.ndarray:
+    """`rescale_matrix` as written before it worked on all columns of a scale at once (kept
+    as the reference: one column at a time, the OBV with pandas' diff and rolling sum)."""
+    out = np.empty_like(matrix)
+    for position, spec in enumerate(FEATURE_SPECS):
+        raw = matrix[:, position]
+        if spec.scale == "price":
+            out[:, position] = raw / close - 1.0
+        elif spec.scale == "price_diff":
+            out[:, position] = raw / close
+        elif spec.scale == "cumulative_volume":
+            traded = pd.Series(volume).rolling(OBV_WINDOW).sum()
+            out[:, position] = (pd.Series(raw).diff(OBV_WINDOW) / traded).to_numpy()
+        else:
+            out[:, position] = raw
+    return out
+
+
+@pytest.mark.parametrize("rows", [0, 1, OBV_WINDOW, OBV_WINDOW + 1, 60])
+def test_rescale_matrix_equals_the_column_by_column_transform(rows: int) -> None:
+    """Bit for bit, idle stretches (zero volume, NaN warm-up rows) included."""
+    rng = np.random.default_rng(rows)
+    matrix = rng.normal(100.0, 20.0, (rows, len(FEATURE_SPECS)))
+    matrix[: rows // 3, ::4] = np.nan
+    close = rng.uniform(50.0, 150.0, rows)
+    volume = rng.uniform(0.0, 10.0, rows)
+    volume[rows // 2 :] = 0.0
+    np.testing.assert_array_equal(
+        rescale_matrix(matrix, close, volume), _rescaled_column_by_column(matrix, close, volume)
+    )

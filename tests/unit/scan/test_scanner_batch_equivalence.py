@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from crpbot.candles.granularity import closed_bars_end
 from crpbot.confidence.tiers import TierThresholds
 from crpbot.db.engine import make_engine, upgrade
+from crpbot.db.records import SignalRecord
 from crpbot.db.repos.signals import get_signal
 from crpbot.models.inference import InProcessBackend
 from crpbot.models.scoring import score_candles
@@ -29,9 +30,9 @@ from crpbot.risk import RiskLimits
 from crpbot.scan.adapters import FramesFeed
 from crpbot.scan.config import ScanConfig
 from crpbot.scan.report import CycleReport
-from crpbot.scan.signal import ScoredBar, SignalIdentity, candidate_signal, check_request
+from crpbot.scan.signal import ScoredBar, SignalIdentity, check_request
 from crpbot.services.risk_guard import EquityUpdate, RiskGuardService
-from crpbot.signals.from_models import SignalRules
+from crpbot.signals.from_models import SignalRules, signals_from_predictions
 from tests.unit.scan.conftest import MakeScanner
 from tests.unit.scan.support import HOUR
 
@@ -67,6 +68,46 @@ def frames(eurusd: pd.DataFrame) -> dict[str, pd.DataFrame]:
     return out
 
 
+def _reference_signal(
+    bar: ScoredBar,
+    identity: SignalIdentity,
+    rules: SignalRules,
+    thresholds: TierThresholds,
+    created_at: datetime,
+) -> SignalRecord | None:
+    """The per-symbol signal: the backtest's signal table of this one bar, as a record."""
+    table = signals_from_predictions(
+        pd.DatetimeIndex([pd.Timestamp(bar.bar_ts)]),
+        np.array([bar.close]),
+        np.array([bar.atr]),
+        np.array([bar.p_cal]),
+        identity.symbol,
+        rules,
+        thresholds,
+    )
+    if table.empty:
+        return None
+    row = table.iloc[0]
+    return SignalRecord(
+        bot=identity.bot,
+        symbol=identity.symbol,
+        bar_ts=bar.bar_ts,
+        model_version=identity.model_version,
+        side="long" if row["side"] == "long" else "short",
+        entry=float(row["entry"]),
+        stop=float(row["stop"]),
+        target=float(row["target"]),
+        expiry=pd.Timestamp(row["expiry"]).to_pydatetime(),
+        p_up=bar.p_up,
+        strength=bar.strength,
+        score=bar.score,
+        confidence=float(row["confidence"]),
+        tier=row["tier"],
+        status="pending_risk",
+        created_at=created_at,
+    )
+
+
 def _reference_cycle(
     frames: dict[str, pd.DataFrame],
     model: InProcessBackend,
@@ -83,7 +124,7 @@ def _reference_cycle(
         bars = feed.recent_bars(symbol, now, config.history_bars)
         bar = ScoredBar.from_scores(score_candles(bars, model, model.metadata))
         identity = SignalIdentity(config.bot, symbol, model.metadata.model_version)
-        record = candidate_signal(bar, identity, config.rules, config.thresholds, now)
+        record = _reference_signal(bar, identity, config.rules, config.thresholds, now)
         if record is None:
             below = (None, None, bar.confidence, None, None, None)
             verdicts.append(Verdict(symbol, "below_gate", *below, 0.0, ()))

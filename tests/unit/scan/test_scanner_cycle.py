@@ -159,6 +159,24 @@ def test_scanner_never_scores_a_bar_that_has_not_closed(
     assert alert.bar_ts == now - HOUR, "the bar open at `now` closes after mid_bar"
 
 
+class _ShuffledFeed(_LeakyFeed):
+    """Two old bars swapped, forming ones at the end."""
+
+    def recent_bars(self, symbol: str, now: datetime, count: int) -> pd.DataFrame:
+        bars = super().recent_bars(symbol, now, count)
+        return bars.iloc[[1, 0, *range(2, len(bars))]]
+
+
+def test_scanner_fails_a_symbol_whose_bars_are_out_of_order(
+    make_scanner: MakeScanner, eurusd: pd.DataFrame, notifier: RecordingNotifier, now: datetime
+) -> None:
+    scanner = make_scanner(symbols=SYMBOLS[:1])
+    scanner.deps.feed = _ShuffledFeed(eurusd)
+    (result,) = scanner.run_cycle(now + timedelta(minutes=30)).results
+    assert result.outcome == "failed" and "strictly increase" in str(result.error)
+    assert notifier.alerts == []
+
+
 def test_scanner_reports_no_new_bar_when_the_market_is_closed(
     make_scanner: MakeScanner, eurusd: pd.DataFrame, sessions: sessionmaker[Session]
 ) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from crpbot.db.records import OutcomeRecord
@@ -58,3 +59,28 @@ def test_scanner_alert_gate_counts_only_this_bots_outcomes_known_by_the_event_ti
     assert alert.gate is not None
     assert (alert.gate.n, alert.gate.reason, alert.proven) == (3, DEMONSTRATED, True)
     assert alert.gate.expectancy == 2.0
+
+
+def test_scanner_reads_the_outcomes_once_per_cycle_for_every_alert(
+    make_scanner: MakeScanner,
+    engine: Engine,
+    sessions: sessionmaker[Session],
+    notifier: RecordingNotifier,
+    now: datetime,
+) -> None:
+    _store_resolved(sessions, BOT, now, 3, now - 2 * HOUR)
+    reads: list[str] = []
+
+    def count(conn: object, cursor: object, statement: str, *args: object) -> None:
+        if "JOIN outcomes" in statement:
+            reads.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        make_scanner(skill=GateRules(3, 0.0)).run_cycle(now)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    alerts = [a for a in notifier.alerts if isinstance(a, SignalAlert)]
+    assert [a.symbol for a in alerts] == list(SYMBOLS)
+    assert all(a.gate is not None and (a.gate.n, a.proven) == (3, True) for a in alerts)
+    assert len(reads) == 1

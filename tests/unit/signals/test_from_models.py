@@ -3,11 +3,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from crpbot.backtest import BacktestConfig, run_backtest
 from crpbot.backtest.signals import SIGNAL_COLUMNS, normalize_signals
+from crpbot.confidence.ensemble import side_confidence
+from crpbot.confidence.tiers import TierThresholds, tiers_for
 from crpbot.models.dataset import targets
-from crpbot.signals.from_models import SignalRules, signals_from_predictions
+from crpbot.signals.from_models import SignalRules, horizon_expiry, signals_from_predictions
 
 TS = pd.date_range("2024-01-01", periods=4, freq="h", tz="UTC")
 # An FX week's end: Friday 18:00-21:00 UTC, then the market reopens Sunday 22:00 UTC.
@@ -125,4 +129,57 @@ def test_model_signal_is_held_exactly_the_label_horizon_in_the_backtest() -> Non
         "expiry",
         FX_BARS[5],
         close[5],
+    )
+
+
+def _table_before_signal_levels(
+    ts: pd.DatetimeIndex, close: np.ndarray, atr: np.ndarray, p_up: np.ndarray, r: SignalRules
+) -> pd.DataFrame:
+    """`signals_from_predictions` as it was written before the rule moved to `signal_levels`
+    (kept as the reference: filter, then levels on the kept rows, then the stop filter)."""
+    side, confidence = side_confidence(p_up)
+    keep = (confidence >= r.min_confidence) & (atr > 0) & (close > 0)
+    sign = np.where(side == "long", 1.0, -1.0)[keep]
+    entry, distance = close[keep], atr[keep]
+    stamps = ts[keep]
+    table = pd.DataFrame(
+        {
+            "ts": stamps,
+            "symbol": "X",
+            "side": side[keep],
+            "entry": entry,
+            "stop": entry - sign * r.stop_atr * distance,
+            "target": entry + sign * r.target_atr * distance,
+            "expiry": horizon_expiry(stamps, r, None),
+            "confidence": confidence[keep],
+            "tier": tiers_for(confidence[keep], TierThresholds()),
+        }
+    )
+    kept = table.loc[table["stop"] > 0, [*SIGNAL_COLUMNS, "confidence", "tier"]]
+    return kept.reset_index(drop=True)
+
+
+_finite = st.floats(-5.0, 500.0, allow_nan=False)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.one_of(_finite, st.just(float("nan"))),
+            st.one_of(_finite, st.just(float("nan"))),
+            st.one_of(st.floats(0.0, 1.0), st.sampled_from([0.5, 0.55, float("nan")])),
+        ),
+        max_size=30,
+    )
+)
+def test_signals_from_predictions_same_table_as_before_the_rule_moved(
+    rows: list[tuple[float, float, float]],
+) -> None:
+    close, atr, p_up = (np.array([r[i] for r in rows], dtype=np.float64) for i in range(3))
+    stamps = pd.date_range("2024-01-01", periods=len(rows), freq="h", tz="UTC")
+    rules = SignalRules(stop_atr=40.0)  # stops below zero occur: the stop filter is exercised
+    got = signals_from_predictions(stamps, close, atr, p_up, "X", rules)
+    pd.testing.assert_frame_equal(
+        got, _table_before_signal_levels(stamps, close, atr, p_up, rules), check_dtype=False
     )

@@ -17,19 +17,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from alembic.util import CommandError
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from crpbot.clock import utcnow
 from crpbot.db.backup import backup_sqlite
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 DEFAULT_URL = "sqlite:///var/crpbot.db"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -100,6 +98,8 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 
 def alembic_config() -> Config:
     """Alembic configuration pointing at the migrations shipped inside this package."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     return config
@@ -128,13 +128,13 @@ def migrate(
     """
     engine = make_engine(url)
     try:
-        before = _current(engine)
-        backup = _backup_if_moving(engine.url, before, revision, clock)
-        config = alembic_config()
-        with engine.connect() as connection:
-            config.attributes["connection"] = connection
-            command.upgrade(config, revision)
-        after = _current(engine)
+        if revision == "head" and _stored_revision(engine) == shipped_head():
+            before = after = shipped_head()
+            backup = None
+        else:
+            before = _current(engine)
+            backup = _backup_if_moving(engine.url, before, revision, clock)
+            after = _upgrade(engine, revision)
     finally:
         engine.dispose()
     _log.info(
@@ -148,6 +148,35 @@ def migrate(
     return Migration(before, after, backup)
 
 
+def _upgrade(engine: Engine, revision: str) -> str | None:
+    from alembic import command
+
+    config = alembic_config()
+    with engine.connect() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+    return _current(engine)
+
+
+def shipped_head() -> str | None:
+    """The newest revision shipped, read off the migration files' names (`<revision>_<what>.py`,
+    a convention tests/unit/db/test_migrations.py holds every migration to) without loading
+    Alembic, whose import is a third of a scanner process's start; a database already there
+    (every `scan --once` but the first after a release) needs nothing else from it."""
+    versions = sorted(p.name.split("_", 1)[0] for p in (MIGRATIONS_DIR / "versions").glob("*_*.py"))
+    return versions[-1] if versions else None
+
+
+def _stored_revision(engine: Engine) -> str | None:
+    """The revision in Alembic's version table read with plain SQL; None when there is none
+    or not exactly one (Alembic itself then decides)."""
+    with engine.connect() as connection:
+        if not inspect(connection).has_table("alembic_version"):
+            return None
+        rows = connection.exec_driver_sql("SELECT version_num FROM alembic_version").all()
+    return str(rows[0][0]) if len(rows) == 1 else None
+
+
 def upgrade(url: str | URL = DEFAULT_URL, revision: str = "head") -> str | None:
     """Migrate the database at `url` to `revision`; returns the revision it is now at."""
     return migrate(url, revision).after
@@ -155,6 +184,9 @@ def upgrade(url: str | URL = DEFAULT_URL, revision: str = "head") -> str | None:
 
 def _target(revision: str) -> str | None:
     """The revision id `revision` names, or None when only Alembic itself can resolve it."""
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
     try:
         script = ScriptDirectory.from_config(alembic_config()).get_revision(revision)
     except CommandError:
@@ -178,6 +210,8 @@ def _backup_if_moving(
 
 
 def _current(engine: Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
 
@@ -193,4 +227,6 @@ def current_revision(url: str | URL = DEFAULT_URL) -> str | None:
 
 def head_revision() -> str | None:
     """The newest revision shipped with this code."""
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(alembic_config()).get_current_head()

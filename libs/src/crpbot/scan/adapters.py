@@ -114,7 +114,8 @@ def _tail_closed(frame: pd.DataFrame, granularity: str, now: datetime, count: in
     """The last `count` bars whose close (open + one bar) is at or before `now`."""
     last_open = pd.Timestamp(now) - pd.Timedelta(granularity_delta(granularity))
     upto = int(pd.DatetimeIndex(frame.index).searchsorted(last_open, side="right"))
-    return frame.iloc[max(0, upto - count) : upto][list(CANDLE_COLUMNS)]
+    tail = frame.iloc[max(0, upto - count) : upto]
+    return tail if tuple(tail.columns) == CANDLE_COLUMNS else tail[list(CANDLE_COLUMNS)]
 
 
 class FramesFeed:

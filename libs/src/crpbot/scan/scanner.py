@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
@@ -38,8 +38,8 @@ from crpbot.candles.granularity import closed_bars_end, granularity_delta
 from crpbot.db.records import ScanCycleRecord, ScoredBarRecord, SignalRecord
 from crpbot.db.repos.outcomes import resolved_signals
 from crpbot.db.repos.scan_cycles import record_scan_cycle
-from crpbot.db.repos.scored_bars import save_scored_bar
-from crpbot.db.repos.signals import get_signal, save_signal, set_signal_status
+from crpbot.db.repos.scored_bars import save_scored_bars
+from crpbot.db.repos.signals import save_signals, set_signal_statuses
 from crpbot.db.vocabulary import SignalStatus
 from crpbot.models.backend import FeatureMismatchError
 from crpbot.models.scoring import NewestWindow, newest_window, score_windows
@@ -59,14 +59,14 @@ from crpbot.scan.report import CycleReport, Outcome, SymbolResult
 from crpbot.scan.signal import (
     ScoredBar,
     SignalIdentity,
-    candidate_signal,
+    candidate_signals,
     check_request,
-    scored_bar_record,
+    scored_bar_records,
     signal_alert,
 )
 from crpbot.scan.spool import SignalSpool
 from crpbot.services.pause import PauseControl
-from crpbot.skill.gate import GateDecision, skill_gate
+from crpbot.skill.gate import GateDecision, skill_gates
 from crpbot.telemetry.metrics import Telemetry, get_telemetry
 from crpbot.telemetry.tracing import stage_span
 
@@ -159,28 +159,20 @@ class Scanner:
             else:
                 windows[symbol] = prepared
         records: list[SignalRecord] = []
-        scored = self._score_all(windows, results)
         version = self.deps.model.metadata.model_version
+        scored = [
+            (SignalIdentity(self.config.bot, symbol, version), bar)
+            for symbol, bar in self._score_all(windows, results).items()
+        ]
         if scored:
             with stage_span("store", kind="scored_bar", bars=len(scored)):
-                self._store_scored(
-                    [
-                        scored_bar_record(
-                            bar,
-                            SignalIdentity(self.config.bot, symbol, version),
-                            self.config.rules,
-                            now,
-                        )
-                        for symbol, bar in scored.items()
-                    ]
-                )
-        for symbol, bar in scored.items():
-            identity = SignalIdentity(self.config.bot, symbol, version)
-            record = candidate_signal(
-                bar, identity, self.config.rules, self.config.thresholds, created_at=now
-            )
+                self._store_scored(scored_bar_records(scored, self.config.rules, now))
+        candidates = candidate_signals(scored, self.config.rules, self.config.thresholds, now)
+        for (identity, bar), record in zip(scored, candidates, strict=True):
             if record is None:
-                results[symbol] = SymbolResult(symbol, "below_gate", confidence=bar.confidence)
+                results[identity.symbol] = SymbolResult(
+                    identity.symbol, "below_gate", confidence=bar.confidence
+                )
             else:
                 records.append(record)
         if records:
@@ -203,8 +195,8 @@ class Scanner:
     ) -> SymbolResult | NewestWindow:
         """The symbol's newest closed bar as a model input, or why there is none."""
         with stage_span("fetch", symbol=symbol):
-            bars = self.deps.feed.recent_bars(symbol, now, self.config.history_bars)
-            bars = bars.loc[pd.DatetimeIndex(bars.index) + self._bar <= pd.Timestamp(now)]
+            recent = self.deps.feed.recent_bars(symbol, now, self.config.history_bars)
+            bars = _closed(recent, now, self._bar)
         if bars.empty or bars.index[-1] + self._bar < pd.Timestamp(event_ts):
             return SymbolResult(symbol, "no_new_bar")
         metadata = self.deps.model.metadata
@@ -238,10 +230,8 @@ class Scanner:
         self.deps.telemetry.observe_inference(
             self.config.backend_name, metadata.model_version, self.deps.timer() - started
         )
-        return {
-            symbol: ScoredBar.from_row(window.ts, scores.iloc[row])
-            for row, (symbol, window) in enumerate(windows.items())
-        }
+        bars = ScoredBar.many([window.ts for window in windows.values()], scores)
+        return dict(zip(windows, bars, strict=True))
 
     def _decide_all(
         self, records: list[SignalRecord], event_ts: datetime
@@ -289,6 +279,8 @@ class Scanner:
         with stage_span("store", signals=len(verdicts)):
             kept = self._set_statuses(verdicts)
         results: dict[str, SymbolResult] = {}
+        approved = {s.tier for (s, _, _), a in zip(verdicts, answers, strict=True) if a.approved}
+        gates = self._skill_gates(approved, event_ts) if kept and approved else {}
         for (signal, status, reasons), answer in zip(verdicts, answers, strict=True):
             if not kept:
                 telemetry.record_signal(signal.tier, "error", signal.symbol, signal.confidence)
@@ -300,7 +292,7 @@ class Scanner:
                 telemetry.record_rejection(reason)
             if answer.approved:
                 with stage_span("notify", symbol=signal.symbol):
-                    self._notify(signal, answer.size, event_ts)
+                    self._send(signal_alert(signal, answer.size, gates.get(signal.tier)))
             outcome: Outcome = "approved" if answer.approved else "rejected"
             results[signal.symbol] = SymbolResult.of(
                 signal, outcome, reasons=reasons, size=answer.size
@@ -330,8 +322,7 @@ class Scanner:
         outage costs samples, not signals, so the cycle goes on (its signals are spooled)."""
         try:
             with self.deps.sessions.begin() as session:
-                for record in records:
-                    save_scored_bar(session, record)
+                save_scored_bars(session, records)
         except SQLAlchemyError:
             self._reach("database", False)
             log.error(
@@ -345,7 +336,7 @@ class Scanner:
         """The stored rows for `records`' keys (new or earlier), or None when spooled."""
         try:
             with self.deps.sessions.begin() as session:
-                stored = [_stored(session, record) for record in records]
+                stored = save_signals(session, records)
         except SQLAlchemyError:
             for record in records:
                 self._spool(replace(record, status="error", reasons=("db_unavailable",)))
@@ -359,10 +350,7 @@ class Scanner:
         """All verdicts in one transaction; if it fails, every signal goes to the spool."""
         try:
             with self.deps.sessions.begin() as session:
-                for signal, status, reasons in verdicts:
-                    if signal.id is None:
-                        raise ValueError("only a stored signal gets a status")
-                    set_signal_status(session, signal.id, status, reasons=reasons)
+                set_signal_statuses(session, [(_id(s), status, why) for s, status, why in verdicts])
         except SQLAlchemyError:
             for signal, _, reasons in verdicts:
                 unsaved = ("db_unavailable", *(r for r in reasons if r != "db_unavailable"))
@@ -420,19 +408,18 @@ class Scanner:
             state.equity - state.total_floor,
         )
 
-    def _notify(self, signal: SignalRecord, size: float, event_ts: datetime) -> None:
-        self._send(signal_alert(signal, size, self._skill_gate(signal.tier, event_ts)))
-
-    def _skill_gate(self, tier: str, event_ts: datetime) -> GateDecision | None:
-        """The tier's gate on the outcomes known at the cycle's event time; None when the
-        database cannot say, and the alert then reads as unproven."""
+    def _skill_gates(self, tiers: Iterable[str], event_ts: datetime) -> dict[str, GateDecision]:
+        """Each tier's gate on the outcomes known at the cycle's event time, from ONE read of
+        the bot's outcomes per cycle (not one per approved alert); none when the database
+        cannot say, and the alerts then read as unproven."""
         try:
             with self.deps.sessions() as session:
                 resolved = resolved_signals(session, bot=self.config.bot)
         except SQLAlchemyError:
             log.warning("skill gate unreadable", extra={"bot": self.config.bot})
-            return None
-        return skill_gate(resolved, tier, event_ts, self.config.skill)
+            return {}
+        gates = skill_gates(resolved, event_ts, self.config.skill, tiers=sorted(tiers))
+        return {gate.tier: gate for gate in gates}
 
     def _send(self, alert: Alert) -> None:
         try:
@@ -475,12 +462,20 @@ class Scanner:
             log.warning("scan cycle not recorded: database unavailable")
 
 
-def _stored(session: Session, record: SignalRecord) -> SignalRecord:
-    saved = save_signal(session, record)
-    stored = get_signal(session, saved.id)
-    if stored is None:
-        raise LookupError(f"signal {saved.id} vanished inside its own transaction")
-    return stored
+def _closed(bars: pd.DataFrame, now: datetime, bar: timedelta) -> pd.DataFrame:
+    """The bars closed by `now` (open + one bar <= now): a feed that leaks a forming bar must
+    not reach the models. Bars in time order (as feeds give them) are a prefix, found by
+    bisection; the row mask, ten times slower, is kept for any other order."""
+    index = pd.DatetimeIndex(bars.index)
+    if index.is_monotonic_increasing:
+        return bars.iloc[: int(index.searchsorted(pd.Timestamp(now) - bar, side="right"))]
+    return bars.loc[index + bar <= pd.Timestamp(now)]
+
+
+def _id(signal: SignalRecord) -> int:
+    if signal.id is None:
+        raise ValueError("only a stored signal gets a status")
+    return signal.id
 
 
 def _feature_names() -> tuple[str, ...]:

@@ -1,12 +1,13 @@
 """From the newest scored bar to the records a cycle stores, asks about and announces.
 
-Pure functions of plain data: the gate, stop, target and expiry are `signals_from_predictions`
-(the rule the backtest replays), applied to one bar, so what the scanner emits live is what
-the backtest evaluated.
+Pure functions of plain data: the gate, stop, target and expiry are `signal_levels`, the
+rule `signals_from_predictions` applies for the backtest, applied to the cycle's newest bars
+in one batch, so what the scanner emits live is what the backtest evaluated.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -14,12 +15,13 @@ import numpy as np
 import pandas as pd
 
 from crpbot.confidence.tiers import TierThresholds
-from crpbot.db import vocabulary
 from crpbot.db.records import ScoredBarRecord, SignalRecord
 from crpbot.notify.alerts import SignalAlert
 from crpbot.risk import CheckRequest, Side, Tier
-from crpbot.signals.from_models import SignalRules, horizon_expiry, signals_from_predictions
+from crpbot.signals.from_models import SignalRules, horizon_expiry, signal_levels
 from crpbot.skill.gate import GateDecision
+
+_SCORES = ("close", "atr", "p_up", "strength", "score", "p_cal")
 
 
 @dataclass(frozen=True)
@@ -42,20 +44,19 @@ class ScoredBar:
     @classmethod
     def from_scores(cls, scores: pd.DataFrame) -> ScoredBar:
         """The newest row of a `score_candles` frame."""
-        return cls.from_row(pd.Timestamp(scores.index[-1]), scores.iloc[-1])
+        return cls.many([pd.Timestamp(scores.index[-1])], scores.iloc[-1:])[0]
 
     @classmethod
-    def from_row(cls, bar_ts: pd.Timestamp, row: pd.Series) -> ScoredBar:
-        """One row of `score_candles` or `score_windows` (SCORE_COLUMNS), for bar `bar_ts`."""
-        return cls(
-            bar_ts=bar_ts.to_pydatetime(),
-            close=float(row["close"]),
-            atr=float(row["atr"]),
-            p_up=float(row["p_up"]),
-            strength=float(row["strength"]),
-            score=float(row["score"]),
-            p_cal=float(row["p_cal"]),
-        )
+    def many(cls, bar_ts: Sequence[pd.Timestamp], scores: pd.DataFrame) -> list[ScoredBar]:
+        """The rows of `score_candles` or `score_windows` (SCORE_COLUMNS), row i for bar
+        `bar_ts[i]`, read column by column (a Series per row costs more than the row)."""
+        if len(bar_ts) != len(scores):
+            raise ValueError(f"{len(scores)} score rows for {len(bar_ts)} bars")
+        columns = {name: scores[name].to_numpy(dtype=np.float64).tolist() for name in _SCORES}
+        return [
+            cls(bar_ts=ts.to_pydatetime(), **{name: columns[name][row] for name in _SCORES})
+            for row, ts in enumerate(bar_ts)
+        ]
 
 
 @dataclass(frozen=True)
@@ -67,72 +68,79 @@ class SignalIdentity:
     model_version: str
 
 
-def scored_bar_record(
-    bar: ScoredBar, identity: SignalIdentity, rules: SignalRules, created_at: datetime
-) -> ScoredBarRecord:
+def nominal_expiries(bars: Sequence[ScoredBar], rules: SignalRules) -> list[datetime]:
+    """The expiry a signal (or scored bar) of each bar carries: the nominal one, `expiry_bars`
+    bar lengths later, since a live scanner knows no later bar."""
+    stamps = pd.DatetimeIndex([pd.Timestamp(bar.bar_ts) for bar in bars])
+    return list(horizon_expiry(stamps, rules, None).to_pydatetime())
+
+
+def scored_bar_records(
+    scored: Sequence[tuple[SignalIdentity, ScoredBar]],
+    rules: SignalRules,
+    created_at: datetime,
+) -> list[ScoredBarRecord]:
     """What every scored bar leaves behind, gate passed or not: its direction outcome is
     what the calibrated probability is checked and refitted on (`crpbot.learning.direction`).
-    The expiry is the nominal one a signal of this bar would carry."""
-    stamps = pd.DatetimeIndex([pd.Timestamp(bar.bar_ts)])
-    return ScoredBarRecord(
-        bot=identity.bot,
-        symbol=identity.symbol,
-        bar_ts=bar.bar_ts,
-        model_version=identity.model_version,
-        close=bar.close,
-        expiry=horizon_expiry(stamps, rules, None)[0].to_pydatetime(),
-        score=bar.score,
-        p_up=bar.p_up,
-        p_cal=bar.p_cal,
-        created_at=created_at,
-    )
+    The expiry is the nominal one a signal of the bar would carry."""
+    expiries = nominal_expiries([bar for _, bar in scored], rules)
+    return [
+        ScoredBarRecord(
+            bot=identity.bot,
+            symbol=identity.symbol,
+            bar_ts=bar.bar_ts,
+            model_version=identity.model_version,
+            close=bar.close,
+            expiry=expiry,
+            score=bar.score,
+            p_up=bar.p_up,
+            p_cal=bar.p_cal,
+            created_at=created_at,
+        )
+        for (identity, bar), expiry in zip(scored, expiries, strict=True)
+    ]
 
 
-def candidate_signal(
-    bar: ScoredBar,
-    identity: SignalIdentity,
+def candidate_signals(
+    scored: Sequence[tuple[SignalIdentity, ScoredBar]],
     rules: SignalRules,
     thresholds: TierThresholds,
     created_at: datetime,
-) -> SignalRecord | None:
-    """The signal to store as `pending_risk`, or None when the bar does not pass the gate."""
-    table = signals_from_predictions(
-        pd.DatetimeIndex([pd.Timestamp(bar.bar_ts)]),
-        np.array([bar.close]),
-        np.array([bar.atr]),
-        np.array([bar.p_cal]),
-        identity.symbol,
+) -> list[SignalRecord | None]:
+    """For each scored bar, the signal to store as `pending_risk`, or None when the bar does
+    not pass the gate: `signal_levels` once over the whole batch."""
+    bars = [bar for _, bar in scored]
+    levels = signal_levels(
+        np.array([bar.close for bar in bars], dtype=np.float64),
+        np.array([bar.atr for bar in bars], dtype=np.float64),
+        np.array([bar.p_cal for bar in bars], dtype=np.float64),
         rules,
         thresholds,
     )
-    if table.empty:
-        return None
-    row = table.iloc[0]
-    return SignalRecord(
-        bot=identity.bot,
-        symbol=identity.symbol,
-        bar_ts=bar.bar_ts,
-        model_version=identity.model_version,
-        side="long" if row["side"] == "long" else "short",
-        entry=float(row["entry"]),
-        stop=float(row["stop"]),
-        target=float(row["target"]),
-        expiry=pd.Timestamp(row["expiry"]).to_pydatetime(),
-        p_up=bar.p_up,
-        strength=bar.strength,
-        score=bar.score,
-        confidence=float(row["confidence"]),
-        tier=_tier(row["tier"]),
-        status="pending_risk",
-        created_at=created_at,
-    )
-
-
-def _tier(value: object) -> vocabulary.Tier:
-    text = str(value)
-    if text == "high":
-        return "high"
-    return "medium" if text == "medium" else "low"
+    expiries = nominal_expiries(bars, rules)
+    return [
+        SignalRecord(
+            bot=identity.bot,
+            symbol=identity.symbol,
+            bar_ts=bar.bar_ts,
+            model_version=identity.model_version,
+            side="long" if levels.side[i] == "long" else "short",
+            entry=float(levels.entry[i]),
+            stop=float(levels.stop[i]),
+            target=float(levels.target[i]),
+            expiry=expiries[i],
+            p_up=bar.p_up,
+            strength=bar.strength,
+            score=bar.score,
+            confidence=float(levels.confidence[i]),
+            tier=levels.tier[i],
+            status="pending_risk",
+            created_at=created_at,
+        )
+        if levels.passed[i]
+        else None
+        for i, (identity, bar) in enumerate(scored)
+    ]
 
 
 def check_request(signal: SignalRecord, account: str, ts: datetime) -> CheckRequest:

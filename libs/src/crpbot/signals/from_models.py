@@ -24,7 +24,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from crpbot.confidence.ensemble import side_confidence
-from crpbot.confidence.tiers import TierThresholds, tiers_for
+from crpbot.confidence.tiers import Tier, TierThresholds, tiers_for
 from crpbot.signals.columns import SIGNAL_COLUMNS
 
 FloatArray = npt.NDArray[np.float64]
@@ -47,6 +47,49 @@ class SignalRules:
             raise ValueError("stop_atr, target_atr must be positive and expiry_bars >= 1")
 
 
+@dataclass(frozen=True)
+class SignalLevels:
+    """The rule applied to every bar at once, one entry per input bar: whether it gives a
+    signal (`passed`), and the side, levels, confidence and tier it would carry."""
+
+    passed: npt.NDArray[np.bool_]
+    side: npt.NDArray[np.str_]
+    entry: FloatArray
+    stop: FloatArray
+    target: FloatArray
+    confidence: FloatArray
+    tier: list[Tier]
+
+
+def signal_levels(
+    close: FloatArray,
+    atr: FloatArray,
+    p_up: FloatArray,
+    rules: SignalRules,
+    thresholds: TierThresholds,
+) -> SignalLevels:
+    """The gate, stops and targets on arrays: the one definition `signals_from_predictions`
+    (the backtest's table) and the scanner's batch of newest bars (one bar per symbol, where
+    a DataFrame per symbol cost more than the features) both apply."""
+    side, confidence = side_confidence(np.asarray(p_up, dtype=np.float64))
+    entry = np.asarray(close, dtype=np.float64)
+    distance = np.asarray(atr, dtype=np.float64)
+    sign = np.where(side == "long", 1.0, -1.0)
+    with np.errstate(invalid="ignore", over="ignore"):  # bars without a valid ATR: dropped
+        stop = entry - sign * rules.stop_atr * distance
+        target = entry + sign * rules.target_atr * distance
+    passed = (confidence >= rules.min_confidence) & (distance > 0) & (entry > 0) & (stop > 0)
+    return SignalLevels(
+        passed=passed,
+        side=side,
+        entry=entry,
+        stop=stop,
+        target=target,
+        confidence=confidence,
+        tier=tiers_for(confidence, thresholds),
+    )
+
+
 def signals_from_predictions(
     ts: pd.DatetimeIndex,
     close: FloatArray,
@@ -63,28 +106,23 @@ def signals_from_predictions(
     with it the expiry lands exactly `expiry_bars` bars later in that series.
     """
     r = rules or SignalRules()
-    side, confidence = side_confidence(np.asarray(p_up, dtype=np.float64))
-    close_v = np.asarray(close, dtype=np.float64)
-    atr_v = np.asarray(atr, dtype=np.float64)
-    keep = (confidence >= r.min_confidence) & (atr_v > 0) & (close_v > 0)
-    sign = np.where(side == "long", 1.0, -1.0)[keep]
-    entry, distance = close_v[keep], atr_v[keep]
+    levels = signal_levels(close, atr, p_up, r, thresholds or TierThresholds())
+    keep = levels.passed
     stamps = pd.DatetimeIndex(ts)[keep]
     table = pd.DataFrame(
         {
             "ts": stamps,
             "symbol": symbol,
-            "side": side[keep],
-            "entry": entry,
-            "stop": entry - sign * r.stop_atr * distance,
-            "target": entry + sign * r.target_atr * distance,
+            "side": levels.side[keep],
+            "entry": levels.entry[keep],
+            "stop": levels.stop[keep],
+            "target": levels.target[keep],
             "expiry": horizon_expiry(stamps, r, bars),
-            "confidence": confidence[keep],
-            "tier": tiers_for(confidence[keep], thresholds or TierThresholds()),
+            "confidence": levels.confidence[keep],
+            "tier": [t for t, k in zip(levels.tier, keep, strict=True) if k],
         }
     )
-    kept = table.loc[table["stop"] > 0, [*SIGNAL_COLUMNS, "confidence", "tier"]]
-    return kept.reset_index(drop=True)
+    return table.loc[:, [*SIGNAL_COLUMNS, "confidence", "tier"]]
 
 
 def horizon_expiry(

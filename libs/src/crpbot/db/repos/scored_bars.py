@@ -7,7 +7,7 @@ trackers resolving the same bar cannot disagree. The caller owns the transaction
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, cast
 
@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from crpbot.db.models import ScoredBar
 from crpbot.db.records import ScoredBarRecord
-from crpbot.db.upsert import insert_or_ignore
+from crpbot.db.upsert import dialect_insert, insert_or_ignore
 
 SCORED_BAR_KEY = ("bot", "symbol", "bar_ts", "model_version")
 _TABLE = cast(Table, ScoredBar.__table__)
@@ -63,6 +63,16 @@ def save_scored_bar(session: Session, record: ScoredBarRecord) -> bool:
     """Store a scored bar; False (nothing changed) when its key is already stored."""
     new_id = insert_or_ignore(session, _TABLE, _row(record), SCORED_BAR_KEY, returning="id")
     return new_id is not None
+
+
+def save_scored_bars(session: Session, records: Sequence[ScoredBarRecord]) -> None:
+    """`save_scored_bar` for a whole cycle's bars in one INSERT; stored keys stay as they were."""
+    if not records:
+        return
+    insert = dialect_insert(session, _TABLE).on_conflict_do_nothing(
+        index_elements=list(SCORED_BAR_KEY)
+    )
+    session.execute(insert, [_row(record) for record in records])
 
 
 def unresolved_scored_bars(

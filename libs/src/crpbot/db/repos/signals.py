@@ -10,16 +10,19 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, func, select, update
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from crpbot.db.models import Signal
 from crpbot.db.records import SavedSignal, SignalRecord
-from crpbot.db.upsert import insert_or_ignore
+from crpbot.db.upsert import dialect_insert, insert_or_ignore
 from crpbot.db.vocabulary import Side, SignalStatus, Tier
 
 SIGNAL_KEY = ("bot", "symbol", "bar_ts", "model_version")
 _TABLE = cast(Table, Signal.__table__)
+_KEYS_PER_SELECT = 500
+"""Keys looked up per SELECT: four IN lists of at most this many values each stay far under
+SQLite's and PostgreSQL's bound-parameter limits."""
 
 
 def _row(record: SignalRecord) -> dict[str, Any]:
@@ -86,6 +89,55 @@ def save_signal(session: Session, record: SignalRecord) -> SavedSignal:
         )
     ).scalar_one()
     return SavedSignal(id=existing, created=False)
+
+
+def save_signals(session: Session, records: Sequence[SignalRecord]) -> list[SignalRecord]:
+    """`save_signal` for a whole batch, returning the stored row of each record's key (new, or
+    the earlier one left as it was), in order: one INSERT for the batch and one SELECT per
+    `_KEYS_PER_SELECT` records, instead of three statements per signal."""
+    if not records:
+        return []
+    insert = dialect_insert(session, _TABLE).on_conflict_do_nothing(index_elements=list(SIGNAL_KEY))
+    session.execute(insert, [_row(record) for record in records])
+    stored: dict[tuple[object, ...], SignalRecord] = {}
+    for start in range(0, len(records), _KEYS_PER_SELECT):
+        chunk = records[start : start + _KEYS_PER_SELECT]
+        query = select(Signal).where(
+            Signal.bot.in_({r.bot for r in chunk}),
+            Signal.symbol.in_({r.symbol for r in chunk}),
+            Signal.bar_ts.in_({r.bar_ts for r in chunk}),
+            Signal.model_version.in_({r.model_version for r in chunk}),
+        )
+        stored.update((_key(row), to_record(row)) for row in session.scalars(query))
+    missing = [r.symbol for r in records if _key(r) not in stored]
+    if missing:
+        raise LookupError(f"signals of {missing} vanished inside their own transaction")
+    return [stored[_key(record)] for record in records]
+
+
+def _key(signal: Signal | SignalRecord) -> tuple[object, ...]:
+    """The unique key; aware times compare (and hash) by instant, whatever their zone."""
+    return (signal.bot, signal.symbol, signal.bar_ts, signal.model_version)
+
+
+def set_signal_statuses(
+    session: Session, verdicts: Sequence[tuple[int, SignalStatus, Sequence[str]]]
+) -> None:
+    """`set_signal_status` for many signals (id, status, reasons) in one statement."""
+    if not verdicts:
+        return
+    statement = (
+        update(_TABLE)
+        .where(_TABLE.c.id == bindparam("signal_id"))
+        .values(status=bindparam("new_status"), reasons=bindparam("new_reasons"))
+    )
+    rows = [
+        {"signal_id": signal_id, "new_status": status, "new_reasons": list(reasons)}
+        for signal_id, status, reasons in verdicts
+    ]
+    result = session.execute(statement, rows)
+    if getattr(result, "rowcount", 0) != len(verdicts):
+        raise LookupError(f"not every signal of {sorted(v[0] for v in verdicts)} exists")
 
 
 def set_signal_status(
