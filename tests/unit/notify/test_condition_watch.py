@@ -168,7 +168,7 @@ def test_condition_watch_announces_a_failed_reconcile_and_its_repair() -> None:
         "Reconciled",
         "False",
         reason="ReconcileFailed",
-        message="configmaps \"b1-config\" is forbidden: field is immutable",
+        message='configmaps "b1-config" is forbidden: field is immutable',
     )
     (down,) = watch.observe(_bot(failed), T0)
     (up,) = watch.observe(_bot(_cond("Reconciled", "True", since=T0, reason="Applied")), T0)

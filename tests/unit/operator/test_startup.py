@@ -8,7 +8,9 @@ import pytest
 from crpbot_operator.handlers.startup import RETRY_SECONDS, reconcile_retry_delay
 
 
-@pytest.mark.parametrize("env", [{}, {"CRPBOT_RECONCILE_RETRY_SECONDS": ""}], ids=["unset", "empty"])
+@pytest.mark.parametrize(
+    "env", [{}, {"CRPBOT_RECONCILE_RETRY_SECONDS": ""}], ids=["unset", "empty"]
+)
 def test_reconcile_retry_delay_defaults_to_a_minute(env: dict[str, str]) -> None:
     assert reconcile_retry_delay(env) == RETRY_SECONDS == 60.0
 

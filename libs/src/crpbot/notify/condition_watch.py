@@ -5,9 +5,10 @@ into the TradingBot's `status.conditions` instead (Reconciled, Ready, ModelServe
 RiskGuardReady, ScannerScheduled, each `True` or `False` with a reason, a message and a
 `lastTransitionTime`). `Reconciled` False means the operator cannot apply the bot's spec (a
 rejected object, a missing permission): the children keep running from an older spec and the
-operator keeps retrying, so nothing else turns False, yet someone has to act. The Telegram bot, which has the token, reads them and turns only the
-transitions into alerts: a condition that turned False is a `FailureAlert`, the same
-condition True again is that alert marked `recovered`.
+operator keeps retrying, so nothing else turns False, yet someone has to act. The Telegram
+bot, which has the token, reads them and turns only the transitions into alerts: a
+condition that turned False is a `FailureAlert`, the same condition True again is that
+alert marked `recovered`.
 
 Two kinds of False are not failures. A condition False for less than `grace` is a rollout
 or a restart (the Telegram bot's own rollout makes Ready False for a minute), so it is
