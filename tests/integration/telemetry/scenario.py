@@ -63,6 +63,8 @@ SLOW_HOLD_S = 30.0
 is alone in its window until the alerts it drives have fired)."""
 FIRE_TIMEOUT_S = 420.0
 CLEAR_TIMEOUT_S = 420.0
+SCANNER_APP = "alpha-scanner"
+"""The slow cycle's scanner process names its database sessions so (libpq `PGAPPNAME`)."""
 SKEWED_ACCOUNT = "ftmo-skewed"
 REFUSALS = 6
 """Above the rule's 5: the first one only makes the series exist (`increase()` counts from
@@ -93,8 +95,11 @@ def scan_args(cycle: int) -> list[str]:
 
 
 @contextmanager
-def table_locked(database_url: str, table: str, hold_s: float) -> Iterator[None]:
-    """Lock `table` from another session; once a query waits on it, hold it `hold_s` more."""
+def table_locked(database_url: str, table: str, hold_s: float, waiter: str) -> Iterator[None]:
+    """Lock `table` from another session; once a session of `waiter` (its libpq
+    application_name, `PGAPPNAME`) waits on it, hold it `hold_s` more. Another process of the
+    bot (the Telegram bot reading signals for /status) may wait on it earlier: it must not
+    start the clock, or the lock is gone before the scanner, still importing, gets there."""
     dsn = database_url.replace("postgresql+psycopg://", "postgresql://")
     released = threading.Event()
     with psycopg.connect(dsn) as lock, psycopg.connect(dsn, autocommit=True) as probe:
@@ -103,7 +108,9 @@ def table_locked(database_url: str, table: str, hold_s: float) -> Iterator[None]
         def hold() -> None:
             while not released.is_set():
                 waiting = probe.execute(
-                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                    "SELECT count(*) FROM pg_stat_activity"
+                    " WHERE wait_event_type = 'Lock' AND application_name = %s",
+                    (waiter,),
                 ).fetchone()
                 if waiting and waiting[0]:
                     released.wait(hold_s)
@@ -177,8 +184,8 @@ def _alpha_cycles(
     telegram.state.reject_chat(CHAT, bad_request("Forbidden: bot was kicked from the chat"))
     for _ in range(3):
         telegram.state.push_command(CHAT, "/status")
-    with table_locked(database_url, "signals", SLOW_HOLD_S):
-        runs = [cron.run(env, scan_args(0))]
+    with table_locked(database_url, "signals", SLOW_HOLD_S, SCANNER_APP):
+        runs = [cron.run({**env, "PGAPPNAME": SCANNER_APP}, scan_args(0))]
     settle(
         fired(
             history,
