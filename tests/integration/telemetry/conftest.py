@@ -23,19 +23,31 @@ from tests.integration.telemetry.scenario import AlertRun, run_scenario
 
 __all__ = ["model_dir"]
 
-RANGE_FACTOR = 5
-"""10m windows become 2m: still a few of the test's scanner cycles (about 40 s each here),
-as 10m holds five 2-minute cycles in a cluster."""
-FOR_FACTOR = 10
-"""`for: 15m` becomes 90s, `5m` 30s: long enough to see `pending`, and longer than the slow
-cycle's wait between its first periodic push (bot active, 15 s in) and its signal (about 60 s
-later here), as 15m is longer than any cycle in a cluster."""
+RANGE_FACTOR = 10
+"""10m windows become 60s: they hold a scanner run's first and last points (it pushes at the
+start and the end of its cycle: a few seconds apart but for the slow cycle) and a burst of
+the services' scraped failures, as 10m holds several 2-minute cycles in a cluster. 2h
+(CrpbotNoSignals) becomes 12m: longer than the run, so a bot that had a signal in it is
+never taken for one without."""
+RANGE_FACTOR_OF = {"CrpbotSpoolQuarantined": 60.0, "CrpbotScanCycleSlow": 5.0}
+"""CrpbotSpoolQuarantined's 1h becomes 60s rather than 6m: the window is how long the alert
+outlasts the last quarantined line, and the run waits for every alert to clear.
+CrpbotScanCycleSlow's 10m becomes 2m: a cycle's duration is pushed once, at its end, and
+the window must hold that point and the stream's start (a zero at the run's first push,
+before the lock was waited for) for long enough to outlast its `for:` on a loaded
+machine."""
+FOR_FACTOR = 20
+"""`for: 5m` becomes 15s, `1m` 3s: still long enough to see `pending` (states are
+sampled every 0.5 s, rules evaluated every second) and shorter than the time each fault's
+expression holds in a 60s window."""
 
 
-FOR_FLOOR = {"CrpbotScannerJobFailing": 300.0}
-"""That rule's `for:` is how long a scheduled Job may run before its missing success counts,
-so it is not compressed: a test Job (a Python process on a loaded 2-core machine, one of them
-with a 55 s lock wait) has taken up to 3 minutes here."""
+FOR_FLOOR = {"CrpbotScannerJobFailing": 150.0, "CrpbotNoSignals": 90.0}
+"""`for:` that stand for how long a real process takes are not compressed below that:
+CrpbotScannerJobFailing's is how long a scheduled Job may run before its missing success
+counts, so it must outlast the longest healthy test Job, the slow cycle's (its process
+start, then its 30 s lock wait: 90 s on a loaded 2-core machine); CrpbotNoSignals' must
+outlast the wait between a cycle's start (bot active) and its signal, in the slow cycle too."""
 
 
 @pytest.fixture(scope="session")
@@ -55,6 +67,7 @@ def test_rule_groups(shipped_rule_groups: list[dict[str, Any]]) -> list[dict[str
         range_factor=RANGE_FACTOR,
         for_factor=FOR_FACTOR,
         for_floor=FOR_FLOOR,
+        range_factor_of=RANGE_FACTOR_OF,
     )
 
 

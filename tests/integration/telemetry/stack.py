@@ -54,13 +54,21 @@ class Service:
     def address(self) -> str:
         return f"127.0.0.1:{self.port}"
 
-    def start(self) -> None:
+    def launch(self) -> None:
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
                 self.command, env=self.env, stdout=out, stderr=subprocess.STDOUT
             )
+
+    def wait_ready(self) -> None:
         wait_http(f"http://{self.address}{self.probe}", timeout_s=240)
-        assert self.process.poll() is None, self.log.read_text()[-2000:]
+        assert self.process is not None and self.process.poll() is None, self.log.read_text()[
+            -2000:
+        ]
+
+    def start(self) -> None:
+        self.launch()
+        self.wait_ready()
 
     def kill(self) -> None:
         """SIGKILL: the pod dies, no shutdown hook runs."""
@@ -153,10 +161,13 @@ def migrate(env: Mapping[str, str]) -> None:
 
 @contextmanager
 def running(*services: Service) -> Iterator[None]:
-    """Start `services` in order; stop whatever still runs at the end."""
+    """Start `services` side by side (each process's start is mostly imports, CPU the others
+    can overlap with waiting); stop whatever still runs at the end."""
     try:
         for service in services:
-            service.start()
+            service.launch()
+        for service in services:
+            service.wait_ready()
         yield
     finally:
         for service in reversed(services):

@@ -25,8 +25,6 @@ STEP_S = 15.0
 NOT_EMITTED_HERE = {
     "kube_pod_container_status_restarts_total": "kube-state-metrics pod series: no pods here",
     "crpbot_outcomes_total": "the outcome tracker does not run in the alert run",
-    "crpbot_risk_refusals_total": "no request in the run carries a wrong event time",
-    "crpbot_spool_quarantined_total": "no spool line in the run is unreadable",
     "crpbot_risk_rejections_total": "every signal the run's guard answers is approved",
     "crpbot_operator_": "no operator runs in the alert run; its panels are checked against "
     "its own registry in tests/unit/chart/test_dashboards.py",

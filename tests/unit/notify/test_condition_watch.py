@@ -158,3 +158,31 @@ def test_condition_alert_reads_with_reason_message_and_transition_time() -> None
     assert format_alert(up).startswith(r"*Recovered: model\-server*")
     assert "ModelServerReady True again (Available): 1/1 replicas available" in format_plain(up)
     assert "Time: 2026-03-02 13:53 UTC" in format_plain(down)
+
+
+def test_condition_watch_announces_a_failed_reconcile_and_its_repair() -> None:
+    """The operator could not apply the bot's spec (its children drift from it): operators
+    hear of it once it has lasted, and again when a reconcile succeeds."""
+    watch = ConditionWatch("b1")
+    failed = _cond(
+        "Reconciled",
+        "False",
+        reason="ReconcileFailed",
+        message='configmaps "b1-config" is forbidden: field is immutable',
+    )
+    (down,) = watch.observe(_bot(failed), T0)
+    (up,) = watch.observe(_bot(_cond("Reconciled", "True", since=T0, reason="Applied")), T0)
+    assert (down.component, down.recovered, up.component, up.recovered) == (
+        "operator",
+        False,
+        "operator",
+        True,
+    )
+    assert "Reconciled False (ReconcileFailed): configmaps" in format_plain(down)
+
+
+def test_condition_watch_judges_reconcile_failures_of_a_paused_bot() -> None:
+    """Pausing suspends the scanner on purpose, never the operator's applies."""
+    failed = _cond("Reconciled", "False", reason="ReconcileFailed")
+    alerts = ConditionWatch("b1").observe(_bot(failed, suspend=True), T0)
+    assert [a.component for a in alerts] == ["operator"]

@@ -3,7 +3,9 @@
 The demo and the tests need real bars offline, and redistributing market data in our own
 repository is something we would rather not do. `backtesting` (a dependency anyway, as a
 benchmark peer) carries three small CSVs in `backtesting/test/`; they are located at run time
-with `importlib.resources`, so nothing is copied and the package's own files are the source.
+from the package's import spec, so nothing is copied and the package's own files are the
+source. The package is found, not imported: importing it loads its plotting stack (bokeh),
+seconds of CPU in every `crpbot scan --data bundled:...` process that never plots.
 
 The timestamps in those files are naive; they are read as UTC (for EUR/USD the vendor's
 clock is not documented, so "UTC" is a convention, not a fact). BTCUSD bars are stamped on the
@@ -14,14 +16,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
+from importlib.util import find_spec
+from pathlib import Path
 
 import pandas as pd
 
 from crpbot.candles.table import candles_from_table
 from crpbot.candles.validate import CandleValidationError, validate_candles
 
-_PACKAGE = "backtesting.test"
+_PACKAGE = "backtesting"
 
 
 @dataclass(frozen=True)
@@ -107,9 +110,18 @@ def _spec_name(name: str) -> str:
     return key
 
 
+def _data_dir() -> Path:
+    """`backtesting/test/` of the installed package, without running the package's code."""
+    spec = find_spec(_PACKAGE)
+    locations = spec.submodule_search_locations if spec is not None else None
+    if not locations:
+        raise CandleValidationError("the backtesting package (bundled datasets) is not installed")
+    return Path(next(iter(locations))) / "test"
+
+
 @cache
 def _load(name: str) -> pd.DataFrame:
-    resource = resources.files(_PACKAGE) / f"{name}.csv"
+    resource = _data_dir() / f"{name}.csv"
     try:
         with resource.open("r", encoding="utf-8") as handle:
             raw = pd.read_csv(handle, dtype=str, keep_default_na=False)

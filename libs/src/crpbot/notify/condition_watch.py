@@ -1,11 +1,14 @@
 """When to tell people the operator sees a bot failing: once when it starts, once when it ends.
 
 The operator cannot read Secrets, so it cannot hold a Telegram token; it writes what it sees
-into the TradingBot's `status.conditions` instead (Ready, ModelServerReady, RiskGuardReady,
-ScannerScheduled, each `True` or `False` with a reason, a message and a
-`lastTransitionTime`). The Telegram bot, which has the token, reads them and turns only the
-transitions into alerts: a condition that turned False is a `FailureAlert`, the same
-condition True again is that alert marked `recovered`.
+into the TradingBot's `status.conditions` instead (Reconciled, Ready, ModelServerReady,
+RiskGuardReady, ScannerScheduled, each `True` or `False` with a reason, a message and a
+`lastTransitionTime`). `Reconciled` False means the operator cannot apply the bot's spec (a
+rejected object, a missing permission): the children keep running from an older spec and the
+operator keeps retrying, so nothing else turns False, yet someone has to act. The Telegram
+bot, which has the token, reads them and turns only the transitions into alerts: a
+condition that turned False is a `FailureAlert`, the same condition True again is that
+alert marked `recovered`.
 
 Two kinds of False are not failures. A condition False for less than `grace` is a rollout
 or a restart (the Telegram bot's own rollout makes Ready False for a minute), so it is
@@ -31,6 +34,7 @@ from crpbot.notify.alerts import FailureAlert
 
 # Condition type -> the component named in the alert; in the order alerts are sent.
 COMPONENTS: dict[str, str] = {
+    "Reconciled": "operator",
     "ModelServerReady": "model-server",
     "RiskGuardReady": "risk-guard",
     "ScannerScheduled": "scanner",

@@ -125,6 +125,9 @@ class Scanner:
         event_ts = closed_bars_end(now, cfg.granularity)
         self._reached = {}
         deps.telemetry.prime_scanner(cfg.symbols)
+        # Pushed (OTLP) at once: the cycle's counts then increase from a point of its own, so
+        # `increase()` sees them even when the previous cycle's point has left the window.
+        deps.telemetry.flush()
         if self._paused():
             deps.telemetry.set_bot_active(cfg.bot, False)
             log.info("bot paused: cycle skipped", extra={"bot": cfg.bot})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from wsgiref.simple_server import WSGIServer
@@ -24,6 +25,23 @@ APPLY_THREADS = 64
 PEERING_NAME = "crpbot-operator"
 # Set by the Helm chart with `--namespace` when `operator.watchNamespace` is set.
 WATCH_NAMESPACE_ENV = "CRPBOT_WATCH_NAMESPACE"
+RETRY_ENV = "CRPBOT_RECONCILE_RETRY_SECONDS"
+# Kopf's own default. A refused apply (an invalid or immutable object, a missing grant) rarely
+# heals by itself within a minute, and each retry re-applies every child of the bot.
+RETRY_SECONDS = 60.0
+
+
+def reconcile_retry_delay(env: Mapping[str, str]) -> float:
+    """Seconds before a failed reconcile is tried again (Kopf's backoff for a handler error);
+    the variable exists so tests need not wait a minute for the retry."""
+    raw = env.get(RETRY_ENV) or str(RETRY_SECONDS)
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"{RETRY_ENV} must be a number of seconds, not {raw!r}") from None
+    if value <= 0:
+        raise ValueError(f"{RETRY_ENV} must be positive, not {value:g}")
+    return value
 
 
 @kopf.on.startup()
@@ -52,6 +70,7 @@ def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> Non
     settings.watching.connect_timeout = 10
     settings.execution.max_workers = WORKERS
     settings.networking.error_backoffs = (0.5, 1, 2, 5)
+    settings.execution.default_backoff = reconcile_retry_delay(os.environ)
     field_manager = os.environ.get("CRPBOT_FIELD_MANAGER", FIELD_MANAGER)
     memo.apply_pool = ThreadPoolExecutor(APPLY_THREADS, thread_name_prefix="crpbot-apply")
     api = make_api_client(pool_size=WORKERS + APPLY_THREADS)

@@ -120,8 +120,10 @@ Prometheus's built-in conversion is experimental, so prefer a collector for sche
 than a few minutes. `increase()` needs two points of a series, so a series whose first point
 already holds its first count would hide it: every cycle starts the series it can produce
 (signals by tier, decision and symbol; cycles by result; errors by component) at 0
-(`Telemetry.prime_scanner`). A label set known only from data (a quarantine reason, a refused
-account) still counts from its second point."""
+(`Telemetry.prime_scanner`) and pushes those zeros before it scans, so a run's counts
+increase from a point of the same run even when the previous run's point has left the
+window. A label set known only from data (a quarantine reason, a refused account) still
+counts from its second point."""
 
 
 def _metric_names() -> list[str]:
