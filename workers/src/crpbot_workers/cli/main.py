@@ -23,6 +23,7 @@ from crpbot_workers.cli import model as model_cli
 from crpbot_workers.cli import outcomes as outcomes_cli
 from crpbot_workers.cli import report as report_cli
 from crpbot_workers.cli import risk_guard as risk_guard_cli
+from crpbot_workers.cli import runtime
 from crpbot_workers.cli import scan as scan_cli
 from crpbot_workers.cli import telegram as telegram_cli
 from crpbot_workers.cli import train as train_cli
@@ -111,7 +112,8 @@ app.add_typer(telegram_cli.app, name="telegram")
 
 def main() -> None:
     """Console-script entry point: a usage error is one line on stderr and exit code 2, like
-    every other bad input, instead of click's multi-line box."""
+    every other bad input, instead of click's multi-line box; a missing optional runtime
+    (torch, left out of the workers image) is one line and exit code 1."""
     try:
         code = app(prog_name="crpbot", standalone_mode=False)
     except typer.TyperException as exc:  # click's usage errors, as typer exposes them
@@ -123,4 +125,10 @@ def main() -> None:
     except typer.Abort:
         typer.echo("aborted", err=True)
         sys.exit(130)
+    except ModuleNotFoundError as exc:
+        reason = runtime.missing_runtime(exc)
+        if reason is None:
+            raise
+        typer.echo(f"error: {reason}", err=True)
+        sys.exit(1)
     sys.exit(code if isinstance(code, int) else 0)
