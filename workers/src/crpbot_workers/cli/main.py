@@ -13,7 +13,7 @@ import typer
 import crpbot
 from crpbot.telemetry import configure_logging
 from crpbot_workers.cli import backtest as backtest_cli
-from crpbot_workers.cli import config, demo
+from crpbot_workers.cli import config, demo, runtime
 from crpbot_workers.cli import data as data_cli
 from crpbot_workers.cli import db as db_cli
 from crpbot_workers.cli import evaluate as evaluate_cli
@@ -23,7 +23,6 @@ from crpbot_workers.cli import model as model_cli
 from crpbot_workers.cli import outcomes as outcomes_cli
 from crpbot_workers.cli import report as report_cli
 from crpbot_workers.cli import risk_guard as risk_guard_cli
-from crpbot_workers.cli import runtime
 from crpbot_workers.cli import scan as scan_cli
 from crpbot_workers.cli import telegram as telegram_cli
 from crpbot_workers.cli import train as train_cli
