@@ -7,17 +7,17 @@ chart's default), not the chart's optional one: that one runs the official `post
 image, which no registry can serve here, and a look-alike built locally would test our copy
 of its entrypoint rather than the chart.
 
-The operator's part runs with the realnode suite. The bot's own pods (risk guard, scanner)
-need the ~6 GB workers image in the node's containerd, which holds it twice while importing
-(the uncompressed layers and their unpacked snapshot): those tests are opt-in with
-CRPBOT_REAL_NODE_WORKERS=1 and skip, with the figures, when the disk has not that room.
+The bot's own pods (risk guard, scanner Job, Telegram bot, the model server's fetch-models
+init container) run the workers image, which has no torch (~1.3 GB): the scanner scores on a
+real TorchServe on the node's bridge address, as its rendered `inference: torchserve` says.
+The model-server image (torch with its CUDA wheels, ~6 GB) is not put on the node: containerd
+holds an image twice while importing it, and this disk has not that room.
 """
 
 from __future__ import annotations
 
 import base64
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -56,7 +56,6 @@ from tests.k8s.real_node import RealNode, pin_namespace
 
 pytestmark = [pytest.mark.k8s, pytest.mark.realnode, pytest.mark.timeout(1800)]
 
-WORKERS_OPT_IN = "CRPBOT_REAL_NODE_WORKERS"
 WORKERS_IMAGE = f"crpbot/workers:{TAG}"
 NAMESPACE = "crpbot-path"
 RELEASE = "crpbot-node"
@@ -115,12 +114,13 @@ def _docker_image_bytes(image: str) -> int:
 
 
 @pytest.fixture(scope="module")
-def workers_on_node(real_node: RealNode) -> Iterator[None]:
-    """The workers image in the node's containerd for the module, then removed again: on a
-    shared, nearly full disk it is not kept between sessions, and not imported at all when
-    that would leave less than DISK_MARGIN free."""
-    if os.environ.get(WORKERS_OPT_IN) != "1":
-        pytest.skip(f"the bot's pods need the workers image on the node: {WORKERS_OPT_IN}=1")
+def workers_on_node(real_node: RealNode) -> None:
+    """The workers image (hack/build-images.sh: no torch, ~1.3 GB) in the node's containerd.
+
+    Kept there between sessions like the operator image (an unchanged image is not imported
+    again); an import that fails half-way (ENOSPC while unpacking) has already registered the
+    image, whose content and snapshots only a removal frees, so it is removed then. Skips,
+    with the figures, when the import would leave less than DISK_MARGIN free."""
     built = subprocess.run(
         [str(REPO / "hack" / "build-images.sh"), "workers"],
         capture_output=True,
@@ -137,12 +137,10 @@ def workers_on_node(real_node: RealNode) -> Iterator[None]:
             f"({real_node.runtime.root}), {free / 2**30:.1f} GiB are"
         )
     try:
-        # Inside the try: an import that fails half-way (ENOSPC while unpacking) has already
-        # registered the image, whose content and snapshots only a removal frees.
         real_node.runtime.import_docker_image(WORKERS_IMAGE)
-        yield
-    finally:
+    except BaseException:
         real_node.runtime.remove_image(WORKERS_IMAGE)
+        raise
 
 
 @pytest.fixture(scope="module")
@@ -428,11 +426,19 @@ def _requests_served(server: TorchServeServer, model: str) -> float:
 
 
 def _scan_report(logs: str) -> dict[str, Any]:
-    """The `--json` line of the cycle among the pod's JSON log lines (both are in its log)."""
-    for line in logs.splitlines():
-        if line.startswith("{") and '"symbols"' in line:
-            report: dict[str, Any] = json.loads(line)
-            return report
+    """The `--json` report of the cycle (indented, over several lines) among the pod's JSON
+    log lines (one per line; both are in its log)."""
+    decoder = json.JSONDecoder()
+    offset = 0
+    for line in logs.splitlines(keepends=True):
+        if line.startswith("{"):
+            try:
+                found, _ = decoder.raw_decode(logs, offset)
+            except json.JSONDecodeError:
+                found = None
+            if isinstance(found, dict) and "symbols" in found:
+                return found
+        offset += len(line)
     raise AssertionError(f"no scan report in the pod's log:\n{logs[-3000:]}")
 
 
