@@ -8,7 +8,8 @@
 #
 # Settings (environment): CRPBOT_IMAGE_TAG (default dev); TORCH_INDEX_URL (a PyTorch CPU
 # wheel index, when one is reachable); CRPBOT_SKIP_PACKAGES (default triton: PyPI's torch
-# imports without it). The machine's CA bundle ($SSL_CERT_FILE) is handed to the build as the
+# imports without it). The workers image leaves torch out altogether (its Dockerfile's
+# WITHOUT_TORCH=1). The machine's CA bundle ($SSL_CERT_FILE) is handed to the build as the
 # secret `ca-bundle`, so uv trusts a TLS-intercepting proxy without the bundle entering a layer.
 # Stdout: one "<image> <size>" line per image.
 set -euo pipefail
@@ -34,8 +35,8 @@ buildkit_client() {
   fi
 }
 
-# drop_superseded ID TAG: the workers and model-server images are ~6 GB each (CUDA torch from
-# PyPI), so the image a rebuild replaced is removed once nothing names it; a full disk made
+# drop_superseded ID TAG: the model-server image is ~6 GB (CUDA torch from PyPI; the workers
+# image, without torch, ~1.3 GB), so the image a rebuild replaced is removed once nothing names it; a full disk made
 # a later build fail with "No space left on device". An image still tagged or used is kept.
 drop_superseded() {
   local previous=$1 tag=$2 current

@@ -10,6 +10,9 @@
 # the CUDA-only packages are left out. uv.lock is not touched, so dev machines keep theirs.
 # SKIP_PACKAGES (space-separated) leaves further locked packages out, those of the member's
 # lock that exist: PyPI's torch imports without triton (only torch.compile needs it).
+# WITHOUT_TORCH=1 leaves out torch and every package that only torch needs (its CUDA wheels,
+# triton, sympy, networkx...: `uv export --prune torch`), for an image whose commands never
+# import it (the workers image: scan with inference=torchserve, risk guard, Telegram bot).
 # A CA bundle mounted as the build secret `ca-bundle` is what uv trusts (TLS-intercepting
 # proxies); it is read from the secret mount and never copied into the venv.
 set -eu
@@ -20,11 +23,19 @@ flags="--frozen --no-dev --no-default-groups --package $member --no-editable"
 [ -f /run/secrets/ca-bundle ] && export SSL_CERT_FILE=/run/secrets/ca-bundle
 
 locked=$(uv export --frozen --no-dev --no-default-groups --package "$member" --no-hashes)
-for pkg in ${SKIP_PACKAGES:-}; do
+skip_packages=${SKIP_PACKAGES:-}
+if [ "${WITHOUT_TORCH:-0}" = 1 ]; then
+  names() { sed -n 's/^\([A-Za-z0-9._-]*\)==.*/\1/p'; }
+  kept=$(uv export --frozen --no-dev --no-default-groups --package "$member" --no-hashes \
+    --prune torch | names)
+  skip_packages="$skip_packages $(printf '%s\n' "$locked" | names | grep -vxF "$kept" || true)"
+fi
+for pkg in $skip_packages; do
   printf '%s\n' "$locked" | grep -q "^$pkg==" && flags="$flags --no-install-package $pkg"
 done
 
-if [ -z "${TORCH_INDEX_URL:-}" ] || ! printf '%s\n' "$locked" | grep -q '^torch=='; then
+if [ -z "${TORCH_INDEX_URL:-}" ] || [ "${WITHOUT_TORCH:-0}" = 1 ] \
+  || ! printf '%s\n' "$locked" | grep -q '^torch=='; then
   # shellcheck disable=SC2086
   exec uv sync $flags
 fi

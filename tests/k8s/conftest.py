@@ -16,11 +16,12 @@ from pathlib import Path
 import pytest
 
 from tests.k8s.control_plane import CRD_DIR, ControlPlane, Kubectl, missing_binaries
+from tests.k8s.node_pods import IMAGE as OPERATOR_IMAGE
 from tests.k8s.node_runtime import Containerd, RuntimeUnavailableError
 from tests.k8s.real_node import NodeUnavailableError, RealNode, missing_node_binaries
 
 REPO = Path(__file__).resolve().parents[2]
-NODE_IMAGES = ("crpbot/operator:dev",)
+NODE_IMAGES = (OPERATOR_IMAGE,)
 
 PLANE_KEY = pytest.StashKey[ControlPlane]()
 NODE_KEY = pytest.StashKey[RealNode]()

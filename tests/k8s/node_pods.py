@@ -4,13 +4,16 @@ for with the namespace's events and the node's logs in the failure message."""
 from __future__ import annotations
 
 import json
+import os
 import time
 from typing import Any
 
 from tests.k8s.control_plane import Kubectl
 from tests.k8s.real_node import TAINT_KEY, RealNode
 
-IMAGE = "crpbot/operator:dev"
+IMAGE_TAG = os.environ.get("CRPBOT_IMAGE_TAG", "dev")
+"""The tag of the images `make images` builds (hack/build-images.sh: CRPBOT_IMAGE_TAG)."""
+IMAGE = f"crpbot/operator:{IMAGE_TAG}"
 FINISH_TIMEOUT_S = 120.0
 
 

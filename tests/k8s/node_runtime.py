@@ -224,8 +224,16 @@ class Containerd:
         self.ctr("images", "label", name, f"{DOCKER_ID_LABEL}={image_id}")
 
     def remove_image(self, image: str) -> None:
-        """Drop an image (containerd's GC then frees its content and unused snapshots)."""
-        self._quiet("images", "rm", "--sync", _qualified(image))
+        """Drop an image, and the CRI plugin's own `sha256:<image id>` reference to the same
+        manifest unless another name still uses it: that reference alone kept the content
+        and snapshots (gigabytes) after a removal by name. containerd's GC then frees them."""
+        name = _qualified(image)
+        rows = [row.split()[:3] for row in self._quiet("images", "ls").splitlines()[1:]]
+        refs = [(row[0], row[2]) for row in rows if len(row) == 3]
+        named = {digest for ref, digest in refs if ref != name and not ref.startswith("sha256:")}
+        orphaned = {digest for ref, digest in refs if ref == name} - named
+        ids = [ref for ref, digest in refs if ref.startswith("sha256:") and digest in orphaned]
+        self._quiet("images", "rm", "--sync", name, *ids)
 
     def import_pause_image(self, pause_dir: Path) -> None:
         """The sandbox image: the static `pause` of hack/build-node.sh alone on an empty base."""

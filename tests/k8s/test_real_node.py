@@ -3,7 +3,12 @@ containerd), through the API server as any user would reach them."""
 
 from __future__ import annotations
 
+import io
 import json
+import subprocess
+import tarfile
+import uuid
+from collections.abc import Iterator
 
 import pytest
 
@@ -84,3 +89,34 @@ def test_real_node_runs_kubectl_exec_in_a_running_container(
     )
 
     assert whoami.strip() == "10001"
+
+
+@pytest.fixture
+def throwaway_image() -> Iterator[str]:
+    """A one-file image of its own (a unique id) in the Docker engine, removed afterwards."""
+    tag = f"crpbot-test/removal:{uuid.uuid4().hex[:8]}"
+    layer = io.BytesIO()
+    with tarfile.open(fileobj=layer, mode="w") as tar:
+        data = tag.encode()
+        info = tarfile.TarInfo("marker")
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+    subprocess.run(["docker", "import", "-", tag], input=layer.getvalue(), check=True)
+    yield tag
+    subprocess.run(["docker", "image", "rm", tag], capture_output=True, check=False)
+
+
+def test_real_node_removing_an_image_drops_every_reference_to_its_content(
+    real_node: RealNode, throwaway_image: str
+) -> None:
+    runtime = real_node.runtime
+    runtime.import_docker_image(throwaway_image)
+    listed = runtime.ctr("images", "ls").splitlines()[1:]
+    (digest,) = {row.split()[2] for row in listed if throwaway_image in row.split()[0]}
+    # The CRI plugin keeps its own `sha256:<id>` name for the same manifest: a removal by
+    # name alone left it, and with it the content and snapshots.
+    assert any(r.split()[0].startswith("sha256:") and r.split()[2] == digest for r in listed)
+
+    runtime.remove_image(throwaway_image)
+
+    assert all(row.split()[2] != digest for row in runtime.ctr("images", "ls").splitlines()[1:])

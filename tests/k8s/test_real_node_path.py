@@ -7,20 +7,24 @@ chart's default), not the chart's optional one: that one runs the official `post
 image, which no registry can serve here, and a look-alike built locally would test our copy
 of its entrypoint rather than the chart.
 
-The operator's part runs with the realnode suite. The bot's own pods (risk guard, scanner)
-need the ~6 GB workers image in the node's containerd, which holds it twice while importing
-(the uncompressed layers and their unpacked snapshot): those tests are opt-in with
-CRPBOT_REAL_NODE_WORKERS=1 and skip, with the figures, when the disk has not that room.
+The bot's own pods (risk guard, scanner Job, Telegram bot, the model server's fetch-models
+init container) run the workers image, which has no torch (~1.3 GB): the scanner scores on a
+real TorchServe on the node's bridge address, as its rendered `inference: torchserve` says.
+The model-server image (torch with its CUDA wheels, ~6 GB) is not put on the node: containerd
+holds an image twice while importing it, and this disk has not that room.
 """
 
 from __future__ import annotations
 
+import base64
 import json
-import os
+import re
 import shutil
 import subprocess
 import time
+import urllib.request
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -31,21 +35,28 @@ from crpbot.db.engine import make_engine, session_factory
 from crpbot.db.repos.scan_cycles import scan_cycles
 from crpbot.db.repos.signals import recent_signals
 from crpbot.storage.s3 import ObjectStore
-from tests.fixtures.artifacts import build_tiny_artifact
+from crpbot_model_server.archive import MODEL_NAMES, build_archives
+from tests.fixtures.artifacts import TinyArtifact, build_tiny_artifact
 from tests.fixtures.chart import CHART, require_tool
 from tests.fixtures.moto_server import running_moto
 from tests.fixtures.postgres import PostgresServer, find_pg_ctl, running_postgres
 from tests.fixtures.telegram_api import TOKEN, TelegramStandIn, running_stand_in
+from tests.fixtures.torchserve import (
+    NO_JAVA,
+    TorchServeServer,
+    java_available,
+    running_torchserve,
+)
 from tests.k8s.control_plane import REPO, ControlPlane, Kubectl
 from tests.k8s.node_pods import FETCH, exit_code, finished, node_pod
+from tests.k8s.node_pods import IMAGE_TAG as TAG
 from tests.k8s.node_runtime import NODE_IP, POD_SUBNET
 from tests.k8s.node_services import hostpath_volume, make_volume_folder
 from tests.k8s.real_node import RealNode, pin_namespace
 
 pytestmark = [pytest.mark.k8s, pytest.mark.realnode, pytest.mark.timeout(1800)]
 
-WORKERS_OPT_IN = "CRPBOT_REAL_NODE_WORKERS"
-WORKERS_IMAGE = "crpbot/workers:dev"
+WORKERS_IMAGE = f"crpbot/workers:{TAG}"
 NAMESPACE = "crpbot-path"
 RELEASE = "crpbot-node"
 """Not `crpbot`: the install-manifest tests leave `crpbot-operator` cluster objects that Helm
@@ -64,7 +75,6 @@ MODELS_VERSION = "v1"
 # keys in its env fails with NoCredentialsError.
 S3_KEYS = {"AWS_ACCESS_KEY_ID": "node-test-key", "AWS_SECRET_ACCESS_KEY": "node-test-secret"}
 OFFLINE_SCAN_ENV = {
-    "CRPBOT_INFERENCE": "inprocess",
     "CRPBOT_MODEL_DIR": "/models",
     "CRPBOT_RISK__MIN_CONFIDENCE": "0.5",
     "CRPBOT_CONFIDENCE__HIGH": "0.5",
@@ -75,11 +85,11 @@ IMPORT_FACTOR = 2
 
 
 def _image_values(component: str, repository: str) -> list[str]:
-    """Chart values naming a local image as containerd stores it (docker.io/<repo>:dev)."""
+    """Chart values naming a local image as containerd stores it (docker.io/<repo>:<tag>)."""
     return [
         f"--set={component}.registry=docker.io",
         f"--set={component}.repository={repository}",
-        f"--set={component}.tag=dev",
+        f"--set={component}.tag={TAG}",
     ]
 
 
@@ -104,12 +114,13 @@ def _docker_image_bytes(image: str) -> int:
 
 
 @pytest.fixture(scope="module")
-def workers_on_node(real_node: RealNode) -> Iterator[None]:
-    """The workers image in the node's containerd for the module, then removed again: on a
-    shared, nearly full disk it is not kept between sessions, and not imported at all when
-    that would leave less than DISK_MARGIN free."""
-    if os.environ.get(WORKERS_OPT_IN) != "1":
-        pytest.skip(f"the bot's pods need the workers image on the node: {WORKERS_OPT_IN}=1")
+def workers_on_node(real_node: RealNode) -> None:
+    """The workers image (hack/build-images.sh: no torch, ~1.3 GB) in the node's containerd.
+
+    Kept there between sessions like the operator image (an unchanged image is not imported
+    again); an import that fails half-way (ENOSPC while unpacking) has already registered the
+    image, whose content and snapshots only a removal frees, so it is removed then. Skips,
+    with the figures, when the import would leave less than DISK_MARGIN free."""
     built = subprocess.run(
         [str(REPO / "hack" / "build-images.sh"), "workers"],
         capture_output=True,
@@ -126,12 +137,10 @@ def workers_on_node(real_node: RealNode) -> Iterator[None]:
             f"({real_node.runtime.root}), {free / 2**30:.1f} GiB are"
         )
     try:
-        # Inside the try: an import that fails half-way (ENOSPC while unpacking) has already
-        # registered the image, whose content and snapshots only a removal frees.
         real_node.runtime.import_docker_image(WORKERS_IMAGE)
-        yield
-    finally:
+    except BaseException:
         real_node.runtime.remove_image(WORKERS_IMAGE)
+        raise
 
 
 @pytest.fixture(scope="module")
@@ -244,7 +253,7 @@ def test_path_operator_runs_as_a_pod_with_its_service_account(
 
     assert pod["spec"]["nodeName"] == real_node.name
     assert pod["spec"]["serviceAccountName"] == fullname
-    assert pod["status"]["containerStatuses"][0]["image"].endswith("crpbot/operator:dev")
+    assert pod["status"]["containerStatuses"][0]["image"].endswith(f"crpbot/operator:{TAG}")
 
 
 def test_path_operator_pod_creates_the_sample_bots_children(
@@ -321,27 +330,69 @@ def test_path_risk_guard_serves_readyz_by_its_service_name(
 
 
 @pytest.fixture(scope="module")
-def tiny_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def tiny_models(tmp_path_factory: pytest.TempPathFactory) -> TinyArtifact:
     """The test's model artifact, on a host folder the scanner pod mounts (hostPath)."""
     folder = make_volume_folder(tmp_path_factory.mktemp("node-models") / "models")
-    build_tiny_artifact(folder, bars=600, window=8)
+    artifact = build_tiny_artifact(folder, bars=600, window=8)
     for path in [folder, *folder.rglob("*")]:
         path.chmod(0o755 if path.is_dir() else 0o644)
-    return folder
+    return artifact
 
 
-def _offline_scan_job(cronjob: dict[str, Any], name: str, models: Path) -> dict[str, Any]:
+def _secret_value(kubectl: Kubectl, namespace: str, name: str, key: str) -> str:
+    """A Secret's value once it exists (the operator makes the bot's keys)."""
+    deadline = time.monotonic() + WAIT_S
+    while time.monotonic() < deadline:
+        done = kubectl.plane.kubectl("get", "secret", name, "-n", namespace, "-o", "json")
+        if done.returncode == 0:
+            return base64.b64decode(json.loads(done.stdout)["data"][key]).decode()
+        time.sleep(2)
+    raise AssertionError(f"no Secret {name} in {namespace} after {WAIT_S}s")
+
+
+@pytest.fixture(scope="module")
+def node_torchserve(
+    released: str,
+    real_node: RealNode,
+    kubectl: Kubectl,
+    tiny_models: TinyArtifact,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[TorchServeServer]:
+    """A real TorchServe serving the tiny artifact's two archives on the node's bridge address,
+    where the scanner pod reaches it, requiring the bot's own model-server key. It runs from
+    this venv, not as the model-server pod: that image (torch with its CUDA wheels, ~6 GB)
+    would need twice its size free in containerd, which this disk does not have."""
+    if not java_available():
+        pytest.skip(NO_JAVA)
+    key = _secret_value(kubectl, released, f"{BOT}-model-server-key", "key")
+    root = tmp_path_factory.mktemp("node-torchserve")
+    store = root / "model-store"
+    build_archives(tiny_models.model_dir, tiny_models.version, store)
+    with running_torchserve(store, root / "server", host=NODE_IP, key=key) as server:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            loads = [pool.submit(server.register, f"{name}.mar") for name in MODEL_NAMES.values()]
+            for load in loads:
+                load.result()
+        yield server
+
+
+def _offline_scan_job(
+    cronjob: dict[str, Any], name: str, models: Path, torchserve_url: str
+) -> dict[str, Any]:
     """A Job from the bot's CronJob template, as `kubectl create job --from` makes it, with
     offline inputs: bundled candles at a fixed bar (no exchange can be reached), the test's
-    artifact in-process, every bar gated in. The guard, its token and the database stay
+    artifact's metadata, every bar gated in, and the model server's address (the rendered one
+    names the model-server Service, whose image is not on the node). Inference stays the
+    rendered `torchserve`, with the bot's key; the guard, its token and the database stay
     the rendered ones, reached by Service name and Secret."""
     template = json.loads(json.dumps(cronjob["spec"]["jobTemplate"]))
     pod = template["spec"]["template"]["spec"]
     (container,) = pod["containers"]
     container["args"] = ["--data", "bundled:EURUSD", "--now", SCAN_NOW, "--json"]
+    offline = {**OFFLINE_SCAN_ENV, "CRPBOT_TORCHSERVE_URL": torchserve_url}
     container["env"] = [
         *container["env"],
-        *({"name": key, "value": value} for key, value in OFFLINE_SCAN_ENV.items()),
+        *({"name": key, "value": value} for key, value in offline.items()),
     ]
     container["volumeMounts"].append({"name": "models", "mountPath": "/models", "readOnly": True})
     pod["volumes"].append({"name": "models", "hostPath": {"path": str(models)}})
@@ -366,25 +417,44 @@ def _job_end(kubectl: Kubectl, namespace: str, name: str) -> tuple[str, dict[str
     raise AssertionError(f"job {name} did not end in {WAIT_S}s\n{events}")
 
 
+def _requests_served(server: TorchServeServer, model: str) -> float:
+    """TorchServe's own count of inference requests to `model` (its Prometheus metrics)."""
+    with urllib.request.urlopen(f"{server.metrics_url}/metrics", timeout=5) as response:
+        text = response.read().decode()
+    pattern = rf'^ts_inference_requests_total{{[^}}]*model_name="{model}"[^}}]*}} (\S+)$'
+    return sum(float(m.group(1)) for m in re.finditer(pattern, text, re.MULTILINE))
+
+
 def _scan_report(logs: str) -> dict[str, Any]:
-    """The `--json` line of the cycle among the pod's JSON log lines (both are in its log)."""
-    for line in logs.splitlines():
-        if line.startswith("{") and '"symbols"' in line:
-            report: dict[str, Any] = json.loads(line)
-            return report
+    """The `--json` report of the cycle (indented, over several lines) among the pod's JSON
+    log lines (one per line; both are in its log)."""
+    decoder = json.JSONDecoder()
+    offset = 0
+    for line in logs.splitlines(keepends=True):
+        if line.startswith("{"):
+            try:
+                found, _ = decoder.raw_decode(logs, offset)
+            except json.JSONDecodeError:
+                found = None
+            if isinstance(found, dict) and "symbols" in found:
+                return found
+        offset += len(line)
     raise AssertionError(f"no scan report in the pod's log:\n{logs[-3000:]}")
 
 
-def test_path_scanner_job_stores_its_signal_and_cycle_in_the_database(
+def test_path_scanner_job_scores_on_torchserve_and_stores_its_signal_and_cycle(
     released: str,
     workers_on_node: None,
-    tiny_models: Path,
+    tiny_models: TinyArtifact,
+    node_torchserve: TorchServeServer,
     kubectl: Kubectl,
     node_postgres: PostgresServer,
 ) -> None:
     _available(kubectl, released, f"{BOT}-risk-guard")
     cronjob = _json(kubectl, "cronjob", f"{BOT}-scanner", "-n", released)
-    job = _offline_scan_job(cronjob, "scan-now", tiny_models)
+    job = _offline_scan_job(
+        cronjob, "scan-now", tiny_models.model_dir, node_torchserve.inference_url
+    )
     kubectl("apply", "-n", released, "-f", "-", stdin=json.dumps(job))
 
     end, finished_job = _job_end(kubectl, released, "scan-now")
@@ -396,9 +466,12 @@ def test_path_scanner_job_stores_its_signal_and_cycle_in_the_database(
     with session_factory(make_engine(node_postgres.url(DATABASE)))() as session:
         (stored,) = recent_signals(session, bot=BOT)
         cycles = scan_cycles(session, bot=BOT)
-    # The signal the guard approved by Service name, and the cycle, are rows in PostgreSQL.
+    # The signal the guard approved by Service name, and the cycle, are rows in PostgreSQL;
+    # the scores came from TorchServe (its own request counts), for the artifact's version.
     assert (stored.id, stored.status) == (row["signal_id"], "approved")
+    assert stored.model_version == tiny_models.version
     assert [(c.symbols_ok, c.symbols_failed, c.signals) for c in cycles] == [(1, 0, 1)]
+    assert all(_requests_served(node_torchserve, name) > 0 for name in MODEL_NAMES.values())
 
 
 @pytest.fixture(scope="module")

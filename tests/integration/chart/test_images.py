@@ -125,16 +125,30 @@ def test_model_server_image_has_a_java_17_runtime() -> None:
     assert any("openjdk-17-jre-headless" in line for line in stages[-1].lines)
 
 
-def test_torch_images_explain_the_cpu_wheel_choice() -> None:
-    for member in ("workers", "model-server"):
-        text = (REPO / member / "Dockerfile").read_text()
-        assert "TORCH_INDEX_URL" in text and "CPU-only torch" in text
+def test_model_server_image_explains_the_cpu_wheel_choice() -> None:
+    text = (REPO / "model-server" / "Dockerfile").read_text()
+    assert "TORCH_INDEX_URL" in text and "CPU-only torch" in text
 
 
-def _locked_requirements(uv: str, package: str) -> str:
+@pytest.mark.parametrize(("member", "default"), [("workers", "1"), ("model-server", None)])
+def test_only_the_workers_image_leaves_torch_out_by_default(
+    member: str, default: str | None
+) -> None:
+    """The workers' cluster commands never import torch; the model server's handler does."""
+    _, stages = _stages(REPO / member / "Dockerfile")
+    args = {
+        line.split()[1].partition("=")[0]: line.split()[1].partition("=")[2]
+        for stage in stages
+        for line in stage.lines
+        if line.startswith("ARG ")
+    }
+    assert args.get("WITHOUT_TORCH") == default
+
+
+def _locked_requirements(uv: str, package: str, *extra: str) -> str:
     args = ["export", "--frozen", "--no-dev", "--no-default-groups", "--no-hashes"]
     done = subprocess.run(
-        [uv, *args, "--package", package],
+        [uv, *args, "--package", package, *extra],
         capture_output=True,
         text=True,
         check=True,
@@ -182,3 +196,24 @@ def test_torch_images_keep_numba_cache_on_the_writable_tmp(member: str) -> None:
     """The pods' root file system is read-only: numba's cache=True needs a writable folder."""
     _, stages = _stages(REPO / member / "Dockerfile")
     assert any("NUMBA_CACHE_DIR=/tmp/" in line for line in stages[-1].lines)
+
+
+def _names(requirements: str) -> set[str]:
+    return set(re.findall(r"^([A-Za-z0-9._-]+)==", requirements, re.MULTILINE))
+
+
+def test_sync_script_without_torch_leaves_out_torch_and_what_only_it_needs() -> None:
+    """WITHOUT_TORCH=1 skips the locked packages `uv export --prune torch` drops: torch, its
+    CUDA wheels and triton, and its own pure-Python needs, but nothing another package uses."""
+    uv = shutil.which("uv") or str(REPO / ".venv" / "bin" / "uv")
+    if not Path(uv).exists():
+        pytest.skip("needs uv (hack/ensure-uv.sh)")
+    locked = _names(_locked_requirements(uv, "crpbot-workers"))
+    kept = _names(_locked_requirements(uv, "crpbot-workers", "--prune", "torch"))
+
+    skipped = locked - kept
+
+    assert {"torch", "triton", "sympy"} <= skipped
+    assert any(name.startswith("nvidia-") for name in skipped)
+    # Shared with the rest: jinja2 (bokeh), numpy, pandas stay.
+    assert {"jinja2", "numpy", "pandas", "boto3"} <= kept

@@ -7,12 +7,13 @@ test here skips with ensure-docker's one-line reason.
 
 from __future__ import annotations
 
+import os
 import secrets as token_source
 import subprocess
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Protocol
 
@@ -26,12 +27,14 @@ from tests.fixtures.telegram_api import TOKEN
 from tests.integration.containers.pods import PodRun, outcome, pod_spec_of, remove, start
 
 REPO = Path(__file__).resolve().parents[3]
-TAG = "dev"
+TAG = os.environ.get("CRPBOT_IMAGE_TAG", "dev")
+"""The images' tag: hack/build-images.sh's default, or the one a run builds beside it."""
 BOT = "demo"
+CHAT = 42
 NAMESPACE = "crpbot-system"
 SPEC = {
     "symbols": ["BTC-USD"],
-    "telegram": {"secretRef": {"name": "tg", "key": "token"}, "allowedChats": [42]},
+    "telegram": {"secretRef": {"name": "tg", "key": "token"}, "allowedChats": [CHAT]},
     "database": {"secretRef": {"name": "db", "key": "url"}},
 }
 READY_TIMEOUT_S = 180.0
@@ -136,8 +139,18 @@ def probe_path(container: Manifest, probe: str) -> str:
     return path
 
 
-def wait_ready(name: str, url: str, timeout_s: float = READY_TIMEOUT_S) -> None:
-    """Until `url` answers 200; fails at once, with the memory figure, if the container stops."""
+def _any_body(body: bytes) -> bool:
+    return True
+
+
+def wait_ready(
+    name: str,
+    url: str,
+    timeout_s: float = READY_TIMEOUT_S,
+    ready: Callable[[bytes], bool] = _any_body,
+) -> None:
+    """Until `url` answers 200 with a body `ready` accepts; fails at once, with the memory
+    figure, if the container stops."""
     deadline = time.monotonic() + timeout_s
     last = ""
     while time.monotonic() < deadline:
@@ -146,8 +159,10 @@ def wait_ready(name: str, url: str, timeout_s: float = READY_TIMEOUT_S) -> None:
             pytest.fail(f"{name} stopped before {url} answered: {state.describe()}")
         try:
             with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
+                body = response.read()
+                if response.status == 200 and ready(body):
                     return
+                last = f"HTTP {response.status}: {body[:300]!r}"
         except urllib.error.HTTPError as exc:
             last = f"HTTP {exc.code}: {exc.read()[:300]!r}"
         except OSError as exc:

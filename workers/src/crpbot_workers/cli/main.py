@@ -13,7 +13,7 @@ import typer
 import crpbot
 from crpbot.telemetry import configure_logging
 from crpbot_workers.cli import backtest as backtest_cli
-from crpbot_workers.cli import config, demo
+from crpbot_workers.cli import config, demo, runtime
 from crpbot_workers.cli import data as data_cli
 from crpbot_workers.cli import db as db_cli
 from crpbot_workers.cli import evaluate as evaluate_cli
@@ -111,7 +111,8 @@ app.add_typer(telegram_cli.app, name="telegram")
 
 def main() -> None:
     """Console-script entry point: a usage error is one line on stderr and exit code 2, like
-    every other bad input, instead of click's multi-line box."""
+    every other bad input, instead of click's multi-line box; a missing optional runtime
+    (torch, left out of the workers image) is one line and exit code 1."""
     try:
         code = app(prog_name="crpbot", standalone_mode=False)
     except typer.TyperException as exc:  # click's usage errors, as typer exposes them
@@ -123,4 +124,10 @@ def main() -> None:
     except typer.Abort:
         typer.echo("aborted", err=True)
         sys.exit(130)
+    except ModuleNotFoundError as exc:
+        reason = runtime.missing_runtime(exc)
+        if reason is None:
+            raise
+        typer.echo(f"error: {reason}", err=True)
+        sys.exit(1)
     sys.exit(code if isinstance(code, int) else 0)
