@@ -14,9 +14,11 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
+from kopf.testing import KopfRunner
 
 from tests.k8s.control_plane import CRD_DIR, ControlPlane, Kubectl, missing_binaries
 from tests.k8s.node_runtime import Containerd, RuntimeUnavailableError
+from tests.k8s.operator_support import Cluster, api_client, kopf_operator
 from tests.k8s.real_node import NodeUnavailableError, RealNode, missing_node_binaries
 
 REPO = Path(__file__).resolve().parents[2]
@@ -76,6 +78,32 @@ def namespace(kubectl: Kubectl) -> Iterator[str]:
     kubectl("create", "namespace", name)
     yield name
     kubectl("delete", "namespace", name, "--wait=false")
+
+
+@pytest.fixture(scope="module")
+def cluster(kubeconfig: Path) -> Cluster:
+    """Typed reads and writes on the test cluster, as its admin."""
+    return Cluster(api_client(kubeconfig))
+
+
+@pytest.fixture(scope="module")
+def operator(kubeconfig: Path) -> Iterator[KopfRunner]:
+    """The operator in this process, one per test module: Kopf takes seconds to start and
+    stop, and a module's tests each use their own namespace."""
+    with kopf_operator(kubeconfig) as runner:
+        yield runner
+
+
+@pytest.fixture
+def bot_namespace(cluster: Cluster, operator: KopfRunner) -> str:
+    """A fresh namespace that the in-process operator already watches.
+
+    It is kept until the control plane stops: deleting it would set the operator chasing
+    the garbage collection of its children while the next test runs.
+    """
+    name = f"bots-{uuid.uuid4().hex[:8]}"
+    cluster.create_namespace(name)
+    return name
 
 
 def _run_or_skip(what: str, *command: str, timeout: float) -> None:

@@ -96,6 +96,11 @@ def bot_manifest(name: str, namespace: str, **spec: Any) -> dict[str, Any]:
     }
 
 
+def apply_bot(kubectl: Kubectl, namespace: str, name: str, **spec: Any) -> None:
+    """Create or change a bot the way a user does: `kubectl apply` of its manifest."""
+    kubectl("apply", "-f", "-", stdin=json.dumps(bot_manifest(name, namespace, **spec)))
+
+
 class Cluster:
     """Typed views over the API server, as plain dicts in the API's own camelCase."""
 
@@ -153,6 +158,17 @@ class Cluster:
         """What the operator should have applied for the bot as it is stored now."""
         return operator_rendering(BotRef.from_body(self.get_bot(namespace, bot)), images)
 
+    def wait_for_children(
+        self, namespace: str, bot: str, timeout_s: float = 30, every: float = 0.1
+    ) -> dict[tuple[str, str], dict[str, Any]]:
+        """All EXPECTED_CHILDREN of the bot, as soon as the operator has made every one."""
+
+        def complete() -> dict[tuple[str, str], dict[str, Any]] | None:
+            found = self.children(namespace, bot)
+            return found if len(found) == EXPECTED_CHILDREN else None
+
+        return wait_for(complete, timeout_s, f"{EXPECTED_CHILDREN} children of {bot}", every)
+
 
 @contextmanager
 def kopf_operator(kubeconfig: Path) -> Iterator[KopfRunner]:
@@ -194,6 +210,28 @@ def stop_operator(process: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait(timeout=5)
+
+
+class OperatorProcess:
+    """At most one operator process at a time, each start logging to its own file, so a
+    test can stop the operator, change the cluster behind its back and start it again."""
+
+    def __init__(self, kubeconfig: Path, logs: Path) -> None:
+        self._kubeconfig = kubeconfig
+        self._logs = logs
+        self._starts = 0
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def start(self, env: dict[str, str]) -> None:
+        self.stop()
+        self._starts += 1
+        log = self._logs / f"operator-{self._starts}.log"
+        self._process = start_operator(self._kubeconfig, log, env, verbose=False)
+
+    def stop(self) -> None:
+        if self._process is not None:
+            stop_operator(self._process)
+            self._process = None
 
 
 def token_kubeconfig(

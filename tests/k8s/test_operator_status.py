@@ -8,20 +8,16 @@ from __future__ import annotations
 import json
 import os
 import re
-import uuid
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from kopf.testing import KopfRunner
 
 from crpbot_operator.activity import ACTIVITY_ANNOTATION
 from crpbot_operator.images import images_from_env
 from crpbot_operator.render import render_children
 from crpbot_operator.spec import parse_spec
 from tests.k8s.control_plane import Kubectl
-from tests.k8s.operator_support import Cluster, api_client, bot_manifest, kopf_operator, wait_for
+from tests.k8s.operator_support import Cluster, apply_bot, bot_manifest, wait_for
 
 pytestmark = [
     pytest.mark.k8s,
@@ -34,26 +30,9 @@ CAMEL_CASE = re.compile(r"^[A-Z][A-Za-z0-9]*$")
 METAV1_CONDITION = {"type", "status", "reason", "message", "lastTransitionTime"}
 
 
-@pytest.fixture(scope="module")
-def cluster(kubeconfig: Path) -> Cluster:
-    return Cluster(api_client(kubeconfig))
-
-
-@pytest.fixture(scope="module")
-def operator(kubeconfig: Path) -> Iterator[KopfRunner]:
-    with kopf_operator(kubeconfig) as runner:
-        yield runner
-
-
 @pytest.fixture
-def namespace(cluster: Cluster, operator: KopfRunner) -> str:
-    name = f"status-{uuid.uuid4().hex[:8]}"
-    cluster.create_namespace(name)
-    return name
-
-
-def _apply_bot(kubectl: Kubectl, namespace: str, name: str, **spec: Any) -> None:
-    kubectl("apply", "-f", "-", stdin=json.dumps(bot_manifest(name, namespace, **spec)))
+def namespace(bot_namespace: str) -> str:
+    return bot_namespace
 
 
 def _events(kubectl: Kubectl, namespace: str, bot: str) -> list[dict[str, Any]]:
@@ -66,7 +45,7 @@ def _events(kubectl: Kubectl, namespace: str, bot: str) -> list[dict[str, Any]]:
 def test_operator_conditions_have_every_metav1_field_and_telegram_ready(
     kubectl: Kubectl, cluster: Cluster, namespace: str
 ) -> None:
-    _apply_bot(kubectl, namespace, "shape")
+    apply_bot(kubectl, namespace, "shape")
     wait_for(lambda: cluster.condition(namespace, "shape", "Reconciled"), 30, "Reconciled")
     telegram = wait_for(
         lambda: cluster.condition(namespace, "shape", "TelegramReady"), 30, "TelegramReady"
@@ -98,7 +77,7 @@ def test_operator_fills_the_risk_and_signals_columns_from_the_bots_report(
     kubectl: Kubectl, cluster: Cluster, namespace: str
 ) -> None:
     """The annotation the Telegram bot writes reaches `kubectl get`'s printer columns."""
-    _apply_bot(kubectl, namespace, "cols")
+    apply_bot(kubectl, namespace, "cols")
     wait_for(lambda: cluster.condition(namespace, "cols", "Ready"), 30, "a status")
     report = json.dumps({"riskStatus": "halted_daily", "signals24h": 7})
     kubectl("annotate", "-n", namespace, "tradingbot", "cols", f"{ACTIVITY_ANNOTATION}={report}")
@@ -132,7 +111,7 @@ def test_operator_reports_a_failed_reconcile_and_its_recovery(
     """The API server refuses the bot's ConfigMap: the condition says so in one line with a
     Warning Event; removing the squatter and touching the bot turns the condition True with
     a new transition time."""
-    _apply_bot(kubectl, namespace, "refused")
+    apply_bot(kubectl, namespace, "refused")
 
     def reconciled(status: str) -> dict[str, Any] | None:
         cond = cluster.condition(namespace, "refused", "Reconciled")
@@ -152,7 +131,7 @@ def test_operator_reports_a_failed_reconcile_and_its_recovery(
     assert warnings[0]["type"] == "Warning" and "immutable" in warnings[0]["message"]
 
     kubectl("delete", "configmap", squatted, "-n", namespace)
-    _apply_bot(kubectl, namespace, "refused", schedule="*/7 * * * *")
+    apply_bot(kubectl, namespace, "refused", schedule="*/7 * * * *")
     recovered = wait_for(lambda: reconciled("True"), 60, "Reconciled=True")
     assert recovered["reason"] == "Applied"
     assert recovered["lastTransitionTime"] >= failed["lastTransitionTime"]
