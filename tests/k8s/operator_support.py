@@ -24,6 +24,7 @@ from kubernetes.config import kube_config
 from crpbot_operator.images import Images
 from crpbot_operator.reconcile import API_VERSION, GROUP, KIND, PLURAL, VERSION, BotRef
 from crpbot_operator.reconcile import desired_children as operator_rendering
+from tests.fixtures.processes import stop_process
 from tests.k8s.control_plane import ControlPlane, Kubectl
 
 REPO = Path(__file__).resolve().parents[2]
@@ -99,6 +100,23 @@ def bot_manifest(name: str, namespace: str, **spec: Any) -> dict[str, Any]:
 def apply_bot(kubectl: Kubectl, namespace: str, name: str, **spec: Any) -> None:
     """Create or change a bot the way a user does: `kubectl apply` of its manifest."""
     kubectl("apply", "-f", "-", stdin=json.dumps(bot_manifest(name, namespace, **spec)))
+
+
+def bot_events(kubectl: Kubectl, namespace: str, selector: str) -> list[dict[str, Any]]:
+    """Events about TradingBots in the namespace matching a field selector such as
+    `involvedObject.name=alpha` or `reason=DriftRepaired`."""
+    fields = f"involvedObject.kind=TradingBot,{selector}"
+    out = kubectl("get", "events", "-n", namespace, "--field-selector", fields, "-o", "json")
+    items: list[dict[str, Any]] = json.loads(out)["items"]
+    return items
+
+
+def apply_bot_with_children(
+    kubectl: Kubectl, cluster: Cluster, namespace: str, name: str, **spec: Any
+) -> dict[tuple[str, str], dict[str, Any]]:
+    """`apply_bot`, then every child of the bot once the operator has made them all."""
+    apply_bot(kubectl, namespace, name, **spec)
+    return cluster.wait_for_children(namespace, name)
 
 
 class Cluster:
@@ -204,12 +222,7 @@ def start_operator(
 
 
 def stop_operator(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=5)
+    stop_process(process, grace_s=20)
 
 
 class OperatorProcess:

@@ -19,7 +19,14 @@ from kubernetes import client
 from crpbot_operator.drift import drifted
 from crpbot_operator.images import images_from_env
 from tests.k8s.control_plane import Kubectl
-from tests.k8s.operator_support import REPO, Cluster, apply_bot, wait_for
+from tests.k8s.operator_support import (
+    REPO,
+    Cluster,
+    apply_bot,
+    apply_bot_with_children,
+    bot_events,
+    wait_for,
+)
 
 pytestmark = [
     pytest.mark.k8s,
@@ -81,24 +88,14 @@ def test_operator_conditions_turn_ready_when_pods_run(
     for kind in ("ModelServerReady", "RiskGuardReady", "ScannerScheduled"):
         cond = cluster.condition(namespace, "ready", kind)
         assert cond is not None and cond["status"] == "True", cond
-    events = kubectl(
-        "get",
-        "events",
-        "-n",
-        namespace,
-        "--field-selector",
-        "involvedObject.kind=TradingBot,involvedObject.name=ready",
-        "-o",
-        "name",
-    )
-    assert events.strip(), "the operator posted no Event on the TradingBot"
+    events = bot_events(kubectl, namespace, "involvedObject.name=ready")
+    assert events, "the operator posted no Event on the TradingBot"
 
 
 def test_operator_spec_edit_updates_children(
     kubectl: Kubectl, cluster: Cluster, namespace: str
 ) -> None:
-    apply_bot(kubectl, namespace, "edit")
-    cluster.wait_for_children(namespace, "edit")
+    apply_bot_with_children(kubectl, cluster, namespace, "edit")
     kubectl(
         "patch",
         "tradingbot",
@@ -127,8 +124,7 @@ def test_operator_spec_edit_updates_children(
 def test_operator_restores_deleted_and_edited_children(
     kubectl: Kubectl, cluster: Cluster, namespace: str
 ) -> None:
-    apply_bot(kubectl, namespace, "drift")
-    children = cluster.wait_for_children(namespace, "drift")
+    children = apply_bot_with_children(kubectl, cluster, namespace, "drift")
     old_uid = children[("Deployment", "drift-risk-guard")]["metadata"]["uid"]
     kubectl("delete", "deployment", "drift-risk-guard", "-n", namespace)
 
@@ -166,8 +162,7 @@ def test_operator_restores_deleted_and_edited_children(
 def test_operator_suspend_suspends_the_cronjob(
     kubectl: Kubectl, cluster: Cluster, namespace: str
 ) -> None:
-    apply_bot(kubectl, namespace, "pause")
-    cluster.wait_for_children(namespace, "pause")
+    apply_bot_with_children(kubectl, cluster, namespace, "pause")
     apply_bot(kubectl, namespace, "pause", suspend=True)
     wait_for(
         lambda: cluster.children(namespace, "pause")[("CronJob", "pause-scanner")]["spec"][
@@ -187,8 +182,7 @@ def test_operator_suspend_suspends_the_cronjob(
 def test_operator_bot_deletion_garbage_collects_children(
     kubectl: Kubectl, cluster: Cluster, namespace: str
 ) -> None:
-    apply_bot(kubectl, namespace, "gone")
-    cluster.wait_for_children(namespace, "gone")
+    apply_bot_with_children(kubectl, cluster, namespace, "gone")
     kubectl("delete", "tradingbot", "gone", "-n", namespace, "--wait=true")
     wait_for(lambda: not cluster.children(namespace, "gone"), 60, "children to be collected")
 
@@ -197,8 +191,7 @@ def test_operator_bot_deletion_garbage_collects_children(
 def test_operator_cronjob_creates_jobs_on_schedule(
     kubectl: Kubectl, cluster: Cluster, namespace: str
 ) -> None:
-    apply_bot(kubectl, namespace, "tick", schedule="* * * * *")
-    cluster.wait_for_children(namespace, "tick")
+    apply_bot_with_children(kubectl, cluster, namespace, "tick", schedule="* * * * *")
     batch = client.BatchV1Api(cluster.api)
 
     def jobs() -> list[Any]:
@@ -221,8 +214,9 @@ def test_operator_quantities_stored_canonically_are_not_drift(
     """`cpu: 0.5` comes back as `500m` and `1024Mi` as `1Gi`; that is the API server's form,
     not a hand edit, so no DriftRepaired event follows the bot's creation."""
     resources = {"requests": {"cpu": "0.5", "memory": "1024Mi"}, "limits": {"cpu": "1.0"}}
-    apply_bot(kubectl, namespace, "canon", modelServer={"replicas": 1, "resources": resources})
-    children = cluster.wait_for_children(namespace, "canon")
+    children = apply_bot_with_children(
+        kubectl, cluster, namespace, "canon", modelServer={"replicas": 1, "resources": resources}
+    )
     live = children[("Deployment", "canon-model-server")]
     stored = live["spec"]["template"]["spec"]["containers"][0]["resources"]
     assert stored["requests"] == {"cpu": "500m", "memory": "1Gi"}
@@ -233,17 +227,8 @@ def test_operator_quantities_stored_canonically_are_not_drift(
     )
     assert not drifted(live, wanted)
     wait_for(lambda: cluster.is_ready(namespace, "canon"), 90, "Ready=True")
-    events = kubectl(
-        "get",
-        "events",
-        "-n",
-        namespace,
-        "--field-selector",
-        "involvedObject.kind=TradingBot,reason=DriftRepaired",
-        "-o",
-        "name",
-    )
-    assert not events.strip(), events
+    repairs = bot_events(kubectl, namespace, "reason=DriftRepaired")
+    assert not repairs, [e["message"] for e in repairs]
 
 
 def test_operator_publishes_skill_demonstrated_from_the_bots_evidence(

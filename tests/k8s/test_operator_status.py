@@ -17,7 +17,7 @@ from crpbot_operator.images import images_from_env
 from crpbot_operator.render import render_children
 from crpbot_operator.spec import parse_spec
 from tests.k8s.control_plane import Kubectl
-from tests.k8s.operator_support import Cluster, apply_bot, bot_manifest, wait_for
+from tests.k8s.operator_support import Cluster, apply_bot, bot_events, bot_manifest, wait_for
 
 pytestmark = [
     pytest.mark.k8s,
@@ -33,13 +33,6 @@ METAV1_CONDITION = {"type", "status", "reason", "message", "lastTransitionTime"}
 @pytest.fixture
 def namespace(bot_namespace: str) -> str:
     return bot_namespace
-
-
-def _events(kubectl: Kubectl, namespace: str, bot: str) -> list[dict[str, Any]]:
-    selector = f"involvedObject.kind=TradingBot,involvedObject.name={bot}"
-    out = kubectl("get", "events", "-n", namespace, "--field-selector", selector, "-o", "json")
-    items: list[dict[str, Any]] = json.loads(out)["items"]
-    return items
 
 
 def test_operator_conditions_have_every_metav1_field_and_telegram_ready(
@@ -123,7 +116,9 @@ def test_operator_reports_a_failed_reconcile_and_its_recovery(
     assert "immutable" in failed["message"] and "\n" not in failed["message"]
     warnings = wait_for(
         lambda: [
-            e for e in _events(kubectl, namespace, "refused") if e["reason"] == "ReconcileFailed"
+            e
+            for e in bot_events(kubectl, namespace, "involvedObject.name=refused")
+            if e["reason"] == "ReconcileFailed"
         ],
         30,
         "a ReconcileFailed Event",
