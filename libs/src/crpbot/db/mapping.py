@@ -15,28 +15,22 @@ if TYPE_CHECKING:
 def column_values(record: DataclassInstance) -> dict[str, Any]:
     """The record as an insert's values; its `id` is left out, as the database numbers
     rows itself."""
-    values: dict[str, Any] = {}
-    for spec in fields(record):
-        if spec.name == "id":
-            continue
-        value = getattr(record, spec.name)
-        if isinstance(value, tuple):
-            value = list(value)
-        elif isinstance(value, Mapping):
-            value = dict(value)
-        values[spec.name] = value
-    return values
+    return {f.name: _to_json(getattr(record, f.name)) for f in fields(record) if f.name != "id"}
 
 
 def record_from_row[R: DataclassInstance](cls: type[R], row: object) -> R:
     """`cls` read from the row's same-named attributes; JSON values are copied, so the record
     shares no state with the session's row."""
-    values: dict[str, Any] = {}
-    for spec in fields(cls):
-        value = getattr(row, spec.name)
-        if isinstance(value, list):
-            value = tuple(value)
-        elif isinstance(value, dict):
-            value = dict(value)
-        values[spec.name] = value
-    return cls(**values)
+    return cls(**{f.name: _from_json(getattr(row, f.name)) for f in fields(cls)})
+
+
+def _to_json(value: object) -> object:
+    if isinstance(value, tuple):
+        return list(value)
+    return dict(value) if isinstance(value, Mapping) else value
+
+
+def _from_json(value: object) -> object:
+    if isinstance(value, list):
+        return tuple(value)
+    return dict(value) if isinstance(value, dict) else value
