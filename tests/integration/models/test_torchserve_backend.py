@@ -8,11 +8,9 @@ tests/integration/model_server/.
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import numpy as np
 import pytest
@@ -24,6 +22,7 @@ from crpbot.models.torchserve import TorchServeBackend, TorchServePolicy
 from crpbot.models.versions import read_metadata
 from crpbot.models.wire import decode_windows
 from tests.fixtures.artifacts import TinyArtifact, build_tiny_artifact
+from tests.fixtures.http_standin import QuietHandler, serving
 from tests.fixtures.ports import free_port
 
 FAST = TorchServePolicy(
@@ -83,31 +82,17 @@ class _Script:
 def scripted() -> Iterator[tuple[str, _Script]]:
     script = _Script()
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_POST(self) -> None:
             sent = self.rfile.read(int(self.headers["Content-Length"]))
             script.requests.append((self.headers["Content-Type"], sent))
             script.authorizations.append(self.headers.get("Authorization"))
             status, body = script.answer(self.path)
             time.sleep(script.delay_s)
-            payload = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
+            self.send_json(status, body)
 
-        def log_message(self, *args: object) -> None:
-            return
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", script
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(Handler) as port:
+        yield f"http://127.0.0.1:{port}", script
 
 
 def _closed_url() -> str:
