@@ -24,8 +24,9 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from crpbot.clock import utcnow
@@ -91,6 +92,16 @@ def make_engine(
     )
     event.listen(engine, "begin", _sqlite_begin)
     return engine
+
+
+def database_reachable(engine: Engine) -> bool:
+    """Whether the database answers a trivial query now: what readiness checks report."""
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        return False
+    return True
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
