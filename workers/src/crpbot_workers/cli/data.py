@@ -18,7 +18,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from crpbot.candles.granularity import closed_bars_end, granularity_seconds
 from crpbot.clock import utcnow
 from crpbot.data.coinbase_errors import CoinbaseError
-from crpbot_workers.cli.common import console, err_console, fail, print_json, settings_or_fail
+from crpbot_workers.cli.common import (
+    JsonOpt,
+    console,
+    err_console,
+    fail,
+    print_json,
+    settings_or_fail,
+)
 
 if TYPE_CHECKING:
     from crpbot.candles.validate import CandleReport
@@ -39,7 +46,6 @@ GranularityOpt = Annotated[
 DataDirOpt = Annotated[
     Path | None, typer.Option("--data-dir", help="Candle store directory (default: data_dir).")
 ]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 _SHOWN_GAPS = 10
 
 
