@@ -8,6 +8,7 @@ entry points are used: scanner cycles, tracking, refit.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 import numpy as np
@@ -18,7 +19,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from crpbot.learning.recalibrate import RefitPolicy
 from crpbot.models.inference import InProcessBackend
-from crpbot.scan.scanner import Scanner
 from crpbot.services.learning import CalibrationScope, LearningService
 from crpbot.signals.from_models import SignalRules
 from tests.unit.scan.conftest import MakeScanner
@@ -35,36 +35,41 @@ def _closes(eurusd: pd.DataFrame, now: datetime, n: int) -> list[datetime]:
     return [(index[i] + HOUR).to_pydatetime() for i in range(last - n + 1, last + 1)]
 
 
-def _scan_then_learn(
-    scanner: Scanner,
-    model: InProcessBackend,
-    sessions: sessionmaker[Session],
-    data: pd.DataFrame,
-    now: datetime,
-) -> tuple[list[datetime], datetime, LearningService]:
-    """CYCLES scanner cycles up to `now`; then their bar closes, a time late enough for every
-    outcome to be known, and the learning service of the scanned model."""
-    closes = _closes(data, now, CYCLES)
-    for close in closes:
-        scanner.run_cycle(close)
-    meta = model.metadata
-    learning = LearningService(
-        sessions,
-        scope=CalibrationScope(meta.model_version, meta.calibrator),
-        policy=RefitPolicy(min_outcomes=10),
-    )
-    return closes, closes[-1] + 10 * HOUR, learning
+ScanThenLearn = Callable[..., tuple[list[datetime], datetime, LearningService]]
 
 
-def test_refit_after_scanning_fits_the_direction_of_bars_that_never_became_signals(
+@pytest.fixture
+def scan_then_learn(
     make_scanner: MakeScanner,
     sessions: sessionmaker[Session],
     model: InProcessBackend,
     eurusd: pd.DataFrame,
     now: datetime,
+) -> ScanThenLearn:
+    """CYCLES cycles of a one-symbol scanner (built with the options given) up to `now`; then
+    their bar closes, a time late enough for every outcome to be known, and the learning
+    service of the scanned model."""
+
+    def run(**scanner_options: object) -> tuple[list[datetime], datetime, LearningService]:
+        scanner = make_scanner(symbols=SYMBOLS[:1], **scanner_options)
+        closes = _closes(eurusd, now, CYCLES)
+        for close in closes:
+            scanner.run_cycle(close)
+        meta = model.metadata
+        learning = LearningService(
+            sessions,
+            scope=CalibrationScope(meta.model_version, meta.calibrator),
+            policy=RefitPolicy(min_outcomes=10),
+        )
+        return closes, closes[-1] + 10 * HOUR, learning
+
+    return run
+
+
+def test_refit_after_scanning_fits_the_direction_of_bars_that_never_became_signals(
+    scan_then_learn: ScanThenLearn, sessions: sessionmaker[Session], eurusd: pd.DataFrame
 ) -> None:
-    scanner = make_scanner(rules=NEVER, symbols=SYMBOLS[:1])
-    closes, late, learning = _scan_then_learn(scanner, model, sessions, eurusd, now)
+    closes, late, learning = scan_then_learn(rules=NEVER)
     tracked = learning.track({SYMBOLS[0]: eurusd}, late)
     assert tracked.checked == 0
     change = learning.refit(late, force=True, method="platt")
@@ -80,16 +85,11 @@ def test_refit_after_scanning_fits_the_direction_of_bars_that_never_became_signa
 
 
 def test_refit_on_signals_fits_their_direction_not_their_trade_results(
-    make_scanner: MakeScanner,
-    sessions: sessionmaker[Session],
-    model: InProcessBackend,
-    eurusd: pd.DataFrame,
-    now: datetime,
+    scan_then_learn: ScanThenLearn, sessions: sessionmaker[Session], eurusd: pd.DataFrame
 ) -> None:
     """Every bar becomes a signal (gate at 0.5); their trades win, lose or expire by other rules
     than the direction label, and the refit must follow the direction."""
-    scanner = make_scanner(symbols=SYMBOLS[:1])
-    closes, late, learning = _scan_then_learn(scanner, model, sessions, eurusd, now)
+    closes, late, learning = scan_then_learn()
     assert learning.track({SYMBOLS[0]: eurusd}, late).resolved == CYCLES
     with sessions() as session:
         trades = session.execute(
