@@ -8,7 +8,7 @@ from typing import Any
 
 from crpbot.db.records import OutcomeRecord, ScanCycleRecord, ScoredBarRecord, SignalRecord
 from crpbot.db.vocabulary import OutcomeResult
-from tests.fixtures.db import make_scored_bar, make_signal
+from tests.fixtures.db import make_cycle, make_scored_bar, make_signal
 
 
 def signal_at(bar: datetime, status: str = "approved", **changes: Any) -> SignalRecord:
@@ -24,15 +24,7 @@ def resolved(
 
 
 def cycle_at(started: datetime, duration: float = 1.0, failed: int = 0) -> ScanCycleRecord:
-    return ScanCycleRecord(
-        bot="demo",
-        started_at=started,
-        finished_at=started + timedelta(seconds=duration),
-        duration_s=duration,
-        symbols_ok=2 - failed,
-        symbols_failed=failed,
-        signals=0,
-    )
+    return make_cycle(started, duration, failed)
 
 
 def scored_at(bar: datetime, *, p_cal: float, went_up: bool, resolved: datetime) -> ScoredBarRecord:
