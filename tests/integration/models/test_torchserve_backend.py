@@ -68,6 +68,13 @@ class _Script:
         """The same answers from both models."""
         self.answers = {"crpbot-lstm": answers, "crpbot-transformer": answers}
 
+    def predict(self, version: str, rows: int) -> None:
+        """Both models answer `rows` predictions of `version` (P(up) 0.5, strength 1.0)."""
+        self.answers = {
+            "crpbot-lstm": [(200, {"p_up": [0.5] * rows, "model_version": version})],
+            "crpbot-transformer": [(200, {"strength": [1.0] * rows, "model_version": version})],
+        }
+
     def answer(self, path: str) -> Answer:
         """Record `path` and pick its model's next answer."""
         model = path.split("/")[2]
@@ -207,10 +214,7 @@ def test_backend_breaker_closes_again_once_the_server_answers(
         with pytest.raises(InferenceUnavailableError):
             backend.predict(windows, names)
     assert backend.breaker_state == "open"
-    script.answers = {
-        "crpbot-lstm": [(200, {"p_up": [0.5], "model_version": v})],
-        "crpbot-transformer": [(200, {"strength": [1.0], "model_version": v})],
-    }
+    script.predict(v, 1)
     script.paths.clear()
     time.sleep(0.25)
     got = backend.predict(windows, names)
@@ -234,11 +238,7 @@ def test_backend_asks_both_models_at_once(
     artifact: TinyArtifact, meta: ArtifactMetadata, scripted: tuple[str, _Script]
 ) -> None:
     url, script = scripted
-    v = meta.model_version
-    script.answers = {
-        "crpbot-lstm": [(200, {"p_up": [0.5], "model_version": v})],
-        "crpbot-transformer": [(200, {"strength": [1.0], "model_version": v})],
-    }
+    script.predict(meta.model_version, 1)
     script.delay_s = 0.4
     backend = TorchServeBackend(url, meta, FAST)
     started = time.perf_counter()
@@ -251,11 +251,7 @@ def test_backend_sends_the_windows_exactly_in_the_binary_body(
     artifact: TinyArtifact, meta: ArtifactMetadata, scripted: tuple[str, _Script]
 ) -> None:
     url, script = scripted
-    v = meta.model_version
-    script.answers = {
-        "crpbot-lstm": [(200, {"p_up": [0.5, 0.5], "model_version": v})],
-        "crpbot-transformer": [(200, {"strength": [1.0, 1.0], "model_version": v})],
-    }
+    script.predict(meta.model_version, 2)
     windows = artifact.samples.x[:2].astype(np.float64) * np.pi  # digits float32 would lose
     TorchServeBackend(url, meta, FAST).predict(windows, artifact.samples.feature_names)
     assert [content_type for content_type, _ in script.requests] == ["application/octet-stream"] * 2
@@ -269,11 +265,7 @@ def test_backend_sends_its_key_as_a_bearer_token_to_both_models(
     artifact: TinyArtifact, meta: ArtifactMetadata, scripted: tuple[str, _Script]
 ) -> None:
     url, script = scripted
-    v = meta.model_version
-    script.answers = {
-        "crpbot-lstm": [(200, {"p_up": [0.5], "model_version": v})],
-        "crpbot-transformer": [(200, {"strength": [1.0], "model_version": v})],
-    }
+    script.predict(meta.model_version, 1)
     backend = TorchServeBackend(url, meta, FAST, key=SecretStr("s3cret-key-0123456789"))
     backend.predict(artifact.samples.x[:1], artifact.samples.feature_names)
     assert script.authorizations == ["Bearer s3cret-key-0123456789"] * 2
