@@ -28,8 +28,7 @@ def bench_databases(backends: Sequence[str], name: str) -> Iterator[tuple[str, s
                 print("postgres: no PostgreSQL binaries (make system-deps); skipped")
                 continue
             server = stack.enter_context(running_postgres(pg_ctl))
-            server.janitor(name).init()
-            yield backend, server.url(name)
+            yield backend, stack.enter_context(server.database(name))
 
 
 def equity_report(account: str, ts: str) -> dict[str, object]:

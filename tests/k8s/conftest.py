@@ -19,7 +19,12 @@ from kopf.testing import KopfRunner
 from tests.k8s.control_plane import CRD_DIR, ControlPlane, Kubectl, missing_binaries
 from tests.k8s.node_runtime import Containerd, RuntimeUnavailableError
 from tests.k8s.operator_support import Cluster, api_client, kopf_operator
-from tests.k8s.real_node import NodeUnavailableError, RealNode, missing_node_binaries
+from tests.k8s.real_node import (
+    NodeUnavailableError,
+    RealNode,
+    build_image,
+    missing_node_binaries,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 NODE_IMAGES = ("crpbot/operator:dev",)
@@ -137,14 +142,7 @@ def real_node(
         pytest.skip(reason or "CRPBOT_NODE_BIN is not set")
     _run_or_skip("no container runtime", "ensure-node-runtime.sh", timeout=600)
     _run_or_skip("no Docker engine", "ensure-docker.sh", timeout=600)
-    built = subprocess.run(
-        [str(REPO / "hack" / "build-images.sh"), "operator"],
-        capture_output=True,
-        text=True,
-        timeout=3600,
-        check=False,
-    )
-    assert built.returncode == 0, f"make images failed:\n{built.stderr[-4000:]}"
+    build_image("operator")
     workdir = tmp_path_factory.mktemp("real-node")
     cache = Path(os.environ.get("CRPBOT_CACHE_DIR", Path.home() / ".cache" / "crpbot")) / "node"
     with ExitStack() as stack:
