@@ -34,10 +34,13 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 SIZES = (100_000, 300_000, 1_000_000)
 TARGET_WARM = 1.0
@@ -111,33 +114,9 @@ def run_vectorbt(candles: pd.DataFrame, inputs: dict[str, Any]) -> int:
 
 
 def run_backtesting(candles: pd.DataFrame, signals: pd.DataFrame) -> int:
-    import warnings
+    from tests.fixtures.backtesting_py import replay_stats
 
-    from backtesting import Backtest, Strategy
-
-    by_bar = {
-        int(i): row
-        for i, row in zip(
-            candles.index.get_indexer(signals["ts"]), signals.itertuples(index=False), strict=True
-        )
-    }
-
-    class Replay(Strategy):  # type: ignore[misc]
-        def init(self) -> None:
-            """Nothing to precompute: the signal table is the whole strategy."""
-
-        def next(self) -> None:
-            row = by_bar.get(len(self.data) - 1)
-            if row is None or self.position:
-                return
-            order = self.buy if row.side == "long" else self.sell
-            order(size=1, sl=row.stop, tp=row.target)
-
-    data = candles.rename(columns=str.capitalize)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        stats = Backtest(data, Replay, cash=1e9, trade_on_close=False).run()
-    return int(stats["# Trades"])
+    return int(replay_stats(candles, signals)["# Trades"])
 
 
 def _timed(call: Callable[[], int]) -> tuple[float, int]:

@@ -92,12 +92,7 @@ def single_bot_latency(cluster: Cluster, samples: int) -> tuple[list[float], lis
         name = f"one-{i}"
         start = time.monotonic()
         cluster.create_bot(bot_manifest(name, ns))
-        wait_for(
-            lambda n=name: len(cluster.children(ns, n)) == EXPECTED_CHILDREN,
-            30,
-            "children",
-            every=0.02,
-        )
+        cluster.wait_for_children(ns, name, every=0.02)
         to_children.append(time.monotonic() - start)
         wait_for(lambda n=name: cluster.is_ready(ns, n), 60, "Ready", every=0.02)
         to_ready.append(time.monotonic() - start)
@@ -157,7 +152,7 @@ def drift_repair(cluster: Cluster, samples: int) -> list[float]:
     ns = f"bench-drift-{uuid.uuid4().hex[:6]}"
     cluster.create_namespace(ns)
     cluster.create_bot(bot_manifest("drift", ns))
-    wait_for(lambda: len(cluster.children(ns, "drift")) == EXPECTED_CHILDREN, 30, "children")
+    cluster.wait_for_children(ns, "drift")
     times = []
     for _ in range(samples):
         old = apps.read_namespaced_deployment("drift-risk-guard", ns).metadata.uid

@@ -17,9 +17,7 @@ import argparse
 import asyncio
 import cProfile
 import sys
-import tempfile
 import time
-from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -31,9 +29,8 @@ from crpbot.db.engine import make_engine, upgrade
 from crpbot.services.risk_guard import RiskGuardService
 from crpbot.telemetry.metrics import setup_telemetry
 from crpbot_workers.risk_guard.app import create_app
-from tests.fixtures.postgres import find_pg_ctl, running_postgres
+from tests.bench.guard_bench import HEADERS, TOKEN, bench_databases, check_request, equity_report
 
-TOKEN = "bench-token"
 CORES = 2
 
 
@@ -44,28 +41,18 @@ async def _run(url: str, checks: int, profile: cProfile.Profile | None) -> float
         RiskGuardService(engine), token=TOKEN, telemetry=setup_telemetry(service="risk-guard")
     )
     ts = datetime.now(UTC).isoformat()
-    headers = {"Authorization": f"Bearer {TOKEN}"}
-    body = {
-        "account": "bot-cpu",
-        "symbol": "BTC-USD",
-        "side": "long",
-        "entry": 100.0,
-        "stop": 99.0,
-        "confidence": 0.7,
-        "tier": "low",
-        "ts": ts,
-    }
+    body = check_request("bot-cpu", ts)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://guard") as client:
-        equity = {"account": "bot-cpu", "balance": 100_000.0, "equity": 100_000.0, "ts": ts}
-        (await client.post("/v1/equity", json=equity, headers=headers)).raise_for_status()
+        equity = equity_report("bot-cpu", ts)
+        (await client.post("/v1/equity", json=equity, headers=HEADERS)).raise_for_status()
         for _ in range(50):
-            (await client.post("/v1/check", json=body, headers=headers)).raise_for_status()
+            (await client.post("/v1/check", json=body, headers=HEADERS)).raise_for_status()
         if profile is not None:
             profile.enable()
         started = time.process_time()
         for _ in range(checks):
-            (await client.post("/v1/check", json=body, headers=headers)).raise_for_status()
+            (await client.post("/v1/check", json=body, headers=HEADERS)).raise_for_status()
         spent = time.process_time() - started
         if profile is not None:
             profile.disable()
@@ -81,21 +68,10 @@ def main() -> None:
     args = parser.parse_args()
     profile = cProfile.Profile() if args.profile else None
     print(f"{'backend':>9} {'cpu ms/check':>12} {f'checks/s on {CORES} cores':>22}")
-    with tempfile.TemporaryDirectory() as folder, ExitStack() as stack:
-        for backend in args.backends:
-            if backend == "postgres":
-                pg_ctl = find_pg_ctl()
-                if pg_ctl is None:
-                    print("postgres: no PostgreSQL binaries (make system-deps); skipped")
-                    continue
-                server = stack.enter_context(running_postgres(pg_ctl))
-                server.janitor("cpu").init()
-                url = server.url("cpu")
-            else:
-                url = f"sqlite:///{Path(folder) / 'guard.db'}"
-            upgrade(url)
-            per_check = asyncio.run(_run(url, args.checks, profile))
-            print(f"{backend:>9} {per_check * 1000:>12.2f} {CORES / per_check:>22.0f}")
+    for backend, url in bench_databases(args.backends, "cpu"):
+        upgrade(url)
+        per_check = asyncio.run(_run(url, args.checks, profile))
+        print(f"{backend:>9} {per_check * 1000:>12.2f} {CORES / per_check:>22.0f}")
     if profile is not None:
         profile.dump_stats(args.profile)
 

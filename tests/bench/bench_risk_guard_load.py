@@ -25,7 +25,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,10 +36,9 @@ import requests
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from crpbot.db.engine import upgrade
+from tests.bench.guard_bench import HEADERS, TOKEN, bench_databases, check_request, equity_report
 from tests.fixtures.ports import free_port, wait_http
-from tests.fixtures.postgres import find_pg_ctl, running_postgres
 
-TOKEN = "bench-token"
 CRPBOT = Path(sys.executable).with_name("crpbot")
 TARGETS = {"postgres": (300.0, 100.0), "sqlite": (100.0, None)}
 """backend -> (checks/s, p99 ms or None) at the largest client count."""
@@ -84,22 +83,12 @@ def _client(
     url: str, account: str, until: float, ts: str, latencies: list[float], failures: list[int]
 ) -> None:
     session = requests.Session()
-    headers = {"Authorization": f"Bearer {TOKEN}"}
-    equity = {"account": account, "balance": 100_000.0, "equity": 100_000.0, "ts": ts}
-    session.post(f"{url}/v1/equity", json=equity, headers=headers, timeout=30).raise_for_status()
-    body = {
-        "account": account,
-        "symbol": "BTC-USD",
-        "side": "long",
-        "entry": 100.0,
-        "stop": 99.0,
-        "confidence": 0.7,
-        "tier": "low",
-        "ts": ts,
-    }
+    equity = equity_report(account, ts)
+    session.post(f"{url}/v1/equity", json=equity, headers=HEADERS, timeout=30).raise_for_status()
+    body = check_request(account, ts)
     while time.perf_counter() < until:
         started = time.perf_counter()
-        response = session.post(f"{url}/v1/check", json=body, headers=headers, timeout=30)
+        response = session.post(f"{url}/v1/check", json=body, headers=HEADERS, timeout=30)
         latencies.append(time.perf_counter() - started)
         if response.status_code != 200:
             failures.append(response.status_code)
@@ -163,19 +152,9 @@ def main() -> None:
     print(
         f"{'backend':>9} {'clients':>7} {'checks/s':>9} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6}"
     )
-    with tempfile.TemporaryDirectory() as folder, ExitStack() as stack:
-        for backend in args.backends:
-            if backend == "postgres":
-                pg_ctl = find_pg_ctl()
-                if pg_ctl is None:
-                    print("postgres: no PostgreSQL binaries (make system-deps); skipped")
-                    continue
-                server = stack.enter_context(running_postgres(pg_ctl))
-                server.janitor("bench").init()
-                url = server.url("bench")
-            else:
-                url = f"sqlite:///{Path(folder) / 'guard.db'}"
-            with guard(url, args.workers, Path(folder)) as base:
+    with tempfile.TemporaryDirectory() as logs:
+        for backend, url in bench_databases(args.backends, "bench"):
+            with guard(url, args.workers, Path(logs)) as base:
                 for clients in args.clients:
                     load = measure(base, backend, clients, args.seconds)
                     loads.append(load)

@@ -41,12 +41,8 @@ def postgres_server() -> Iterator[PostgresServer]:
 def postgres_url(postgres_server: PostgresServer) -> Iterator[str]:
     """SQLAlchemy URL (psycopg 3) of a new empty database, dropped after the test."""
     dbname = f"test_{next(_database_numbers)}"
-    janitor = postgres_server.janitor(dbname)
-    janitor.init()
-    try:
-        yield postgres_server.url(dbname)
-    finally:
-        janitor.drop()
+    with postgres_server.database(dbname) as url:
+        yield url
 
 
 @pytest.fixture(

@@ -20,39 +20,12 @@ Mapping of semantics (ours → backtesting.py 0.6):
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
-import pandas as pd
-from backtesting import Backtest, Strategy
 
 from crpbot.backtest import BacktestConfig, FtmoRules, run_backtest
 from crpbot.backtest.baseline_signals import CrossoverParams, sma_crossover_signals
 from crpbot.data.bundled import load_bundled
-
-
-def _backtesting_trades(candles: pd.DataFrame, signals: pd.DataFrame) -> pd.DataFrame:
-    bars = candles.index.get_indexer(signals["ts"])
-    by_bar = dict(zip(bars.tolist(), signals.itertuples(index=False), strict=True))
-
-    class Replay(Strategy):  # type: ignore[misc]
-        def init(self) -> None:
-            """Nothing to precompute: the signal table is the whole strategy."""
-
-        def next(self) -> None:
-            row = by_bar.get(len(self.data) - 1)
-            if row is None or self.position:
-                return
-            order = self.buy if row.side == "long" else self.sell
-            order(size=1, sl=row.stop, tp=row.target)
-
-    data = candles.rename(columns=str.capitalize)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        backtest = Backtest(data, Replay, cash=1e9, commission=0.0, trade_on_close=False)
-        stats = backtest.run()
-    trades: pd.DataFrame = stats["_trades"]
-    return trades
+from tests.fixtures.backtesting_py import replay_stats
 
 
 def test_backtest_agrees_with_backtesting_py_on_bundled_eurusd() -> None:
@@ -65,7 +38,7 @@ def test_backtest_agrees_with_backtesting_py_on_bundled_eurusd() -> None:
     past = ours.signals["status"] == "skipped_price_past_levels"
     assert past.sum() <= 5
 
-    theirs = _backtesting_trades(candles, signals[~past.to_numpy()].reset_index(drop=True))
+    theirs = replay_stats(candles, signals[~past.to_numpy()].reset_index(drop=True))["_trades"]
     closed = ours.trades[ours.trades["exit_reason"] != "end_of_data"].reset_index(drop=True)
     assert len(closed) > 100
     assert len(theirs) == len(closed)

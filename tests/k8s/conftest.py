@@ -14,11 +14,18 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
+from kopf.testing import KopfRunner
 
 from tests.k8s.control_plane import CRD_DIR, ControlPlane, Kubectl, missing_binaries
 from tests.k8s.node_pods import IMAGE as OPERATOR_IMAGE
 from tests.k8s.node_runtime import Containerd, RuntimeUnavailableError
-from tests.k8s.real_node import NodeUnavailableError, RealNode, missing_node_binaries
+from tests.k8s.operator_support import Cluster, api_client, kopf_operator
+from tests.k8s.real_node import (
+    NodeUnavailableError,
+    RealNode,
+    build_image,
+    missing_node_binaries,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 NODE_IMAGES = (OPERATOR_IMAGE,)
@@ -79,6 +86,32 @@ def namespace(kubectl: Kubectl) -> Iterator[str]:
     kubectl("delete", "namespace", name, "--wait=false")
 
 
+@pytest.fixture(scope="module")
+def cluster(kubeconfig: Path) -> Cluster:
+    """Typed reads and writes on the test cluster, as its admin."""
+    return Cluster(api_client(kubeconfig))
+
+
+@pytest.fixture(scope="module")
+def operator(kubeconfig: Path) -> Iterator[KopfRunner]:
+    """The operator in this process, one per test module: Kopf takes seconds to start and
+    stop, and a module's tests each use their own namespace."""
+    with kopf_operator(kubeconfig) as runner:
+        yield runner
+
+
+@pytest.fixture
+def bot_namespace(cluster: Cluster, operator: KopfRunner) -> str:
+    """A fresh namespace that the in-process operator already watches.
+
+    It is kept until the control plane stops: deleting it would set the operator chasing
+    the garbage collection of its children while the next test runs.
+    """
+    name = f"bots-{uuid.uuid4().hex[:8]}"
+    cluster.create_namespace(name)
+    return name
+
+
 def _run_or_skip(what: str, *command: str, timeout: float) -> None:
     """Run a hack/ script that sets something up; skip with its last line when it cannot."""
     done = subprocess.run(
@@ -110,14 +143,7 @@ def real_node(
         pytest.skip(reason or "CRPBOT_NODE_BIN is not set")
     _run_or_skip("no container runtime", "ensure-node-runtime.sh", timeout=600)
     _run_or_skip("no Docker engine", "ensure-docker.sh", timeout=600)
-    built = subprocess.run(
-        [str(REPO / "hack" / "build-images.sh"), "operator"],
-        capture_output=True,
-        text=True,
-        timeout=3600,
-        check=False,
-    )
-    assert built.returncode == 0, f"make images failed:\n{built.stderr[-4000:]}"
+    build_image("operator")
     workdir = tmp_path_factory.mktemp("real-node")
     cache = Path(os.environ.get("CRPBOT_CACHE_DIR", Path.home() / ".cache" / "crpbot")) / "node"
     with ExitStack() as stack:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import ssl
 import subprocess
 import time
@@ -23,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tests.fixtures.ports import free_port
+from tests.fixtures.processes import stop_process
 from tests.k8s import pki
 
 REPO = Path(__file__).resolve().parents[2]
@@ -152,13 +152,7 @@ class ControlPlane:
     def stop(self) -> None:
         """Stop clients before servers, each fully, so no component logs a dying peer."""
         for component in reversed(self.components):
-            if component.process.poll() is None:
-                component.process.send_signal(signal.SIGTERM)
-            try:
-                component.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                component.process.kill()
-                component.process.wait(timeout=5)
+            stop_process(component.process, grace_s=15)
 
     def _must(self, *args: str, stdin: str | None = None) -> str:
         done = self.kubectl(*args, stdin=stdin)

@@ -17,7 +17,6 @@ import fcntl
 import json
 import os
 import shutil
-import signal
 import subprocess
 import tempfile
 import time
@@ -25,6 +24,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+from tests.fixtures.processes import stop_process
 
 CNI_BIN_DIR = Path("/usr/lib/cni")  # Debian's containernetworking-plugins
 BRIDGE = "crpbot0"
@@ -263,12 +264,7 @@ class Containerd:
             for container in self._quiet("containers", "ls", "-q").split():
                 self._quiet("tasks", "rm", "-f", container)
                 self._quiet("containers", "rm", container)
-            self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=5)
+        stop_process(self.process, grace_s=20)
 
     def _quiet(self, *args: str) -> str:
         """A best-effort ctr call while tearing down: its output, or nothing when it fails."""

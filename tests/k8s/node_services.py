@@ -27,6 +27,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from tests.fixtures.ports import free_port
+from tests.fixtures.processes import stop_process
 from tests.k8s.control_plane import REPO, ControlPlane
 from tests.k8s.node_runtime import NODE_IP
 
@@ -91,16 +92,6 @@ def _tail(log: Path, lines: int = 30) -> str:
     return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=5)
-
-
 @contextmanager
 def api_for_pods(plane: ControlPlane, workdir: Path) -> Iterator[None]:
     """The API server reachable at the `kubernetes` Service from pods, while the block runs."""
@@ -118,7 +109,7 @@ def api_for_pods(plane: ControlPlane, workdir: Path) -> Iterator[None]:
         yield
     finally:
         plane.kubectl("delete", "endpointslice", "kubernetes", "-n", "default", "--wait=false")
-        _stop(relay)
+        stop_process(relay, grace_s=10)
 
 
 @contextmanager
@@ -137,7 +128,7 @@ def cluster_dns(plane: ControlPlane, coredns: Path, workdir: Path) -> Iterator[P
             time.sleep(0.2)
         yield log
     finally:
-        _stop(process)
+        stop_process(process, grace_s=10)
 
 
 def _ready(url: str) -> bool:

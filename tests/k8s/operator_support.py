@@ -24,6 +24,7 @@ from kubernetes.config import kube_config
 from crpbot_operator.images import Images
 from crpbot_operator.reconcile import API_VERSION, GROUP, KIND, PLURAL, VERSION, BotRef
 from crpbot_operator.reconcile import desired_children as operator_rendering
+from tests.fixtures.processes import stop_process
 from tests.k8s.control_plane import ControlPlane, Kubectl
 
 REPO = Path(__file__).resolve().parents[2]
@@ -96,6 +97,28 @@ def bot_manifest(name: str, namespace: str, **spec: Any) -> dict[str, Any]:
     }
 
 
+def apply_bot(kubectl: Kubectl, namespace: str, name: str, **spec: Any) -> None:
+    """Create or change a bot the way a user does: `kubectl apply` of its manifest."""
+    kubectl("apply", "-f", "-", stdin=json.dumps(bot_manifest(name, namespace, **spec)))
+
+
+def bot_events(kubectl: Kubectl, namespace: str, selector: str) -> list[dict[str, Any]]:
+    """Events about TradingBots in the namespace matching a field selector such as
+    `involvedObject.name=alpha` or `reason=DriftRepaired`."""
+    fields = f"involvedObject.kind=TradingBot,{selector}"
+    out = kubectl("get", "events", "-n", namespace, "--field-selector", fields, "-o", "json")
+    items: list[dict[str, Any]] = json.loads(out)["items"]
+    return items
+
+
+def apply_bot_with_children(
+    kubectl: Kubectl, cluster: Cluster, namespace: str, name: str, **spec: Any
+) -> dict[tuple[str, str], dict[str, Any]]:
+    """`apply_bot`, then every child of the bot once the operator has made them all."""
+    apply_bot(kubectl, namespace, name, **spec)
+    return cluster.wait_for_children(namespace, name)
+
+
 class Cluster:
     """Typed views over the API server, as plain dicts in the API's own camelCase."""
 
@@ -153,6 +176,17 @@ class Cluster:
         """What the operator should have applied for the bot as it is stored now."""
         return operator_rendering(BotRef.from_body(self.get_bot(namespace, bot)), images)
 
+    def wait_for_children(
+        self, namespace: str, bot: str, timeout_s: float = 30, every: float = 0.1
+    ) -> dict[tuple[str, str], dict[str, Any]]:
+        """All EXPECTED_CHILDREN of the bot, as soon as the operator has made every one."""
+
+        def complete() -> dict[tuple[str, str], dict[str, Any]] | None:
+            found = self.children(namespace, bot)
+            return found if len(found) == EXPECTED_CHILDREN else None
+
+        return wait_for(complete, timeout_s, f"{EXPECTED_CHILDREN} children of {bot}", every)
+
 
 @contextmanager
 def kopf_operator(kubeconfig: Path) -> Iterator[KopfRunner]:
@@ -188,12 +222,29 @@ def start_operator(
 
 
 def stop_operator(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=5)
+    stop_process(process, grace_s=20)
+
+
+class OperatorProcess:
+    """At most one operator process at a time, each start logging to its own file, so a
+    test can stop the operator, change the cluster behind its back and start it again."""
+
+    def __init__(self, kubeconfig: Path, logs: Path) -> None:
+        self._kubeconfig = kubeconfig
+        self._logs = logs
+        self._starts = 0
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def start(self, env: dict[str, str]) -> None:
+        self.stop()
+        self._starts += 1
+        log = self._logs / f"operator-{self._starts}.log"
+        self._process = start_operator(self._kubeconfig, log, env, verbose=False)
+
+    def stop(self) -> None:
+        if self._process is not None:
+            stop_operator(self._process)
+            self._process = None
 
 
 def token_kubeconfig(

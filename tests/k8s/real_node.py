@@ -25,7 +25,7 @@ from pathlib import Path
 
 from tests.fixtures.ports import free_port
 from tests.k8s import pki
-from tests.k8s.control_plane import ControlPlane, kubeconfig_for
+from tests.k8s.control_plane import REPO, ControlPlane, kubeconfig_for
 from tests.k8s.node_runtime import NODE_IP, POD_SUBNET, Containerd, unmount_under
 from tests.k8s.node_services import CLUSTER_DOMAIN, api_for_pods, cluster_dns
 
@@ -275,6 +275,19 @@ def _terminate(process: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=5)
+
+
+def build_image(component: str) -> None:
+    """`hack/build-images.sh COMPONENT`, so the node runs what the tree holds (cached layers
+    make it quick when nothing changed); a failed build fails the test with its stderr."""
+    built = subprocess.run(
+        [str(REPO / "hack" / "build-images.sh"), component],
+        capture_output=True,
+        text=True,
+        timeout=3600,
+        check=False,
+    )
+    assert built.returncode == 0, f"make images failed:\n{built.stderr[-4000:]}"
 
 
 def pin_namespace(plane: ControlPlane, namespace: str) -> None:

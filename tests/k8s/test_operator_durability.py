@@ -13,15 +13,13 @@ import copy
 import json
 import os
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from kopf.testing import KopfRunner
 
 from tests.k8s.control_plane import Kubectl
-from tests.k8s.operator_support import REPO, Cluster, api_client, kopf_operator, wait_for
+from tests.k8s.operator_support import REPO, Cluster, wait_for
 
 pytestmark = [
     pytest.mark.k8s,
@@ -35,22 +33,9 @@ CRD = "tradingbots.crpbot.io"
 DATABASE_RULE = "has(self.database)"
 
 
-@pytest.fixture(scope="module")
-def cluster(kubeconfig: Path) -> Cluster:
-    return Cluster(api_client(kubeconfig))
-
-
-@pytest.fixture(scope="module")
-def operator(kubeconfig: Path) -> Iterator[KopfRunner]:
-    with kopf_operator(kubeconfig) as runner:
-        yield runner
-
-
 @pytest.fixture
-def namespace(kubectl: Kubectl, operator: KopfRunner) -> str:
-    name = f"durable-{os.urandom(4).hex()}"
-    kubectl("create", "namespace", name)
-    return name
+def namespace(bot_namespace: str) -> str:
+    return bot_namespace
 
 
 def _status(kubectl: Kubectl, namespace: str, name: str) -> dict[str, Any]:

@@ -9,26 +9,22 @@ from __future__ import annotations
 
 import json
 import os
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from kopf.testing import KopfRunner
 from kubernetes import client
 
 from crpbot_operator.drift import drifted
 from crpbot_operator.images import images_from_env
 from tests.k8s.control_plane import Kubectl
 from tests.k8s.operator_support import (
-    EXPECTED_CHILDREN,
     REPO,
     Cluster,
-    api_client,
-    bot_manifest,
-    kopf_operator,
+    apply_bot,
+    apply_bot_with_children,
+    bot_events,
     wait_for,
 )
 
@@ -43,22 +39,9 @@ SAMPLES = REPO / "manifests" / "samples"
 IMAGES = images_from_env({})
 
 
-@pytest.fixture(scope="module")
-def cluster(kubeconfig: Path) -> Cluster:
-    return Cluster(api_client(kubeconfig))
-
-
-@pytest.fixture(scope="module")
-def operator(kubeconfig: Path) -> Iterator[KopfRunner]:
-    with kopf_operator(kubeconfig) as runner:
-        yield runner
-
-
 @pytest.fixture
-def namespace(cluster: Cluster, operator: KopfRunner) -> str:
-    name = f"bots-{uuid.uuid4().hex[:8]}"
-    cluster.create_namespace(name)
-    return name
+def namespace(bot_namespace: str) -> str:
+    return bot_namespace
 
 
 def _sample() -> Path:
@@ -68,24 +51,13 @@ def _sample() -> Path:
     return next((s for s in samples if "minimal" in s.name), samples[0])
 
 
-def _apply_bot(kubectl: Kubectl, namespace: str, name: str, **spec: Any) -> None:
-    kubectl("apply", "-f", "-", stdin=json.dumps(bot_manifest(name, namespace, **spec)))
-
-
-def _all_children(cluster: Cluster, namespace: str, bot: str) -> dict[Any, Any] | None:
-    found = cluster.children(namespace, bot)
-    return found if len(found) == EXPECTED_CHILDREN else None
-
-
 def test_operator_sample_brings_every_child_with_owner_references(
     kubectl: Kubectl, cluster: Cluster, namespace: str
 ) -> None:
     sample = _sample()
     name = yaml.safe_load(sample.read_text())["metadata"]["name"]
     kubectl("apply", "-n", namespace, "-f", str(sample))
-    children = wait_for(
-        lambda: _all_children(cluster, namespace, name), 30, f"{EXPECTED_CHILDREN} children"
-    )
+    children = cluster.wait_for_children(namespace, name)
     bot = cluster.get_bot(namespace, name)
     for key, child in children.items():
         refs = child["metadata"].get("ownerReferences") or []
@@ -111,29 +83,19 @@ def test_operator_sample_brings_every_child_with_owner_references(
 def test_operator_conditions_turn_ready_when_pods_run(
     kubectl: Kubectl, cluster: Cluster, namespace: str
 ) -> None:
-    _apply_bot(kubectl, namespace, "ready")
+    apply_bot(kubectl, namespace, "ready")
     wait_for(lambda: cluster.is_ready(namespace, "ready"), 90, "Ready=True")
     for kind in ("ModelServerReady", "RiskGuardReady", "ScannerScheduled"):
         cond = cluster.condition(namespace, "ready", kind)
         assert cond is not None and cond["status"] == "True", cond
-    events = kubectl(
-        "get",
-        "events",
-        "-n",
-        namespace,
-        "--field-selector",
-        "involvedObject.kind=TradingBot,involvedObject.name=ready",
-        "-o",
-        "name",
-    )
-    assert events.strip(), "the operator posted no Event on the TradingBot"
+    events = bot_events(kubectl, namespace, "involvedObject.name=ready")
+    assert events, "the operator posted no Event on the TradingBot"
 
 
 def test_operator_spec_edit_updates_children(
     kubectl: Kubectl, cluster: Cluster, namespace: str
 ) -> None:
-    _apply_bot(kubectl, namespace, "edit")
-    wait_for(lambda: _all_children(cluster, namespace, "edit"), 30, "children")
+    apply_bot_with_children(kubectl, cluster, namespace, "edit")
     kubectl(
         "patch",
         "tradingbot",
@@ -162,8 +124,7 @@ def test_operator_spec_edit_updates_children(
 def test_operator_restores_deleted_and_edited_children(
     kubectl: Kubectl, cluster: Cluster, namespace: str
 ) -> None:
-    _apply_bot(kubectl, namespace, "drift")
-    children = wait_for(lambda: _all_children(cluster, namespace, "drift"), 30, "children")
+    children = apply_bot_with_children(kubectl, cluster, namespace, "drift")
     old_uid = children[("Deployment", "drift-risk-guard")]["metadata"]["uid"]
     kubectl("delete", "deployment", "drift-risk-guard", "-n", namespace)
 
@@ -201,9 +162,8 @@ def test_operator_restores_deleted_and_edited_children(
 def test_operator_suspend_suspends_the_cronjob(
     kubectl: Kubectl, cluster: Cluster, namespace: str
 ) -> None:
-    _apply_bot(kubectl, namespace, "pause")
-    wait_for(lambda: _all_children(cluster, namespace, "pause"), 30, "children")
-    _apply_bot(kubectl, namespace, "pause", suspend=True)
+    apply_bot_with_children(kubectl, cluster, namespace, "pause")
+    apply_bot(kubectl, namespace, "pause", suspend=True)
     wait_for(
         lambda: cluster.children(namespace, "pause")[("CronJob", "pause-scanner")]["spec"][
             "suspend"
@@ -222,8 +182,7 @@ def test_operator_suspend_suspends_the_cronjob(
 def test_operator_bot_deletion_garbage_collects_children(
     kubectl: Kubectl, cluster: Cluster, namespace: str
 ) -> None:
-    _apply_bot(kubectl, namespace, "gone")
-    wait_for(lambda: _all_children(cluster, namespace, "gone"), 30, "children")
+    apply_bot_with_children(kubectl, cluster, namespace, "gone")
     kubectl("delete", "tradingbot", "gone", "-n", namespace, "--wait=true")
     wait_for(lambda: not cluster.children(namespace, "gone"), 60, "children to be collected")
 
@@ -232,8 +191,7 @@ def test_operator_bot_deletion_garbage_collects_children(
 def test_operator_cronjob_creates_jobs_on_schedule(
     kubectl: Kubectl, cluster: Cluster, namespace: str
 ) -> None:
-    _apply_bot(kubectl, namespace, "tick", schedule="* * * * *")
-    wait_for(lambda: _all_children(cluster, namespace, "tick"), 30, "children")
+    apply_bot_with_children(kubectl, cluster, namespace, "tick", schedule="* * * * *")
     batch = client.BatchV1Api(cluster.api)
 
     def jobs() -> list[Any]:
@@ -256,8 +214,9 @@ def test_operator_quantities_stored_canonically_are_not_drift(
     """`cpu: 0.5` comes back as `500m` and `1024Mi` as `1Gi`; that is the API server's form,
     not a hand edit, so no DriftRepaired event follows the bot's creation."""
     resources = {"requests": {"cpu": "0.5", "memory": "1024Mi"}, "limits": {"cpu": "1.0"}}
-    _apply_bot(kubectl, namespace, "canon", modelServer={"replicas": 1, "resources": resources})
-    children = wait_for(lambda: _all_children(cluster, namespace, "canon"), 30, "children")
+    children = apply_bot_with_children(
+        kubectl, cluster, namespace, "canon", modelServer={"replicas": 1, "resources": resources}
+    )
     live = children[("Deployment", "canon-model-server")]
     stored = live["spec"]["template"]["spec"]["containers"][0]["resources"]
     assert stored["requests"] == {"cpu": "500m", "memory": "1Gi"}
@@ -268,17 +227,8 @@ def test_operator_quantities_stored_canonically_are_not_drift(
     )
     assert not drifted(live, wanted)
     wait_for(lambda: cluster.is_ready(namespace, "canon"), 90, "Ready=True")
-    events = kubectl(
-        "get",
-        "events",
-        "-n",
-        namespace,
-        "--field-selector",
-        "involvedObject.kind=TradingBot,reason=DriftRepaired",
-        "-o",
-        "name",
-    )
-    assert not events.strip(), events
+    repairs = bot_events(kubectl, namespace, "reason=DriftRepaired")
+    assert not repairs, [e["message"] for e in repairs]
 
 
 def test_operator_publishes_skill_demonstrated_from_the_bots_evidence(
@@ -286,7 +236,7 @@ def test_operator_publishes_skill_demonstrated_from_the_bots_evidence(
 ) -> None:
     """No evidence: closed with NoEvidence; the annotation the Telegram bot writes is turned
     into the condition without waiting for any child to change."""
-    _apply_bot(kubectl, namespace, "skill")
+    apply_bot(kubectl, namespace, "skill")
 
     def skill() -> dict[str, Any] | None:
         return cluster.condition(namespace, "skill", "SkillDemonstrated")

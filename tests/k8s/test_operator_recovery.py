@@ -7,48 +7,17 @@ reports. The operator runs as a subprocess here, so a test can stop and start it
 
 from __future__ import annotations
 
-import json
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.k8s.control_plane import Kubectl
-from tests.k8s.operator_support import (
-    EXPECTED_CHILDREN,
-    Cluster,
-    api_client,
-    bot_manifest,
-    start_operator,
-    stop_operator,
-    wait_for,
-)
+from tests.k8s.operator_support import Cluster, OperatorProcess, apply_bot, wait_for
 
 pytestmark = pytest.mark.k8s
 
 MANAGED_BY = "app.kubernetes.io/managed-by"
-
-
-class OperatorProcess:
-    """At most one operator at a time, each start logging to its own file."""
-
-    def __init__(self, kubeconfig: Path, logs: Path) -> None:
-        self._kubeconfig = kubeconfig
-        self._logs = logs
-        self._starts = 0
-        self._process: subprocess.Popen[bytes] | None = None
-
-    def start(self, env: dict[str, str]) -> None:
-        self.stop()
-        self._starts += 1
-        log = self._logs / f"operator-{self._starts}.log"
-        self._process = start_operator(self._kubeconfig, log, env, verbose=False)
-
-    def stop(self) -> None:
-        if self._process is not None:
-            stop_operator(self._process)
-            self._process = None
 
 
 @pytest.fixture
@@ -58,18 +27,9 @@ def operator(kubeconfig: Path, tmp_path: Path) -> Iterator[OperatorProcess]:
     process.stop()
 
 
-@pytest.fixture
-def cluster(kubeconfig: Path) -> Cluster:
-    return Cluster(api_client(kubeconfig))
-
-
 def _bot_with_children(kubectl: Kubectl, cluster: Cluster, namespace: str) -> None:
-    kubectl("apply", "-f", "-", stdin=json.dumps(bot_manifest("safe", namespace)))
-    wait_for(
-        lambda: len(cluster.children(namespace, "safe")) == EXPECTED_CHILDREN,
-        60,
-        f"{EXPECTED_CHILDREN} children",
-    )
+    apply_bot(kubectl, namespace, "safe")
+    cluster.wait_for_children(namespace, "safe", timeout_s=60)
 
 
 def test_operator_restart_restores_a_child_deleted_while_it_was_down(

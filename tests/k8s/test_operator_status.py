@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,14 @@ from crpbot_operator.images import images_from_env
 from crpbot_operator.render import render_children
 from crpbot_operator.spec import parse_spec
 from tests.k8s.control_plane import Kubectl
-from tests.k8s.operator_support import Cluster, api_client, bot_manifest, kopf_operator, wait_for
+from tests.k8s.operator_support import (
+    Cluster,
+    apply_bot,
+    bot_events,
+    bot_manifest,
+    kopf_operator,
+    wait_for,
+)
 
 pytestmark = [
     pytest.mark.k8s,
@@ -35,11 +41,6 @@ METAV1_CONDITION = {"type", "status", "reason", "message", "lastTransitionTime"}
 
 
 @pytest.fixture(scope="module")
-def cluster(kubeconfig: Path) -> Cluster:
-    return Cluster(api_client(kubeconfig))
-
-
-@pytest.fixture(scope="module")
 def operator(kubeconfig: Path) -> Iterator[KopfRunner]:
     """A failed reconcile is retried after a second here, not Kopf's default minute."""
     with pytest.MonkeyPatch.context() as env:
@@ -49,21 +50,8 @@ def operator(kubeconfig: Path) -> Iterator[KopfRunner]:
 
 
 @pytest.fixture
-def namespace(cluster: Cluster, operator: KopfRunner) -> str:
-    name = f"status-{uuid.uuid4().hex[:8]}"
-    cluster.create_namespace(name)
-    return name
-
-
-def _apply_bot(kubectl: Kubectl, namespace: str, name: str, **spec: Any) -> None:
-    kubectl("apply", "-f", "-", stdin=json.dumps(bot_manifest(name, namespace, **spec)))
-
-
-def _events(kubectl: Kubectl, namespace: str, bot: str) -> list[dict[str, Any]]:
-    selector = f"involvedObject.kind=TradingBot,involvedObject.name={bot}"
-    out = kubectl("get", "events", "-n", namespace, "--field-selector", selector, "-o", "json")
-    items: list[dict[str, Any]] = json.loads(out)["items"]
-    return items
+def namespace(bot_namespace: str) -> str:
+    return bot_namespace
 
 
 def test_operator_conditions_have_every_metav1_field_and_telegram_ready(
@@ -72,7 +60,7 @@ def test_operator_conditions_have_every_metav1_field_and_telegram_ready(
     """Until the operator's watch has seen the Deployment it just applied, TelegramReady
     says `Missing` (the status comes from what the operator observes): the test waits for
     the observed one, as a user would see it a moment later."""
-    _apply_bot(kubectl, namespace, "shape")
+    apply_bot(kubectl, namespace, "shape")
     wait_for(lambda: cluster.condition(namespace, "shape", "Reconciled"), 30, "Reconciled")
 
     def observed_telegram() -> dict[str, Any] | None:
@@ -107,7 +95,7 @@ def test_operator_fills_the_risk_and_signals_columns_from_the_bots_report(
     kubectl: Kubectl, cluster: Cluster, namespace: str
 ) -> None:
     """The annotation the Telegram bot writes reaches `kubectl get`'s printer columns."""
-    _apply_bot(kubectl, namespace, "cols")
+    apply_bot(kubectl, namespace, "cols")
     wait_for(lambda: cluster.condition(namespace, "cols", "Ready"), 30, "a status")
     report = json.dumps({"riskStatus": "halted_daily", "signals24h": 7})
     kubectl("annotate", "-n", namespace, "tradingbot", "cols", f"{ACTIVITY_ANNOTATION}={report}")
@@ -141,7 +129,7 @@ def test_operator_reports_a_failed_reconcile_and_its_recovery(
     """The API server refuses the bot's ConfigMap: the condition says so in one line with a
     Warning Event; once the squatter is removed, the operator's retry (the configured delay,
     not Kopf's minute) turns the condition True with a new transition time."""
-    _apply_bot(kubectl, namespace, "refused")
+    apply_bot(kubectl, namespace, "refused")
 
     def reconciled(status: str, generation: int = 1) -> dict[str, Any] | None:
         cond = cluster.condition(namespace, "refused", "Reconciled")
@@ -155,7 +143,9 @@ def test_operator_reports_a_failed_reconcile_and_its_recovery(
     assert "immutable" in failed["message"] and "\n" not in failed["message"]
     warnings = wait_for(
         lambda: [
-            e for e in _events(kubectl, namespace, "refused") if e["reason"] == "ReconcileFailed"
+            e
+            for e in bot_events(kubectl, namespace, "involvedObject.name=refused")
+            if e["reason"] == "ReconcileFailed"
         ],
         30,
         "a ReconcileFailed Event",
@@ -163,7 +153,7 @@ def test_operator_reports_a_failed_reconcile_and_its_recovery(
     assert warnings[0]["type"] == "Warning" and "immutable" in warnings[0]["message"]
 
     kubectl("delete", "configmap", squatted, "-n", namespace)
-    _apply_bot(kubectl, namespace, "refused", schedule="*/7 * * * *")
+    apply_bot(kubectl, namespace, "refused", schedule="*/7 * * * *")
     # The retry of generation 1 may succeed before the operator sees generation 2: wait for
     # the condition that speaks of the new generation.
     recovered = wait_for(lambda: reconciled("True", 2), 30, "Reconciled=True at generation 2")

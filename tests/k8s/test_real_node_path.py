@@ -52,7 +52,7 @@ from tests.k8s.node_pods import FETCH, exit_code, finished, node_pod
 from tests.k8s.node_pods import IMAGE_TAG as TAG
 from tests.k8s.node_runtime import NODE_IP, POD_SUBNET
 from tests.k8s.node_services import hostpath_volume, make_volume_folder
-from tests.k8s.real_node import RealNode, pin_namespace
+from tests.k8s.real_node import RealNode, build_image, pin_namespace
 
 pytestmark = [pytest.mark.k8s, pytest.mark.realnode, pytest.mark.timeout(1800)]
 
@@ -121,14 +121,7 @@ def workers_on_node(real_node: RealNode) -> None:
     again); an import that fails half-way (ENOSPC while unpacking) has already registered the
     image, whose content and snapshots only a removal frees, so it is removed then. Skips,
     with the figures, when the import would leave less than DISK_MARGIN free."""
-    built = subprocess.run(
-        [str(REPO / "hack" / "build-images.sh"), "workers"],
-        capture_output=True,
-        text=True,
-        timeout=3600,
-        check=False,
-    )
-    assert built.returncode == 0, f"make images failed:\n{built.stderr[-4000:]}"
+    build_image("workers")
     needed = _docker_image_bytes(WORKERS_IMAGE) * IMPORT_FACTOR + DISK_MARGIN
     free = shutil.disk_usage(real_node.runtime.root).free
     if free < needed:
@@ -146,12 +139,8 @@ def workers_on_node(real_node: RealNode) -> None:
 @pytest.fixture(scope="module")
 def bot_database(node_postgres: PostgresServer) -> Iterator[str]:
     """The URL of the bot's own database on that server, dropped afterwards."""
-    janitor = node_postgres.janitor(DATABASE)
-    janitor.init()
-    try:
-        yield node_postgres.url(DATABASE)
-    finally:
-        janitor.drop()
+    with node_postgres.database(DATABASE) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

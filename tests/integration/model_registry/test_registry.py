@@ -10,7 +10,7 @@ from crpbot.db.repos.models import RegistryError
 from crpbot.services.model_registry import ModelRegistry
 from crpbot.storage import ChecksumMismatchError, ObjectStore, sha256_file
 from crpbot.storage.manifest import ManifestError
-from tests.integration.model_registry.conftest import make_version
+from tests.integration.model_registry.conftest import FakeVersion, make_version
 
 
 def _tamper(store: ObjectStore, key: str, body: bytes, endpoint: str) -> None:
@@ -18,6 +18,14 @@ def _tamper(store: ObjectStore, key: str, body: bytes, endpoint: str) -> None:
     client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
     digest = hashlib.sha256(body).hexdigest()
     client.put_object(Bucket=store.bucket, Key=key, Body=body, Metadata={"sha256": digest})
+
+
+@pytest.fixture
+def pushed(registry: ModelRegistry, tmp_path: Path) -> FakeVersion:
+    """Version v1, pushed (its files under tmp_path/src)."""
+    v1 = make_version(tmp_path / "src", "v1")
+    registry.push("v1", v1.artifact_dir, v1.archives)
+    return v1
 
 
 def test_registry_push_uploads_the_documented_layout_and_registers_a_candidate(
@@ -107,33 +115,32 @@ def test_registry_resolve_names_what_is_missing(
         registry.resolve(wanted)
 
 
-def test_registry_pull_writes_every_file_verified(registry: ModelRegistry, tmp_path: Path) -> None:
-    v1 = make_version(tmp_path / "src", "v1")
-    registry.push("v1", v1.artifact_dir, v1.archives)
+def test_registry_pull_writes_every_file_verified(
+    pushed: FakeVersion, registry: ModelRegistry, tmp_path: Path
+) -> None:
     pulled = registry.pull("latest", tmp_path / "dest")
     assert pulled.record.version == "v1"
     assert pulled.artifact_dir is not None
-    assert sha256_file(pulled.artifact_dir / "lstm.pt") == sha256_file(v1.artifact_dir / "lstm.pt")
+    assert sha256_file(pulled.artifact_dir / "lstm.pt") == sha256_file(
+        pushed.artifact_dir / "lstm.pt"
+    )
     assert sorted(pulled.archives) == ["crpbot-lstm", "crpbot-transformer"]
-    assert pulled.archives["crpbot-lstm"].read_bytes() == v1.archives[0].read_bytes()
+    assert pulled.archives["crpbot-lstm"].read_bytes() == pushed.archives[0].read_bytes()
 
 
 def test_registry_fetch_archive_writes_one_archive_and_names_missing_models(
-    registry: ModelRegistry, tmp_path: Path
+    pushed: FakeVersion, registry: ModelRegistry, tmp_path: Path
 ) -> None:
-    v1 = make_version(tmp_path / "src", "v1")
-    registry.push("v1", v1.artifact_dir, v1.archives)
     path = registry.fetch_archive("v1", "crpbot-transformer", tmp_path / "store" / "t.mar")
-    assert path.read_bytes() == v1.archives[1].read_bytes()
+    assert path.read_bytes() == pushed.archives[1].read_bytes()
     with pytest.raises(RegistryError, match=r"no archive 'gru' \(it has \['crpbot-lstm'"):
         registry.fetch_archive("v1", "gru", tmp_path / "store" / "g.mar")
 
 
+@pytest.mark.usefixtures("pushed")
 def test_registry_pull_detects_a_replaced_file(
     registry: ModelRegistry, store: ObjectStore, tmp_path: Path, aws_env: str
 ) -> None:
-    v1 = make_version(tmp_path / "src", "v1")
-    registry.push("v1", v1.artifact_dir, v1.archives)
     _tamper(store, "models/crpbot/v1/archives/crpbot-lstm.mar", b"other weights", aws_env)
     dest = tmp_path / "store" / "crpbot-lstm.mar"
     with pytest.raises(ChecksumMismatchError, match="!= manifest"):
@@ -141,11 +148,10 @@ def test_registry_pull_detects_a_replaced_file(
     assert not dest.exists()
 
 
+@pytest.mark.usefixtures("pushed")
 def test_registry_pull_detects_a_replaced_manifest(
     registry: ModelRegistry, store: ObjectStore, tmp_path: Path, aws_env: str
 ) -> None:
-    v1 = make_version(tmp_path / "src", "v1")
-    registry.push("v1", v1.artifact_dir, v1.archives)
     _tamper(store, "models/crpbot/v1/manifest.json", b'{"name": "crpbot"}', aws_env)
     with pytest.raises(ChecksumMismatchError, match="!= registered"):
         registry.pull("v1", tmp_path / "dest")

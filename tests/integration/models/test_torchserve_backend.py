@@ -8,11 +8,9 @@ tests/integration/model_server/.
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import numpy as np
 import pytest
@@ -24,6 +22,7 @@ from crpbot.models.torchserve import TorchServeBackend, TorchServePolicy
 from crpbot.models.versions import read_metadata
 from crpbot.models.wire import decode_windows
 from tests.fixtures.artifacts import TinyArtifact, build_tiny_artifact
+from tests.fixtures.http_standin import QuietHandler, serving
 from tests.fixtures.ports import free_port
 
 FAST = TorchServePolicy(
@@ -69,6 +68,13 @@ class _Script:
         """The same answers from both models."""
         self.answers = {"crpbot-lstm": answers, "crpbot-transformer": answers}
 
+    def predict(self, version: str, rows: int) -> None:
+        """Both models answer `rows` predictions of `version` (P(up) 0.5, strength 1.0)."""
+        self.answers = {
+            "crpbot-lstm": [(200, {"p_up": [0.5] * rows, "model_version": version})],
+            "crpbot-transformer": [(200, {"strength": [1.0] * rows, "model_version": version})],
+        }
+
     def answer(self, path: str) -> Answer:
         """Record `path` and pick its model's next answer."""
         model = path.split("/")[2]
@@ -83,31 +89,17 @@ class _Script:
 def scripted() -> Iterator[tuple[str, _Script]]:
     script = _Script()
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_POST(self) -> None:
             sent = self.rfile.read(int(self.headers["Content-Length"]))
             script.requests.append((self.headers["Content-Type"], sent))
             script.authorizations.append(self.headers.get("Authorization"))
             status, body = script.answer(self.path)
             time.sleep(script.delay_s)
-            payload = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
+            self.send_json(status, body)
 
-        def log_message(self, *args: object) -> None:
-            return
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", script
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(Handler) as port:
+        yield f"http://127.0.0.1:{port}", script
 
 
 def _closed_url() -> str:
@@ -222,10 +214,7 @@ def test_backend_breaker_closes_again_once_the_server_answers(
         with pytest.raises(InferenceUnavailableError):
             backend.predict(windows, names)
     assert backend.breaker_state == "open"
-    script.answers = {
-        "crpbot-lstm": [(200, {"p_up": [0.5], "model_version": v})],
-        "crpbot-transformer": [(200, {"strength": [1.0], "model_version": v})],
-    }
+    script.predict(v, 1)
     script.paths.clear()
     time.sleep(0.25)
     got = backend.predict(windows, names)
@@ -249,11 +238,7 @@ def test_backend_asks_both_models_at_once(
     artifact: TinyArtifact, meta: ArtifactMetadata, scripted: tuple[str, _Script]
 ) -> None:
     url, script = scripted
-    v = meta.model_version
-    script.answers = {
-        "crpbot-lstm": [(200, {"p_up": [0.5], "model_version": v})],
-        "crpbot-transformer": [(200, {"strength": [1.0], "model_version": v})],
-    }
+    script.predict(meta.model_version, 1)
     script.delay_s = 0.4
     backend = TorchServeBackend(url, meta, FAST)
     started = time.perf_counter()
@@ -266,11 +251,7 @@ def test_backend_sends_the_windows_exactly_in_the_binary_body(
     artifact: TinyArtifact, meta: ArtifactMetadata, scripted: tuple[str, _Script]
 ) -> None:
     url, script = scripted
-    v = meta.model_version
-    script.answers = {
-        "crpbot-lstm": [(200, {"p_up": [0.5, 0.5], "model_version": v})],
-        "crpbot-transformer": [(200, {"strength": [1.0, 1.0], "model_version": v})],
-    }
+    script.predict(meta.model_version, 2)
     windows = artifact.samples.x[:2].astype(np.float64) * np.pi  # digits float32 would lose
     TorchServeBackend(url, meta, FAST).predict(windows, artifact.samples.feature_names)
     assert [content_type for content_type, _ in script.requests] == ["application/octet-stream"] * 2
@@ -284,11 +265,7 @@ def test_backend_sends_its_key_as_a_bearer_token_to_both_models(
     artifact: TinyArtifact, meta: ArtifactMetadata, scripted: tuple[str, _Script]
 ) -> None:
     url, script = scripted
-    v = meta.model_version
-    script.answers = {
-        "crpbot-lstm": [(200, {"p_up": [0.5], "model_version": v})],
-        "crpbot-transformer": [(200, {"strength": [1.0], "model_version": v})],
-    }
+    script.predict(meta.model_version, 1)
     backend = TorchServeBackend(url, meta, FAST, key=SecretStr("s3cret-key-0123456789"))
     backend.predict(artifact.samples.x[:1], artifact.samples.feature_names)
     assert script.authorizations == ["Bearer s3cret-key-0123456789"] * 2

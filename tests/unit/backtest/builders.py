@@ -35,3 +35,15 @@ def make_signals(rows: Sequence[dict[str, object]], symbol: str = "TEST-USD") ->
         ]
     )
     return table
+
+
+def longs_on_two_symbols(
+    ts: str, btc: tuple[float, float], eth: tuple[float, float]
+) -> pd.DataFrame:
+    """A long on BTC-USD and one on ETH-USD from the same bar, each given as (stop, target):
+    how the shared account's tests put two positions on at once."""
+    tables = [
+        make_signals([{"ts": ts, "side": "long", "stop": stop, "target": target}], symbol)
+        for symbol, (stop, target) in (("BTC-USD", btc), ("ETH-USD", eth))
+    ]
+    return pd.concat(tables, ignore_index=True)

@@ -130,3 +130,15 @@ def test_flipping_a_side_needs_the_entry_price() -> None:
     table = make_signals([{"ts": START, "side": "short", "stop": 102.0}])
     with pytest.raises(SignalTableError, match="entry price"):
         with_sides(table, np.array([True]))
+
+
+@pytest.mark.parametrize(
+    "bad", [{"seeds": 0}, {"block_days": 0}, {"n_boot": 0}, {"level": 1.5}], ids=str
+)
+def test_comparison_settings_refuse_what_cannot_be_replayed(bad: dict[str, float]) -> None:
+    with pytest.raises(ValueError, match=next(iter(bad))):
+        ComparisonSettings(**bad)  # type: ignore[arg-type]
+
+
+def test_comparison_settings_take_the_seed_count_first() -> None:
+    assert ComparisonSettings(30) == ComparisonSettings(seeds=30)

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from crpbot.backtest import BacktestConfig, BacktestResult, FtmoRules, run_backtest
-from tests.unit.backtest.builders import Bar, make_candles, make_signals
+from tests.unit.backtest.builders import Bar, longs_on_two_symbols, make_candles, make_signals
 
 T0 = "2024-01-10T08:00"
 
@@ -154,13 +154,7 @@ def test_engine_keeps_one_position_per_symbol_on_a_shared_account(
 ) -> None:
     btc = make_candles(T0, [(100.0, 100.0, 100.0, 100.0), (100.0, 111.0, 99.0, 110.0)])
     eth = make_candles(T0, [(50.0, 50.0, 50.0, 50.0), (50.0, 51.0, 44.0, 45.0)])
-    signals = pd.concat(
-        [
-            make_signals([{"ts": T0, "side": "long", "stop": 95.0, "target": 110.0}], "BTC-USD"),
-            make_signals([{"ts": T0, "side": "long", "stop": 45.0, "target": 60.0}], "ETH-USD"),
-        ],
-        ignore_index=True,
-    )
+    signals = longs_on_two_symbols(T0, btc=(95.0, 110.0), eth=(45.0, 60.0))
     result = run_backtest({"BTC-USD": btc, "ETH-USD": eth}, signals, config)
     trades = result.trades.set_index("symbol")
     # both fill on the same bar, each sized from the same 100 000 balance

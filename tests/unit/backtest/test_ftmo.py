@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from crpbot.backtest import BacktestConfig, BacktestResult, FtmoRules, run_backtest
-from tests.unit.backtest.builders import Bar, make_candles, make_signals
+from tests.unit.backtest.builders import Bar, longs_on_two_symbols, make_candles, make_signals
 
 FLAT: Bar = (100.0, 100.5, 99.5, 100.0)
 WIN: Bar = (100.0, 111.0, 99.5, 110.0)  # reaches the 110 target, not the 95 stop
@@ -154,13 +154,7 @@ def test_ftmo_floor_counts_every_open_position_before_any_target_exit(rules: Ftm
     t0 = "2024-01-10T08:00"
     btc = make_candles(t0, [FLAT, FLAT, (100.0, 111.0, 85.0, 105.0), FLAT])
     eth = make_candles(t0, [(50.0,) * 4, (50.0,) * 4, (50.0, 51.0, 44.0, 49.0), (50.0,) * 4])
-    signals = pd.concat(
-        [
-            make_signals([{"ts": t0, "side": "long", "stop": 50.0, "target": 110.0}], "BTC-USD"),
-            make_signals([{"ts": t0, "side": "long", "stop": 25.0, "target": 60.0}], "ETH-USD"),
-        ],
-        ignore_index=True,
-    )
+    signals = longs_on_two_symbols(t0, btc=(50.0, 110.0), eth=(25.0, 60.0))
     result = run_backtest({"BTC-USD": btc, "ETH-USD": eth}, signals, config)
     trades = result.trades.set_index("symbol")
     assert list(trades["exit_reason"]) == ["daily_loss_halt", "daily_loss_halt"]

@@ -5,6 +5,7 @@ import pytest
 
 from crpbot.confidence.metrics import (
     METRICS,
+    BootstrapSettings,
     block_indices,
     bootstrap_metrics,
     point_metrics,
@@ -57,3 +58,9 @@ def test_point_metrics_auc_undefined_with_one_class() -> None:
     metrics = point_metrics(np.array([0.2, 0.8]), np.array([1.0, 1.0]))
     assert np.isnan(metrics["auc"])
     assert metrics["accuracy"] == 0.5
+
+
+@pytest.mark.parametrize("bad", [{"n_boot": 0}, {"level": 0.0}, {"level": 1.0}])
+def test_bootstrap_settings_refuse_what_cannot_resample(bad: dict[str, float]) -> None:
+    with pytest.raises(ValueError, match=next(iter(bad))):
+        BootstrapSettings(**bad)  # type: ignore[arg-type]

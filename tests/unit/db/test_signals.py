@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from crpbot.db.mapping import column_values
 from crpbot.db.models import Signal
 from crpbot.db.repos.signals import (
     get_signal,
@@ -67,27 +68,9 @@ def test_signal_unique_key_is_enforced_by_the_database(sessions: Sessions) -> No
     with sessions.begin() as session:
         save_signal(session, make_signal())
     with pytest.raises(IntegrityError), sessions.begin() as session:
-        session.execute(
-            sa.insert(Signal).values(
-                bot="demo",
-                symbol="BTC-USD",
-                bar_ts=T0,
-                model_version="lstm-1+tf-1",
-                side="long",
-                entry=1.0,
-                stop=0.9,
-                target=1.2,
-                expiry=T0,
-                p_up=0.5,
-                strength=0.5,
-                score=0.5,
-                confidence=0.5,
-                tier="low",
-                status="error",
-                reasons=[],
-                created_at=T0,
-            )
-        )
+        # Same key, other values, written past save_signal's own check for the key.
+        clash = make_signal(entry=1.0, stop=0.9, target=1.2, tier="low", status="error")
+        session.execute(sa.insert(Signal).values(**column_values(clash)))
 
 
 def test_signal_round_trips_every_field_with_aware_utc_times(sessions: Sessions) -> None:

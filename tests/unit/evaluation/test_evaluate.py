@@ -9,6 +9,7 @@ import pytest
 from crpbot.evaluation.baselines import BASELINES
 from crpbot.evaluation.evaluate import (
     MODEL_SOURCES,
+    EvaluationResult,
     EvaluationSettings,
     FoldMismatchError,
     evaluate_predictions,
@@ -16,6 +17,8 @@ from crpbot.evaluation.evaluate import (
 from crpbot.evaluation.report import ReportContext, write_report
 from crpbot.models.dataset import WindowSet
 from crpbot.models.splits import Fold
+
+SETTINGS = EvaluationSettings(n_boot=60)
 
 
 def _predictions(samples: WindowSet, folds: list[Fold]) -> pd.DataFrame:
@@ -40,34 +43,37 @@ def _predictions(samples: WindowSet, folds: list[Fold]) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
+@pytest.fixture
+def predictions(samples: WindowSet, folds: list[Fold]) -> pd.DataFrame:
+    return _predictions(samples, folds)
+
+
+@pytest.fixture
+def result(
+    predictions: pd.DataFrame, samples: WindowSet, folds: list[Fold], close: np.ndarray
+) -> EvaluationResult:
+    return evaluate_predictions(predictions, samples, folds, close, 2, SETTINGS)
+
+
 def test_evaluate_predictions_scores_models_and_baselines_on_test_rows(
-    samples: WindowSet, folds: list[Fold], close: np.ndarray
+    result: EvaluationResult, predictions: pd.DataFrame, folds: list[Fold]
 ) -> None:
-    predictions = _predictions(samples, folds)
-    result = evaluate_predictions(
-        predictions, samples, folds, close, 2, EvaluationSettings(n_boot=60)
-    )
     assert set(result.metrics) == set(MODEL_SOURCES) | set(BASELINES)
     assert result.n_test == sum(f.test.size for f in folds)
     assert result.n_test == int((predictions["part"] == "test").sum())
 
 
 def test_evaluate_predictions_rejects_other_folds(
-    samples: WindowSet, folds: list[Fold], close: np.ndarray
+    predictions: pd.DataFrame, samples: WindowSet, folds: list[Fold], close: np.ndarray
 ) -> None:
-    predictions = _predictions(samples, folds)
-    predictions = predictions.drop(index=predictions.index[predictions["part"] == "test"][:1])
+    one_short = predictions.drop(index=predictions.index[predictions["part"] == "test"][:1])
     with pytest.raises(FoldMismatchError):
-        evaluate_predictions(predictions, samples, folds, close, 2, EvaluationSettings(n_boot=60))
+        evaluate_predictions(one_short, samples, folds, close, 2, SETTINGS)
 
 
-def test_write_report_has_table_plots_and_ece(
-    samples: WindowSet, folds: list[Fold], close: np.ndarray, tmp_path: Path
-) -> None:
-    settings = EvaluationSettings(n_boot=60)
-    result = evaluate_predictions(_predictions(samples, folds), samples, folds, close, 2, settings)
+def test_write_report_has_table_plots_and_ece(result: EvaluationResult, tmp_path: Path) -> None:
     context = ReportContext("v1", "synthetic", 4, 2, 3, ("platt",) * 3, "crpbot evaluate")
-    path = write_report(result, context, settings, tmp_path)
+    path = write_report(result, context, SETTINGS, tmp_path)
     text = path.read_text()
     assert "ECE before calibration" in text and "moving-block bootstrap" in text
     assert "| logistic |" in text and "| random |" in text
@@ -78,12 +84,8 @@ def test_write_report_has_table_plots_and_ece(
 
 
 def test_evaluate_predictions_pairs_the_model_with_every_baseline(
-    samples: WindowSet, folds: list[Fold], close: np.ndarray
+    result: EvaluationResult,
 ) -> None:
-    predictions = _predictions(samples, folds)
-    result = evaluate_predictions(
-        predictions, samples, folds, close, 2, EvaluationSettings(n_boot=60)
-    )
     assert set(result.paired) == set(BASELINES)
     model = result.metrics["model (calibrated)"]
     for baseline, diffs in result.paired.items():

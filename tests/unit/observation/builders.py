@@ -8,7 +8,7 @@ from typing import Any
 
 from crpbot.db.records import OutcomeRecord, ScanCycleRecord, ScoredBarRecord, SignalRecord
 from crpbot.db.vocabulary import OutcomeResult
-from tests.fixtures.db import make_signal
+from tests.fixtures.db import make_cycle, make_scored_bar, make_signal
 
 
 def signal_at(bar: datetime, status: str = "approved", **changes: Any) -> SignalRecord:
@@ -24,30 +24,14 @@ def resolved(
 
 
 def cycle_at(started: datetime, duration: float = 1.0, failed: int = 0) -> ScanCycleRecord:
-    return ScanCycleRecord(
-        bot="demo",
-        started_at=started,
-        finished_at=started + timedelta(seconds=duration),
-        duration_s=duration,
-        symbols_ok=2 - failed,
-        symbols_failed=failed,
-        signals=0,
-    )
+    return make_cycle(started, duration, failed)
 
 
 def scored_at(bar: datetime, *, p_cal: float, went_up: bool, resolved: datetime) -> ScoredBarRecord:
     """A scored bar of bot `demo` whose direction outcome resolved at `resolved`."""
-    return ScoredBarRecord(
-        bot="demo",
-        symbol="BTC-USD",
-        bar_ts=bar,
-        model_version="v1",
-        close=100.0,
-        expiry=bar + timedelta(hours=4),
-        score=p_cal,
-        p_up=p_cal,
-        p_cal=p_cal,
-        created_at=bar,
+    return make_scored_bar(
+        bar,
+        p_cal,
         went_up=went_up,
         close_at_horizon=101.0 if went_up else 99.0,
         resolved_ts=resolved,

@@ -9,16 +9,13 @@ import pytest
 
 from crpbot.skill.gate import GateRules, evidence_record, skill_gates
 from crpbot_operator.skill import skill_condition
-from crpbot_operator.status import ChildrenState, CronJobState, DeploymentState, compute_status
+from crpbot_operator.status import compute_status
 from tests.fixtures.skill_outcomes import T0, outcomes
+from tests.unit.operator.status_states import NEVER_RAN, children
 
 NOW = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
 LATER = T0 + timedelta(days=60)
-UP = DeploymentState(desired=1, available=1, updated=1, rolled_out=True)
-CHILDREN = ChildrenState(
-    deployments={"model-server": UP, "risk-guard": UP, "telegram": UP},
-    cronjob=CronJobState(suspended=False, last_schedule_time=None),
-)
+CHILDREN = children(cronjob=NEVER_RAN)
 
 
 def _evidence(resolved: list, min_resolved: int = 100) -> str:  # type: ignore[type-arg]

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any
-
 import pytest
 
 from crpbot_operator.status import (
@@ -16,27 +13,24 @@ from crpbot_operator.status import (
     flipped,
     status_changed,
 )
+from tests.unit.operator.status_states import (
+    DOWN,
+    SCHEDULED,
+    T0,
+    T1,
+    UP,
+    children,
+    conditions_by_type,
+)
 
-T0 = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
-T1 = datetime(2026, 11, 25, 8, 5, tzinfo=UTC)
-UP = DeploymentState(desired=1, available=1, updated=1, rolled_out=True)
-DOWN = DeploymentState(desired=1, available=0, updated=1, rolled_out=True)
-SCHEDULED = CronJobState(suspended=False, last_schedule_time="2026-11-25T07:58:00Z")
-
-
-def _children(**overrides: Any) -> ChildrenState:
-    deployments = {"model-server": UP, "risk-guard": UP, "telegram": UP}
-    deployments.update(overrides.pop("deployments", {}))
-    return ChildrenState(deployments=deployments, cronjob=overrides.pop("cronjob", SCHEDULED))
-
-
-def _conditions(status: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {c["type"]: c for c in status["conditions"]}
+# Every replica available, one not yet on the new template / the rollout not yet complete.
+HALF_UPDATED = DeploymentState(desired=2, available=2, updated=1, rolled_out=True)
+ROLLING_OUT = DeploymentState(desired=1, available=1, updated=1, rolled_out=False)
 
 
 def test_compute_status_all_up_is_ready() -> None:
-    status = compute_status(_children(), {}, T0, generation=3)
-    conds = _conditions(status)
+    status = compute_status(children(), {}, T0, generation=3)
+    conds = conditions_by_type(status)
     assert {k: v["status"] for k, v in conds.items()} == {
         "Ready": "True",
         "ModelServerReady": "True",
@@ -54,47 +48,27 @@ def test_compute_status_all_up_is_ready() -> None:
 @pytest.mark.parametrize(
     ("children", "failing", "reason"),
     [
-        (_children(deployments={"model-server": DOWN}), "ModelServerReady", "Unavailable"),
-        (_children(deployments={"risk-guard": DOWN}), "RiskGuardReady", "Unavailable"),
+        (children({"model-server": DOWN}), "ModelServerReady", "Unavailable"),
+        (children({"risk-guard": DOWN}), "RiskGuardReady", "Unavailable"),
         (
             ChildrenState(deployments={"model-server": UP, "telegram": UP}, cronjob=SCHEDULED),
             "RiskGuardReady",
             "Missing",
         ),
-        (_children(cronjob=None), "ScannerScheduled", "Missing"),
+        (children(cronjob=None), "ScannerScheduled", "Missing"),
         (
-            _children(cronjob=CronJobState(suspended=True, last_schedule_time=None)),
+            children(cronjob=CronJobState(suspended=True, last_schedule_time=None)),
             "ScannerScheduled",
             "Suspended",
         ),
-        (
-            _children(
-                deployments={
-                    "risk-guard": DeploymentState(
-                        desired=2, available=2, updated=1, rolled_out=True
-                    )
-                }
-            ),
-            "RiskGuardReady",
-            "Unavailable",
-        ),
-        (
-            _children(
-                deployments={
-                    "model-server": DeploymentState(
-                        desired=1, available=1, updated=1, rolled_out=False
-                    )
-                }
-            ),
-            "ModelServerReady",
-            "RollingOut",
-        ),
+        (children({"risk-guard": HALF_UPDATED}), "RiskGuardReady", "Unavailable"),
+        (children({"model-server": ROLLING_OUT}), "ModelServerReady", "RollingOut"),
     ],
 )
 def test_compute_status_any_failing_child_blocks_ready(
     children: ChildrenState, failing: str, reason: str
 ) -> None:
-    conds = _conditions(compute_status(children, {}, T0, generation=1))
+    conds = conditions_by_type(compute_status(children, {}, T0, generation=1))
     assert conds[failing]["status"] == "False"
     assert conds[failing]["reason"] == reason
     assert conds["Ready"]["status"] == "False"
@@ -102,7 +76,7 @@ def test_compute_status_any_failing_child_blocks_ready(
 
 
 def test_compute_status_telegram_down_is_published_and_blocks_ready() -> None:
-    conds = _conditions(compute_status(_children(deployments={"telegram": DOWN}), {}, T0, 1))
+    conds = conditions_by_type(compute_status(children({"telegram": DOWN}), {}, T0, 1))
     assert conds["Ready"]["status"] == "False"
     assert "TelegramReady" in conds["Ready"]["message"]
     assert (conds["TelegramReady"]["status"], conds["TelegramReady"]["reason"]) == (
@@ -114,17 +88,17 @@ def test_compute_status_telegram_down_is_published_and_blocks_ready() -> None:
 
 def test_compute_status_zero_replica_deployment_counts_as_ready() -> None:
     idle = DeploymentState(desired=0, available=0, updated=0, rolled_out=True)
-    conds = _conditions(compute_status(_children(deployments={"telegram": idle}), {}, T0, 1))
+    conds = conditions_by_type(compute_status(children({"telegram": idle}), {}, T0, 1))
     assert conds["Ready"]["status"] == "True"
 
 
 def test_compute_status_keeps_transition_time_until_a_flip() -> None:
-    first = compute_status(_children(deployments={"risk-guard": DOWN}), {}, T0, 1)
-    same = compute_status(_children(deployments={"risk-guard": DOWN}), first, T1, 1)
+    first = compute_status(children({"risk-guard": DOWN}), {}, T0, 1)
+    same = compute_status(children({"risk-guard": DOWN}), first, T1, 1)
     assert same == first
     assert not status_changed(first, same)
-    later = compute_status(_children(), first, T1, 1)
-    conds = _conditions(later)
+    later = compute_status(children(), first, T1, 1)
+    conds = conditions_by_type(later)
     assert conds["RiskGuardReady"]["lastTransitionTime"] == "2026-11-25T08:05:00Z"
     assert conds["ModelServerReady"]["lastTransitionTime"] == "2026-11-25T08:00:00Z"
     assert status_changed(first, later)
@@ -132,7 +106,7 @@ def test_compute_status_keeps_transition_time_until_a_flip() -> None:
 
 
 def test_status_changed_ignores_fields_it_does_not_compute() -> None:
-    new = compute_status(_children(), {}, T0, 1)
+    new = compute_status(children(), {}, T0, 1)
     stored = {**new, "observedGeneration": 1, "signals24h": 4}
     assert not status_changed(stored, new)
 
@@ -148,14 +122,14 @@ def test_deployment_state_from_body_reads_the_api_shape() -> None:
 
 
 def test_collect_children_takes_the_indexed_values() -> None:
-    children = collect_children([("risk-guard", UP)], [SCHEDULED])
-    assert children.deployments == {"risk-guard": UP}
-    assert children.cronjob == SCHEDULED
+    collected = collect_children([("risk-guard", UP)], [SCHEDULED])
+    assert collected.deployments == {"risk-guard": UP}
+    assert collected.cronjob == SCHEDULED
     assert collect_children([], []).cronjob is None
 
 
 def test_flipped_reports_a_new_bot_only_for_conditions_already_true() -> None:
-    first = compute_status(_children(deployments={"risk-guard": DOWN}), {}, T0, 1)
+    first = compute_status(children({"risk-guard": DOWN}), {}, T0, 1)
     assert {c["type"] for c in flipped({}, first)} == {
         "ModelServerReady",
         "TelegramReady",
@@ -165,7 +139,7 @@ def test_flipped_reports_a_new_bot_only_for_conditions_already_true() -> None:
 
 def test_compute_status_without_database_is_never_ready() -> None:
     """Every child up, but state on pod scratch space: the bot must not look healthy."""
-    conds = _conditions(compute_status(_children(), {}, T0, 1, has_database=False))
+    conds = conditions_by_type(compute_status(children(), {}, T0, 1, has_database=False))
     ready = conds["Ready"]
     assert (ready["status"], ready["reason"]) == ("False", "NoDatabase")
     assert "spec.database" in ready["message"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -14,30 +13,24 @@ from crpbot_operator.activity import ACTIVITY_ANNOTATION, RISK_STATUSES, activit
 from crpbot_operator.status import (
     CONDITION_TYPES,
     ChildrenState,
-    CronJobState,
-    DeploymentState,
     ReconcileOutcome,
     compute_status,
     flipped,
     one_line,
 )
-
-T0 = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
-T1 = datetime(2026, 11, 25, 8, 5, tzinfo=UTC)
-UP = DeploymentState(desired=1, available=1, updated=1, rolled_out=True)
-DOWN = DeploymentState(desired=1, available=0, updated=1, rolled_out=True)
-CHILDREN = ChildrenState(
-    deployments={"model-server": UP, "risk-guard": UP, "telegram": UP},
-    cronjob=CronJobState(suspended=False, last_schedule_time=None),
+from tests.unit.operator.status_states import (
+    NEVER_RAN,
+    T0,
+    T1,
+    children,
+    conditions_by_type,
 )
+
+CHILDREN = children(cronjob=NEVER_RAN)
 NO_CHILDREN = ChildrenState(deployments={}, cronjob=None)
 CAMEL_CASE = re.compile(r"^[A-Z][A-Za-z0-9]*$")
 CONDITION_FIELDS = {"type", "status", "reason", "message", "lastTransitionTime"}
 FAILED = ReconcileOutcome('403 Forbidden: configmaps "b" is forbidden: exceeded quota')
-
-
-def _by_type(status: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {c["type"]: c for c in status["conditions"]}
 
 
 @pytest.mark.parametrize("children", [CHILDREN, NO_CHILDREN], ids=["up", "nothing"])
@@ -56,7 +49,7 @@ def test_compute_status_every_condition_has_the_metav1_fields(
 
 
 def test_compute_status_failed_reconcile_is_a_false_condition_with_the_error() -> None:
-    cond = _by_type(compute_status(CHILDREN, {}, T0, 1, reconciled=FAILED))["Reconciled"]
+    cond = conditions_by_type(compute_status(CHILDREN, {}, T0, 1, reconciled=FAILED))["Reconciled"]
     assert (cond["status"], cond["reason"]) == ("False", "ReconcileFailed")
     assert cond["message"].startswith("403 Forbidden")
 
@@ -64,7 +57,7 @@ def test_compute_status_failed_reconcile_is_a_false_condition_with_the_error() -
 def test_compute_status_reconcile_recovery_flips_and_moves_the_transition_time() -> None:
     failed = compute_status(CHILDREN, {}, T0, 1, reconciled=FAILED)
     applied = compute_status(CHILDREN, failed, T1, 2, reconciled=ReconcileOutcome())
-    cond = _by_type(applied)["Reconciled"]
+    cond = conditions_by_type(applied)["Reconciled"]
     assert (cond["status"], cond["reason"]) == ("True", "Applied")
     assert cond["lastTransitionTime"] == "2026-11-25T08:05:00Z"
     assert "Reconciled" in {c["type"] for c in flipped(failed, applied)}
@@ -74,8 +67,8 @@ def test_compute_status_without_an_outcome_keeps_the_stored_reconciled_condition
     """After a restart the operator has not reconciled yet: it must not erase the failure."""
     failed = compute_status(CHILDREN, {}, T0, 1, reconciled=FAILED)
     later = compute_status(CHILDREN, failed, T1, 1)
-    assert _by_type(later)["Reconciled"] == _by_type(failed)["Reconciled"]
-    assert "Reconciled" not in _by_type(compute_status(CHILDREN, {}, T0, 1))
+    assert conditions_by_type(later)["Reconciled"] == conditions_by_type(failed)["Reconciled"]
+    assert "Reconciled" not in conditions_by_type(compute_status(CHILDREN, {}, T0, 1))
 
 
 @pytest.mark.parametrize(

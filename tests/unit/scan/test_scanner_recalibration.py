@@ -8,6 +8,7 @@ entry points are used: scanner cycles, tracking, refit.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 import numpy as np
@@ -34,24 +35,41 @@ def _closes(eurusd: pd.DataFrame, now: datetime, n: int) -> list[datetime]:
     return [(index[i] + HOUR).to_pydatetime() for i in range(last - n + 1, last + 1)]
 
 
-def test_refit_after_scanning_fits_the_direction_of_bars_that_never_became_signals(
+ScanThenLearn = Callable[..., tuple[list[datetime], datetime, LearningService]]
+
+
+@pytest.fixture
+def scan_then_learn(
     make_scanner: MakeScanner,
     sessions: sessionmaker[Session],
     model: InProcessBackend,
     eurusd: pd.DataFrame,
     now: datetime,
+) -> ScanThenLearn:
+    """CYCLES cycles of a one-symbol scanner (built with the options given) up to `now`; then
+    their bar closes, a time late enough for every outcome to be known, and the learning
+    service of the scanned model."""
+
+    def run(**scanner_options: object) -> tuple[list[datetime], datetime, LearningService]:
+        scanner = make_scanner(symbols=SYMBOLS[:1], **scanner_options)
+        closes = _closes(eurusd, now, CYCLES)
+        for close in closes:
+            scanner.run_cycle(close)
+        meta = model.metadata
+        learning = LearningService(
+            sessions,
+            scope=CalibrationScope(meta.model_version, meta.calibrator),
+            policy=RefitPolicy(min_outcomes=10),
+        )
+        return closes, closes[-1] + 10 * HOUR, learning
+
+    return run
+
+
+def test_refit_after_scanning_fits_the_direction_of_bars_that_never_became_signals(
+    scan_then_learn: ScanThenLearn, sessions: sessionmaker[Session], eurusd: pd.DataFrame
 ) -> None:
-    scanner = make_scanner(rules=NEVER, symbols=SYMBOLS[:1])
-    closes = _closes(eurusd, now, CYCLES)
-    for close in closes:
-        scanner.run_cycle(close)
-    late = closes[-1] + 10 * HOUR
-    meta = model.metadata
-    learning = LearningService(
-        sessions,
-        scope=CalibrationScope(meta.model_version, meta.calibrator),
-        policy=RefitPolicy(min_outcomes=10),
-    )
+    closes, late, learning = scan_then_learn(rules=NEVER)
     tracked = learning.track({SYMBOLS[0]: eurusd}, late)
     assert tracked.checked == 0
     change = learning.refit(late, force=True, method="platt")
@@ -67,25 +85,11 @@ def test_refit_after_scanning_fits_the_direction_of_bars_that_never_became_signa
 
 
 def test_refit_on_signals_fits_their_direction_not_their_trade_results(
-    make_scanner: MakeScanner,
-    sessions: sessionmaker[Session],
-    model: InProcessBackend,
-    eurusd: pd.DataFrame,
-    now: datetime,
+    scan_then_learn: ScanThenLearn, sessions: sessionmaker[Session], eurusd: pd.DataFrame
 ) -> None:
     """Every bar becomes a signal (gate at 0.5); their trades win, lose or expire by other rules
     than the direction label, and the refit must follow the direction."""
-    scanner = make_scanner(symbols=SYMBOLS[:1])
-    closes = _closes(eurusd, now, CYCLES)
-    for close in closes:
-        scanner.run_cycle(close)
-    late = closes[-1] + 10 * HOUR
-    meta = model.metadata
-    learning = LearningService(
-        sessions,
-        scope=CalibrationScope(meta.model_version, meta.calibrator),
-        policy=RefitPolicy(min_outcomes=10),
-    )
+    closes, late, learning = scan_then_learn()
     assert learning.track({SYMBOLS[0]: eurusd}, late).resolved == CYCLES
     with sessions() as session:
         trades = session.execute(

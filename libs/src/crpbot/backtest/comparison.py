@@ -28,35 +28,28 @@ import pandas as pd
 
 from crpbot.backtest.engine import BacktestConfig, BacktestResult, run_backtest
 from crpbot.backtest.signals import SignalTableError, normalize_signals
-from crpbot.confidence.metrics import block_indices
+from crpbot.confidence.metrics import BootstrapSettings, MetricEstimate, block_indices
 
 FloatArray = npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True)
-class ComparisonSettings:
+class ComparisonSettings(BootstrapSettings):
     """Random-side seeds, and the day bootstrap for the always-long/short intervals."""
 
     seeds: int = 200
-    n_boot: int = 1000
     block_days: int = 5
-    level: float = 0.95
-    seed: int = 0
 
     def __post_init__(self) -> None:
-        if self.seeds < 1 or self.n_boot < 1 or self.block_days < 1:
-            raise ValueError("seeds, n_boot and block_days must be at least 1")
-        if not 0 < self.level < 1:
-            raise ValueError("level must be in (0, 1)")
+        super().__post_init__()
+        if self.seeds < 1 or self.block_days < 1:
+            raise ValueError("seeds and block_days must be at least 1")
 
 
 @dataclass(frozen=True)
-class Interval:
+class Interval(MetricEstimate):
     """A point value and its interval; `method` says how the interval was made."""
 
-    value: float
-    low: float
-    high: float
     method: str
 
 

@@ -39,6 +39,22 @@ class MetricEstimate:
     high: float
 
 
+@dataclass(frozen=True, kw_only=True)
+class BootstrapSettings:
+    """Resamples, interval level and seed of a moving-block bootstrap; each user adds its
+    block length in its own unit (samples, days), positionally first."""
+
+    n_boot: int = 1000
+    level: float = 0.95
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.n_boot < 1:
+            raise ValueError("n_boot must be at least 1")
+        if not 0 < self.level < 1:
+            raise ValueError("level must be in (0, 1)")
+
+
 def point_metrics(p: FloatArray, y: FloatArray) -> dict[str, float]:
     """All METRICS for probabilities `p` of outcome 1; AUC is NaN when one class is absent."""
     probs = np.clip(np.asarray(p, dtype=np.float64), _EPS, 1 - _EPS)

@@ -19,8 +19,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from crpbot.clock import utcnow
@@ -89,6 +90,16 @@ def make_engine(
     )
     event.listen(engine, "begin", _sqlite_begin)
     return engine
+
+
+def database_reachable(engine: Engine) -> bool:
+    """Whether the database answers a trivial query now: what readiness checks report."""
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        return False
+    return True
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

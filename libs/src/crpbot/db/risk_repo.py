@@ -16,9 +16,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, insert, select, text, union_all, update
+from sqlalchemy import Connection, Engine, bindparam, insert, select, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import SQLAlchemyError
 
 from crpbot.clock import utcnow
 from crpbot.db.base import Base
@@ -198,12 +197,7 @@ class AccountRepo:
             {
                 "account_id": self._account.id,
                 "ts": ts,
-                "symbol": request.symbol,
-                "side": str(request.side),
-                "entry": request.entry,
-                "stop": request.stop,
-                "confidence": request.confidence,
-                "tier": str(request.tier),
+                **request.order_fields(),
                 "approved": decision.approved,
                 "size": decision.size,
                 "reasons": [str(r) for r in decision.reasons],
@@ -235,15 +229,6 @@ class AccountRepo:
                 update(_accounts).where(_accounts.c.id == self._account.id).values(changed)
             )
             self._account.changed = {}
-
-    @staticmethod
-    def reachable(engine: Engine) -> bool:
-        try:
-            with engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
-        except SQLAlchemyError:
-            return False
-        return True
 
 
 @contextmanager

@@ -14,7 +14,12 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from crpbot.confidence.metrics import MetricEstimate, block_indices, bootstrap_metrics
+from crpbot.confidence.metrics import (
+    BootstrapSettings,
+    MetricEstimate,
+    block_indices,
+    bootstrap_metrics,
+)
 from crpbot.evaluation.baselines import BASELINES, baseline_probabilities
 from crpbot.evaluation.paired import paired_differences
 from crpbot.models.dataset import WindowSet
@@ -35,13 +40,10 @@ class FoldMismatchError(ValueError):
 
 
 @dataclass(frozen=True)
-class EvaluationSettings:
-    """Bootstrap block length (samples), number of resamples, interval level and seed."""
+class EvaluationSettings(BootstrapSettings):
+    """The bootstrap's resamples, level and seed, with its block length in samples."""
 
     block: int = 48
-    n_boot: int = 1000
-    level: float = 0.95
-    seed: int = 0
 
 
 @dataclass(frozen=True)

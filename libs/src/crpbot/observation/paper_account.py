@@ -23,7 +23,13 @@ from zoneinfo import ZoneInfo
 
 from crpbot.db.records import OutcomeRecord, SignalRecord
 from crpbot.risk import EquityPoint, RiskLimits
-from crpbot.risk.ftmo import account_state, daily_floor, previous_midnight, total_floor
+from crpbot.risk.ftmo import (
+    FloorHeadroom,
+    account_state,
+    daily_floor,
+    previous_midnight,
+    total_floor,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,21 +45,13 @@ class PaperTrade:
 
 
 @dataclass(frozen=True, slots=True)
-class HeadroomPoint:
-    """Equity against both floors at one instant; negative headroom means a breach."""
+class HeadroomPoint(FloorHeadroom):
+    """Equity against both floors at one instant."""
 
     ts: datetime
     equity: float
     daily_floor: float
     total_floor: float
-
-    @property
-    def daily_headroom(self) -> float:
-        return self.equity - self.daily_floor
-
-    @property
-    def total_headroom(self) -> float:
-        return self.equity - self.total_floor
 
 
 def paper_trades(

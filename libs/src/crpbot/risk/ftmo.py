@@ -23,6 +23,24 @@ class FtmoStatus(StrEnum):
     TARGET_REACHED = "target_reached"
 
 
+class FloorHeadroom:
+    """Equity's room above the daily and total floors (negative: breached), for the records
+    that carry all three; a mixin, so each record keeps its own field order."""
+
+    __slots__ = ()
+    equity: float
+    daily_floor: float
+    total_floor: float
+
+    @property
+    def daily_headroom(self) -> float:
+        return self.equity - self.daily_floor
+
+    @property
+    def total_headroom(self) -> float:
+        return self.equity - self.total_floor
+
+
 def previous_midnight(ts: datetime, timezone: str = "Europe/Prague") -> datetime:
     """The latest local midnight at or before `ts`, as an aware datetime in `ts`'s zone."""
     if ts.tzinfo is None:

@@ -38,6 +38,18 @@ class CheckRequest:
     def stop_distance(self) -> float:
         return abs(self.entry - self.stop)
 
+    def order_fields(self) -> dict[str, str | float]:
+        """The proposed order in plain values: what the guard stores of it and what the wire
+        carries, each beside its own account and time fields."""
+        return {
+            "symbol": self.symbol,
+            "side": str(self.side),
+            "entry": self.entry,
+            "stop": self.stop,
+            "confidence": self.confidence,
+            "tier": str(self.tier),
+        }
+
 
 def validate(request: CheckRequest) -> RuleDecision:
     """Sizing divides by the stop distance and trusts its sign, so a stop on the wrong side of

@@ -22,6 +22,7 @@ from crpbot.db.repos.outcomes import resolved_signals
 from crpbot.db.repos.scan_cycles import scan_cycles
 from crpbot.db.repos.signals import count_signals, recent_signals
 from crpbot.risk import GuardState
+from crpbot.risk.ftmo import FloorHeadroom
 from crpbot.services.pause import PauseControl
 from crpbot.skill.expectancy import Expectancy, summarize, trade_r
 from crpbot.skill.gate import GateDecision, GateRules, skill_gates
@@ -51,7 +52,7 @@ class RiskUnavailableError(RuntimeError):
 
 
 @dataclass(frozen=True, slots=True)
-class RiskView:
+class RiskView(FloorHeadroom):
     """An account against its FTMO floors."""
 
     account: str
@@ -62,14 +63,6 @@ class RiskView:
     total_floor: float
     signals_last_hour: int
     high_tier_last_hour: int
-
-    @property
-    def daily_headroom(self) -> float:
-        return self.equity - self.daily_floor
-
-    @property
-    def total_headroom(self) -> float:
-        return self.equity - self.total_floor
 
     @property
     def halted(self) -> bool:

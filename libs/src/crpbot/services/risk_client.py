@@ -75,16 +75,7 @@ class RiskClient:
 
 def check_body(request: CheckRequest) -> dict[str, Any]:
     """The JSON of one check, as `/v1/check` and each item of `/v1/check/batch` take it."""
-    return {
-        "account": request.account,
-        "symbol": request.symbol,
-        "side": str(request.side),
-        "entry": request.entry,
-        "stop": request.stop,
-        "confidence": request.confidence,
-        "tier": str(request.tier),
-        "ts": request.ts.isoformat(),
-    }
+    return {"account": request.account, **request.order_fields(), "ts": request.ts.isoformat()}
 
 
 def parse_answer(payload: object) -> CheckAnswer:

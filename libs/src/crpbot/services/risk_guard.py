@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine
 
 from crpbot.clock import utcnow
+from crpbot.db.engine import database_reachable
 from crpbot.db.risk_repo import (
     AccountRepo,
     StaleEventError,
@@ -178,7 +179,7 @@ class RiskGuardService:
         return before, target, moved
 
     def ready(self) -> bool:
-        return AccountRepo.reachable(self._engine)
+        return database_reachable(self._engine)
 
     def _load(self, repo: AccountRepo, now: datetime) -> tuple[AccountState, History]:
         """The account's recent past: every read is an index seek or a range bounded by the

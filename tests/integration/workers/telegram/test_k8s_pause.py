@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -13,36 +11,26 @@ from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
 from crpbot_workers.telegram.k8s_pause import KubernetesPauseControl
+from tests.fixtures.http_standin import QuietHandler, serving
 
 PATH = "/apis/crpbot.io/v1alpha1/namespaces/bots/tradingbots/alpha"
 
 
-class _ApiServer(BaseHTTPRequestHandler):
+class _ApiServer(QuietHandler):
     bot: dict[str, Any]
     patches: list[tuple[str, dict[str, Any]]]
 
-    def log_message(self, format: str, *args: object) -> None:
-        return
-
     def do_GET(self) -> None:
         if self.path != PATH:
-            self._reply(404, {"kind": "Status", "code": 404, "reason": "NotFound"})
+            self.send_json(404, {"kind": "Status", "code": 404, "reason": "NotFound"})
             return
-        self._reply(200, self.bot)
+        self.send_json(200, self.bot)
 
     def do_PATCH(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         self.patches.append((self.headers["Content-Type"], body))
         self.bot["spec"].update(body.get("spec", {}))
-        self._reply(200, self.bot)
-
-    def _reply(self, status: int, body: dict[str, Any]) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        self.send_json(200, self.bot)
 
 
 @pytest.fixture
@@ -54,11 +42,8 @@ def api_server() -> Iterator[tuple[str, type[_ApiServer]]]:
         "spec": {"symbols": ["BTC-USD"], "suspend": False},
     }
     handler = type("Api", (_ApiServer,), {"bot": bot, "patches": []})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", handler
-    server.shutdown()
-    server.server_close()
+    with serving(handler) as port:
+        yield f"http://127.0.0.1:{port}", handler
 
 
 def _api(host: str) -> client.CustomObjectsApi:

@@ -19,6 +19,15 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output o
 ModelDirOpt = Annotated[
     Path, typer.Option("--model-dir", help="Folder holding model versions and LATEST.")
 ]
+DatabaseUrlOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--database-url",
+        help="SQLAlchemy URL, e.g. sqlite:///var/crpbot.db or postgresql://user@host/db "
+        "(default: the database_url setting).",
+        show_default=False,
+    ),
+]
 
 console = Console()
 err_console = Console(stderr=True)

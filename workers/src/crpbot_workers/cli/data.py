@@ -18,14 +18,21 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from crpbot.candles.granularity import closed_bars_end, granularity_seconds
 from crpbot.clock import utcnow
 from crpbot.data.coinbase_errors import CoinbaseError
-from crpbot_workers.cli.common import console, err_console, fail, print_json, settings_or_fail
+from crpbot_workers.cli.common import (
+    JsonOpt,
+    console,
+    err_console,
+    fail,
+    print_json,
+    settings_or_fail,
+)
 
 if TYPE_CHECKING:
     from crpbot.candles.validate import CandleReport
     from crpbot.config import Settings
     from crpbot.data.coinbase import CoinbaseClient
     from crpbot.data.coinbase_auth import CoinbaseCredentials
-    from crpbot.data.store import StoreUpdate
+    from crpbot.data.store import CandleStore, StoreUpdate
 
 app = typer.Typer(
     help="Market data: fetch, import and inspect stored candles.", no_args_is_help=True
@@ -39,7 +46,6 @@ GranularityOpt = Annotated[
 DataDirOpt = Annotated[
     Path | None, typer.Option("--data-dir", help="Candle store directory (default: data_dir).")
 ]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 _SHOWN_GAPS = 10
 
 
@@ -50,6 +56,16 @@ def _granularity(settings: Settings, value: str | None) -> str:
     except ValueError as exc:
         fail(str(exc))
     return name
+
+
+def _store(granularity: str | None, data_dir: Path | None) -> tuple[Settings, CandleStore, str]:
+    """What every data command starts from: the settings, the store (--data-dir, else the
+    data_dir setting) and the granularity's name, checked."""
+    from crpbot.data.store import CandleStore
+
+    settings = settings_or_fail()
+    name = _granularity(settings, granularity)
+    return settings, CandleStore(data_dir or settings.data_dir), name
 
 
 def _timestamp(option: str, value: str | None) -> datetime | None:
@@ -152,10 +168,8 @@ def fetch(
     from crpbot.candles.validate import CandleValidationError
     from crpbot.data.coinbase import CoinbaseClient
     from crpbot.data.coinbase_http import RetryPolicy
-    from crpbot.data.store import CandleStore
 
-    settings = settings_or_fail()
-    name = _granularity(settings, granularity)
+    settings, store, name = _store(granularity, data_dir)
     first, last = _timestamp("--start", start), _timestamp("--end", end)
     until = closed_bars_end(utcnow(), name)
     if last is not None:
@@ -163,7 +177,6 @@ def fetch(
     policy = RetryPolicy(
         attempts=settings.coinbase.max_retries + 1, timeout=settings.coinbase.timeout_s
     )
-    store = CandleStore(data_dir or settings.data_dir)
     try:
         client = CoinbaseClient(
             _credentials(settings), base_url or settings.coinbase.base_url, policy=policy
@@ -190,11 +203,8 @@ def import_file(
 ) -> None:
     """Add a candle file to the store; any bad row rejects the file and the store is untouched."""
     from crpbot.candles.validate import CandleValidationError
-    from crpbot.data.store import CandleStore
 
-    settings = settings_or_fail()
-    name = _granularity(settings, granularity)
-    store = CandleStore(data_dir or settings.data_dir)
+    _, store, name = _store(granularity, data_dir)
     try:
         update = store.import_file(input_path, symbol, name)
     except (CandleValidationError, ValueError, OSError) as exc:
@@ -211,11 +221,8 @@ def show(
 ) -> None:
     """Rows, first and last bar, and gaps (missing bars) of a stored series."""
     from crpbot.candles.validate import CandleValidationError
-    from crpbot.data.store import CandleStore
 
-    settings = settings_or_fail()
-    name = _granularity(settings, granularity)
-    store = CandleStore(data_dir or settings.data_dir)
+    _, store, name = _store(granularity, data_dir)
     try:
         path = store.path_for(symbol, name)
         if not path.exists():

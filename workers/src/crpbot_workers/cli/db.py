@@ -10,23 +10,19 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from crpbot_workers.cli.common import console, fail, print_json, settings_or_fail
+from crpbot_workers.cli.common import (
+    DatabaseUrlOpt,
+    JsonOpt,
+    console,
+    fail,
+    print_json,
+    settings_or_fail,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy.exc import SQLAlchemyError
 
 app = typer.Typer(help="Database schema: migrate and inspect.", no_args_is_help=True)
-
-UrlOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--database-url",
-        help="SQLAlchemy URL, e.g. sqlite:///var/crpbot.db or postgresql://user@host/db "
-        "(default: the database_url setting).",
-        show_default=False,
-    ),
-]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 
 
 def _url(value: str | None) -> tuple[str, str]:
@@ -49,7 +45,7 @@ def _db_error(shown: str, exc: SQLAlchemyError) -> str:
 
 @app.command("upgrade")
 def upgrade_cmd(
-    database_url: UrlOpt = None,
+    database_url: DatabaseUrlOpt = None,
     revision: Annotated[
         str, typer.Option("--revision", help="Target revision (default: newest).")
     ] = "head",
@@ -106,7 +102,7 @@ def _current_or_fail(url: str, shown: str) -> str | None:
 
 @app.command("current")
 def current_cmd(
-    database_url: UrlOpt = None,
+    database_url: DatabaseUrlOpt = None,
     check: Annotated[
         bool,
         typer.Option("--check", help="Exit 1 when the database is not at the newest revision."),

@@ -14,14 +14,13 @@ import typer
 from rich.table import Table
 
 from crpbot.features import FEATURE_SPECS
-from crpbot_workers.cli.common import console, err_console, fail, print_json
+from crpbot_workers.cli.common import JsonOpt, console, err_console, fail, print_json
 
 if TYPE_CHECKING:
     import pandas as pd
 
 app = typer.Typer(help="Indicator features (pandas-ta with TA-Lib), strictly causal.")
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 _BUNDLED = "bundled:"
 
 

@@ -11,13 +11,12 @@ from typing import Annotated
 
 import typer
 
-from crpbot_workers.cli.common import console, fail, print_json, settings_or_fail
+from crpbot_workers.cli.common import DatabaseUrlOpt, console, fail, print_json, settings_or_fail
 from crpbot_workers.cli.observation import (
     AccountOpt,
     BotOpt,
     JsonOpt,
     OutOpt,
-    UrlOpt,
     parse_bound,
     read_or_fail,
     sessions_or_fail,
@@ -40,7 +39,7 @@ def export(
     out: OutOpt = None,
     bot: BotOpt = None,
     account: AccountOpt = None,
-    database_url: UrlOpt = None,
+    database_url: DatabaseUrlOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Write the period's per-hour metrics and summary (hourly.csv, summary.csv, metrics.json)."""

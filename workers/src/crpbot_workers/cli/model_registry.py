@@ -17,27 +17,26 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn
 from rich.table import Table
 
-from crpbot_workers.cli.common import console, err_console, fail, print_json, settings_or_fail
+from crpbot_workers.cli.common import (
+    DatabaseUrlOpt,
+    JsonOpt,
+    console,
+    err_console,
+    fail,
+    print_json,
+    settings_or_fail,
+)
 
 if TYPE_CHECKING:
     from crpbot.db.records import ModelVersionRecord
     from crpbot.services.model_registry import FileCallback, ModelRegistry
     from crpbot.storage.manifest import ManifestEntry
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
 NameOpt = Annotated[
     str, typer.Option("--name", help="Model set name: the key folder and the database name.")
 ]
 PrefixOpt = Annotated[
     str, typer.Option("--prefix", help="Key prefix of every model in the bucket.")
-]
-DbOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--database-url",
-        help="SQLAlchemy URL (default: the database_url setting).",
-        show_default=False,
-    ),
 ]
 BucketOpt = Annotated[
     str | None,
@@ -127,7 +126,7 @@ def push(
     ] = Path("var/models"),
     name: NameOpt = "crpbot",
     prefix: PrefixOpt = "models",
-    database_url: DbOpt = None,
+    database_url: DatabaseUrlOpt = None,
     bucket: BucketOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -151,7 +150,7 @@ def push(
 def list_versions(
     name: NameOpt = "crpbot",
     prefix: PrefixOpt = "models",
-    database_url: DbOpt = None,
+    database_url: DatabaseUrlOpt = None,
     bucket: BucketOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -178,7 +177,7 @@ def promote(
     version: Annotated[str, typer.Argument(help="The registered version to serve.")],
     name: NameOpt = "crpbot",
     prefix: PrefixOpt = "models",
-    database_url: DbOpt = None,
+    database_url: DatabaseUrlOpt = None,
     bucket: BucketOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -190,7 +189,7 @@ def promote(
 def rollback(
     name: NameOpt = "crpbot",
     prefix: PrefixOpt = "models",
-    database_url: DbOpt = None,
+    database_url: DatabaseUrlOpt = None,
     bucket: BucketOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -206,7 +205,7 @@ def pull(
     ] = Path("var/pulled"),
     name: NameOpt = "crpbot",
     prefix: PrefixOpt = "models",
-    database_url: DbOpt = None,
+    database_url: DatabaseUrlOpt = None,
     bucket: BucketOpt = None,
     as_json: JsonOpt = False,
 ) -> None:

@@ -16,14 +16,6 @@ from crpbot_workers.cli.common import err_console, fail
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
 
-UrlOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--database-url",
-        help="SQLAlchemy URL to read (default: the database_url setting).",
-        show_default=False,
-    ),
-]
 OutOpt = Annotated[
     Path | None,
     typer.Option(

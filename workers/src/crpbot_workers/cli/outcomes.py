@@ -16,7 +16,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from crpbot.clock import utcnow
-from crpbot_workers.cli.common import console, fail, print_json, settings_or_fail
+from crpbot_workers.cli.common import (
+    DatabaseUrlOpt,
+    JsonOpt,
+    console,
+    fail,
+    print_json,
+    settings_or_fail,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -31,21 +38,12 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-UrlOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--database-url",
-        help="SQLAlchemy URL (default: the database_url setting).",
-        show_default=False,
-    ),
-]
 NowOpt = Annotated[
     str | None,
     typer.Option(
         "--now", help="Clock for this run, ISO 8601 (default: now, UTC).", show_default=False
     ),
 ]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 
 
 def _now(value: str | None) -> datetime:
@@ -121,7 +119,7 @@ def track(
         str | None, typer.Option("--granularity", help="Bar size (default: configured).")
     ] = None,
     now: NowOpt = None,
-    database_url: UrlOpt = None,
+    database_url: DatabaseUrlOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Resolve every open signal that later candles decide (target, stop or expiry), and the
@@ -178,7 +176,7 @@ def stats(
         str | None,
         typer.Option("--dimension", help="Only one of: symbol, tier, side, hour, rsi, atr_pct."),
     ] = None,
-    database_url: UrlOpt = None,
+    database_url: DatabaseUrlOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Win rate and count of resolved signals by symbol, tier, side, hour and feature bucket."""
@@ -231,7 +229,7 @@ def refit(
         ),
     ] = 50,
     now: NowOpt = None,
-    database_url: UrlOpt = None,
+    database_url: DatabaseUrlOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Refit the model's calibrator on the direction outcomes of its scored bars when due

@@ -14,13 +14,12 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from crpbot.clock import utcnow
-from crpbot_workers.cli.common import console, fail, print_json, settings_or_fail
+from crpbot_workers.cli.common import DatabaseUrlOpt, console, fail, print_json, settings_or_fail
 from crpbot_workers.cli.observation import (
     AccountOpt,
     BotOpt,
     JsonOpt,
     OutOpt,
-    UrlOpt,
     read_or_fail,
     sessions_or_fail,
 )
@@ -73,7 +72,7 @@ def daily(
     out: OutOpt = None,
     bot: BotOpt = None,
     account: AccountOpt = None,
-    database_url: UrlOpt = None,
+    database_url: DatabaseUrlOpt = None,
     as_json: JsonOpt = False,
     notify: NotifyOpt = None,
 ) -> None:

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from crpbot_workers.cli.common import err_console, fail, settings_or_fail
+from crpbot_workers.cli.common import DatabaseUrlOpt, err_console, fail, settings_or_fail
 
 app = typer.Typer(
     help="Risk guard: FTMO loss floors, sizing and signal rate limits over HTTP.",
@@ -23,10 +23,7 @@ app = typer.Typer(
 def serve(
     host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="TCP port.")] = 8000,
-    database_url: Annotated[
-        str | None,
-        typer.Option("--database-url", help="SQLAlchemy URL (default: configured database_url)."),
-    ] = None,
+    database_url: DatabaseUrlOpt = None,
     migrate: Annotated[
         bool, typer.Option("--migrate/--no-migrate", help="Apply migrations before serving.")
     ] = True,
@@ -71,10 +68,7 @@ def reset_clock(
         str | None,
         typer.Option("--to", help="New newest event time, ISO 8601 with offset (default: now)."),
     ] = None,
-    database_url: Annotated[
-        str | None,
-        typer.Option("--database-url", help="SQLAlchemy URL (default: configured database_url)."),
-    ] = None,
+    database_url: DatabaseUrlOpt = None,
 ) -> None:
     """Unstick an account whose newest event time lies in the future (every request 409).
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from crpbot.clock import utcnow
-from crpbot_workers.cli.common import console, fail, print_json, settings_or_fail
+from crpbot_workers.cli.common import JsonOpt, console, fail, print_json, settings_or_fail
 
 if TYPE_CHECKING:
     from crpbot.config import Settings
@@ -31,7 +31,6 @@ DataOpt = Annotated[
 MigrateOpt = Annotated[
     bool, typer.Option("--migrate/--no-migrate", help="Apply database migrations first.")
 ]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable results.")]
 
 
 def _parse_now(value: str | None) -> datetime:

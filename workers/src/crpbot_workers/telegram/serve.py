@@ -21,12 +21,10 @@ from typing import Any, Literal
 
 import uvicorn
 from fastapi import FastAPI
-from sqlalchemy import Engine, text
-from sqlalchemy.exc import SQLAlchemyError
 from telegram.ext import Application
 
 from crpbot.config import Settings
-from crpbot.db.engine import session_factory
+from crpbot.db.engine import database_reachable, session_factory
 from crpbot.services.bot_service import BotService
 from crpbot.services.pause import PauseControl, StoredPauseFlag
 from crpbot.telemetry.health import Readiness, health_router
@@ -58,15 +56,6 @@ def file_url(base_url: str) -> str:
     them out; settings carry only the API one."""
     root = base_url.removesuffix("/bot")
     return f"{root}/file/bot" if root != base_url else base_url
-
-
-def _database_up(engine: Engine) -> bool:
-    try:
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-    except SQLAlchemyError:
-        return False
-    return True
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +134,7 @@ def build(settings: Settings, options: ServeOptions, token: str) -> Assembled:
     telemetry.start_counts("telegram")
     engine = open_database(settings.database_url.get_secret_value(), migrate=False)
     readiness = Readiness()
-    readiness.register("database", lambda: _database_up(engine))
+    readiness.register("database", lambda: database_reachable(engine))
     readiness.register("telegram", TelegramProbe(settings.telegram.base_url, token))
     pause: PauseControl
     jobs: tuple[Job, ...] = ()

@@ -5,19 +5,14 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from crpbot.db.mapping import column_values, record_from_row
 from crpbot.db.models import CalibrationChange
 from crpbot.db.records import CalibrationChangeRecord
 
 
 def log_calibration_change(session: Session, change: CalibrationChangeRecord) -> int:
     """Store a calibrator refit; returns its id."""
-    row = CalibrationChange(
-        ts=change.ts,
-        method=change.method,
-        n_samples=change.n_samples,
-        before=dict(change.before),
-        after=dict(change.after),
-    )
+    row = CalibrationChange(**column_values(change))
     session.add(row)
     session.flush()
     return row.id
@@ -30,14 +25,4 @@ def calibration_changes(session: Session, limit: int = 50) -> list[CalibrationCh
         .order_by(CalibrationChange.ts.desc(), CalibrationChange.id.desc())
         .limit(limit)
     )
-    return [
-        CalibrationChangeRecord(
-            id=row.id,
-            ts=row.ts,
-            method=row.method,
-            n_samples=row.n_samples,
-            before=row.before,
-            after=row.after,
-        )
-        for row in rows
-    ]
+    return [record_from_row(CalibrationChangeRecord, row) for row in rows]

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from crpbot.db.mapping import record_from_row
 from crpbot.db.models import ModelVersion
 from crpbot.db.records import ModelVersionRecord
-from crpbot.db.vocabulary import ModelStage
 
 
 class RegistryError(ValueError):
@@ -25,17 +25,7 @@ class RegistryError(ValueError):
 
 
 def _record(row: ModelVersion) -> ModelVersionRecord:
-    return ModelVersionRecord(
-        id=row.id,
-        name=row.name,
-        version=row.version,
-        uri=row.uri,
-        sha256=row.sha256,
-        metrics=dict(row.metrics),
-        stage=cast(ModelStage, row.stage),
-        created_at=row.created_at,
-        promoted_at=row.promoted_at,
-    )
+    return record_from_row(ModelVersionRecord, row)
 
 
 def _find(session: Session, name: str, version: str) -> ModelVersion | None:

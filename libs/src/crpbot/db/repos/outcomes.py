@@ -8,34 +8,23 @@ from typing import cast
 from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
+from crpbot.db.mapping import column_values, record_from_row
 from crpbot.db.models import Outcome, Signal
 from crpbot.db.records import OutcomeRecord, SignalRecord
 from crpbot.db.repos.signals import to_record as signal_record
 from crpbot.db.upsert import insert_or_ignore
-from crpbot.db.vocabulary import OutcomeResult, SignalStatus
+from crpbot.db.vocabulary import SignalStatus
 
 _TABLE = cast(Table, Outcome.__table__)
 
 
 def _record(row: Outcome) -> OutcomeRecord:
-    return OutcomeRecord(
-        signal_id=row.signal_id,
-        result=cast(OutcomeResult, row.result),
-        resolved_ts=row.resolved_ts,
-        exit_price=row.exit_price,
-        r_multiple=row.r_multiple,
-    )
+    return record_from_row(OutcomeRecord, row)
 
 
 def save_outcome(session: Session, outcome: OutcomeRecord) -> bool:
     """Store how a signal ended; False (and nothing changed) if it was already resolved."""
-    values = {
-        "signal_id": outcome.signal_id,
-        "result": outcome.result,
-        "resolved_ts": outcome.resolved_ts,
-        "exit_price": outcome.exit_price,
-        "r_multiple": outcome.r_multiple,
-    }
+    values = column_values(outcome)
     return insert_or_ignore(session, _TABLE, values, ("signal_id",)) is not None
 
 

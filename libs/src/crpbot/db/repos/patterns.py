@@ -9,6 +9,7 @@ from typing import cast
 from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
+from crpbot.db.mapping import record_from_row
 from crpbot.db.models import PatternStat
 from crpbot.db.records import PatternDelta, PatternStatRecord
 from crpbot.db.upsert import insert_or_update
@@ -70,14 +71,4 @@ def pattern_stats(session: Session, dimension: str | None = None) -> list[Patter
     query = select(PatternStat).order_by(PatternStat.dimension, PatternStat.bucket)
     if dimension is not None:
         query = query.where(PatternStat.dimension == dimension)
-    return [
-        PatternStatRecord(
-            dimension=row.dimension,
-            bucket=row.bucket,
-            wins=row.wins,
-            losses=row.losses,
-            count=row.count,
-            updated_at=row.updated_at,
-        )
-        for row in session.scalars(query)
-    ]
+    return [record_from_row(PatternStatRecord, row) for row in session.scalars(query)]

@@ -7,22 +7,14 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from crpbot.db.mapping import column_values, record_from_row
 from crpbot.db.models import ScanCycle
 from crpbot.db.records import ScanCycleRecord
 
 
 def record_scan_cycle(session: Session, cycle: ScanCycleRecord) -> int:
     """Store one finished scanner cycle; returns its id."""
-    row = ScanCycle(
-        bot=cycle.bot,
-        started_at=cycle.started_at,
-        finished_at=cycle.finished_at,
-        duration_s=cycle.duration_s,
-        symbols_ok=cycle.symbols_ok,
-        symbols_failed=cycle.symbols_failed,
-        signals=cycle.signals,
-        errors=list(cycle.errors),
-    )
+    row = ScanCycle(**column_values(cycle))
     session.add(row)
     session.flush()
     return row.id
@@ -37,17 +29,4 @@ def scan_cycles(
         query = query.where(ScanCycle.bot == bot)
     if since is not None:
         query = query.where(ScanCycle.started_at >= since)
-    return [
-        ScanCycleRecord(
-            id=row.id,
-            bot=row.bot,
-            started_at=row.started_at,
-            finished_at=row.finished_at,
-            duration_s=row.duration_s,
-            symbols_ok=row.symbols_ok,
-            symbols_failed=row.symbols_failed,
-            signals=row.signals,
-            errors=tuple(row.errors),
-        )
-        for row in session.scalars(query.limit(limit))
-    ]
+    return [record_from_row(ScanCycleRecord, row) for row in session.scalars(query.limit(limit))]

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any, cast
+from typing import cast
 
 from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
+from crpbot.db.mapping import column_values, record_from_row
 from crpbot.db.models import ScoredBar
 from crpbot.db.records import ScoredBarRecord
 from crpbot.db.upsert import dialect_insert, insert_or_ignore
@@ -22,46 +23,11 @@ SCORED_BAR_KEY = ("bot", "symbol", "bar_ts", "model_version")
 _TABLE = cast(Table, ScoredBar.__table__)
 
 
-def _row(record: ScoredBarRecord) -> dict[str, Any]:
-    return {
-        "bot": record.bot,
-        "symbol": record.symbol,
-        "bar_ts": record.bar_ts,
-        "model_version": record.model_version,
-        "close": record.close,
-        "expiry": record.expiry,
-        "score": record.score,
-        "p_up": record.p_up,
-        "p_cal": record.p_cal,
-        "created_at": record.created_at,
-        "went_up": record.went_up,
-        "close_at_horizon": record.close_at_horizon,
-        "resolved_ts": record.resolved_ts,
-    }
-
-
-def _record(row: ScoredBar) -> ScoredBarRecord:
-    return ScoredBarRecord(
-        id=row.id,
-        bot=row.bot,
-        symbol=row.symbol,
-        bar_ts=row.bar_ts,
-        model_version=row.model_version,
-        close=row.close,
-        expiry=row.expiry,
-        score=row.score,
-        p_up=row.p_up,
-        p_cal=row.p_cal,
-        created_at=row.created_at,
-        went_up=row.went_up,
-        close_at_horizon=row.close_at_horizon,
-        resolved_ts=row.resolved_ts,
-    )
-
-
 def save_scored_bar(session: Session, record: ScoredBarRecord) -> bool:
     """Store a scored bar; False (nothing changed) when its key is already stored."""
-    new_id = insert_or_ignore(session, _TABLE, _row(record), SCORED_BAR_KEY, returning="id")
+    new_id = insert_or_ignore(
+        session, _TABLE, column_values(record), SCORED_BAR_KEY, returning="id"
+    )
     return new_id is not None
 
 
@@ -72,7 +38,7 @@ def save_scored_bars(session: Session, records: Sequence[ScoredBarRecord]) -> No
     insert = dialect_insert(session, _TABLE).on_conflict_do_nothing(
         index_elements=list(SCORED_BAR_KEY)
     )
-    session.execute(insert, [_row(record) for record in records])
+    session.execute(insert, [column_values(record) for record in records])
 
 
 def unresolved_scored_bars(
@@ -83,7 +49,7 @@ def unresolved_scored_bars(
     if symbols is not None:
         query = query.where(ScoredBar.symbol.in_(list(symbols)))
     query = query.order_by(ScoredBar.bar_ts, ScoredBar.id)
-    return [_record(row) for row in session.scalars(query)]
+    return [record_from_row(ScoredBarRecord, row) for row in session.scalars(query)]
 
 
 def pending_symbols(session: Session) -> list[str]:
@@ -126,4 +92,4 @@ def resolved_scored_bars(
     if until is not None:
         query = query.where(ScoredBar.resolved_ts < until)
     query = query.order_by(ScoredBar.resolved_ts, ScoredBar.bar_ts, ScoredBar.id)
-    return [_record(row) for row in session.scalars(query)]
+    return [record_from_row(ScoredBarRecord, row) for row in session.scalars(query)]

@@ -8,15 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, cast
+from typing import cast
 
 from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
+from crpbot.db.mapping import column_values, record_from_row
 from crpbot.db.models import Signal
 from crpbot.db.records import SavedSignal, SignalRecord
 from crpbot.db.upsert import dialect_insert, insert_or_ignore
-from crpbot.db.vocabulary import Side, SignalStatus, Tier
+from crpbot.db.vocabulary import SignalStatus
 
 SIGNAL_KEY = ("bot", "symbol", "bar_ts", "model_version")
 _TABLE = cast(Table, Signal.__table__)
@@ -25,50 +26,9 @@ _KEYS_PER_SELECT = 500
 SQLite's and PostgreSQL's bound-parameter limits."""
 
 
-def _row(record: SignalRecord) -> dict[str, Any]:
-    return {
-        "bot": record.bot,
-        "symbol": record.symbol,
-        "bar_ts": record.bar_ts,
-        "model_version": record.model_version,
-        "side": record.side,
-        "entry": record.entry,
-        "stop": record.stop,
-        "target": record.target,
-        "expiry": record.expiry,
-        "p_up": record.p_up,
-        "strength": record.strength,
-        "score": record.score,
-        "confidence": record.confidence,
-        "tier": record.tier,
-        "status": record.status,
-        "reasons": list(record.reasons),
-        "created_at": record.created_at,
-    }
-
-
 def to_record(row: Signal) -> SignalRecord:
     """The plain record of a stored signal."""
-    return SignalRecord(
-        id=row.id,
-        bot=row.bot,
-        symbol=row.symbol,
-        bar_ts=row.bar_ts,
-        model_version=row.model_version,
-        side=cast(Side, row.side),
-        entry=row.entry,
-        stop=row.stop,
-        target=row.target,
-        expiry=row.expiry,
-        p_up=row.p_up,
-        strength=row.strength,
-        score=row.score,
-        confidence=row.confidence,
-        tier=cast(Tier, row.tier),
-        status=cast(SignalStatus, row.status),
-        reasons=tuple(row.reasons),
-        created_at=row.created_at,
-    )
+    return record_from_row(SignalRecord, row)
 
 
 def save_signal(session: Session, record: SignalRecord) -> SavedSignal:
@@ -77,7 +37,7 @@ def save_signal(session: Session, record: SignalRecord) -> SavedSignal:
     The stored row is left as it was when the key exists (first write wins), so a replay can
     never overwrite the decision a signal was published with.
     """
-    new_id = insert_or_ignore(session, _TABLE, _row(record), SIGNAL_KEY, returning="id")
+    new_id = insert_or_ignore(session, _TABLE, column_values(record), SIGNAL_KEY, returning="id")
     if new_id is not None:
         return SavedSignal(id=int(new_id), created=True)
     existing = session.execute(
@@ -98,7 +58,7 @@ def save_signals(session: Session, records: Sequence[SignalRecord]) -> list[Sign
     if not records:
         return []
     insert = dialect_insert(session, _TABLE).on_conflict_do_nothing(index_elements=list(SIGNAL_KEY))
-    session.execute(insert, [_row(record) for record in records])
+    session.execute(insert, [column_values(record) for record in records])
     stored: dict[tuple[object, ...], SignalRecord] = {}
     for start in range(0, len(records), _KEYS_PER_SELECT):
         chunk = records[start : start + _KEYS_PER_SELECT]
