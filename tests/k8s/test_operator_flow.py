@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +17,11 @@ import pytest
 import yaml
 from kubernetes import client
 
+from crpbot_operator.apply import FIELD_MANAGER
 from crpbot_operator.drift import drifted
 from crpbot_operator.images import images_from_env
+from crpbot_operator.lag import KOPF_MANAGER
+from crpbot_operator.metrics import REGISTRY
 from tests.k8s.control_plane import Kubectl
 from tests.k8s.operator_support import (
     REPO,
@@ -119,6 +123,41 @@ def test_operator_spec_edit_updates_children(
         )
 
     wait_for(updated, 30, "children to follow the spec edit")
+
+
+def _lag_sample(suffix: str) -> float:
+    return REGISTRY.get_sample_value(f"crpbot_operator_reconcile_lag_seconds_{suffix}") or 0.0
+
+
+def test_operator_records_the_reconcile_lag_of_a_create_and_an_edit(
+    kubectl: Kubectl, cluster: Cluster, namespace: str
+) -> None:
+    """Each answered change adds one lag observation, at most the test's own duration (plus
+    the second the API server's timestamps round away). The bot's managers are the user's
+    tools and the operator's own, named as `crpbot_operator.lag` expects."""
+    count, total = _lag_sample("count"), _lag_sample("sum")
+    started = time.monotonic()
+
+    def observed(generation: int) -> bool:
+        status = cluster.get_bot(namespace, "lag").get("status") or {}
+        return status.get("observedGeneration") == generation
+
+    apply_bot(kubectl, namespace, "lag")
+    wait_for(lambda: observed(1), 30, "the create reconciled")
+    cluster.patch_bot(namespace, "lag", {"schedule": "*/9 * * * *"})
+    wait_for(lambda: observed(2), 30, "the edit reconciled")
+    elapsed = time.monotonic() - started
+
+    observations = _lag_sample("count") - count
+    assert observations >= 2
+    assert 0 <= _lag_sample("sum") - total <= observations * (elapsed + 1)
+    managed = cluster.get_bot(namespace, "lag")["metadata"]["managedFields"]
+    managers = {e["manager"] for e in managed if not e.get("subresource")}
+    assert KOPF_MANAGER in managers
+    assert managers - {KOPF_MANAGER, FIELD_MANAGER} == {
+        "kubectl-client-side-apply",
+        "OpenAPI-Generator",
+    }
 
 
 def test_operator_restores_deleted_and_edited_children(

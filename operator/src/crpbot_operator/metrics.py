@@ -19,6 +19,9 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, start_http_
 METRICS_PORT_ENV = "CRPBOT_OPERATOR_METRICS_PORT"
 # Handler and API waits range from a few milliseconds to the API server's timeouts.
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
+# The reconcile lag is known to the second (see `crpbot_operator.lag`) and grows to minutes
+# when the operator was down or its handler threads were all busy.
+LAG_BUCKETS = (0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 900.0)
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 RECONCILES = Counter(
@@ -50,6 +53,12 @@ QUEUE_SECONDS = Histogram(
     "crpbot_operator_apply_queue_seconds",
     "How long an apply waited for a free thread of the shared apply pool.",
     buckets=LATENCY_BUCKETS,
+    registry=REGISTRY,
+)
+RECONCILE_LAG = Histogram(
+    "crpbot_operator_reconcile_lag_seconds",
+    "From a TradingBot's latest change to its reconcile handler starting.",
+    buckets=LAG_BUCKETS,
     registry=REGISTRY,
 )
 

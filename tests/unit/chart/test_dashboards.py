@@ -46,6 +46,8 @@ REQUIRED_PANELS = {
         "inference latency",
         "scanner jobs",
         "restarts",
+        "operator reconciles",
+        "operator reconcile lag",
     ),
 }
 

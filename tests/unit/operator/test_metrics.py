@@ -24,6 +24,7 @@ def test_series_are_the_names_prometheus_stores() -> None:
         "crpbot_operator_drift_repairs_total",
         "crpbot_operator_handler_duration_seconds_bucket",
         "crpbot_operator_apply_queue_seconds_count",
+        "crpbot_operator_reconcile_lag_seconds_bucket",
     } <= series()
 
 

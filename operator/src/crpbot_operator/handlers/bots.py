@@ -13,7 +13,8 @@ import pydantic
 
 from crpbot_operator.apply import failure_text
 from crpbot_operator.handlers.indexes import BotEntry, BotKey, entry_from_body, lookup_bot
-from crpbot_operator.metrics import RECONCILES, timed
+from crpbot_operator.lag import KOPF_MANAGER, measures, reconcile_lag
+from crpbot_operator.metrics import RECONCILE_LAG, RECONCILES, timed
 from crpbot_operator.reconcile import GROUP, PLURAL, VERSION, BotRef, apply_bot
 from crpbot_operator.status import (
     RECONCILE_FAILED,
@@ -31,17 +32,30 @@ def _bot(body: kopf.Body) -> BotRef:
         raise kopf.PermanentError(f"spec is not a valid TradingBot: {exc}") from exc
 
 
+def _observe_lag(body: kopf.Body, memo: kopf.Memo, reason: str, retry: int) -> None:
+    if not measures(reason, retry):
+        return
+    own = (memo.applier.field_manager, KOPF_MANAGER)
+    meta = body.metadata
+    lag = reconcile_lag(meta.get("managedFields"), meta.creation_timestamp, own, memo.clock())
+    if lag is not None:
+        RECONCILE_LAG.observe(lag)
+
+
 def reconcile(
     body: kopf.Body,
     patch: kopf.Patch,
     memo: kopf.Memo,
     reason: str,
+    retry: int,
     deployment_index: kopf.Index[BotKey, tuple[str, DeploymentState]],
     cronjob_index: kopf.Index[BotKey, CronJobState],
     **_: Any,
 ) -> None:
     """Apply the children; the outcome becomes the `Reconciled` condition either way, and a
-    failure is raised on for Kopf to retry with backoff."""
+    failure is raised on for Kopf to retry with backoff. The lag is observed before any
+    work, so a slow or failing apply does not lengthen what the user waited for."""
+    _observe_lag(body, memo, reason, retry)
     bot = _bot(body)
     key = (bot.namespace, bot.name)
     writer = memo.status_writer

@@ -12,7 +12,7 @@ from wsgiref.simple_server import WSGIServer
 import kopf
 
 from crpbot_operator.apply import FIELD_MANAGER, Applier, make_api_client
-from crpbot_operator.handlers.status_sync import StatusWriter, status_patch
+from crpbot_operator.handlers.status_sync import WALL_CLOCK, StatusWriter, status_patch
 from crpbot_operator.images import images_from_env
 from crpbot_operator.metrics import metrics_port, serve
 from crpbot_operator.telemetry import telemetry_from_env
@@ -75,7 +75,9 @@ def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> Non
     memo.apply_pool = ThreadPoolExecutor(APPLY_THREADS, thread_name_prefix="crpbot-apply")
     api = make_api_client(pool_size=WORKERS + APPLY_THREADS)
     memo.applier = Applier(api, field_manager, memo.apply_pool)
-    memo.status_writer = StatusWriter(status_patch(memo.applier))
+    # An embedding operator may bring its own clock in the memo it passes to Kopf.
+    memo.clock = memo.get("clock", WALL_CLOCK)
+    memo.status_writer = StatusWriter(status_patch(memo.applier), memo.clock)
     memo.images = images_from_env(os.environ)
     memo.telemetry = telemetry_from_env(os.environ)
     if (port := metrics_port(os.environ)) is not None:

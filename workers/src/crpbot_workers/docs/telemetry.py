@@ -144,6 +144,15 @@ OPERATOR_METRICS: tuple[tuple[str, str, str, str], ...] = (
         "none",
         "how long an apply waited for a thread of the shared apply pool",
     ),
+    (
+        "crpbot_operator_reconcile_lag_seconds",
+        "histogram",
+        "none",
+        "from a TradingBot's latest change by anyone but the operator (the newest"
+        " `metadata.managedFields` time; its creation when it has none) to its reconcile"
+        " starting: the watch, Kopf's batching and the wait for a handler thread. Known to"
+        " the second; a first attempt after a create or update only, not a retry or resume",
+    ),
 )
 
 
