@@ -7,6 +7,7 @@ fakes Kubernetes.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -199,8 +200,17 @@ def kopf_operator(kubeconfig: Path) -> Iterator[KopfRunner]:
         for name in ("CRPBOT_IMAGE_WORKERS", "CRPBOT_IMAGE_MODEL_SERVER"):
             env.delenv(name, raising=False)
         args = ["run", "-m", "crpbot_operator.handlers", "--all-namespaces", "--standalone"]
-        with KopfRunner(args, timeout=60) as runner:
-            yield runner
+        root = logging.getLogger()
+        handlers, level = list(root.handlers), root.level
+        try:
+            with KopfRunner(args, timeout=60) as runner:
+                yield runner
+        finally:
+            # Kopf's `run` adds a root handler on the stream click's runner lends it, which is
+            # closed once the run ends: the next module's operator would log into it
+            # ("--- Logging error --- I/O operation on closed file").
+            root.handlers[:] = handlers
+            root.setLevel(level)
     assert runner.exit_code == 0, runner.output
     assert runner.exception is None
 
