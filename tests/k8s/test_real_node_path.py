@@ -7,9 +7,11 @@ chart's default), not the chart's optional one: that one runs the official `post
 image, which no registry can serve here, and a look-alike built locally would test our copy
 of its entrypoint rather than the chart.
 
-The bot's own pods (risk guard, scanner Job, Telegram bot, the model server's fetch-models
-init container) run the workers image, which has no torch (~1.3 GB): the scanner scores on a
-real TorchServe on the node's bridge address, as its rendered `inference: torchserve` says.
+The bot's own pods (risk guard, scanner Job, Telegram bot, the fetch-models init container of
+the model server and of the scanner) run the workers image, which has no torch (~1.3 GB): the
+scanner reads its model's metadata from the archives its fetch-models copied from a moto S3
+on the node's bridge address, and scores on a real TorchServe there serving those archives,
+as its rendered `inference: torchserve` says.
 The model-server image (torch with its CUDA wheels, ~6 GB) is not put on the node: containerd
 holds an image twice while importing it, and this disk has not that room.
 """
@@ -70,12 +72,11 @@ SCAN_NOW = "2018-01-22T12:00Z"
 """The close of the 11:00 bar of a Monday in the bundled EUR/USD data (as tests/unit's scan)."""
 CHAT = 42
 MODELS_BUCKET = "crpbot-models"
-MODELS_VERSION = "v1"
+MODELS_PREFIX = "prod"
 # moto takes any keys, but boto3 signs nothing without them: a fetch without the Secret's
 # keys in its env fails with NoCredentialsError.
 S3_KEYS = {"AWS_ACCESS_KEY_ID": "node-test-key", "AWS_SECRET_ACCESS_KEY": "node-test-secret"}
 OFFLINE_SCAN_ENV = {
-    "CRPBOT_MODEL_DIR": "/models",
     "CRPBOT_RISK__MIN_CONFIDENCE": "0.5",
     "CRPBOT_CONFIDENCE__HIGH": "0.5",
     "CRPBOT_CONFIDENCE__MEDIUM": "0.5",
@@ -320,12 +321,63 @@ def test_path_risk_guard_serves_readyz_by_its_service_name(
 
 @pytest.fixture(scope="module")
 def tiny_models(tmp_path_factory: pytest.TempPathFactory) -> TinyArtifact:
-    """The test's model artifact, on a host folder the scanner pod mounts (hostPath)."""
-    folder = make_volume_folder(tmp_path_factory.mktemp("node-models") / "models")
-    artifact = build_tiny_artifact(folder, bars=600, window=8)
-    for path in [folder, *folder.rglob("*")]:
-        path.chmod(0o755 if path.is_dir() else 0o644)
-    return artifact
+    """The test's model artifact, archived for the S3 store and the node's TorchServe."""
+    return build_tiny_artifact(tmp_path_factory.mktemp("node-models"), bars=600, window=8)
+
+
+@pytest.fixture(scope="module")
+def node_s3(real_node: RealNode, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A moto S3 server on the node's bridge address, where the init containers reach it."""
+    with running_moto(tmp_path_factory.mktemp("node-moto") / "moto.log", host=NODE_IP) as url:
+        yield url
+
+
+def _upload_archives(endpoint: str, archives: list[Path], version: str) -> dict[str, bytes]:
+    """The archives under the bot's storageUri layout (`<prefix>/<model>/<version>/<file>`);
+    returns name -> bytes."""
+    client = boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id=S3_KEYS["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=S3_KEYS["AWS_SECRET_ACCESS_KEY"],
+    )
+    store = ObjectStore(MODELS_BUCKET, client=client)
+    store.ensure_bucket()
+    uploaded = {}
+    for kind, name in MODEL_NAMES.items():
+        (path,) = [archive for archive in archives if archive.name == f"{name}.mar"]
+        store.upload_file(path, f"{MODELS_PREFIX}/{kind}/{version}/{path.name}")
+        uploaded[path.name] = path.read_bytes()
+    return uploaded
+
+
+@pytest.fixture(scope="module")
+def models_in_store(
+    released: str,
+    kubectl: Kubectl,
+    node_s3: str,
+    tiny_models: TinyArtifact,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> dict[str, bytes]:
+    """The tiny artifact's archives in the S3 store, and the bot's `spec.models` naming them
+    (endpoint and the Secret with its keys); returns archive name -> bytes."""
+    archives = build_archives(
+        tiny_models.model_dir, tiny_models.version, tmp_path_factory.mktemp("archives")
+    )
+    uploaded = _upload_archives(node_s3, archives, tiny_models.version)
+    keys = [f"--from-literal={key}={value}" for key, value in S3_KEYS.items()]
+    kubectl("create", "secret", "generic", "models-s3", "-n", released, *keys)
+    models = {
+        "lstm": {"version": tiny_models.version},
+        "transformer": {"version": tiny_models.version},
+        "storageUri": f"s3://{MODELS_BUCKET}/{MODELS_PREFIX}",
+        "endpointUrl": node_s3,
+        "credentialsSecretRef": {"name": "models-s3"},
+    }
+    patch = json.dumps({"spec": {"models": models}})
+    kubectl("patch", "tradingbot", BOT, "-n", released, "--type=merge", "-p", patch)
+    return uploaded
 
 
 def _secret_value(kubectl: Kubectl, namespace: str, name: str, key: str) -> str:
@@ -365,15 +417,14 @@ def node_torchserve(
         yield server
 
 
-def _offline_scan_job(
-    cronjob: dict[str, Any], name: str, models: Path, torchserve_url: str
-) -> dict[str, Any]:
+def _offline_scan_job(cronjob: dict[str, Any], name: str, torchserve_url: str) -> dict[str, Any]:
     """A Job from the bot's CronJob template, as `kubectl create job --from` makes it, with
-    offline inputs: bundled candles at a fixed bar (no exchange can be reached), the test's
-    artifact's metadata, every bar gated in, and the model server's address (the rendered one
-    names the model-server Service, whose image is not on the node). Inference stays the
-    rendered `torchserve`, with the bot's key; the guard, its token and the database stay
-    the rendered ones, reached by Service name and Secret."""
+    offline inputs: bundled candles at a fixed bar (no exchange can be reached), every bar
+    gated in, and the model server's address (the rendered one names the model-server
+    Service, whose image is not on the node). Inference stays the rendered `torchserve`, with
+    the bot's key; the model's metadata is what the rendered fetch-models copies into the
+    rendered `model_dir`; the guard, its token and the database stay the rendered ones,
+    reached by Service name and Secret."""
     template = json.loads(json.dumps(cronjob["spec"]["jobTemplate"]))
     pod = template["spec"]["template"]["spec"]
     (container,) = pod["containers"]
@@ -383,14 +434,23 @@ def _offline_scan_job(
         *container["env"],
         *({"name": key, "value": value} for key, value in offline.items()),
     ]
-    container["volumeMounts"].append({"name": "models", "mountPath": "/models", "readOnly": True})
-    pod["volumes"].append({"name": "models", "hostPath": {"path": str(models)}})
     return {
         "apiVersion": "batch/v1",
         "kind": "Job",
         "metadata": {"name": name, "labels": template["metadata"]["labels"]},
         "spec": template["spec"],
     }
+
+
+def _fetching_cronjob(kubectl: Kubectl, namespace: str) -> dict[str, Any]:
+    """The scanner's CronJob once the operator rendered the spec's archives into it."""
+    deadline = time.monotonic() + WAIT_S
+    while time.monotonic() < deadline:
+        cronjob = _json(kubectl, "cronjob", f"{BOT}-scanner", "-n", namespace)
+        if cronjob["spec"]["jobTemplate"]["spec"]["template"]["spec"].get("initContainers"):
+            return cronjob
+        time.sleep(2)
+    raise AssertionError(f"{BOT}-scanner got no fetch-models in {WAIT_S}s")
 
 
 def _job_end(kubectl: Kubectl, namespace: str, name: str) -> tuple[str, dict[str, Any]]:
@@ -435,15 +495,14 @@ def test_path_scanner_job_scores_on_torchserve_and_stores_its_signal_and_cycle(
     released: str,
     workers_on_node: None,
     tiny_models: TinyArtifact,
+    models_in_store: dict[str, bytes],
     node_torchserve: TorchServeServer,
     kubectl: Kubectl,
     node_postgres: PostgresServer,
 ) -> None:
     _available(kubectl, released, f"{BOT}-risk-guard")
-    cronjob = _json(kubectl, "cronjob", f"{BOT}-scanner", "-n", released)
-    job = _offline_scan_job(
-        cronjob, "scan-now", tiny_models.model_dir, node_torchserve.inference_url
-    )
+    cronjob = _fetching_cronjob(kubectl, released)
+    job = _offline_scan_job(cronjob, "scan-now", node_torchserve.inference_url)
     kubectl("apply", "-n", released, "-f", "-", stdin=json.dumps(job))
 
     end, finished_job = _job_end(kubectl, released, "scan-now")
@@ -456,7 +515,8 @@ def test_path_scanner_job_scores_on_torchserve_and_stores_its_signal_and_cycle(
         (stored,) = recent_signals(session, bot=BOT)
         cycles = scan_cycles(session, bot=BOT)
     # The signal the guard approved by Service name, and the cycle, are rows in PostgreSQL;
-    # the scores came from TorchServe (its own request counts), for the artifact's version.
+    # the scores came from TorchServe (its own request counts), for the version of the
+    # archives the pod's fetch-models copied from S3.
     assert (stored.id, stored.status) == (row["signal_id"], "approved")
     assert stored.model_version == tiny_models.version
     assert [(c.symbols_ok, c.symbols_failed, c.signals) for c in cycles] == [(1, 0, 1)]
@@ -495,33 +555,6 @@ def test_path_telegram_bot_answers_a_command_through_the_bot_api_stand_in(
     assert {"getMe", "setMyCommands", "getUpdates", "sendMessage"} <= set(node_telegram.state.calls)
 
 
-@pytest.fixture(scope="module")
-def node_s3(real_node: RealNode, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A moto S3 server on the node's bridge address, where the init container reaches it."""
-    with running_moto(tmp_path_factory.mktemp("node-moto") / "moto.log", host=NODE_IP) as url:
-        yield url
-
-
-def _upload_archives(endpoint: str, folder: Path) -> dict[str, bytes]:
-    """Two stand-in archives under the bot's storageUri layout; returns name -> bytes."""
-    client = boto3.client(
-        "s3",
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id=S3_KEYS["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=S3_KEYS["AWS_SECRET_ACCESS_KEY"],
-    )
-    store = ObjectStore(MODELS_BUCKET, client=client)
-    store.ensure_bucket()
-    archives = {}
-    for model in ("lstm", "transformer"):
-        path = folder / f"crpbot-{model}.mar"
-        path.write_bytes(f"{model} archive {MODELS_VERSION}".encode() * 100)
-        store.upload_file(path, f"prod/{model}/{MODELS_VERSION}/{path.name}")
-        archives[path.name] = path.read_bytes()
-    return archives
-
-
 def _fetched(kubectl: Kubectl, namespace: str) -> dict[str, Any]:
     """The model server's pod once its fetch-models init container ended."""
     selector = f"app.kubernetes.io/instance={BOT},app.kubernetes.io/component=model-server"
@@ -541,22 +574,8 @@ def test_path_fetch_models_copies_archives_from_the_s3_endpoint_with_secret_keys
     workers_on_node: None,
     real_node: RealNode,
     kubectl: Kubectl,
-    node_s3: str,
-    tmp_path: Path,
+    models_in_store: dict[str, bytes],
 ) -> None:
-    archives = _upload_archives(node_s3, tmp_path)
-    keys = [f"--from-literal={key}={value}" for key, value in S3_KEYS.items()]
-    kubectl("create", "secret", "generic", "models-s3", "-n", released, *keys)
-    models = {
-        "lstm": {"version": MODELS_VERSION},
-        "transformer": {"version": MODELS_VERSION},
-        "storageUri": f"s3://{MODELS_BUCKET}/prod",
-        "endpointUrl": node_s3,
-        "credentialsSecretRef": {"name": "models-s3"},
-    }
-    patch = json.dumps({"spec": {"models": models}})
-    kubectl("patch", "tradingbot", BOT, "-n", released, "--type=merge", "-p", patch)
-
     pod = _fetched(kubectl, released)
 
     logs = kubectl.plane.kubectl(
@@ -575,4 +594,4 @@ def test_path_fetch_models_copies_archives_from_the_s3_endpoint_with_secret_keys
         / "kubernetes.io~empty-dir"
         / "model-store"
     )
-    assert {path.name: path.read_bytes() for path in store.iterdir()} == archives
+    assert {path.name: path.read_bytes() for path in store.iterdir()} == models_in_store

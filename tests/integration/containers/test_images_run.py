@@ -3,8 +3,9 @@ every command the operator renders for the workers image (risk guard, `scan --on
 the guard and the model server, Telegram bot) in that image, which has no torch.
 
 A container that is OOM-killed or exits fails its test with its peak memory and limit. The
-model fetch (the model server's init container, also the workers image) runs on the real
-node against an S3 server (tests/k8s/test_real_node_path.py).
+model fetch (the init container of the model server's and the scanner's pods, also the
+workers image) runs on the real node against an S3 server (tests/k8s/test_real_node_path.py);
+here its result, the archives, is put in those pods' model store.
 """
 
 from __future__ import annotations
@@ -108,22 +109,25 @@ def test_scanner_image_scans_once_against_the_guard_and_model_server_containers(
     scanner = pod_run(
         "CronJob",
         f"{BOT}-scanner",
-        # Offline inputs: bundled candles at a fixed bar, every bar gated in, the artifact's
-        # metadata beside. The models run in the model-server container, as the rendered
-        # `inference: torchserve` says (the workers image has no torch); the guard and the
-        # model server are the other containers, reached on the host's loopback.
+        # Offline inputs: bundled candles at a fixed bar, every bar gated in. The models run
+        # in the model-server container, as the rendered `inference: torchserve` says (the
+        # workers image has no torch); the guard and the model server are the other
+        # containers, reached on the host's loopback.
         args_extra=["--data", "bundled:EURUSD", "--now", NOW, "--json"],
         env_override={
             "CRPBOT_RISK_TOKEN": guard.env()["CRPBOT_RISK_TOKEN"],
             "CRPBOT_RISK__GUARD_URL": guard_url,
             "CRPBOT_TORCHSERVE_URL": model_server,
-            "CRPBOT_MODEL_DIR": "/models",
             "CRPBOT_RISK__MIN_CONFIDENCE": "0.5",
             "CRPBOT_CONFIDENCE__HIGH": "0.5",
             "CRPBOT_CONFIDENCE__MEDIUM": "0.5",
         },
-        mounts_extra={"/models": tiny_models.model_dir},
     )
+    # The artifact's metadata comes from the archives in the rendered `model_dir`, where the
+    # pod's fetch-models init container leaves them (as in the model server's pod).
+    store = scanner.workdir / scanner.name / "model-store"
+    for archive in build_archives(tiny_models.model_dir, tiny_models.version, store):
+        archive.chmod(0o644)
     start(scanner)
 
     ended = wait_exit(scanner.name, timeout_s=300)

@@ -12,10 +12,18 @@ from crpbot.config import Settings
 from crpbot_operator.render import Manifest
 from tests.unit.operator.conftest import FULL_SPEC, by_kind_name, render, spec_with
 
+# The pods whose model store `fetch-models` fills: the model server and the scanner.
+FETCHING = [("Deployment", "alpha-model-server"), ("CronJob", "alpha-scanner")]
 
-def _fetch(children: list[Manifest]) -> Manifest:
-    deployment = by_kind_name(children)[("Deployment", "alpha-model-server")]
-    (init,) = deployment["spec"]["template"]["spec"]["initContainers"]
+
+def _fetch(children: list[Manifest], owner: tuple[str, str] = FETCHING[0]) -> Manifest:
+    child = by_kind_name(children)[owner]
+    template = (
+        child["spec"]["jobTemplate"]["spec"]["template"]
+        if child["kind"] == "CronJob"
+        else child["spec"]["template"]
+    )
+    (init,) = template["spec"]["initContainers"]
     assert init["name"] == "fetch-models"
     return dict(init)
 
@@ -29,7 +37,10 @@ def _settings(children: list[Manifest]) -> Settings:
     return Settings.model_validate(yaml.safe_load(config["data"]["config.yaml"]))
 
 
-def test_render_fetch_models_reaches_the_named_endpoint_with_secret_keys() -> None:
+@pytest.mark.parametrize("owner", FETCHING, ids=lambda owner: owner[1])
+def test_render_fetch_models_reaches_the_named_endpoint_with_secret_keys(
+    owner: tuple[str, str],
+) -> None:
     children = render(
         _models(
             endpointUrl="http://minio.minio.svc:9000",
@@ -37,7 +48,7 @@ def test_render_fetch_models_reaches_the_named_endpoint_with_secret_keys() -> No
         )
     )
 
-    env = {item["name"]: item for item in _fetch(children)["env"]}
+    env = {item["name"]: item for item in _fetch(children, owner)["env"]}
 
     assert env["AWS_ENDPOINT_URL_S3"] == {
         "name": "AWS_ENDPOINT_URL_S3",
@@ -51,6 +62,7 @@ def test_render_fetch_models_reaches_the_named_endpoint_with_secret_keys() -> No
         }
 
 
+@pytest.mark.parametrize("owner", FETCHING, ids=lambda owner: owner[1])
 @pytest.mark.parametrize(
     ("extra", "names"),
     [
@@ -63,9 +75,9 @@ def test_render_fetch_models_reaches_the_named_endpoint_with_secret_keys() -> No
     ],
 )
 def test_render_fetch_models_env_holds_only_what_the_spec_names(
-    extra: dict[str, Any], names: set[str]
+    extra: dict[str, Any], names: set[str], owner: tuple[str, str]
 ) -> None:
-    fetch = _fetch(render(_models(**extra)))
+    fetch = _fetch(render(_models(**extra)), owner)
 
     assert {item["name"] for item in fetch.get("env", [])} == names
 
@@ -84,7 +96,7 @@ def test_render_store_credentials_reach_no_other_container() -> None:
         )
     ]
 
-    assert holders == [("alpha-model-server", "fetch-models")]
+    assert holders == [("alpha-model-server", "fetch-models"), ("alpha-scanner", "fetch-models")]
 
 
 def _all_containers(child: Manifest) -> list[Manifest]:

@@ -77,3 +77,12 @@ def test_render_telegram_serves_metrics_beyond_loopback(full_children: list[Mani
     command = container_of(by_kind_name(full_children)[("Deployment", "alpha-telegram")])["command"]
     assert command[command.index("--host") + 1] == "0.0.0.0"
     assert command[command.index("--port") + 1] == "8081"
+
+
+def test_render_network_policy_leaves_the_object_store_reachable_from_fetch_models() -> None:
+    """Both pods that fetch the model archives (the model server and the scanner) reach the
+    object store, wherever it runs: the policy governs who comes in, never what goes out."""
+    policy = _policy()
+
+    assert policy["policyTypes"] == ["Ingress"]
+    assert "egress" not in policy

@@ -54,7 +54,9 @@ def bot_settings(ctx: BotContext) -> dict[str, Any]:
         "inference": "torchserve",
         "torchserve_url": ctx.service_url(COMPONENT_MODEL_SERVER, MODEL_SERVER_PORT),
         "data_dir": "/tmp/data",
-        "model_dir": "/tmp/models",
+        # The model store `fetch-models` fills (render.model_store): where the scanner reads
+        # the metadata of the version the model server serves.
+        "model_dir": MODEL_STORE,
         "report_dir": "/tmp/reports",
         "log_format": "json",
         "risk": {

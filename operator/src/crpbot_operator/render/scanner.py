@@ -14,6 +14,12 @@ The scanner's own outage alerts are off here: the Telegram bot already announces
 outage, once and after a grace period, from the RiskGuardReady condition (the guard's /readyz
 fails when it or its database is down), and two voices for one outage is noise.
 
+The scanner calibrates the model server's answers with the artifact's metadata and pins its
+requests to that artifact's version, so its pod gets the model server's own `fetch-models`
+init container (`render.model_store`) and reads the archives it copies, at the settings'
+`model_dir`: both pods hold the same archives, and no other path to the metadata exists
+(TorchServe's management API, which describes models, listens on the server's loopback only).
+
 Nothing can scrape a pod that has exited, so the scanner pushes its metrics over OTLP (see
 `Telemetry.for_one_shot` and `resource_env`).
 """
@@ -35,6 +41,11 @@ from crpbot_operator.render.common import (
     pod_spec,
     pod_template,
     worker_env,
+)
+from crpbot_operator.render.model_store import (
+    fetch_init_containers,
+    model_store_mount,
+    model_store_volume,
 )
 from crpbot_operator.spec import ResourceList, Resources
 
@@ -118,10 +129,17 @@ def render_scanner(ctx: BotContext) -> Manifest:
             "requests": SCANNER_RESOURCES.requests.model_dump(exclude_none=True),
             "limits": SCANNER_RESOURCES.limits.model_dump(exclude_none=True),
         },
-        "volumeMounts": [{"name": "data", "mountPath": DATA_MOUNT}],
+        "volumeMounts": [
+            {"name": "data", "mountPath": DATA_MOUNT},
+            model_store_mount(read_only=True),
+        ],
     }
     data = {"name": "data", "persistentVolumeClaim": {"claimName": scanner_data_claim(ctx)}}
-    pod = pod_spec(ctx, ctx.child(COMPONENT_SCANNER), [container], extra_volumes=[data])
+    volumes = [data, model_store_volume()]
+    pod = pod_spec(ctx, ctx.child(COMPONENT_SCANNER), [container], extra_volumes=volumes)
+    init = fetch_init_containers(ctx)
+    if init:
+        pod["initContainers"] = init
     pod["restartPolicy"] = "Never"
     return {
         "apiVersion": "batch/v1",

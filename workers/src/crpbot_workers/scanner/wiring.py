@@ -6,7 +6,8 @@ One place decides each seam, so `crpbot scan --once` (the cluster's CronJob) and
 - candles: the Parquet store under `data_dir`, topped up from Coinbase first when
   `candle_source=coinbase`, or frames given by the caller (`--data bundled:EURUSD`);
 - models: `make_backend`, in this process or (`inference=torchserve`) on a TorchServe server
-  through `crpbot.models.torchserve`, pinned to the version `model_dir`'s LATEST names;
+  through `crpbot.models.torchserve`, pinned to the version `model_dir`'s LATEST names, or,
+  in a cluster, to the version of the archives the pod's `fetch-models` copied there;
 - risk guard and alerts: as `crpbot_workers.compose` decides for every service (the guard
   over HTTP when `risk.guard_url` is set, else in-process on the scanner's own database;
   Telegram when a token and allowed chats are configured, else log lines).
@@ -26,7 +27,8 @@ from crpbot.candles.source import CandleSource
 from crpbot.confidence.tiers import TierThresholds
 from crpbot.config import Settings
 from crpbot.db.engine import session_factory
-from crpbot.models.versions import ArtifactError, read_metadata, resolve_version
+from crpbot.models.archived import scoring_metadata
+from crpbot.models.versions import ArtifactError, resolve_version
 from crpbot.notify.outage_watch import OutageWatch
 from crpbot.scan.adapters import ArtifactModel, FramesFeed, StaticEquity, StoreFeed
 from crpbot.scan.config import ScanConfig
@@ -64,7 +66,7 @@ def _torchserve_backend(settings: Settings) -> ScoringModel:
     """The server's answers for the artifact the scanner holds (its metadata calibrates)."""
     from crpbot.models.torchserve import TorchServeBackend
 
-    metadata = read_metadata(resolve_version(settings.model_dir))
+    metadata = scoring_metadata(settings.model_dir)
     backend = TorchServeBackend(settings.torchserve_url, metadata, key=settings.torchserve_key)
     return ArtifactModel(backend, metadata)
 
