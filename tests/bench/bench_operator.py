@@ -232,6 +232,15 @@ def main() -> int:
     print(_row("operator RSS idle (MiB)", idle_mib))
     print(_row(f"operator RSS after {args.bots} bots (MiB)", loaded_mib))
     print(_row("machine load average (1 min)", os.getloadavg()[0]))
+    measured = {
+        "one bot ready": ("one bot Ready, p95", _p(ready, 0.95)),
+        "100 bots ready": (f"{args.bots} bots all Ready", many_ready),
+        "drift repaired": ("drift repaired, p95", _p(drift, 0.95)),
+    }
+    for key, (label, value) in measured.items():
+        limit = TARGETS[key]
+        verdict = "PASS" if value < limit else "FAIL"
+        print(f"{verdict} operator {label}: {value:.2f} s (target < {limit:g} s)")
     return 0
 
 

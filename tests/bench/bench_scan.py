@@ -1,7 +1,7 @@
 """Scan cycle cost against universe size, and how fast a scanner process is ready.
 
-Cycle: `Scanner.run_cycle` over N symbols (10 / 100 / 1,000 by default), each its own market
-(the bundled EUR/USD hourly bars shifted by a few bars per symbol), 1,000 bars of history per
+Cycle: `Scanner.run_cycle` over N symbols (10 / 100 / 300 / 1,000 by default), each its own
+market (the bundled EUR/USD hourly bars shifted by a few bars per symbol), 1,000 bars of history per
 symbol as the CronJob reads them, the production model shapes (`crpbot train` defaults:
 window 32, hidden 32; seeded untrained weights, speed does not depend on what they learned)
 in this process, the in-process guard on a SQLite file, every signal through the gate. The
@@ -125,7 +125,7 @@ def ready_seconds(model_dir: Path, folder: Path) -> tuple[float, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--symbols", type=int, nargs="+", default=[10, 100, 1000])
+    parser.add_argument("--symbols", type=int, nargs="+", default=[10, 100, 300, 1000])
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
