@@ -25,36 +25,20 @@ and asks the guard nothing twice: the signal key is (bot, symbol, bar time, mode
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 import pandas as pd
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
 
 from crpbot.candles.granularity import closed_bars_end, granularity_delta
-from crpbot.db.records import ScanCycleRecord, ScoredBarRecord, SignalRecord
-from crpbot.db.repos.outcomes import resolved_signals
-from crpbot.db.repos.scan_cycles import record_scan_cycle
-from crpbot.db.repos.scored_bars import save_scored_bars
-from crpbot.db.repos.signals import save_signals, set_signal_statuses
-from crpbot.db.vocabulary import SignalStatus
+from crpbot.db.records import SignalRecord
 from crpbot.models.backend import FeatureMismatchError
 from crpbot.models.scoring import NewestWindow, newest_window, score_windows
 from crpbot.notify.alerts import Alert
-from crpbot.notify.base import Notifier
 from crpbot.notify.outage_watch import OutageWatch
 from crpbot.scan.config import ScanConfig
-from crpbot.scan.ports import (
-    CandleFeed,
-    CheckAnswer,
-    EquitySource,
-    RiskGuardUnavailable,
-    RiskPort,
-    ScoringModel,
-)
+from crpbot.scan.deps import ScannerDeps
+from crpbot.scan.ports import CheckAnswer, RiskGuardUnavailable
 from crpbot.scan.report import CycleReport, Outcome, SymbolResult
 from crpbot.scan.signal import (
     ScoredBar,
@@ -64,10 +48,8 @@ from crpbot.scan.signal import (
     scored_bar_records,
     signal_alert,
 )
-from crpbot.scan.spool import SignalSpool
-from crpbot.services.pause import PauseControl
+from crpbot.scan.storage import CycleStore, Reachability, Verdict
 from crpbot.skill.gate import GateDecision, skill_gates
-from crpbot.telemetry.metrics import Telemetry, get_telemetry
 from crpbot.telemetry.tracing import stage_span
 
 log = logging.getLogger(__name__)
@@ -86,23 +68,6 @@ _EXPECTED = (LookupError, InsufficientHistoryError, FeatureMismatchError)
 without a traceback."""
 
 
-@dataclass
-class ScannerDeps:
-    """Everything a cycle talks to; see `crpbot.scan.ports` for the seams."""
-
-    feed: CandleFeed
-    model: ScoringModel
-    risk: RiskPort
-    sessions: sessionmaker[Session]
-    notifier: Notifier
-    spool: SignalSpool
-    telemetry: Telemetry = field(default_factory=get_telemetry)
-    equity: EquitySource | None = None
-    pause: PauseControl | None = None
-    outages: OutageWatch | None = None
-    timer: Callable[[], float] = time.perf_counter
-
-
 class Scanner:
     """Runs cycles; between them it keeps only the last equity report time and which
     dependencies are down (so an outage is announced once when it starts and once when it
@@ -114,7 +79,8 @@ class Scanner:
         self._bar = granularity_delta(config.granularity)
         self._equity_ts: datetime | None = None
         self._outages = deps.outages or OutageWatch(config.bot)
-        self._reached: dict[str, bool] = {}
+        self._reach = Reachability()
+        self._store = CycleStore(deps, self._reach)
 
     def run_cycle(self, now: datetime) -> CycleReport:
         """One cycle at `now` (tz-aware; wall clock live, simulated in a replay)."""
@@ -123,25 +89,25 @@ class Scanner:
         deps, cfg = self.deps, self.config
         started = deps.timer()
         event_ts = closed_bars_end(now, cfg.granularity)
-        self._reached = {}
+        self._reach.reset()
         deps.telemetry.prime_scanner(cfg.symbols)
         # Pushed (OTLP) at once: the cycle's counts then increase from a point of its own, so
         # `increase()` sees them even when the previous cycle's point has left the window.
         deps.telemetry.flush()
-        if self._paused():
+        if self._store.paused():
             deps.telemetry.set_bot_active(cfg.bot, False)
             log.info("bot paused: cycle skipped", extra={"bot": cfg.bot})
             return CycleReport(cfg.bot, now, event_ts, deps.timer() - started, paused=True)
         deps.telemetry.set_bot_active(cfg.bot, True)
         with stage_span("cycle", bot=cfg.bot, now=now.isoformat()):
-            replayed = self._replay_spool()
+            replayed = self._store.replay_spool()
             self._report_equity(event_ts)
             results = self._scan_all(now, event_ts)
         report = CycleReport(
             cfg.bot, now, event_ts, deps.timer() - started, results=results, replayed=replayed
         )
         deps.telemetry.observe_cycle(report.duration_s, report.result)
-        self._record_cycle(report)
+        self._store.record_cycle(report)
         self._announce_outages(now)
         log.info("scan cycle done", extra=report.log_fields())
         return report
@@ -169,7 +135,7 @@ class Scanner:
         ]
         if scored:
             with stage_span("store", kind="scored_bar", bars=len(scored)):
-                self._store_scored(scored_bar_records(scored, self.config.rules, now))
+                self._store.scored(scored_bar_records(scored, self.config.rules, now))
         candidates = candidate_signals(scored, self.config.rules, self.config.thresholds, now)
         for (identity, bar), record in zip(scored, candidates, strict=True):
             if record is None:
@@ -243,7 +209,7 @@ class Scanner:
         ones in one round trip, record every verdict in one transaction, announce approvals."""
         telemetry = self.deps.telemetry
         with stage_span("store", signals=len(records)):
-            stored = self._store_all(records)
+            stored = self._store.signals(records)
         if stored is None:
             for record in records:
                 telemetry.record_signal(record.tier, "error", record.symbol, record.confidence)
@@ -268,19 +234,19 @@ class Scanner:
         with stage_span("risk", signals=len(pending)):
             answers = self._ask_guard(pending, event_ts)
         if answers is None:
-            self._set_statuses([(s, "error", ("risk_unavailable",)) for s in pending])
+            self._store.statuses([(s, "error", ("risk_unavailable",)) for s in pending])
             for s in pending:
                 telemetry.record_signal(s.tier, "error", s.symbol, s.confidence)
             return {
                 s.symbol: SymbolResult.of(s, "risk_unavailable", reasons=("risk_unavailable",))
                 for s in pending
             }
-        verdicts: list[tuple[SignalRecord, SignalStatus, tuple[str, ...]]] = [
+        verdicts: list[Verdict] = [
             (s, "approved" if a.approved else "rejected", tuple(str(r) for r in a.reasons))
             for s, a in zip(pending, answers, strict=True)
         ]
         with stage_span("store", signals=len(verdicts)):
-            kept = self._set_statuses(verdicts)
+            kept = self._store.statuses(verdicts)
         results: dict[str, SymbolResult] = {}
         approved = {s.tier for (s, _, _), a in zip(verdicts, answers, strict=True) if a.approved}
         gates = self._skill_gates(approved, event_ts) if kept and approved else {}
@@ -310,85 +276,15 @@ class Scanner:
         try:
             answers = self.deps.risk.check_batch(requests)
         except RiskGuardUnavailable as exc:
-            self._reach("risk_guard", False)
+            self._reach.note("risk_guard", False)
             self.deps.telemetry.count_error("risk_guard")
             log.error(
                 "risk guard unavailable: signals not approved",
                 extra={"symbols": [s.symbol for s in signals], "error": str(exc)},
             )
             return None
-        self._reach("risk_guard", True)
+        self._reach.note("risk_guard", True)
         return answers
-
-    def _store_scored(self, records: list[ScoredBarRecord]) -> None:
-        """Keep the cycle's scored bars for calibration in one transaction; losing them to an
-        outage costs samples, not signals, so the cycle goes on (its signals are spooled)."""
-        try:
-            with self.deps.sessions.begin() as session:
-                save_scored_bars(session, records)
-        except SQLAlchemyError:
-            self._reach("database", False)
-            log.error(
-                "scored bars not stored: database unavailable",
-                extra={"symbols": [r.symbol for r in records]},
-            )
-            return
-        self._reach("database", True)
-
-    def _store_all(self, records: list[SignalRecord]) -> list[SignalRecord] | None:
-        """The stored rows for `records`' keys (new or earlier), or None when spooled."""
-        try:
-            with self.deps.sessions.begin() as session:
-                stored = save_signals(session, records)
-        except SQLAlchemyError:
-            for record in records:
-                self._spool(replace(record, status="error", reasons=("db_unavailable",)))
-            return None
-        self._reach("database", True)
-        return stored
-
-    def _set_statuses(
-        self, verdicts: list[tuple[SignalRecord, SignalStatus, tuple[str, ...]]]
-    ) -> bool:
-        """All verdicts in one transaction; if it fails, every signal goes to the spool."""
-        try:
-            with self.deps.sessions.begin() as session:
-                set_signal_statuses(session, [(_id(s), status, why) for s, status, why in verdicts])
-        except SQLAlchemyError:
-            for signal, _, reasons in verdicts:
-                unsaved = ("db_unavailable", *(r for r in reasons if r != "db_unavailable"))
-                self._spool(replace(signal, status="error", reasons=unsaved))
-            return False
-        self._reach("database", True)
-        return True
-
-    def _spool(self, record: SignalRecord) -> None:
-        self._reach("database", False)
-        self.deps.telemetry.count_error("database")
-        self.deps.spool.append(record)
-
-    def _replay_spool(self) -> int:
-        try:
-            return self.deps.spool.replay(self.deps.sessions)
-        except SQLAlchemyError:
-            self._reach("database", False)
-            self.deps.telemetry.count_error("database")
-            log.warning("database still unavailable: spool kept")
-            return 0
-
-    def _paused(self) -> bool:
-        """A flag that cannot be read does not stop the cycle: with the database down
-        nothing can be approved anyway, and the computed signals still reach the spool."""
-        if self.deps.pause is None:
-            return False
-        try:
-            paused = self.deps.pause.is_paused()
-        except SQLAlchemyError:
-            self._reach("database", False)
-            self.deps.telemetry.count_error("database")
-            return False
-        self._reach("database", True)
-        return paused
 
     def _report_equity(self, event_ts: datetime) -> None:
         source = self.deps.equity
@@ -398,11 +294,11 @@ class Scanner:
         try:
             state = self.deps.risk.equity(self.config.account, balance, equity, event_ts)
         except RiskGuardUnavailable as exc:
-            self._reach("risk_guard", False)
+            self._reach.note("risk_guard", False)
             self.deps.telemetry.count_error("risk_guard")
             log.warning("equity not reported to the risk guard", extra={"error": str(exc)})
             return
-        self._reach("risk_guard", True)
+        self._reach.note("risk_guard", True)
         self._equity_ts = event_ts
         self.deps.telemetry.set_equity(
             self.config.account,
@@ -415,11 +311,8 @@ class Scanner:
         """Each tier's gate on the outcomes known at the cycle's event time, from ONE read of
         the bot's outcomes per cycle (not one per approved alert); none when the database
         cannot say, and the alerts then read as unproven."""
-        try:
-            with self.deps.sessions() as session:
-                resolved = resolved_signals(session, bot=self.config.bot)
-        except SQLAlchemyError:
-            log.warning("skill gate unreadable", extra={"bot": self.config.bot})
+        resolved = self._store.resolved(self.config.bot)
+        if resolved is None:
             return {}
         gates = skill_gates(resolved, event_ts, self.config.skill, tiers=sorted(tiers))
         return {gate.tier: gate for gate in gates}
@@ -431,38 +324,13 @@ class Scanner:
             self.deps.telemetry.count_error("notify")
             log.exception("notification failed", extra={"alert": type(alert).__name__})
 
-    def _reach(self, component: str, ok: bool) -> None:
-        """Note one call to `component` this cycle; any failure makes the cycle's verdict down.
-        A refusal (401, 404, 409, 422) counts as down too: the guard answers but approves
-        nothing, e.g. an account locked by a wrong event time, and an operator must act."""
-        self._reached[component] = self._reached.get(component, True) and ok
-
     def _announce_outages(self, now: datetime) -> None:
         if not self.config.outage_alerts:
             return
-        for component, ok in self._reached.items():
+        for component, ok in self._reach.items():
             alert = self._outages.observe(component, ok, now)
             if alert is not None:
                 self._send(alert)
-
-    def _record_cycle(self, report: CycleReport) -> None:
-        record = ScanCycleRecord(
-            bot=report.bot,
-            started_at=report.now,
-            finished_at=report.now + timedelta(seconds=report.duration_s),
-            duration_s=report.duration_s,
-            symbols_ok=report.count_ok,
-            symbols_failed=report.count("failed"),
-            signals=report.signals,
-            errors=report.errors,
-        )
-        try:
-            with self.deps.sessions.begin() as session:
-                record_scan_cycle(session, record)
-        except SQLAlchemyError:
-            self._reach("database", False)
-            self.deps.telemetry.count_error("database")
-            log.warning("scan cycle not recorded: database unavailable")
 
 
 def _closed(bars: pd.DataFrame, now: datetime, bar: timedelta) -> pd.DataFrame:
@@ -473,12 +341,6 @@ def _closed(bars: pd.DataFrame, now: datetime, bar: timedelta) -> pd.DataFrame:
     if index.is_monotonic_increasing:
         return bars.iloc[: int(index.searchsorted(pd.Timestamp(now) - bar, side="right"))]
     return bars.loc[index + bar <= pd.Timestamp(now)]
-
-
-def _id(signal: SignalRecord) -> int:
-    if signal.id is None:
-        raise ValueError("only a stored signal gets a status")
-    return signal.id
 
 
 def _feature_names() -> tuple[str, ...]:
