@@ -18,25 +18,17 @@ holds an image twice while importing it, and this disk has not that room.
 
 from __future__ import annotations
 
-import base64
 import json
-import re
 import shutil
-import subprocess
 import time
-import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
-from typing import Any
 
-import boto3
 import pytest
 
 from crpbot.db.engine import make_engine, session_factory
 from crpbot.db.repos.scan_cycles import scan_cycles
 from crpbot.db.repos.signals import recent_signals
-from crpbot.storage.s3 import ObjectStore
 from crpbot_model_server.archive import MODEL_NAMES, build_archives
 from tests.fixtures.artifacts import TinyArtifact, build_tiny_artifact
 from tests.fixtures.chart import CHART, require_tool
@@ -50,6 +42,29 @@ from tests.fixtures.torchserve import (
     running_torchserve,
 )
 from tests.k8s.control_plane import REPO, ControlPlane, Kubectl
+from tests.k8s.node_path import (
+    MODELS_BUCKET,
+    MODELS_PREFIX,
+    S3_KEYS,
+    WAIT_S,
+    docker_image_bytes,
+    fetched_model_server,
+    fetching_cronjob,
+    get_json,
+    helm_ok,
+    helm_run,
+    image_values,
+    job_end,
+    offline_scan_job,
+    pods_of,
+    requests_served,
+    scan_report,
+    secret_value,
+    upload_archives,
+    wait_available,
+    wait_for_conditions,
+    wait_for_scheduled_pods,
+)
 from tests.k8s.node_pods import FETCH, exit_code, finished, node_pod
 from tests.k8s.node_pods import IMAGE_TAG as TAG
 from tests.k8s.node_runtime import NODE_IP, POD_SUBNET
@@ -66,32 +81,10 @@ will not adopt; every cluster-scoped name of the chart derives from the release.
 SAMPLE = REPO / "manifests" / "samples" / "tradingbot-minimal.yaml"
 BOT = "btc-observer"
 DATABASE = "crpbot_path"
-WAIT_S = 600.0
 DISK_MARGIN = 4 * 2**30  # left free for everything else on the machine
-SCAN_NOW = "2018-01-22T12:00Z"
-"""The close of the 11:00 bar of a Monday in the bundled EUR/USD data (as tests/unit's scan)."""
 CHAT = 42
-MODELS_BUCKET = "crpbot-models"
-MODELS_PREFIX = "prod"
-# moto takes any keys, but boto3 signs nothing without them: a fetch without the Secret's
-# keys in its env fails with NoCredentialsError.
-S3_KEYS = {"AWS_ACCESS_KEY_ID": "node-test-key", "AWS_SECRET_ACCESS_KEY": "node-test-secret"}
-OFFLINE_SCAN_ENV = {
-    "CRPBOT_RISK__MIN_CONFIDENCE": "0.5",
-    "CRPBOT_CONFIDENCE__HIGH": "0.5",
-    "CRPBOT_CONFIDENCE__MEDIUM": "0.5",
-}
 # An import holds the layers twice: as content (docker save's uncompressed tars) and unpacked.
 IMPORT_FACTOR = 2
-
-
-def _image_values(component: str, repository: str) -> list[str]:
-    """Chart values naming a local image as containerd stores it (docker.io/<repo>:<tag>)."""
-    return [
-        f"--set={component}.registry=docker.io",
-        f"--set={component}.repository={repository}",
-        f"--set={component}.tag={TAG}",
-    ]
 
 
 @pytest.fixture(scope="module")
@@ -104,16 +97,6 @@ def node_postgres(real_node: RealNode) -> Iterator[PostgresServer]:
         yield server
 
 
-def _docker_image_bytes(image: str) -> int:
-    done = subprocess.run(
-        ["docker", "image", "inspect", "--format", "{{.Size}}", image],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return int(done.stdout.strip())
-
-
 @pytest.fixture(scope="module")
 def workers_on_node(real_node: RealNode) -> None:
     """The workers image (hack/build-images.sh: no torch, ~1.3 GB) in the node's containerd.
@@ -123,7 +106,7 @@ def workers_on_node(real_node: RealNode) -> None:
     image, whose content and snapshots only a removal frees, so it is removed then. Skips,
     with the figures, when the import would leave less than DISK_MARGIN free."""
     build_image("workers")
-    needed = _docker_image_bytes(WORKERS_IMAGE) * IMPORT_FACTOR + DISK_MARGIN
+    needed = docker_image_bytes(WORKERS_IMAGE) * IMPORT_FACTOR + DISK_MARGIN
     free = shutil.disk_usage(real_node.runtime.root).free
     if free < needed:
         pytest.skip(
@@ -171,7 +154,7 @@ def released(
         )
         volume = hostpath_volume(f"{NAMESPACE}-{claim}", folder, NAMESPACE, claim)
         kubectl("apply", "-f", "-", stdin=json.dumps(volume))
-        _helm(
+        helm_ok(
             helm,
             control_plane,
             "install",
@@ -180,66 +163,24 @@ def released(
             "--namespace",
             NAMESPACE,
             "--set=helmTest.enabled=false",
-            *_image_values("image", "crpbot/operator"),
-            *_image_values("workerImages.workers", "crpbot/workers"),
-            *_image_values("workerImages.modelServer", "crpbot/model-server"),
+            *image_values("image", "crpbot/operator"),
+            *image_values("workerImages.workers", "crpbot/workers"),
+            *image_values("workerImages.modelServer", "crpbot/model-server"),
         )
         yield NAMESPACE
     finally:
-        _helm_run(helm, control_plane, "uninstall", RELEASE, "-n", NAMESPACE, "--wait")
+        helm_run(helm, control_plane, "uninstall", RELEASE, "-n", NAMESPACE, "--wait")
         control_plane.kubectl("delete", "namespace", NAMESPACE, "--timeout=180s", timeout=200)
         control_plane.kubectl("delete", "pv", f"{NAMESPACE}-{claim}", "--wait=false")
-
-
-def _helm_run(helm: Path, plane: ControlPlane, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(helm), "--kubeconfig", str(plane.kubeconfig), *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-
-
-def _helm(helm: Path, plane: ControlPlane, *args: str) -> str:
-    done = _helm_run(helm, plane, *args)
-    assert done.returncode == 0, f"helm {' '.join(args)} failed:\n{done.stderr}"
-    return done.stdout
-
-
-def _json(kubectl: Kubectl, *args: str) -> dict[str, Any]:
-    loaded: dict[str, Any] = json.loads(kubectl("get", *args, "-o", "json"))
-    return loaded
-
-
-def _available(kubectl: Kubectl, namespace: str, deployment: str) -> None:
-    done = kubectl.plane.kubectl(
-        "wait",
-        "-n",
-        namespace,
-        "--for=condition=Available",
-        f"deployment/{deployment}",
-        f"--timeout={int(WAIT_S)}s",
-        timeout=WAIT_S + 30,
-    )
-    if done.returncode != 0:
-        pods = kubectl("get", "pods", "-n", namespace, "-o", "wide")
-        events = kubectl("get", "events", "-n", namespace, "--sort-by=.lastTimestamp")
-        raise AssertionError(f"{deployment} not Available: {done.stderr}\n{pods}\n{events}")
-
-
-def _pods(kubectl: Kubectl, namespace: str, selector: str) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = _json(kubectl, "pods", "-n", namespace, "-l", selector)["items"]
-    return items
 
 
 def test_path_operator_runs_as_a_pod_with_its_service_account(
     released: str, real_node: RealNode, kubectl: Kubectl
 ) -> None:
     fullname = RELEASE  # the chart's fullname: a release name holding "crpbot" is kept as is
-    _available(kubectl, released, f"{fullname}-operator")
+    wait_available(kubectl, released, f"{fullname}-operator")
 
-    (pod,) = _pods(kubectl, released, "app.kubernetes.io/component=operator")
+    (pod,) = pods_of(kubectl, released, "app.kubernetes.io/component=operator")
 
     assert pod["spec"]["nodeName"] == real_node.name
     assert pod["spec"]["serviceAccountName"] == fullname
@@ -261,39 +202,17 @@ def test_path_operator_pod_creates_the_sample_bots_children(
 
     # Made by the operator's pod, through the API with its ServiceAccount token and RBAC.
     assert wanted <= names, sorted(names)
-    claim = _json(kubectl, "pvc", f"{BOT}-scanner-data", "-n", released)
+    claim = get_json(kubectl, "pvc", f"{BOT}-scanner-data", "-n", released)
     assert (claim["status"].get("phase"), claim["spec"].get("volumeName")) == (
         "Bound",
         f"{released}-{BOT}-scanner-data",
     )
     # The children's pods land on the real node (the namespace is pinned to it).
-    guard_pods = _wait_for_pods(kubectl, released, f"app.kubernetes.io/instance={BOT}")
+    guard_pods = wait_for_scheduled_pods(kubectl, released, f"app.kubernetes.io/instance={BOT}")
     assert {pod["spec"].get("nodeName") for pod in guard_pods} == {real_node.name}
     # ...and the operator pod reports on them in the bot's status.
-    conditions = _wait_for_conditions(kubectl, released)
+    conditions = wait_for_conditions(kubectl, released, BOT)
     assert {"Ready", "RiskGuardReady", "ScannerScheduled"} <= set(conditions)
-
-
-def _wait_for_conditions(kubectl: Kubectl, namespace: str) -> dict[str, str]:
-    deadline = time.monotonic() + WAIT_S
-    conditions: dict[str, str] = {}
-    while time.monotonic() < deadline and "Ready" not in conditions:
-        bot = _json(kubectl, "tradingbot", BOT, "-n", namespace)
-        found = (bot.get("status") or {}).get("conditions") or []
-        conditions = {c["type"]: c["status"] for c in found}
-        time.sleep(2)
-    return conditions
-
-
-def _wait_for_pods(kubectl: Kubectl, namespace: str, selector: str) -> list[dict[str, Any]]:
-    deadline = time.monotonic() + WAIT_S
-    while time.monotonic() < deadline:
-        pods = _pods(kubectl, namespace, selector)
-        if pods and all(pod["spec"].get("nodeName") for pod in pods):
-            return pods
-        time.sleep(2)
-    pods_now = kubectl("get", "pods", "-n", namespace)
-    raise AssertionError(f"no scheduled pods for {selector}:\n{pods_now}")
 
 
 def test_path_risk_guard_serves_readyz_by_its_service_name(
@@ -301,7 +220,7 @@ def test_path_risk_guard_serves_readyz_by_its_service_name(
 ) -> None:
     # Pods that met the image's absence before the import retry at once, not after backoff.
     kubectl("delete", "pods", "-n", released, "-l", f"app.kubernetes.io/instance={BOT}")
-    _available(kubectl, released, f"{BOT}-risk-guard")
+    wait_available(kubectl, released, f"{BOT}-risk-guard")
     url = f"http://{BOT}-risk-guard.{released}.svc:8000/readyz"
     kubectl(
         "apply",
@@ -332,26 +251,6 @@ def node_s3(real_node: RealNode, tmp_path_factory: pytest.TempPathFactory) -> It
         yield url
 
 
-def _upload_archives(endpoint: str, archives: list[Path], version: str) -> dict[str, bytes]:
-    """The archives under the bot's storageUri layout (`<prefix>/<model>/<version>/<file>`);
-    returns name -> bytes."""
-    client = boto3.client(
-        "s3",
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id=S3_KEYS["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=S3_KEYS["AWS_SECRET_ACCESS_KEY"],
-    )
-    store = ObjectStore(MODELS_BUCKET, client=client)
-    store.ensure_bucket()
-    uploaded = {}
-    for kind, name in MODEL_NAMES.items():
-        (path,) = [archive for archive in archives if archive.name == f"{name}.mar"]
-        store.upload_file(path, f"{MODELS_PREFIX}/{kind}/{version}/{path.name}")
-        uploaded[path.name] = path.read_bytes()
-    return uploaded
-
-
 @pytest.fixture(scope="module")
 def models_in_store(
     released: str,
@@ -365,7 +264,7 @@ def models_in_store(
     archives = build_archives(
         tiny_models.model_dir, tiny_models.version, tmp_path_factory.mktemp("archives")
     )
-    uploaded = _upload_archives(node_s3, archives, tiny_models.version)
+    uploaded = upload_archives(node_s3, archives, tiny_models.version)
     keys = [f"--from-literal={key}={value}" for key, value in S3_KEYS.items()]
     kubectl("create", "secret", "generic", "models-s3", "-n", released, *keys)
     models = {
@@ -378,17 +277,6 @@ def models_in_store(
     patch = json.dumps({"spec": {"models": models}})
     kubectl("patch", "tradingbot", BOT, "-n", released, "--type=merge", "-p", patch)
     return uploaded
-
-
-def _secret_value(kubectl: Kubectl, namespace: str, name: str, key: str) -> str:
-    """A Secret's value once it exists (the operator makes the bot's keys)."""
-    deadline = time.monotonic() + WAIT_S
-    while time.monotonic() < deadline:
-        done = kubectl.plane.kubectl("get", "secret", name, "-n", namespace, "-o", "json")
-        if done.returncode == 0:
-            return base64.b64decode(json.loads(done.stdout)["data"][key]).decode()
-        time.sleep(2)
-    raise AssertionError(f"no Secret {name} in {namespace} after {WAIT_S}s")
 
 
 @pytest.fixture(scope="module")
@@ -405,7 +293,7 @@ def node_torchserve(
     would need twice its size free in containerd, which this disk does not have."""
     if not java_available():
         pytest.skip(NO_JAVA)
-    key = _secret_value(kubectl, released, f"{BOT}-model-server-key", "key")
+    key = secret_value(kubectl, released, f"{BOT}-model-server-key", "key")
     root = tmp_path_factory.mktemp("node-torchserve")
     store = root / "model-store"
     build_archives(tiny_models.model_dir, tiny_models.version, store)
@@ -417,80 +305,6 @@ def node_torchserve(
         yield server
 
 
-def _offline_scan_job(cronjob: dict[str, Any], name: str, torchserve_url: str) -> dict[str, Any]:
-    """A Job from the bot's CronJob template, as `kubectl create job --from` makes it, with
-    offline inputs: bundled candles at a fixed bar (no exchange can be reached), every bar
-    gated in, and the model server's address (the rendered one names the model-server
-    Service, whose image is not on the node). Inference stays the rendered `torchserve`, with
-    the bot's key; the model's metadata is what the rendered fetch-models copies into the
-    rendered `model_dir`; the guard, its token and the database stay the rendered ones,
-    reached by Service name and Secret."""
-    template = json.loads(json.dumps(cronjob["spec"]["jobTemplate"]))
-    pod = template["spec"]["template"]["spec"]
-    (container,) = pod["containers"]
-    container["args"] = ["--data", "bundled:EURUSD", "--now", SCAN_NOW, "--json"]
-    offline = {**OFFLINE_SCAN_ENV, "CRPBOT_TORCHSERVE_URL": torchserve_url}
-    container["env"] = [
-        *container["env"],
-        *({"name": key, "value": value} for key, value in offline.items()),
-    ]
-    return {
-        "apiVersion": "batch/v1",
-        "kind": "Job",
-        "metadata": {"name": name, "labels": template["metadata"]["labels"]},
-        "spec": template["spec"],
-    }
-
-
-def _fetching_cronjob(kubectl: Kubectl, namespace: str) -> dict[str, Any]:
-    """The scanner's CronJob once the operator rendered the spec's archives into it."""
-    deadline = time.monotonic() + WAIT_S
-    while time.monotonic() < deadline:
-        cronjob = _json(kubectl, "cronjob", f"{BOT}-scanner", "-n", namespace)
-        if cronjob["spec"]["jobTemplate"]["spec"]["template"]["spec"].get("initContainers"):
-            return cronjob
-        time.sleep(2)
-    raise AssertionError(f"{BOT}-scanner got no fetch-models in {WAIT_S}s")
-
-
-def _job_end(kubectl: Kubectl, namespace: str, name: str) -> tuple[str, dict[str, Any]]:
-    """("Complete" | "Failed", the Job) once it ended."""
-    deadline = time.monotonic() + WAIT_S
-    while time.monotonic() < deadline:
-        job = _json(kubectl, "job", name, "-n", namespace)
-        for condition in job["status"].get("conditions") or []:
-            if condition["type"] in ("Complete", "Failed") and condition["status"] == "True":
-                return condition["type"], job
-        time.sleep(2)
-    events = kubectl("get", "events", "-n", namespace, "--sort-by=.lastTimestamp")
-    raise AssertionError(f"job {name} did not end in {WAIT_S}s\n{events}")
-
-
-def _requests_served(server: TorchServeServer, model: str) -> float:
-    """TorchServe's own count of inference requests to `model` (its Prometheus metrics)."""
-    with urllib.request.urlopen(f"{server.metrics_url}/metrics", timeout=5) as response:
-        text = response.read().decode()
-    pattern = rf'^ts_inference_requests_total{{[^}}]*model_name="{model}"[^}}]*}} (\S+)$'
-    return sum(float(m.group(1)) for m in re.finditer(pattern, text, re.MULTILINE))
-
-
-def _scan_report(logs: str) -> dict[str, Any]:
-    """The `--json` report of the cycle (indented, over several lines) among the pod's JSON
-    log lines (one per line; both are in its log)."""
-    decoder = json.JSONDecoder()
-    offset = 0
-    for line in logs.splitlines(keepends=True):
-        if line.startswith("{"):
-            try:
-                found, _ = decoder.raw_decode(logs, offset)
-            except json.JSONDecodeError:
-                found = None
-            if isinstance(found, dict) and "symbols" in found:
-                return found
-        offset += len(line)
-    raise AssertionError(f"no scan report in the pod's log:\n{logs[-3000:]}")
-
-
 def test_path_scanner_job_scores_on_torchserve_and_stores_its_signal_and_cycle(
     released: str,
     workers_on_node: None,
@@ -500,16 +314,16 @@ def test_path_scanner_job_scores_on_torchserve_and_stores_its_signal_and_cycle(
     kubectl: Kubectl,
     node_postgres: PostgresServer,
 ) -> None:
-    _available(kubectl, released, f"{BOT}-risk-guard")
-    cronjob = _fetching_cronjob(kubectl, released)
-    job = _offline_scan_job(cronjob, "scan-now", node_torchserve.inference_url)
+    wait_available(kubectl, released, f"{BOT}-risk-guard")
+    cronjob = fetching_cronjob(kubectl, released, BOT)
+    job = offline_scan_job(cronjob, "scan-now", node_torchserve.inference_url)
     kubectl("apply", "-n", released, "-f", "-", stdin=json.dumps(job))
 
-    end, finished_job = _job_end(kubectl, released, "scan-now")
+    end, finished_job = job_end(kubectl, released, "scan-now")
 
     logs = kubectl.plane.kubectl("logs", "-n", released, "job/scan-now").stdout
     assert end == "Complete", f"{json.dumps(finished_job['status'])}\n{logs[-3000:]}"
-    (row,) = _scan_report(logs)["symbols"]
+    (row,) = scan_report(logs)["symbols"]
     assert row["outcome"] == "approved", logs[-3000:]
     with session_factory(make_engine(node_postgres.url(DATABASE)))() as session:
         (stored,) = recent_signals(session, bot=BOT)
@@ -520,7 +334,7 @@ def test_path_scanner_job_scores_on_torchserve_and_stores_its_signal_and_cycle(
     assert (stored.id, stored.status) == (row["signal_id"], "approved")
     assert stored.model_version == tiny_models.version
     assert [(c.symbols_ok, c.symbols_failed, c.signals) for c in cycles] == [(1, 0, 1)]
-    assert all(_requests_served(node_torchserve, name) > 0 for name in MODEL_NAMES.values())
+    assert all(requests_served(node_torchserve, name) > 0 for name in MODEL_NAMES.values())
 
 
 @pytest.fixture(scope="module")
@@ -544,7 +358,7 @@ def test_path_telegram_bot_answers_a_command_through_the_bot_api_stand_in(
     }
     patch = json.dumps({"spec": {"telegram": telegram}})
     kubectl("patch", "tradingbot", BOT, "-n", released, "--type=merge", "-p", patch)
-    _available(kubectl, released, f"{BOT}-telegram")
+    wait_available(kubectl, released, f"{BOT}-telegram")
 
     node_telegram.state.push_command(CHAT, "/help")
 
@@ -555,20 +369,6 @@ def test_path_telegram_bot_answers_a_command_through_the_bot_api_stand_in(
     assert {"getMe", "setMyCommands", "getUpdates", "sendMessage"} <= set(node_telegram.state.calls)
 
 
-def _fetched(kubectl: Kubectl, namespace: str) -> dict[str, Any]:
-    """The model server's pod once its fetch-models init container ended."""
-    selector = f"app.kubernetes.io/instance={BOT},app.kubernetes.io/component=model-server"
-    deadline = time.monotonic() + WAIT_S
-    while time.monotonic() < deadline:
-        for pod in _pods(kubectl, namespace, selector):
-            statuses = pod["status"].get("initContainerStatuses") or []
-            if statuses and "terminated" in statuses[0]["state"]:
-                return pod
-        time.sleep(2)
-    events = kubectl("get", "events", "-n", namespace, "--sort-by=.lastTimestamp")
-    raise AssertionError(f"fetch-models did not end in {WAIT_S}s\n{events}")
-
-
 def test_path_fetch_models_copies_archives_from_the_s3_endpoint_with_secret_keys(
     released: str,
     workers_on_node: None,
@@ -576,7 +376,7 @@ def test_path_fetch_models_copies_archives_from_the_s3_endpoint_with_secret_keys
     kubectl: Kubectl,
     models_in_store: dict[str, bytes],
 ) -> None:
-    pod = _fetched(kubectl, released)
+    pod = fetched_model_server(kubectl, released, BOT)
 
     logs = kubectl.plane.kubectl(
         "logs", "-n", released, pod["metadata"]["name"], "-c", "fetch-models"

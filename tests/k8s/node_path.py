@@ -1,0 +1,241 @@
+"""kubectl, Helm and TorchServe helpers of the user's path on the real node
+(tests/k8s/test_real_node_path.py): waits with the events in the failure message, a Job's end,
+a Secret's value once the operator made it, the scan report in a pod's log."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from crpbot.storage.s3 import ObjectStore
+from crpbot_model_server.archive import MODEL_NAMES
+from tests.fixtures.torchserve import TorchServeServer
+from tests.k8s.control_plane import ControlPlane, Kubectl
+from tests.k8s.node_pods import IMAGE_TAG as TAG
+
+WAIT_S = 600.0
+SCAN_NOW = "2018-01-22T12:00Z"
+"""The close of the 11:00 bar of a Monday in the bundled EUR/USD data (as tests/unit's scan)."""
+MODELS_BUCKET = "crpbot-models"
+MODELS_PREFIX = "prod"
+# moto takes any keys, but boto3 signs nothing without them: a fetch without the Secret's
+# keys in its env fails with NoCredentialsError.
+S3_KEYS = {"AWS_ACCESS_KEY_ID": "node-test-key", "AWS_SECRET_ACCESS_KEY": "node-test-secret"}
+OFFLINE_SCAN_ENV = {
+    "CRPBOT_RISK__MIN_CONFIDENCE": "0.5",
+    "CRPBOT_CONFIDENCE__HIGH": "0.5",
+    "CRPBOT_CONFIDENCE__MEDIUM": "0.5",
+}
+
+
+def helm_run(helm: Path, plane: ControlPlane, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(helm), "--kubeconfig", str(plane.kubeconfig), *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def helm_ok(binary: Path, plane: ControlPlane, *args: str) -> str:
+    done = helm_run(binary, plane, *args)
+    assert done.returncode == 0, f"helm {' '.join(args)} failed:\n{done.stderr}"
+    return done.stdout
+
+
+def get_json(kubectl: Kubectl, *args: str) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(kubectl("get", *args, "-o", "json"))
+    return loaded
+
+
+def wait_available(kubectl: Kubectl, namespace: str, deployment: str) -> None:
+    done = kubectl.plane.kubectl(
+        "wait",
+        "-n",
+        namespace,
+        "--for=condition=Available",
+        f"deployment/{deployment}",
+        f"--timeout={int(WAIT_S)}s",
+        timeout=WAIT_S + 30,
+    )
+    if done.returncode != 0:
+        pods = kubectl("get", "pods", "-n", namespace, "-o", "wide")
+        events = kubectl("get", "events", "-n", namespace, "--sort-by=.lastTimestamp")
+        raise AssertionError(f"{deployment} not Available: {done.stderr}\n{pods}\n{events}")
+
+
+def pods_of(kubectl: Kubectl, namespace: str, selector: str) -> list[dict[str, Any]]:
+    found = get_json(kubectl, "pods", "-n", namespace, "-l", selector)
+    items: list[dict[str, Any]] = found["items"]
+    return items
+
+
+def wait_for_scheduled_pods(
+    kubectl: Kubectl, namespace: str, selector: str
+) -> list[dict[str, Any]]:
+    deadline = time.monotonic() + WAIT_S
+    while time.monotonic() < deadline:
+        pods = pods_of(kubectl, namespace, selector)
+        if pods and all(pod["spec"].get("nodeName") for pod in pods):
+            return pods
+        time.sleep(2)
+    pods_now = kubectl("get", "pods", "-n", namespace)
+    raise AssertionError(f"no scheduled pods for {selector}:\n{pods_now}")
+
+
+def job_end(kubectl: Kubectl, namespace: str, name: str) -> tuple[str, dict[str, Any]]:
+    """("Complete" | "Failed", the Job) once it ended."""
+    deadline = time.monotonic() + WAIT_S
+    while time.monotonic() < deadline:
+        job = get_json(kubectl, "job", name, "-n", namespace)
+        for condition in job["status"].get("conditions") or []:
+            if condition["type"] in ("Complete", "Failed") and condition["status"] == "True":
+                return condition["type"], job
+        time.sleep(2)
+    events = kubectl("get", "events", "-n", namespace, "--sort-by=.lastTimestamp")
+    raise AssertionError(f"job {name} did not end in {WAIT_S}s\n{events}")
+
+
+def requests_served(server: TorchServeServer, model: str) -> float:
+    """TorchServe's own count of inference requests to `model` (its Prometheus metrics)."""
+    with urllib.request.urlopen(f"{server.metrics_url}/metrics", timeout=5) as response:
+        text = response.read().decode()
+    pattern = rf'^ts_inference_requests_total{{[^}}]*model_name="{model}"[^}}]*}} (\S+)$'
+    return sum(float(m.group(1)) for m in re.finditer(pattern, text, re.MULTILINE))
+
+
+def scan_report(logs: str) -> dict[str, Any]:
+    """The `--json` report of the cycle (indented, over several lines) among the pod's JSON
+    log lines (one per line; both are in its log)."""
+    decoder = json.JSONDecoder()
+    offset = 0
+    for line in logs.splitlines(keepends=True):
+        if line.startswith("{"):
+            try:
+                found, _ = decoder.raw_decode(logs, offset)
+            except json.JSONDecodeError:
+                found = None
+            if isinstance(found, dict) and "symbols" in found:
+                return found
+        offset += len(line)
+    raise AssertionError(f"no scan report in the pod's log:\n{logs[-3000:]}")
+
+
+def secret_value(kubectl: Kubectl, namespace: str, name: str, key: str) -> str:
+    """A Secret's value once it exists (the operator makes the bot's keys)."""
+    deadline = time.monotonic() + WAIT_S
+    while time.monotonic() < deadline:
+        done = kubectl.plane.kubectl("get", "secret", name, "-n", namespace, "-o", "json")
+        if done.returncode == 0:
+            return base64.b64decode(json.loads(done.stdout)["data"][key]).decode()
+        time.sleep(2)
+    raise AssertionError(f"no Secret {name} in {namespace} after {WAIT_S}s")
+
+
+def image_values(component: str, repository: str) -> list[str]:
+    """Chart values naming a local image as containerd stores it (docker.io/<repo>:<tag>)."""
+    return [
+        f"--set={component}.registry=docker.io",
+        f"--set={component}.repository={repository}",
+        f"--set={component}.tag={TAG}",
+    ]
+
+
+def docker_image_bytes(image: str) -> int:
+    done = subprocess.run(
+        ["docker", "image", "inspect", "--format", "{{.Size}}", image],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return int(done.stdout.strip())
+
+
+def upload_archives(endpoint: str, archives: list[Path], version: str) -> dict[str, bytes]:
+    """The archives under the bot's storageUri layout (`<prefix>/<model>/<version>/<file>`);
+    returns name -> bytes."""
+    client = boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id=S3_KEYS["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=S3_KEYS["AWS_SECRET_ACCESS_KEY"],
+    )
+    store = ObjectStore(MODELS_BUCKET, client=client)
+    store.ensure_bucket()
+    uploaded = {}
+    for kind, name in MODEL_NAMES.items():
+        (path,) = [archive for archive in archives if archive.name == f"{name}.mar"]
+        store.upload_file(path, f"{MODELS_PREFIX}/{kind}/{version}/{path.name}")
+        uploaded[path.name] = path.read_bytes()
+    return uploaded
+
+
+def offline_scan_job(cronjob: dict[str, Any], name: str, torchserve_url: str) -> dict[str, Any]:
+    """A Job from the bot's CronJob template, as `kubectl create job --from` makes it, with
+    offline inputs: bundled candles at a fixed bar (no exchange can be reached), every bar
+    gated in, and the model server's address (the rendered one names the model-server
+    Service, whose image is not on the node). Inference stays the rendered `torchserve`, with
+    the bot's key; the model's metadata is what the rendered fetch-models copies into the
+    rendered `model_dir`; the guard, its token and the database stay the rendered ones,
+    reached by Service name and Secret."""
+    template = json.loads(json.dumps(cronjob["spec"]["jobTemplate"]))
+    pod = template["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    container["args"] = ["--data", "bundled:EURUSD", "--now", SCAN_NOW, "--json"]
+    offline = {**OFFLINE_SCAN_ENV, "CRPBOT_TORCHSERVE_URL": torchserve_url}
+    container["env"] = [
+        *container["env"],
+        *({"name": key, "value": value} for key, value in offline.items()),
+    ]
+    return {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {"name": name, "labels": template["metadata"]["labels"]},
+        "spec": template["spec"],
+    }
+
+
+def wait_for_conditions(kubectl: Kubectl, namespace: str, bot: str) -> dict[str, str]:
+    deadline = time.monotonic() + WAIT_S
+    conditions: dict[str, str] = {}
+    while time.monotonic() < deadline and "Ready" not in conditions:
+        body = get_json(kubectl, "tradingbot", bot, "-n", namespace)
+        found = (body.get("status") or {}).get("conditions") or []
+        conditions = {c["type"]: c["status"] for c in found}
+        time.sleep(2)
+    return conditions
+
+
+def fetching_cronjob(kubectl: Kubectl, namespace: str, bot: str) -> dict[str, Any]:
+    """The scanner's CronJob once the operator rendered the spec's archives into it."""
+    deadline = time.monotonic() + WAIT_S
+    while time.monotonic() < deadline:
+        cronjob = get_json(kubectl, "cronjob", f"{bot}-scanner", "-n", namespace)
+        if cronjob["spec"]["jobTemplate"]["spec"]["template"]["spec"].get("initContainers"):
+            return cronjob
+        time.sleep(2)
+    raise AssertionError(f"{bot}-scanner got no fetch-models in {WAIT_S}s")
+
+
+def fetched_model_server(kubectl: Kubectl, namespace: str, bot: str) -> dict[str, Any]:
+    """The model server's pod once its fetch-models init container ended."""
+    selector = f"app.kubernetes.io/instance={bot},app.kubernetes.io/component=model-server"
+    deadline = time.monotonic() + WAIT_S
+    while time.monotonic() < deadline:
+        for pod in pods_of(kubectl, namespace, selector):
+            statuses = pod["status"].get("initContainerStatuses") or []
+            if statuses and "terminated" in statuses[0]["state"]:
+                return pod
+        time.sleep(2)
+    events = kubectl("get", "events", "-n", namespace, "--sort-by=.lastTimestamp")
+    raise AssertionError(f"fetch-models did not end in {WAIT_S}s\n{events}")
