@@ -23,6 +23,7 @@ import shutil
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 
 import pytest
 
@@ -46,6 +47,7 @@ from tests.k8s.node_path import (
     MODELS_BUCKET,
     MODELS_PREFIX,
     S3_KEYS,
+    SCAN_NOW,
     WAIT_S,
     docker_image_bytes,
     fetched_model_server,
@@ -330,10 +332,12 @@ def test_path_scanner_job_scores_on_torchserve_and_stores_its_signal_and_cycle(
         cycles = scan_cycles(session, bot=BOT)
     # The signal the guard approved by Service name, and the cycle, are rows in PostgreSQL;
     # the scores came from TorchServe (its own request counts), for the version of the
-    # archives the pod's fetch-models copied from S3.
+    # archives the pod's fetch-models copied from S3. The CronJob's own ticks (every two
+    # minutes) write cycles too, at the wall clock; this Job's cycle is the one at its `--now`.
     assert (stored.id, stored.status) == (row["signal_id"], "approved")
     assert stored.model_version == tiny_models.version
-    assert [(c.symbols_ok, c.symbols_failed, c.signals) for c in cycles] == [(1, 0, 1)]
+    ours = [c for c in cycles if c.started_at == datetime.fromisoformat(SCAN_NOW)]
+    assert [(c.symbols_ok, c.symbols_failed, c.signals) for c in ours] == [(1, 0, 1)]
     assert all(requests_served(node_torchserve, name) > 0 for name in MODEL_NAMES.values())
 
 
