@@ -18,6 +18,10 @@ process loads machine code instead of recompiling. Order of events inside bar j:
 Speed: most bars change nothing but the marks. `quiet_bars` walks those in one tight loop
 (no calls that take arrays, which would cost reference counting per bar) and stops at the
 first bar where something happens; `_eventful_bar` then runs the full sequence for that bar.
+A new local day is opened inside that loop (leaving it once a day cost the reference counts
+of its array arguments, ~40k times per million hourly bars), and while no position is open
+every bar up to the day's end marks the balance, so it is filled in one stretch instead of
+being judged bar by bar (a sweep's sets with high thresholds are flat most of the time).
 """
 
 from __future__ import annotations
@@ -75,26 +79,54 @@ def _floor(acct: Floats) -> float:
 
 
 @inlined
+def _flat(pos: Floats) -> bool:
+    """No position open: nothing can exit and equity is the balance whatever prices do."""
+    for s in range(pos.shape[0]):
+        if pos[s, P_OPEN] != 0.0:
+            return False
+    return True
+
+
+@inlined
 def quiet_bars(
     j: int,
     end: int,
     ts: Ints,
-    next_day: int,
+    zone: tuple[Ints, Ints],
+    clock: Ints,
     prices: tuple[Floats, Floats, Floats, Floats],
     pos: Floats,
     acct: Floats,
     days: Floats,
     equity: Floats,
+    params: Floats,
 ) -> int:
-    """Mark bars j.. up to `end` while none exits, touches a floor or starts a new local day;
-    return the first bar that needs the full treatment (or `end`).
-    Everything per bar stays in registers; the day record is written once on the way out."""
+    """Mark bars j.. up to `end` while none exits or touches a floor, opening new local days
+    on the way (`new_day`, the same step the main loop takes); return the first bar that
+    needs the full treatment (or `end`). Everything per bar stays in registers; a day's
+    record is written when it ends and on the way out."""
     o, h, lo, c = prices
+    trans, offsets = zone
     balance, floor, d = acct[A_BALANCE], _floor(acct), int(acct[A_DAY])
     worst_seen, mark = days[d, D_MIN_EQUITY], days[d, D_END_EQUITY]
+    next_day = clock[CLOCK_NEXT_DAY]
+    flat = _flat(pos)
     while j < end:
         if ts[j] >= next_day:
-            break
+            days[d, D_MIN_EQUITY] = worst_seen
+            days[d, D_END_EQUITY] = mark
+            new_day(ts[j], trans, offsets, clock, acct, days, params)
+            floor, d, next_day = _floor(acct), int(acct[A_DAY]), clock[CLOCK_NEXT_DAY]
+            worst_seen, mark = days[d, D_MIN_EQUITY], days[d, D_END_EQUITY]
+            continue
+        if flat and not balance < floor:
+            stop = j + 1
+            while stop < end and ts[stop] < next_day:
+                stop += 1
+            for q in range(j, stop):
+                equity[q] = balance
+            worst_seen, mark, j = min(worst_seen, balance), balance, stop
+            continue
         worst, here, exiting = balance, balance, False
         for s in range(pos.shape[0]):
             if pos[s, P_OPEN] == 0.0:
@@ -192,13 +224,11 @@ def simulate(
     j = 0
     while j < n:
         calm = j if acct[A_PENDING] > 0 else (bar[sp] if sp < k else n)
-        j = quiet_bars(j, calm, ts, clock[CLOCK_NEXT_DAY], prices, pos, acct, days, equity)
+        j = quiet_bars(j, calm, ts, zone, clock, prices, pos, acct, days, equity, params)
         if j >= n:
             break
-        if ts[j] >= clock[CLOCK_NEXT_DAY]:
+        if ts[j] >= clock[CLOCK_NEXT_DAY]:  # only at `calm`: quiet_bars opens the others
             new_day(ts[j], trans, offsets, clock, acct, days, params)
-            if j < calm:
-                continue
         sp = _eventful_bar(
             j, sp, prices, bar, sym, sig, pending, pos, trades, status, acct, days, equity, params
         )
