@@ -5,8 +5,8 @@ numba ships no type information, so a bare `@nb.njit` erases every signature it 
 of recompiling (the cold-start cost the benchmark measures).
 
 Caveat of numba's cache: an entry is invalidated only when the file of the *cached* function
-changes. `loop.simulate` inlines the helpers of `account.py`, `fills.py` and `calendar.py`, so
-after editing one of those, delete `libs/src/crpbot/backtest/__pycache__/*.nb*` (or touch
+changes. `loop.simulate` inlines the helpers of `account.py`, `fills.py`, `calendar.py` and
+`metrics.py`, so after editing one of those, delete `libs/src/crpbot/backtest/__pycache__/*.nb*` (or touch
 `loop.py`) before trusting a run. Fresh clones and CI have no cache and are unaffected.
 """
 
