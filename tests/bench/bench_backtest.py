@@ -131,6 +131,8 @@ def _engine_calls(engine: str, bars: int) -> tuple[Callable[[], int], int]:
     if engine == "crpbot":
         return lambda: run_ours(candles, signals), len(candles)
     if engine == "vectorbt":
+        import vectorbt  # noqa: F401  # untimed, like crpbot's modules (imported by bench_signals)
+
         inputs = _vbt_inputs(candles, signals)
         naive = candles.tz_localize(None)  # vectorbt iterates a tz-aware index in Python
         return lambda: run_vectorbt(naive, inputs), len(candles)

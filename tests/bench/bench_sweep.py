@@ -13,7 +13,8 @@ The grid: stop 1, 1.5, 2, 2.5, 3 ATR × target 1.5, 2, 3, 4, 5 ATR × threshold 
   built before the clock starts (as our exit matrices are not: they are inside our timing).
 Warm = best of a few calls after a first one, both engines back to back in this process.
 Cold = the first call in a fresh subprocess (JIT compile or cache load included; imports
-and data excluded). 10M bars are not run by default: vectorbt's 10M × 100 stop arrays alone
+and data excluded for both: vectorbt is imported before the clock starts, as crpbot's sweep
+module is). 10M bars are not run by default: vectorbt's 10M × 100 stop arrays alone
 take 16 GB, more than this machine has free.
 """
 
@@ -68,6 +69,8 @@ def ours_call(bars: int) -> Callable[[], int]:
 
 
 def vectorbt_call(bars: int) -> Callable[[], int]:
+    import vectorbt  # noqa: F401  # imported untimed, as `ours_call` imports crpbot's sweep
+
     from crpbot.backtest.sweep import exits, sweep_basis
 
     candles, signals = _inputs(bars)

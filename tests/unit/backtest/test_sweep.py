@@ -7,6 +7,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from crpbot.backtest import BacktestConfig, FtmoRules, SignalTableError, run_backtest
 from crpbot.backtest.baseline_signals import sma_crossover_signals
@@ -123,6 +125,39 @@ def test_sweep_equals_single_runs_on_bundled_bars_with_costs() -> None:
     )
     table = _assert_each_set_is_a_single_run(candles, basis, grid, config)
     assert table["trades"].gt(0).all()
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    start=st.integers(0, 4000),
+    seed=st.integers(0, 2**32 - 1),
+    stops=st.lists(st.sampled_from([0.5, 1.0, 2.0, 4.0]), min_size=1, max_size=2, unique=True),
+    targets=st.lists(st.sampled_from([0.7, 1.5, 3.0, 6.0]), min_size=1, max_size=2, unique=True),
+    thresholds=st.lists(st.floats(0, 1), min_size=1, max_size=2, unique=True),
+    risk=st.sampled_from([0.005, 0.05, 0.3]),
+    limits=st.sampled_from([(0.01, 0.03), (0.05, 0.1), (1.0, 1.0)]),
+)
+def test_sweep_equals_single_runs_for_random_grids(
+    start: int,
+    seed: int,
+    stops: list[float],
+    targets: list[float],
+    thresholds: list[float],
+    risk: float,
+    limits: tuple[float, float],
+) -> None:
+    """The sweep folds each set's curve as it goes (no curve kept) while a single run keeps
+    it; both skip flat stretches and open days inside the quiet loop. Random windows of real
+    bars (weekend gaps, DST), random grids, risks and loss limits (halts) must agree."""
+    candles = load_bundled("EURUSD").iloc[start : start + 800]
+    signals = sma_crossover_signals(candles, "EURUSD")
+    signals["confidence"] = np.random.default_rng(seed).uniform(0.0, 1.0, len(signals))
+    basis = sweep_basis(signals, candles)
+    grid = SweepGrid(tuple(stops), tuple(targets), tuple(thresholds))
+    daily, total = limits
+    rules = FtmoRules(max_daily_loss=daily, max_total_loss=total, min_trading_days=2)
+    config = BacktestConfig(risk_per_trade=risk, fee=1e-4, slippage=5e-5, rules=rules)
+    _assert_each_set_is_a_single_run(candles, basis, grid, config)
 
 
 def test_sweep_without_atr_column_uses_the_candles_atr(

@@ -96,13 +96,14 @@ def run_backtest(
     arrays = signal_arrays(table, index, symbols)
     o, h, lo, c = (stack_prices(frames, col) for col in _PRICE_COLUMNS)
     ts, trans, offsets, max_days = day_clock(index, config.rules.timezone)
-    raw_trades, status, equity_values, days = simulate(
+    raw_trades, status, equity_values, days, _ = simulate(
         (o, h, lo, c),
         ts,
         (trans, offsets),
         max_days,
         (arrays.bar, arrays.symbol, _sig_matrix(arrays)),
         params_of(config),
+        True,
     )
     statuses = np.empty(len(table), dtype=np.int8)
     statuses[arrays.order] = status

@@ -5,9 +5,11 @@ numba ships no type information, so a bare `@nb.njit` erases every signature it 
 of recompiling (the cold-start cost the benchmark measures).
 
 Caveat of numba's cache: an entry is invalidated only when the file of the *cached* function
-changes. `loop.simulate` inlines the helpers of `account.py`, `fills.py` and `calendar.py`, so
-after editing one of those, delete `libs/src/crpbot/backtest/__pycache__/*.nb*` (or touch
-`loop.py`) before trusting a run. Fresh clones and CI have no cache and are unaffected.
+changes. `loop.simulate` inlines the helpers of `account.py`, `fills.py`, `calendar.py` and
+`metrics.py`, and `sweep_loop.sweep_kernel` holds its own copy of `simulate`, so after
+editing any of those delete `libs/src/crpbot/backtest/__pycache__/*.nb*` before trusting a
+run (touching `loop.py` alone leaves the sweep on the old code). Fresh clones and CI have
+no cache and are unaffected.
 """
 
 from __future__ import annotations

@@ -18,6 +18,10 @@ process loads machine code instead of recompiling. Order of events inside bar j:
 Speed: most bars change nothing but the marks. `quiet_bars` walks those in one tight loop
 (no calls that take arrays, which would cost reference counting per bar) and stops at the
 first bar where something happens; `_eventful_bar` then runs the full sequence for that bar.
+A new local day is opened inside that loop (leaving it once a day cost the reference counts
+of its array arguments, ~40k times per million hourly bars), and while no position is open
+every bar up to the day's end marks the balance, so it is filled in one stretch instead of
+being judged bar by bar (a sweep's sets with high thresholds are flat most of the time).
 """
 
 from __future__ import annotations
@@ -62,6 +66,13 @@ from crpbot.backtest.account import (
 from crpbot.backtest.fills import EXIT_NONE, adverse_price, bar_exit
 from crpbot.backtest.ftmo import D_END_BALANCE, D_END_EQUITY, D_MIN_EQUITY, DAY_FIELDS
 from crpbot.backtest.jit import compiled, inlined
+from crpbot.backtest.metrics import curve_step
+
+# the curve's running figures when it is not kept (`simulate(..., keep_curve=False)`)
+C_PEAK, C_DRAWDOWN, C_TOTAL, C_SQUARES, C_PREV, C_POINTS = range(6)
+CURVE_FIELDS = 6
+Running = tuple[float, float, float, float, float, float]
+"""The same figures held in registers by the bar loop."""
 
 
 @inlined
@@ -75,26 +86,57 @@ def _floor(acct: Floats) -> float:
 
 
 @inlined
+def _flat(pos: Floats) -> bool:
+    """No position open: nothing can exit and equity is the balance whatever prices do."""
+    for s in range(pos.shape[0]):  # noqa: SIM110  (numba compiles no generator for all())
+        if pos[s, P_OPEN] != 0.0:
+            return False
+    return True
+
+
+@inlined
 def quiet_bars(
     j: int,
     end: int,
     ts: Ints,
-    next_day: int,
+    zone: tuple[Ints, Ints],
+    clock: Ints,
     prices: tuple[Floats, Floats, Floats, Floats],
     pos: Floats,
     acct: Floats,
     days: Floats,
-    equity: Floats,
+    marks: tuple[Floats, Floats, int],
+    params: Floats,
 ) -> int:
-    """Mark bars j.. up to `end` while none exits, touches a floor or starts a new local day;
-    return the first bar that needs the full treatment (or `end`).
-    Everything per bar stays in registers; the day record is written once on the way out."""
+    """Mark bars j.. up to `end` while none exits or touches a floor, opening new local days
+    on the way (`new_day`, the same step the main loop takes); return the first bar that
+    needs the full treatment (or `end`). Everything per bar stays in registers; a day's
+    record is written when it ends and on the way out. `marks` = (equity curve, running
+    curve figures, last bar): the curve is written when kept, else each point is folded into
+    the figures (held in registers here too) except the last bar's, which `simulate` folds."""
     o, h, lo, c = prices
+    trans, offsets = zone
+    equity, curve, last = marks
+    run = _running(curve)
     balance, floor, d = acct[A_BALANCE], _floor(acct), int(acct[A_DAY])
     worst_seen, mark = days[d, D_MIN_EQUITY], days[d, D_END_EQUITY]
+    next_day = clock[CLOCK_NEXT_DAY]
+    flat = _flat(pos)
     while j < end:
         if ts[j] >= next_day:
-            break
+            days[d, D_MIN_EQUITY] = worst_seen
+            days[d, D_END_EQUITY] = mark
+            new_day(ts[j], trans, offsets, clock, acct, days, params)
+            floor, d, next_day = _floor(acct), int(acct[A_DAY]), clock[CLOCK_NEXT_DAY]
+            worst_seen, mark = days[d, D_MIN_EQUITY], days[d, D_END_EQUITY]
+            continue
+        if flat and not balance < floor:
+            stop = j + 1
+            while stop < end and ts[stop] < next_day:
+                stop += 1
+            run = _mark(equity, last, j, stop, balance, run)
+            worst_seen, mark, j = min(worst_seen, balance), balance, stop
+            continue
         worst, here, exiting = balance, balance, False
         for s in range(pos.shape[0]):
             if pos[s, P_OPEN] == 0.0:
@@ -107,11 +149,66 @@ def quiet_bars(
         if exiting or worst < floor:
             break
         worst_seen, mark = min(worst_seen, worst), here
-        equity[j] = here
+        run = _mark(equity, last, j, j + 1, here, run)
         j += 1
     days[d, D_MIN_EQUITY] = worst_seen
     days[d, D_END_EQUITY] = mark
+    _keep_running(curve, run)
     return j
+
+
+@inlined
+def _running(curve: Floats) -> Running:
+    return (
+        curve[C_PEAK],
+        curve[C_DRAWDOWN],
+        curve[C_TOTAL],
+        curve[C_SQUARES],
+        curve[C_PREV],
+        curve[C_POINTS],
+    )
+
+
+@inlined
+def _keep_running(curve: Floats, run: Running) -> None:
+    peak, drawdown, total, squares, prev, points = run
+    curve[C_PEAK], curve[C_DRAWDOWN], curve[C_TOTAL], curve[C_SQUARES] = (
+        peak,
+        drawdown,
+        total,
+        squares,
+    )
+    curve[C_PREV], curve[C_POINTS] = prev, points
+
+
+@compiled
+def _mark(equity: Floats, last: int, j: int, stop: int, value: float, run: Running) -> Running:
+    """Bars j..stop−1 all at equity `value`: written into the curve when it is kept, else
+    folded into the running figures (bars before `last` only: see `quiet_bars`). A plain
+    call, not inlined at numba IR level: LLVM inlines it without the reference counting an
+    IR-inlined array argument costs on every bar."""
+    if equity.shape[0] > 0:
+        for q in range(j, stop):
+            equity[q] = value
+        return run
+    peak, drawdown, total, squares, prev, points = run
+    count = min(stop, last) - j
+    for q in range(count):
+        peak, drawdown, total, squares = curve_step(
+            peak, drawdown, total, squares, prev, value, points == 0.0
+        )
+        prev, points = value, points + 1.0
+        if q + 1 < count and value / value - 1.0 == 0.0:
+            points += count - q - 1  # a zero return each; peak and drawdown stay
+            break
+    return peak, drawdown, total, squares, prev, points
+
+
+@inlined
+def _point(j: int, value: float, marks: tuple[Floats, Floats, int]) -> None:
+    """Bar j's equity, as `quiet_bars` marks its bars."""
+    equity, curve, last = marks
+    _keep_running(curve, _mark(equity, last, j, j + 1, value, _running(curve)))
 
 
 @inlined
@@ -128,7 +225,7 @@ def _eventful_bar(
     status: Status,
     acct: Floats,
     days: Floats,
-    equity: Floats,
+    marks: tuple[Floats, Floats, int],
     params: Floats,
 ) -> int:
     """Bar j with everything that may happen in it; returns the next signal to look at."""
@@ -138,18 +235,19 @@ def _eventful_bar(
     check_floors(j, o, h, lo, pos, trades, acct, days, params)
     exit_positions(j, o, h, lo, c, pos, trades, acct, params)
     check_floors(j, o, h, lo, pos, trades, acct, days, params)
-    equity[j] = equity_at(c, j, pos, acct[A_BALANCE])
+    value = equity_at(c, j, pos, acct[A_BALANCE])
+    _point(j, value, marks)
     sp = queue(j, sp, bar, sym, sig, pending, pos, status, acct)
     d = int(acct[A_DAY])
     days[d, D_END_BALANCE] = acct[A_BALANCE]
-    days[d, D_END_EQUITY] = equity[j]
+    days[d, D_END_EQUITY] = value
     return sp
 
 
 @compiled
 def _start(
     n: int, m: int, k: int, max_days: int, params: Floats
-) -> tuple[Floats, Ints, Floats, Status, Floats, Floats, Floats]:
+) -> tuple[Floats, Ints, Floats, Status, Floats, Floats]:
     acct = np.zeros(ACCOUNT_FIELDS)
     acct[A_BALANCE] = params[R_INITIAL]
     acct[A_TOTAL_FLOOR] = params[R_INITIAL] * (1.0 - params[R_TOTAL_LOSS])
@@ -159,7 +257,6 @@ def _start(
         np.full(m, -1, dtype=np.int64),
         np.empty((k, TRADE_FIELDS)),
         np.full(k, S_NO_NEXT, dtype=np.int8),
-        np.empty(n),
         np.zeros((max_days, DAY_FIELDS)),
         acct,
     )
@@ -173,17 +270,25 @@ def simulate(
     max_days: int,
     signals: tuple[Ints, Ints, Floats],
     params: Floats,
-) -> tuple[Floats, Status, Floats, Floats]:
+    keep_curve: bool,
+) -> tuple[Floats, Status, Floats, Floats, Floats]:
     """Run the account over every bar. `prices` = (open, high, low, close), each bars ×
     symbols; `zone` = the FTMO zone's offset table (`calendar.offset_table`); `signals` =
     (bar, symbol, rows of side, stop, target, expiry bar) sorted by bar. Returns (trades,
-    per-signal status, equity per bar, per-day record)."""
+    per-signal status, equity per bar, per-day record, curve figures). Without `keep_curve`
+    the equity curve comes back empty and only its figures (`C_*`: what
+    `metrics.curve_stats` reads from it, folded bar by bar) are kept: a sweep needs no more,
+    and 8 MB per set per million bars written and read again cost it a fifth of its time."""
     o, c = prices[0], prices[3]
     bar, sym, sig = signals
     trans, offsets = zone
     n, m = o.shape
     k = bar.shape[0]
-    pos, pending, trades, status, equity, days, acct = _start(n, m, k, max_days, params)
+    pos, pending, trades, status, days, acct = _start(n, m, k, max_days, params)
+    curve = np.zeros(CURVE_FIELDS)
+    curve[C_PEAK] = params[R_INITIAL]
+    equity = np.empty(n if keep_curve else 0)
+    marks = (equity, curve, n - 1)
     clock = np.full(1, np.iinfo(np.int64).min, dtype=np.int64)
     sp = 0
     while sp < k and bar[sp] < 0:
@@ -192,21 +297,19 @@ def simulate(
     j = 0
     while j < n:
         calm = j if acct[A_PENDING] > 0 else (bar[sp] if sp < k else n)
-        j = quiet_bars(j, calm, ts, clock[CLOCK_NEXT_DAY], prices, pos, acct, days, equity)
+        j = quiet_bars(j, calm, ts, zone, clock, prices, pos, acct, days, marks, params)
         if j >= n:
             break
-        if ts[j] >= clock[CLOCK_NEXT_DAY]:
+        if ts[j] >= clock[CLOCK_NEXT_DAY]:  # only at `calm`: quiet_bars opens the others
             new_day(ts[j], trans, offsets, clock, acct, days, params)
-            if j < calm:
-                continue
         sp = _eventful_bar(
-            j, sp, prices, bar, sym, sig, pending, pos, trades, status, acct, days, equity, params
+            j, sp, prices, bar, sym, sig, pending, pos, trades, status, acct, days, marks, params
         )
         j += 1
     if n > 0:
         finish(c, pending, pos, trades, status, acct, params)
-        equity[n - 1] = acct[A_BALANCE]
+        _point(n - 1, acct[A_BALANCE], (equity, curve, n))
         d = int(acct[A_DAY])
         days[d, D_END_BALANCE] = acct[A_BALANCE]
         days[d, D_END_EQUITY] = acct[A_BALANCE]
-    return trades[: int(acct[A_TRADES])], status, equity, days[: int(acct[A_DAY]) + 1]
+    return trades[: int(acct[A_TRADES])], status, equity, days[: int(acct[A_DAY]) + 1], curve

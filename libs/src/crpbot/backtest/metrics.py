@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from crpbot.backtest.jit import compiled
+from crpbot.backtest.jit import compiled, inlined
 
 _SECONDS_PER_YEAR = 365.25 * 86_400
 
@@ -79,22 +79,50 @@ def _expectancy_r(trades: pd.DataFrame) -> float:
     return float((trades["pnl"] / risk).mean())
 
 
+@inlined
+def curve_step(
+    peak: float,
+    drawdown: float,
+    total: float,
+    squares: float,
+    prev: float,
+    value: float,
+    first: bool,
+) -> tuple[float, float, float, float]:
+    """One point of `curve_stats`' pass: (peak, drawdown, sum and sum of squares of returns)
+    after `value`, whose predecessor is `prev` (unused for the first point). Shared with the
+    sweep, which folds its points as the loop makes them instead of keeping the curve."""
+    peak = max(peak, value)
+    drawdown = max(drawdown, 1.0 - value / peak)
+    if not first:
+        r = value / prev - 1.0
+        total += r
+        squares += r * r
+    return peak, drawdown, total, squares
+
+
+@inlined
+def curve_summary(
+    points: int, drawdown: float, total: float, squares: float
+) -> tuple[float, float, float]:
+    """(max drawdown, mean and sample std of per-bar returns) of a curve of `points` points."""
+    count = points - 1
+    if count < 2:
+        return drawdown, np.nan, np.nan
+    mean = total / count
+    return drawdown, mean, np.sqrt(max(squares - count * mean * mean, 0.0) / (count - 1))
+
+
 @compiled
 def curve_stats(values: npt.NDArray[np.float64], initial: float) -> tuple[float, float, float]:
     """(max drawdown, mean and sample std of per-bar returns) in one pass over the curve."""
     peak, drawdown, total, squares = initial, 0.0, 0.0, 0.0
     for i in range(values.shape[0]):
-        peak = max(peak, values[i])
-        drawdown = max(drawdown, 1.0 - values[i] / peak)
-        if i > 0:
-            r = values[i] / values[i - 1] - 1.0
-            total += r
-            squares += r * r
-    count = values.shape[0] - 1
-    if count < 2:
-        return drawdown, np.nan, np.nan
-    mean = total / count
-    return drawdown, mean, np.sqrt(max(squares - count * mean * mean, 0.0) / (count - 1))
+        prev = values[i - 1] if i > 0 else 0.0
+        peak, drawdown, total, squares = curve_step(
+            peak, drawdown, total, squares, prev, values[i], i == 0
+        )
+    return curve_summary(values.shape[0], drawdown, total, squares)
 
 
 def bars_per_year_of(index: pd.DatetimeIndex) -> float:

@@ -3,7 +3,8 @@
 Each set runs the very loop a single backtest runs (`loop.simulate`), on its own slice of the
 signals (those at or above its confidence threshold) with its own stops and targets, so a
 set's figures are a single run's by construction. Only a few numbers per set leave the
-kernel: the equity curve and the per-day record of 100 sets over 1M bars would not fit.
+kernel: the equity curve and the per-day record of 100 sets over 1M bars would not fit, and
+the curve is not even kept per set (`keep_curve=False`: its figures are folded as it goes).
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from crpbot.backtest.account import T_REASON, Floats, Ints
 from crpbot.backtest.fills import EXIT_STOP, EXIT_TARGET
 from crpbot.backtest.ftmo import BREACH_NONE, D_BREACH, D_CODE, D_END_BALANCE, D_OPENED
 from crpbot.backtest.jit import compiled, parallel
-from crpbot.backtest.loop import simulate
-from crpbot.backtest.metrics import curve_stats
+from crpbot.backtest.loop import C_DRAWDOWN, C_PREV, C_SQUARES, C_TOTAL, simulate
+from crpbot.backtest.metrics import curve_summary
 
 (
     O_SIGNALS,
@@ -71,7 +72,7 @@ def sweep_kernel(
     balance, minimum trading days). One row of `OUT_FIELDS` per set."""
     bar, sym, side, expiry, confidence = signals
     stops, targets, thresholds = grid
-    sets = thresholds.shape[0]
+    sets, n = thresholds.shape[0], ts.shape[0]
     out = np.empty((sets, OUT_FIELDS))
     for p in nb.prange(sets):
         keep = confidence >= thresholds[p]
@@ -80,15 +81,17 @@ def sweep_kernel(
         sig[:, 1] = stops[p][keep]
         sig[:, 2] = targets[p][keep]
         sig[:, 3] = expiry[keep]
-        trades, _, equity, days = simulate(
-            prices, ts, zone, max_days, (bar[keep], sym[keep], sig), params
+        trades, _, _, days, curve = simulate(
+            prices, ts, zone, max_days, (bar[keep], sym[keep], sig), params, False
         )
         row = out[p]
         row[O_SIGNALS] = sig.shape[0]
         row[O_TRADES] = trades.shape[0]
         row[O_WON] = np.count_nonzero(trades[:, T_REASON] == EXIT_TARGET)
         row[O_LOST] = np.count_nonzero(trades[:, T_REASON] == EXIT_STOP)
-        row[O_FINAL] = equity[-1] if equity.shape[0] else params[0]
-        row[O_DRAWDOWN], row[O_MEAN], row[O_SPREAD] = curve_stats(equity, params[0])
+        row[O_FINAL] = curve[C_PREV] if n > 0 else params[0]
+        row[O_DRAWDOWN], row[O_MEAN], row[O_SPREAD] = curve_summary(
+            n, curve[C_DRAWDOWN], curve[C_TOTAL], curve[C_SQUARES]
+        )
         row[O_FTMO], row[O_FTMO_DAY], row[O_TRADING_DAYS] = ftmo_outcome(days, *goal)
     return out
