@@ -4,20 +4,49 @@ numba ships no type information, so a bare `@nb.njit` erases every signature it 
 `cache=True` everywhere makes a fresh process load machine code from `__pycache__` instead
 of recompiling (the cold-start cost the benchmark measures).
 
-Caveat of numba's cache: an entry is invalidated only when the file of the *cached* function
-changes. `loop.simulate` inlines the helpers of `account.py`, `fills.py`, `calendar.py` and
-`metrics.py`, and `sweep_loop.sweep_kernel` holds its own copy of `simulate`, so after
-editing any of those delete `libs/src/crpbot/backtest/__pycache__/*.nb*` before trusting a
-run (touching `loop.py` alone leaves the sweep on the old code). Fresh clones and CI have
-no cache and are unaffected.
+numba invalidates a cache entry only when the file of the *cached* function changes, but
+`loop.simulate` inlines the helpers of `account.py`, `fills.py`, `calendar.py` and
+`metrics.py`, and `sweep_loop.sweep_kernel` holds its own copy of `simulate`: after an edit
+of one of those files (a `git pull`, a patch) the old machine code would keep running. So
+the package's compiled entries are stamped with a digest of all its sources and dropped,
+here at import, when the sources differ from the stamp.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, cast
 
 import numba as nb
+
+STAMP = "crpbot-kernels.sha256"
+
+
+def drop_stale_cache(package: Path) -> bool:
+    """Delete numba's cache entries in `package/__pycache__` unless its stamp matches the
+    digest of the package's sources; True when entries were dropped. A read-only install
+    (numba then caches elsewhere, and an upgrade rewrites every file) is left alone."""
+    cache = package / "__pycache__"
+    sources = sorted(package.glob("*.py"))
+    digest = hashlib.sha256(b"".join(path.read_bytes() for path in sources)).hexdigest()
+    try:
+        if (cache / STAMP).read_text() == digest:
+            return False
+    except OSError:
+        pass
+    try:
+        cache.mkdir(exist_ok=True)
+        for entry in [*cache.glob("*.nbi"), *cache.glob("*.nbc")]:
+            entry.unlink(missing_ok=True)
+        (cache / STAMP).write_text(digest)
+    except OSError:
+        return False
+    return True
+
+
+drop_stale_cache(Path(__file__).parent)
 
 
 def compiled[F: Callable[..., Any]](func: F) -> F:
