@@ -72,7 +72,9 @@ def build(settings: Settings, options: ServeOptions) -> Assembled:
             settings.telemetry.exporter, settings.telemetry.otlp_endpoint, service="risk-guard"
         )
         telemetry.start_counts("risk_guard")
-        engine = open_database(url, migrate=options.migrate)
+        engine = open_database(
+            url, migrate=options.migrate, pool_size=settings.risk.database_pool_size
+        )
     except (ArgumentError, ValueError) as exc:
         raise StartupError(f"invalid database URL, limits or telemetry settings: {exc}") from exc
     except (SQLAlchemyError, OSError) as exc:
