@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import hmac
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
+from anyio.to_thread import current_default_thread_limiter
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -73,6 +75,7 @@ def create_app(
     max_batch_checks: int = DEFAULT_MAX_BATCH_CHECKS,
     refusals: RefusalWatch | None = None,
     clock: Callable[[], datetime] = utcnow,
+    concurrency: int | None = None,
 ) -> FastAPI:
     """`token=None` serves without authentication (the CLI allows it only when asked to).
 
@@ -80,9 +83,10 @@ def create_app(
     each request; `readiness` gains a `database` check (a fresh one is made when not given);
     `notifier` hears once each time an account gets halted for the day or breaches its floor,
     and once when `refusals` (default: 5 in 10 min) sees an account's event times keep being
-    refused, by wall time `clock`.
+    refused, by wall time `clock`. `concurrency` caps the handlers running at once (the
+    process's thread pool, which the guard owns: see `_threads`); None keeps anyio's 40.
     """
-    app = FastAPI(title="crpbot risk guard", version="1")
+    app = FastAPI(title="crpbot risk guard", version="1", lifespan=_threads(concurrency))
     app.add_middleware(
         RequestGate,
         token=token,
@@ -156,6 +160,21 @@ def create_app(
 
     app.include_router(health_router(checks, telemetry=telemetry))
     return app
+
+
+def _threads(concurrency: int | None) -> Callable[[FastAPI], Any]:
+    """Run at most `concurrency` handlers at once, the rest waiting in the event loop: a check
+    is mostly Python work under one GIL, so threads beyond the database connections that can
+    be busy only take the GIL from each other (measured: 16 clients on 40 threads got fewer
+    checks/s and a longer p99 than on 4 to 8)."""
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if concurrency is not None:
+            current_default_thread_limiter().total_tokens = concurrency
+        yield
+
+    return lifespan
 
 
 def _add_batch_route(
