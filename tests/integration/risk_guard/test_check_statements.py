@@ -91,7 +91,7 @@ def test_check_sends_one_lock_one_read_and_one_write(
         stored = conn.execute(
             select(RiskDecision.approved, func.count()).group_by(RiskDecision.approved)
         )
-        assert dict(stored.tuples().all()) == expected
+        assert {approved: count for approved, count in stored} == expected
         last_ts = conn.scalar(select(Account.last_ts).where(Account.id == "acc"))
         assert last_ts == T0 + timedelta(minutes=5)
 
