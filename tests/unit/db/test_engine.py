@@ -71,3 +71,16 @@ def test_make_engine_sqlite_transactions_take_the_write_lock_up_front(tmp_path: 
 )
 def test_normalize_url_sends_postgres_through_psycopg3(url: str, driver: str) -> None:
     assert normalize_url(url).drivername == driver
+
+
+def test_make_engine_pool_size_keeps_that_many_connections_and_opens_no_more(
+    tmp_path: Path,
+) -> None:
+    """A caller beyond the pool waits (here: times out) instead of opening one more."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'pool.db'}", pool_size=2, pool_timeout=0.05)
+    try:
+        with engine.connect(), engine.connect(), pytest.raises(sa.exc.TimeoutError):
+            engine.connect()
+        assert engine.pool.checkedin() == 2
+    finally:
+        engine.dispose()

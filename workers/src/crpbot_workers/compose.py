@@ -86,11 +86,12 @@ def risk_reader(settings: Settings, engine: Engine) -> RiskStateReader:
     return RiskGuardService(engine, settings.risk.limits())
 
 
-def open_database(url: str, *, migrate: bool) -> Engine:
+def open_database(url: str, *, migrate: bool, pool_size: int | None = None) -> Engine:
     """An engine on `url`, brought to the newest schema first when `migrate` (services that
-    own the schema migrate at start; readers do not). Errors are the caller's to word."""
+    own the schema migrate at start; readers do not), keeping `pool_size` connections when
+    given (see `make_engine`). Errors are the caller's to word."""
     from crpbot.db.engine import make_engine, upgrade
 
     if migrate:
         upgrade(url)
-    return make_engine(url)
+    return make_engine(url, pool_size=pool_size)

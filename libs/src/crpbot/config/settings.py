@@ -81,6 +81,13 @@ class RiskSettings(BaseModel):
         description="Checks one /v1/check/batch may carry (more: 422); its body cap is this "
         "times 512 bytes (413 above it), instead of max_body_bytes.",
     )
+    concurrency: int = Field(
+        8,
+        ge=1,
+        le=100,
+        description="Requests each risk-guard process (each worker) works on at once, with "
+        "as many threads and database connections, kept open; more wait in line.",
+    )
     refusal_alert_count: int = Field(
         5, ge=1, description="Refused event times of one account that raise an alert..."
     )

@@ -69,17 +69,24 @@ def make_engine(
     url: str | URL = DEFAULT_URL,
     *,
     sqlite_busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS,
+    pool_size: int | None = None,
     **kwargs: Any,
 ) -> Engine:
     """An engine for `url`; a SQLite file's parent directory is created when missing.
 
     `sqlite_busy_timeout_ms` is how long a SQLite transaction waits for another writer before
-    failing; extra keyword arguments go to `sqlalchemy.create_engine`.
+    failing. `pool_size` makes the pool keep that many connections and open no more (callers
+    beyond them wait): SQLAlchemy's default keeps 5 and opens up to 10 more that it closes
+    when they come back to a pool holding 5 idle ones, so a service whose load comes and goes
+    keeps opening connections (a PostgreSQL backend start costs milliseconds of server CPU).
+    Extra keyword arguments go to `sqlalchemy.create_engine`.
     """
     parsed = normalize_url(url)
+    memory = parsed.get_backend_name() == "sqlite" and _is_memory(parsed)
+    if pool_size is not None and not memory:
+        kwargs = {"pool_size": pool_size, "max_overflow": 0, **kwargs}
     if parsed.get_backend_name() != "sqlite":
         return create_engine(parsed, pool_pre_ping=True, **kwargs)
-    memory = _is_memory(parsed)
     if not memory and parsed.database:
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(parsed, **kwargs)

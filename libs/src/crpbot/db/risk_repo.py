@@ -12,11 +12,24 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, insert, select, union_all, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Float,
+    String,
+    bindparam,
+    cast,
+    insert,
+    literal,
+    null,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from crpbot.clock import utcnow
@@ -43,36 +56,84 @@ _LOCK = (
     .where(_accounts.c.id == bindparam("account"))
     .with_for_update()
 )
-_POINT = (_snapshots.c.ts, _snapshots.c.balance, _snapshots.c.equity, _snapshots.c.id)
+_NO_FLOAT = cast(null(), Float)
+_NO_TEXT = cast(null(), String)
+_POINT = (
+    _snapshots.c.ts,
+    _snapshots.c.id,
+    _snapshots.c.balance,
+    _snapshots.c.equity,
+    _NO_TEXT,
+    _NO_TEXT,
+    _NO_FLOAT,
+    _NO_FLOAT,
+    _NO_FLOAT,
+)
 _before = (
-    select(*_POINT)
-    .where(_snapshots.c.account_id == bindparam("account"), _snapshots.c.ts < bindparam("start"))
+    select(*_POINT[:4])
+    .where(
+        _snapshots.c.account_id == bindparam("account"),
+        _snapshots.c.ts < bindparam("points_start"),
+    )
     .order_by(_snapshots.c.ts.desc(), _snapshots.c.id.desc())
     .limit(1)
     .subquery()
 )
-_since = select(*_POINT).where(
-    _snapshots.c.account_id == bindparam("account"), _snapshots.c.ts >= bindparam("start")
-)
-_POINTS_FROM = union_all(select(*_before.c), _since).order_by("ts", "id")
-"""The newest point before `start` and every point from `start` on, in one round trip."""
-_APPROVALS_SINCE = select(
-    _decisions.c.ts,
-    _decisions.c.symbol,
-    _decisions.c.tier,
-    _decisions.c.size,
-    _decisions.c.entry,
-    _decisions.c.stop,
-).where(
-    _decisions.c.account_id == bindparam("account"),
-    _decisions.c.approved.is_(True),
-    _decisions.c.ts >= bindparam("start"),
-)
+_EARLIER, _POINTS, _APPROVALS = 0, 1, 2
+_RECENT = union_all(
+    select(literal(_EARLIER).label("kind"), *_before.c, *_POINT[4:]),
+    select(literal(_POINTS), *_POINT).where(
+        _snapshots.c.account_id == bindparam("account"),
+        _snapshots.c.ts >= bindparam("points_start"),
+    ),
+    select(
+        literal(_APPROVALS),
+        _decisions.c.ts,
+        _decisions.c.id,
+        _NO_FLOAT,
+        _NO_FLOAT,
+        _decisions.c.symbol,
+        _decisions.c.tier,
+        _decisions.c.size,
+        _decisions.c.entry,
+        _decisions.c.stop,
+    ).where(
+        _decisions.c.account_id == bindparam("account"),
+        _decisions.c.approved.is_(True),
+        _decisions.c.ts >= bindparam("approvals_start"),
+    ),
+).order_by("kind", "ts", "id")
+"""Everything a decision reads besides the locked account row, in one round trip: the newest
+point before `points_start`, every point from it on, and the approvals from
+`approvals_start` on. It must be its own statement after the lock: PostgreSQL gives each
+statement the snapshot of its start, so reads in the locking statement itself would miss what
+the lock's previous holder committed."""
 _APPROVED_TIMES = select(_decisions.c.ts).where(
     _decisions.c.account_id == bindparam("account"), _decisions.c.approved.is_(True)
 )
 _ADD_SNAPSHOT = insert(_snapshots)
 _ADD_DECISION = insert(_decisions)
+_SUMMARY = ("last_ts", "trading_days", "last_approval_ts", "lowest_equity")
+_SAVE_ACCOUNT = (
+    update(_accounts)
+    .where(_accounts.c.id == bindparam("account"))
+    .values({c: bindparam(f"new_{c}", type_=_accounts.c[c].type) for c in _SUMMARY})
+)
+"""The account row's running summary, written whole: the row is locked, so the columns not
+changed are written back as read."""
+_SAVE_CHECK = _SAVE_ACCOUNT.add_cte(
+    insert(_decisions)
+    .values(
+        {
+            c.name: bindparam(f"decision_{c.name}", type_=c.type)
+            for c in _decisions.c
+            if c is not _decisions.c.id
+        }
+    )
+    .cte("added")
+)
+"""A check's writes on PostgreSQL in one statement: its decision, inserted by a
+data-modifying CTE of the account row's update (SQLite has no such CTEs)."""
 
 
 class UnknownAccountError(LookupError):
@@ -89,7 +150,7 @@ class StaleEventError(ValueError):
 
 @dataclass(slots=True)
 class _AccountRow:
-    """The locked account row as read, plus the columns changed since (written back once,
+    """The locked account row as read, and whether it changed since (then written back once,
     at the end of the transaction, by `AccountRepo.save`)."""
 
     id: str
@@ -99,11 +160,24 @@ class _AccountRow:
     trading_days: int
     last_approval_ts: datetime | None
     lowest_equity: float | None
-    changed: dict[str, Any] = field(default_factory=dict)
+    changed: bool = False
 
     def set(self, column: str, value: Any) -> None:
         setattr(self, column, value)
-        self.changed[column] = value
+        self.changed = True
+
+    def summary(self) -> dict[str, Any]:
+        return {"account": self.id, **{f"new_{c}": getattr(self, c) for c in _SUMMARY}}
+
+
+@dataclass(frozen=True, slots=True)
+class Recent:
+    """What `AccountRepo.recent` read: the newest point before the points' start (None if
+    there is none), the points from it on and the approvals in the window, oldest first."""
+
+    earlier: EquityPoint | None
+    points: list[EquityPoint]
+    approvals: list[ApprovedSignal]
 
 
 class AccountRepo:
@@ -112,6 +186,7 @@ class AccountRepo:
     def __init__(self, conn: Connection, account: _AccountRow) -> None:
         self._conn = conn
         self._account = account
+        self._decisions: list[dict[str, Any]] = []
 
     @property
     def initial_balance(self) -> float:
@@ -188,12 +263,12 @@ class AccountRepo:
     def add_decision(self, request: CheckRequest, ts: datetime, decision: Decision) -> None:
         """An approval also updates the account's trading days: the decision's state already
         counts it (made from this row's count, under this row's lock, so two replicas cannot
-        both count the same day)."""
+        both count the same day). The row is written with the account row by `save` (or by
+        the next `recent`, which must see it), so a check's writes are one statement."""
         if decision.approved:
             self._account.set("trading_days", decision.state.trading_days)
             self._account.set("last_approval_ts", ts)
-        self._conn.execute(
-            _ADD_DECISION,
+        self._decisions.append(
             {
                 "account_id": self._account.id,
                 "ts": ts,
@@ -202,33 +277,52 @@ class AccountRepo:
                 "size": decision.size,
                 "reasons": [str(r) for r in decision.reasons],
                 "created_at": utcnow(),
-            },
+            }
         )
 
-    def points_from(self, start: datetime) -> tuple[EquityPoint | None, list[EquityPoint]]:
-        """The newest point before `start` (None if there is none), and the points from
-        `start` on, oldest first."""
-        rows = self._conn.execute(_POINTS_FROM, {"account": self._account.id, "start": start})
-        points = [EquityPoint(ts, float(b), float(e)) for ts, b, e, _ in rows]
-        if points and points[0].ts < start:
-            return points[0], points[1:]
-        return None, points
-
-    def approvals_since(self, start: datetime) -> list[ApprovedSignal]:
-        rows = self._conn.execute(_APPROVALS_SINCE, {"account": self._account.id, "start": start})
-        return [
-            ApprovedSignal(ts, symbol, Tier(tier), float(size) * abs(entry - stop))
-            for ts, symbol, tier, size, entry, stop in rows
-        ]
+    def recent(self, points_start: datetime, approvals_start: datetime) -> Recent:
+        """The equity points from `points_start` on (and the newest one before it) and the
+        approvals from `approvals_start` on, in one statement."""
+        self._write_decisions()
+        rows = self._conn.execute(
+            _RECENT,
+            {
+                "account": self._account.id,
+                "points_start": points_start,
+                "approvals_start": approvals_start,
+            },
+        )
+        earlier: EquityPoint | None = None
+        points: list[EquityPoint] = []
+        approvals: list[ApprovedSignal] = []
+        for kind, ts, _, balance, equity, symbol, tier, size, entry, stop in rows:
+            if kind == _APPROVALS:
+                risk = float(size) * abs(entry - stop)
+                approvals.append(ApprovedSignal(ts, symbol, Tier(tier), risk))
+            elif kind == _POINTS:
+                points.append(EquityPoint(ts, float(balance), float(equity)))
+            else:
+                earlier = EquityPoint(ts, float(balance), float(equity))
+        return Recent(earlier, points, approvals)
 
     def save(self) -> None:
-        """Write the account row's changed columns back (one UPDATE, or none)."""
-        changed = self._account.changed
-        if changed:
-            self._conn.execute(
-                update(_accounts).where(_accounts.c.id == self._account.id).values(changed)
-            )
-            self._account.changed = {}
+        """Write the decisions and the changed account row back: a check's in one statement
+        on PostgreSQL (`_SAVE_CHECK`), elsewhere in one insert and one update."""
+        if not self._account.changed:
+            self._write_decisions()
+            return
+        self._account.changed = False
+        if len(self._decisions) == 1 and self._conn.dialect.name == "postgresql":
+            decision = {f"decision_{k}": v for k, v in self._decisions.pop().items()}
+            self._conn.execute(_SAVE_CHECK, {**decision, **self._account.summary()})
+            return
+        self._write_decisions()
+        self._conn.execute(_SAVE_ACCOUNT, self._account.summary())
+
+    def _write_decisions(self) -> None:
+        if self._decisions:
+            self._conn.execute(_ADD_DECISION, self._decisions)
+            self._decisions = []
 
 
 @contextmanager

@@ -190,7 +190,9 @@ class RiskGuardService:
         limits = self.limits
         day_start = previous_midnight(now, limits.timezone)
         since = min(day_start, now - limits.cooldown_lookback)
-        earlier, points = repo.points_from(since)
+        window = max(limits.rate_window, limits.open_signal_lifetime)
+        recent = repo.recent(since, now - window)
+        earlier, points = recent.earlier, recent.points
         before_today = [p for p in points if p.ts < day_start]
         day_open = before_today[-1] if before_today else earlier
         today = points[len(before_today) :]
@@ -203,9 +205,8 @@ class RiskGuardService:
             repo.trading_days,
             last_approval is not None and last_approval >= day_start,
         )
-        window = max(limits.rate_window, limits.open_signal_lifetime)
         streak_points = ([earlier] if earlier is not None else []) + points
-        history = History(repo.approvals_since(now - window), closed_results(streak_points))
+        history = History(recent.approvals, closed_results(streak_points))
         return state, history
 
     def _event_time(self, account: str, ts: datetime) -> datetime:

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from anyio.to_thread import current_default_thread_limiter
 from fastapi.testclient import TestClient
 
 from crpbot.db.engine import make_engine
@@ -158,3 +159,12 @@ def test_stop_on_the_wrong_side_is_rejected_not_sized(opened: TestClient, check_
 def test_app_without_token_serves_openly(engine: Any, equity_body: Body) -> None:
     with TestClient(create_app(RiskGuardService(engine), token=None)) as client:
         assert client.post("/v1/equity", json=equity_body()).status_code == 200
+
+
+@pytest.mark.parametrize("concurrency", [1, 8])
+def test_concurrency_caps_the_handlers_thread_pool(concurrency: int) -> None:
+    service = RiskGuardService(make_engine("sqlite://"))
+    app = create_app(service, token=None, concurrency=concurrency)
+    with TestClient(app) as served:
+        tokens = served.portal.call(lambda: current_default_thread_limiter().total_tokens)
+    assert tokens == concurrency

@@ -1,7 +1,9 @@
 """Risk-guard HTTP API: `/v1/equity`, `/v1/check`, `/v1/state`, probes, metrics.
 
 Handlers are thin: parse, call `RiskGuardService`, map its errors to status codes. Handlers
-are plain `def`, so FastAPI runs the blocking database work in its thread pool. The token and
+are plain `def`, so FastAPI runs the blocking database work in its thread pool; they return
+their answer already serialised (validated by its response model in that same thread), and
+the token dependency is `async`, so a request hops to a thread once, not three times. The token and
 the body size are checked by `RequestGate` before any of the body is read. A bad field, an
 event time out of range or too far ahead of the guard's clock are all 422 with a one-line
 `detail`; a stale event time stays 409. Refused event times are counted per account
@@ -15,14 +17,17 @@ from __future__ import annotations
 
 import hmac
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
+from anyio.to_thread import current_default_thread_limiter
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel
 from sqlalchemy.exc import SQLAlchemyError
 
 from crpbot.clock import utcnow
@@ -70,6 +75,7 @@ def create_app(
     max_batch_checks: int = DEFAULT_MAX_BATCH_CHECKS,
     refusals: RefusalWatch | None = None,
     clock: Callable[[], datetime] = utcnow,
+    concurrency: int | None = None,
 ) -> FastAPI:
     """`token=None` serves without authentication (the CLI allows it only when asked to).
 
@@ -77,9 +83,10 @@ def create_app(
     each request; `readiness` gains a `database` check (a fresh one is made when not given);
     `notifier` hears once each time an account gets halted for the day or breaches its floor,
     and once when `refusals` (default: 5 in 10 min) sees an account's event times keep being
-    refused, by wall time `clock`.
+    refused, by wall time `clock`. `concurrency` caps the handlers running at once (the
+    process's thread pool, which the guard owns: see `_threads`); None keeps anyio's 40.
     """
-    app = FastAPI(title="crpbot risk guard", version="1")
+    app = FastAPI(title="crpbot risk guard", version="1", lifespan=_threads(concurrency))
     app.add_middleware(
         RequestGate,
         token=token,
@@ -116,11 +123,11 @@ def create_app(
         response_model=StateOut,
         responses=problems(*(c for c in refusal_codes if c != 404)),
     )
-    def post_equity(body: EquityBody) -> dict[str, Any]:
+    def post_equity(body: EquityBody) -> Response:
         state = service.record_equity(body.to_domain())
         observe_state(counts(), body.account, state)
         alert_on(body.account, state, body.ts)
-        return state_payload(body.account, state)
+        return _serialised(StateOut, state_payload(body.account, state))
 
     @app.post(
         "/v1/check",
@@ -128,11 +135,11 @@ def create_app(
         response_model=DecisionOut,
         responses=problems(*refusal_codes),
     )
-    def post_check(body: CheckBody) -> dict[str, Any]:
+    def post_check(body: CheckBody) -> Response:
         decision = service.check(body.to_domain())
         observe_decision(counts(), body.account, decision)
         alert_on(body.account, decision.state, body.ts)
-        return decision_payload(body.account, decision)
+        return _serialised(DecisionOut, decision_payload(body.account, decision))
 
     def observe(account: str, decision: Decision, ts: datetime) -> None:
         observe_decision(counts(), account, decision)
@@ -148,11 +155,26 @@ def create_app(
     )
     def get_state(
         account: Annotated[str, Query(min_length=1, max_length=64, pattern=ACCOUNT_PATTERN)],
-    ) -> dict[str, Any]:
-        return state_payload(account, service.state(account))
+    ) -> Response:
+        return _serialised(StateOut, state_payload(account, service.state(account)))
 
     app.include_router(health_router(checks, telemetry=telemetry))
     return app
+
+
+def _threads(concurrency: int | None) -> Callable[[FastAPI], Any]:
+    """Run at most `concurrency` handlers at once, the rest waiting in the event loop: a check
+    is mostly Python work under one GIL, so threads beyond the database connections that can
+    be busy only take the GIL from each other (measured: 16 clients on 40 threads got fewer
+    checks/s and a longer p99 than on 4 to 8)."""
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if concurrency is not None:
+            current_default_thread_limiter().total_tokens = concurrency
+        yield
+
+    return lifespan
 
 
 def _add_batch_route(
@@ -168,7 +190,7 @@ def _add_batch_route(
         response_model=DecisionsOut,
         responses=problems(400, 401, 404, 409, 413, 422, 503),
     )
-    def post_check_batch(body: CheckBatchBody) -> dict[str, Any]:
+    def post_check_batch(body: CheckBatchBody) -> Response:
         """Many checks in one transaction; answers in the order sent. Decided by account,
         then event time, then as sent, each seeing the approvals before it; refused as a
         whole (nothing stored) when any check would be refused on its own."""
@@ -180,11 +202,16 @@ def _add_batch_route(
         decisions = service.check_batch(body.to_domain())
         for check, decision in zip(body.checks, decisions, strict=True):
             observe(check.account, decision, check.ts)
-        return {
-            "decisions": [
-                decision_payload(c.account, d) for c, d in zip(body.checks, decisions, strict=True)
-            ]
-        }
+        payloads = [
+            decision_payload(c.account, d) for c, d in zip(body.checks, decisions, strict=True)
+        ]
+        return _serialised(DecisionsOut, {"decisions": payloads})
+
+
+def _serialised(model: type[BaseModel], payload: dict[str, Any]) -> Response:
+    """`payload` checked against and written by the route's response model, as FastAPI would
+    (which does it in one more trip to the thread pool for a plain `def` handler)."""
+    return Response(model.model_validate(payload).model_dump_json(), media_type="application/json")
 
 
 def observe_state(telemetry: Telemetry, account: str, state: GuardState) -> None:
@@ -207,7 +234,7 @@ def observe_decision(telemetry: Telemetry, account: str, decision: Decision) -> 
 def _require_token(token: str) -> Any:
     expected = token.encode()
 
-    def check(
+    async def check(
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     ) -> None:
         given = b"" if credentials is None else credentials.credentials.encode()

@@ -72,7 +72,7 @@ def build(settings: Settings, options: ServeOptions) -> Assembled:
             settings.telemetry.exporter, settings.telemetry.otlp_endpoint, service="risk-guard"
         )
         telemetry.start_counts("risk_guard")
-        engine = open_database(url, migrate=options.migrate)
+        engine = open_database(url, migrate=options.migrate, pool_size=settings.risk.concurrency)
     except (ArgumentError, ValueError) as exc:
         raise StartupError(f"invalid database URL, limits or telemetry settings: {exc}") from exc
     except (SQLAlchemyError, OSError) as exc:
@@ -93,6 +93,7 @@ def build(settings: Settings, options: ServeOptions) -> Assembled:
         max_body_bytes=risk.max_body_bytes,
         max_batch_checks=risk.max_batch_checks,
         refusals=refusals,
+        concurrency=risk.concurrency,
     )
     return Assembled(app, notifier, authenticated=token is not None)
 
