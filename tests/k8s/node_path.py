@@ -1,12 +1,14 @@
-"""kubectl, Helm and TorchServe helpers of the user's path on the real node
+"""kubectl, Helm, image and TorchServe helpers of the user's path on the real node
 (tests/k8s/test_real_node_path.py): waits with the events in the failure message, a Job's end,
-a Secret's value once the operator made it, the scan report in a pod's log."""
+a Secret's value once the operator made it, the scan report in a pod's log, local images put
+into the node's containerd."""
 
 from __future__ import annotations
 
 import base64
 import json
 import re
+import shutil
 import subprocess
 import time
 import urllib.request
@@ -14,12 +16,15 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import pytest
+from sqlalchemy import make_url
 
 from crpbot.storage.s3 import ObjectStore
 from crpbot_model_server.archive import MODEL_NAMES
 from tests.fixtures.torchserve import TorchServeServer
-from tests.k8s.control_plane import ControlPlane, Kubectl
+from tests.k8s.control_plane import REPO, ControlPlane, Kubectl
 from tests.k8s.node_pods import IMAGE_TAG as TAG
+from tests.k8s.real_node import RealNode
 
 WAIT_S = 600.0
 SCAN_NOW = "2018-01-22T12:00Z"
@@ -29,6 +34,9 @@ MODELS_PREFIX = "prod"
 # moto takes any keys, but boto3 signs nothing without them: a fetch without the Secret's
 # keys in its env fails with NoCredentialsError.
 S3_KEYS = {"AWS_ACCESS_KEY_ID": "node-test-key", "AWS_SECRET_ACCESS_KEY": "node-test-secret"}
+DISK_MARGIN = 4 * 2**30  # left free for everything else on the machine
+# An import holds the layers twice: as content (docker save's uncompressed tars) and unpacked.
+IMPORT_FACTOR = 2
 OFFLINE_SCAN_ENV = {
     "CRPBOT_RISK__MIN_CONFIDENCE": "0.5",
     "CRPBOT_CONFIDENCE__HIGH": "0.5",
@@ -141,13 +149,71 @@ def secret_value(kubectl: Kubectl, namespace: str, name: str, key: str) -> str:
     raise AssertionError(f"no Secret {name} in {namespace} after {WAIT_S}s")
 
 
-def image_values(component: str, repository: str) -> list[str]:
-    """Chart values naming a local image as containerd stores it (docker.io/<repo>:<tag>)."""
+def image_values(component: str, image: str) -> list[str]:
+    """Chart values naming a local image as containerd stores it (docker.io/<repo>:<tag>);
+    `image` is `<repo>` (tagged with the session's tag) or `<repo>:<tag>`."""
+    repository, _, tag = image.partition(":")
     return [
         f"--set={component}.registry=docker.io",
         f"--set={component}.repository={repository}",
-        f"--set={component}.tag={TAG}",
+        f"--set={component}.tag={tag or TAG}",
     ]
+
+
+def import_onto_node(node: RealNode, image: str) -> None:
+    """A Docker engine image in the node's containerd, kept there between sessions (an
+    unchanged image is not imported again). An import that fails half-way (ENOSPC while
+    unpacking) has already registered the image, whose content and snapshots only a removal
+    frees, so it is removed then. Skips, with the figures, when the import would leave less
+    than DISK_MARGIN free."""
+    needed = docker_image_bytes(image) * IMPORT_FACTOR + DISK_MARGIN
+    free = shutil.disk_usage(node.runtime.root).free
+    if free < needed:
+        pytest.skip(
+            f"{image} needs {needed / 2**30:.1f} GiB free in containerd's root "
+            f"({node.runtime.root}), {free / 2**30:.1f} GiB are"
+        )
+    try:
+        node.runtime.import_docker_image(image)
+    except BaseException:
+        node.runtime.remove_image(image)
+        raise
+
+
+def build_postgres_image() -> str:
+    """hack/build-postgres-image.sh (cached by its inputs' hash): the local stand-in for the
+    chart's PostgreSQL image; returns its name."""
+    built = subprocess.run(
+        [str(REPO / "hack" / "build-postgres-image.sh")],
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        check=False,
+    )
+    assert built.returncode == 0, f"build-postgres-image.sh failed:\n{built.stderr[-4000:]}"
+    return built.stdout.split()[-1]
+
+
+def wait_statefulset_ready(kubectl: Kubectl, namespace: str, name: str) -> None:
+    done = kubectl.plane.kubectl(
+        "rollout",
+        "status",
+        f"statefulset/{name}",
+        "-n",
+        namespace,
+        f"--timeout={int(WAIT_S)}s",
+        timeout=WAIT_S + 30,
+    )
+    if done.returncode != 0:
+        pods = kubectl("get", "pods", "-n", namespace, "-o", "wide")
+        events = kubectl("get", "events", "-n", namespace, "--sort-by=.lastTimestamp")
+        raise AssertionError(f"{name} not ready: {done.stderr}\n{pods}\n{events}")
+
+
+def url_by_pod_ip(url: str, pod: dict[str, Any]) -> str:
+    """A database URL of the cluster (a Service name) pointed at the pod's bridge address,
+    which the host reaches."""
+    return make_url(url).set(host=pod["status"]["podIP"]).render_as_string(hide_password=False)
 
 
 def docker_image_bytes(image: str) -> int:

@@ -1,11 +1,13 @@
 """The user's whole path on the real node, once: `helm install` of the chart (the operator as
-a pod from its own image, with its ServiceAccount and RBAC), the minimal sample bot, then its
-children, asserting on what really ran (pods, probes, a Job's end, rows in PostgreSQL).
+a pod from its own image, with its ServiceAccount and RBAC, and the chart's own PostgreSQL),
+the minimal sample bot, then its children, asserting on what really ran (pods, probes, a Job's
+end, rows in the chart's PostgreSQL).
 
-The database is a PostgreSQL on the node's bridge address (`database.existingSecret`, the
-chart's default), not the chart's optional one: that one runs the official `postgres`
-image, which no registry can serve here, and a look-alike built locally would test our copy
-of its entrypoint rather than the chart.
+The chart's PostgreSQL (`postgresql.enabled=true`) runs as its StatefulSet renders it, on a
+hostPath volume pre-bound to its claim, and writes the `crpbot-database` Secret the sample bot
+names. Its image is a local stand-in (hack/build-postgres-image.sh: Debian's PostgreSQL 15
+with an entrypoint keeping the official image's contract the chart uses), named through
+`postgresql.image.*`; the official `postgres` image the chart defaults to cannot be pulled here.
 
 The bot's own pods (risk guard, scanner Job, Telegram bot, the fetch-models init container of
 the model server and of the scanner) run the workers image, which has no torch (~1.3 GB): the
@@ -19,12 +21,14 @@ holds an image twice while importing it, and this disk has not that room.
 from __future__ import annotations
 
 import json
-import shutil
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
+from sqlalchemy import make_url, text
+from sqlalchemy.exc import OperationalError
 
 from crpbot.db.engine import make_engine, session_factory
 from crpbot.db.repos.scan_cycles import scan_cycles
@@ -33,7 +37,6 @@ from crpbot_model_server.archive import MODEL_NAMES, build_archives
 from tests.fixtures.artifacts import TinyArtifact, build_tiny_artifact
 from tests.fixtures.chart import CHART, require_tool
 from tests.fixtures.moto_server import running_moto
-from tests.fixtures.postgres import PostgresServer, find_pg_ctl, running_postgres
 from tests.fixtures.telegram_api import TOKEN, TelegramStandIn, running_stand_in
 from tests.fixtures.torchserve import (
     NO_JAVA,
@@ -47,13 +50,14 @@ from tests.k8s.node_path import (
     MODELS_PREFIX,
     S3_KEYS,
     WAIT_S,
-    docker_image_bytes,
+    build_postgres_image,
     fetched_model_server,
     fetching_cronjob,
     get_json,
     helm_ok,
     helm_run,
     image_values,
+    import_onto_node,
     job_end,
     offline_scan_job,
     pods_of,
@@ -61,13 +65,15 @@ from tests.k8s.node_path import (
     scan_report,
     secret_value,
     upload_archives,
+    url_by_pod_ip,
     wait_available,
     wait_for_conditions,
     wait_for_scheduled_pods,
+    wait_statefulset_ready,
 )
 from tests.k8s.node_pods import FETCH, exit_code, finished, node_pod
 from tests.k8s.node_pods import IMAGE_TAG as TAG
-from tests.k8s.node_runtime import NODE_IP, POD_SUBNET
+from tests.k8s.node_runtime import NODE_IP
 from tests.k8s.node_services import hostpath_volume, make_volume_folder
 from tests.k8s.real_node import RealNode, build_image, pin_namespace
 
@@ -80,51 +86,25 @@ RELEASE = "crpbot-node"
 will not adopt; every cluster-scoped name of the chart derives from the release."""
 SAMPLE = REPO / "manifests" / "samples" / "tradingbot-minimal.yaml"
 BOT = "btc-observer"
-DATABASE = "crpbot_path"
-DISK_MARGIN = 4 * 2**30  # left free for everything else on the machine
+POSTGRES = f"{RELEASE}-postgresql"  # the chart's StatefulSet, Service and Secret
+POSTGRES_CLAIM = f"data-{POSTGRES}-0"  # its volumeClaimTemplate's claim for pod 0
+POSTGRES_UID = 999  # the official image's postgres user, which the chart runs as
 CHAT = 42
-# An import holds the layers twice: as content (docker save's uncompressed tars) and unpacked.
-IMPORT_FACTOR = 2
-
-
-@pytest.fixture(scope="module")
-def node_postgres(real_node: RealNode) -> Iterator[PostgresServer]:
-    """A PostgreSQL the node's pods reach: on the bridge address, pods' subnet let in."""
-    pg_ctl = find_pg_ctl()
-    if pg_ctl is None:
-        pytest.skip("no PostgreSQL server binaries; run `make system-deps`")
-    with running_postgres(pg_ctl, host=NODE_IP, clients=POD_SUBNET) as server:
-        yield server
 
 
 @pytest.fixture(scope="module")
 def workers_on_node(real_node: RealNode) -> None:
-    """The workers image (hack/build-images.sh: no torch, ~1.3 GB) in the node's containerd.
-
-    Kept there between sessions like the operator image (an unchanged image is not imported
-    again); an import that fails half-way (ENOSPC while unpacking) has already registered the
-    image, whose content and snapshots only a removal frees, so it is removed then. Skips,
-    with the figures, when the import would leave less than DISK_MARGIN free."""
+    """The workers image (hack/build-images.sh: no torch, ~1.3 GB) in the node's containerd."""
     build_image("workers")
-    needed = docker_image_bytes(WORKERS_IMAGE) * IMPORT_FACTOR + DISK_MARGIN
-    free = shutil.disk_usage(real_node.runtime.root).free
-    if free < needed:
-        pytest.skip(
-            f"{WORKERS_IMAGE} needs {needed / 2**30:.1f} GiB free in containerd's root "
-            f"({real_node.runtime.root}), {free / 2**30:.1f} GiB are"
-        )
-    try:
-        real_node.runtime.import_docker_image(WORKERS_IMAGE)
-    except BaseException:
-        real_node.runtime.remove_image(WORKERS_IMAGE)
-        raise
+    import_onto_node(real_node, WORKERS_IMAGE)
 
 
 @pytest.fixture(scope="module")
-def bot_database(node_postgres: PostgresServer) -> Iterator[str]:
-    """The URL of the bot's own database on that server, dropped afterwards."""
-    with node_postgres.database(DATABASE) as url:
-        yield url
+def postgres_on_node(real_node: RealNode) -> str:
+    """The chart PostgreSQL's local stand-in image in the node's containerd; returns its name."""
+    image = build_postgres_image()
+    import_onto_node(real_node, image)
+    return image
 
 
 @pytest.fixture(scope="module")
@@ -132,28 +112,19 @@ def released(
     real_node: RealNode,
     control_plane: ControlPlane,
     kubectl: Kubectl,
-    bot_database: str,
-    tmp_path_factory: pytest.TempPathFactory,
+    postgres_on_node: str,
+    volume_folders: dict[str, Path],
 ) -> Iterator[str]:
-    """The chart installed in a namespace pinned to the real node, its database Secret and
-    the scanner's volume ready; yields the namespace. Everything is removed afterwards."""
+    """The chart, with its PostgreSQL, installed in a namespace pinned to the real node, the
+    volumes of the scanner's and PostgreSQL's claims ready; yields the namespace. Everything is
+    removed afterwards."""
     helm = require_tool("helm")
-    folder = make_volume_folder(tmp_path_factory.mktemp("scanner-data") / "volume")
-    claim = f"{BOT}-scanner-data"
     kubectl("create", "namespace", NAMESPACE)
     try:
         pin_namespace(control_plane, NAMESPACE)
-        kubectl(
-            "create",
-            "secret",
-            "generic",
-            "crpbot-database",
-            "-n",
-            NAMESPACE,
-            f"--from-literal=url={bot_database}",
-        )
-        volume = hostpath_volume(f"{NAMESPACE}-{claim}", folder, NAMESPACE, claim)
-        kubectl("apply", "-f", "-", stdin=json.dumps(volume))
+        for claim, folder in volume_folders.items():
+            volume = hostpath_volume(f"{NAMESPACE}-{claim}", folder, NAMESPACE, claim)
+            kubectl("apply", "-f", "-", stdin=json.dumps(volume))
         helm_ok(
             helm,
             control_plane,
@@ -166,12 +137,36 @@ def released(
             *image_values("image", "crpbot/operator"),
             *image_values("workerImages.workers", "crpbot/workers"),
             *image_values("workerImages.modelServer", "crpbot/model-server"),
+            "--set=postgresql.enabled=true",
+            *image_values("postgresql.image", postgres_on_node),
         )
         yield NAMESPACE
     finally:
         helm_run(helm, control_plane, "uninstall", RELEASE, "-n", NAMESPACE, "--wait")
         control_plane.kubectl("delete", "namespace", NAMESPACE, "--timeout=180s", timeout=200)
-        control_plane.kubectl("delete", "pv", f"{NAMESPACE}-{claim}", "--wait=false")
+        for claim in volume_folders:
+            control_plane.kubectl("delete", "pv", f"{NAMESPACE}-{claim}", "--wait=false")
+
+
+@pytest.fixture(scope="module")
+def volume_folders(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Claim -> the host folder of its hostPath volume, owned by the user of the claim's pod
+    (hostPath ignores fsGroup): the scanner's (10001) and the chart PostgreSQL's (999)."""
+    root = tmp_path_factory.mktemp("volumes")
+    return {
+        f"{BOT}-scanner-data": make_volume_folder(root / "scanner-data"),
+        POSTGRES_CLAIM: make_volume_folder(root / "postgresql", uid=POSTGRES_UID),
+    }
+
+
+@pytest.fixture(scope="module")
+def chart_database(released: str, kubectl: Kubectl) -> str:
+    """The URL of the database in the `crpbot-database` Secret the chart's PostgreSQL wrote,
+    pointed at its pod's bridge address (the host reaches it; the Service name resolves only
+    through cluster DNS), once the StatefulSet is ready."""
+    wait_statefulset_ready(kubectl, released, POSTGRES)
+    (pod,) = pods_of(kubectl, released, "app.kubernetes.io/component=postgresql")
+    return url_by_pod_ip(secret_value(kubectl, released, "crpbot-database", "url"), pod)
 
 
 def test_path_operator_runs_as_a_pod_with_its_service_account(
@@ -185,6 +180,31 @@ def test_path_operator_runs_as_a_pod_with_its_service_account(
     assert pod["spec"]["nodeName"] == real_node.name
     assert pod["spec"]["serviceAccountName"] == fullname
     assert pod["status"]["containerStatuses"][0]["image"].endswith(f"crpbot/operator:{TAG}")
+
+
+def test_path_chart_postgresql_runs_on_the_node_with_its_volume_and_password(
+    released: str,
+    real_node: RealNode,
+    kubectl: Kubectl,
+    postgres_on_node: str,
+    volume_folders: dict[str, Path],
+    chart_database: str,
+) -> None:
+    (pod,) = pods_of(kubectl, released, "app.kubernetes.io/component=postgresql")
+    url = make_url(chart_database)
+
+    # Its StatefulSet's pod, on the node from the image the values named, initialised its data
+    # on the claim's host folder...
+    assert pod["spec"]["nodeName"] == real_node.name
+    assert pod["status"]["containerStatuses"][0]["image"].endswith(postgres_on_node)
+    assert (volume_folders[POSTGRES_CLAIM] / "pgdata" / "PG_VERSION").is_file()
+    # ...and takes the Secret's user and password from outside the pod (scram), not others.
+    engine = make_engine(chart_database)
+    with engine.connect() as connection:
+        assert connection.execute(text("select current_user")).scalar() == url.username
+    wrong = make_engine(url.set(password="not-the-password").render_as_string(hide_password=False))
+    with pytest.raises(OperationalError, match="password authentication failed"):
+        wrong.connect().close()
 
 
 def test_path_operator_pod_creates_the_sample_bots_children(
@@ -312,7 +332,7 @@ def test_path_scanner_job_scores_on_torchserve_and_stores_its_signal_and_cycle(
     models_in_store: dict[str, bytes],
     node_torchserve: TorchServeServer,
     kubectl: Kubectl,
-    node_postgres: PostgresServer,
+    chart_database: str,
 ) -> None:
     wait_available(kubectl, released, f"{BOT}-risk-guard")
     cronjob = fetching_cronjob(kubectl, released, BOT)
@@ -325,10 +345,11 @@ def test_path_scanner_job_scores_on_torchserve_and_stores_its_signal_and_cycle(
     assert end == "Complete", f"{json.dumps(finished_job['status'])}\n{logs[-3000:]}"
     (row,) = scan_report(logs)["symbols"]
     assert row["outcome"] == "approved", logs[-3000:]
-    with session_factory(make_engine(node_postgres.url(DATABASE)))() as session:
+    with session_factory(make_engine(chart_database))() as session:
         (stored,) = recent_signals(session, bot=BOT)
         cycles = scan_cycles(session, bot=BOT)
-    # The signal the guard approved by Service name, and the cycle, are rows in PostgreSQL;
+    # The signal the guard approved by Service name, and the cycle, are rows in the chart's
+    # PostgreSQL (the bot's pods reached it through the Secret and the Service);
     # the scores came from TorchServe (its own request counts), for the version of the
     # archives the pod's fetch-models copied from S3.
     assert (stored.id, stored.status) == (row["signal_id"], "approved")
