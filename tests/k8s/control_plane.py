@@ -38,6 +38,8 @@ CONTROLLERS = (
     "job-controller",
     "replicaset-controller",
     "deployment-controller",
+    # The chart's optional PostgreSQL (a StatefulSet), run on the real node by the path test.
+    "statefulset-controller",
     "serviceaccount-controller",
     "serviceaccount-token-controller",
     "namespace-controller",

@@ -1,12 +1,14 @@
-"""kubectl, Helm and TorchServe helpers of the user's path on the real node
+"""kubectl, Helm, image and TorchServe helpers of the user's path on the real node
 (tests/k8s/test_real_node_path.py): waits with the events in the failure message, a Job's end,
-a Secret's value once the operator made it, the scan report in a pod's log."""
+a Secret's value once the operator made it, the scan report in a pod's log, local images put
+into the node's containerd."""
 
 from __future__ import annotations
 
 import base64
 import json
 import re
+import shutil
 import subprocess
 import time
 import urllib.request
@@ -14,12 +16,14 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import pytest
+from sqlalchemy import make_url
 
 from crpbot.storage.s3 import ObjectStore
 from crpbot_model_server.archive import MODEL_NAMES
-from tests.fixtures.torchserve import TorchServeServer
-from tests.k8s.control_plane import ControlPlane, Kubectl
+from tests.k8s.control_plane import REPO, ControlPlane, Kubectl
 from tests.k8s.node_pods import IMAGE_TAG as TAG
+from tests.k8s.real_node import RealNode
 
 WAIT_S = 600.0
 SCAN_NOW = "2018-01-22T12:00Z"
@@ -29,6 +33,9 @@ MODELS_PREFIX = "prod"
 # moto takes any keys, but boto3 signs nothing without them: a fetch without the Secret's
 # keys in its env fails with NoCredentialsError.
 S3_KEYS = {"AWS_ACCESS_KEY_ID": "node-test-key", "AWS_SECRET_ACCESS_KEY": "node-test-secret"}
+DISK_MARGIN = 4 * 2**30  # left free for everything else on the machine
+# An import holds the layers twice: as content (docker save's uncompressed tars) and unpacked.
+IMPORT_FACTOR = 2
 OFFLINE_SCAN_ENV = {
     "CRPBOT_RISK__MIN_CONFIDENCE": "0.5",
     "CRPBOT_CONFIDENCE__HIGH": "0.5",
@@ -105,21 +112,22 @@ def job_end(kubectl: Kubectl, namespace: str, name: str) -> tuple[str, dict[str,
     raise AssertionError(f"job {name} did not end in {WAIT_S}s\n{events}")
 
 
-def requests_served(server: TorchServeServer, model: str) -> float:
+def requests_served(metrics_url: str, model: str) -> float:
     """TorchServe's own count of inference requests to `model` (its Prometheus metrics)."""
-    with urllib.request.urlopen(f"{server.metrics_url}/metrics", timeout=5) as response:
+    with urllib.request.urlopen(f"{metrics_url}/metrics", timeout=5) as response:
         text = response.read().decode()
     pattern = rf'^ts_inference_requests_total{{[^}}]*model_name="{model}"[^}}]*}} (\S+)$'
     return sum(float(m.group(1)) for m in re.finditer(pattern, text, re.MULTILINE))
 
 
 def scan_report(logs: str) -> dict[str, Any]:
-    """The `--json` report of the cycle (indented, over several lines) among the pod's JSON
-    log lines (one per line; both are in its log)."""
+    """The `--json` report of the cycle (indented, over several lines: its first line is a
+    lone `{`) among the pod's JSON log lines (one per line, some with a `symbols` list of
+    their own; both are in its log)."""
     decoder = json.JSONDecoder()
     offset = 0
     for line in logs.splitlines(keepends=True):
-        if line.startswith("{"):
+        if line.strip() == "{":
             try:
                 found, _ = decoder.raw_decode(logs, offset)
             except json.JSONDecodeError:
@@ -141,13 +149,78 @@ def secret_value(kubectl: Kubectl, namespace: str, name: str, key: str) -> str:
     raise AssertionError(f"no Secret {name} in {namespace} after {WAIT_S}s")
 
 
-def image_values(component: str, repository: str) -> list[str]:
-    """Chart values naming a local image as containerd stores it (docker.io/<repo>:<tag>)."""
+def image_values(component: str, image: str) -> list[str]:
+    """Chart values naming a local image as containerd stores it (docker.io/<repo>:<tag>);
+    `image` is `<repo>` (tagged with the session's tag) or `<repo>:<tag>`."""
+    repository, _, tag = image.partition(":")
     return [
         f"--set={component}.registry=docker.io",
         f"--set={component}.repository={repository}",
-        f"--set={component}.tag={TAG}",
+        f"--set={component}.tag={tag or TAG}",
     ]
+
+
+def import_onto_node(node: RealNode, image: str) -> None:
+    """A Docker engine image in the node's containerd, kept there between sessions (an
+    unchanged image is not imported again). An earlier build under the same name is removed
+    first: nothing can use it once the name moves, and the model-server image would hold
+    twice its ~12 GB there. An import that fails half-way (ENOSPC while unpacking) has
+    already registered the image, whose content and snapshots only a removal frees, so it is
+    removed then. Skips, with the figures, when the import would leave less than DISK_MARGIN
+    free."""
+    if node.runtime.holds(image):
+        return
+    node.runtime.remove_image(image)
+    needed = docker_image_bytes(image) * IMPORT_FACTOR + DISK_MARGIN
+    free = shutil.disk_usage(node.runtime.root).free
+    if free < needed:
+        pytest.skip(
+            f"{image} needs {needed / 2**30:.1f} GiB free in containerd's root "
+            f"({node.runtime.root}), {free / 2**30:.1f} GiB are"
+        )
+    try:
+        node.runtime.import_docker_image(image)
+    except BaseException:
+        node.runtime.remove_image(image)
+        raise
+
+
+def build_postgres_image() -> str:
+    """hack/build-postgres-image.sh (cached by its inputs' hash): the local stand-in for the
+    chart's PostgreSQL image; returns its name."""
+    built = subprocess.run(
+        [str(REPO / "hack" / "build-postgres-image.sh")],
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        check=False,
+    )
+    assert built.returncode == 0, f"build-postgres-image.sh failed:\n{built.stderr[-4000:]}"
+    return built.stdout.split()[-1]
+
+
+def wait_rolled_out(kubectl: Kubectl, namespace: str, workload: str) -> None:
+    """`kubectl rollout status` of `workload` (`statefulset/NAME`, `deployment/NAME`): its
+    newest template's pods all Ready."""
+    done = kubectl.plane.kubectl(
+        "rollout",
+        "status",
+        workload,
+        "-n",
+        namespace,
+        f"--timeout={int(WAIT_S)}s",
+        timeout=WAIT_S + 30,
+    )
+    if done.returncode != 0:
+        pods = kubectl("get", "pods", "-n", namespace, "-o", "wide")
+        events = kubectl("get", "events", "-n", namespace, "--sort-by=.lastTimestamp")
+        raise AssertionError(f"{workload} not rolled out: {done.stderr}\n{pods}\n{events}")
+
+
+def url_by_pod_ip(url: str, pod: dict[str, Any]) -> str:
+    """A database URL of the cluster (a Service name) pointed at the pod's bridge address,
+    which the host reaches."""
+    return make_url(url).set(host=pod["status"]["podIP"]).render_as_string(hide_password=False)
 
 
 def docker_image_bytes(image: str) -> int:
@@ -180,22 +253,19 @@ def upload_archives(endpoint: str, archives: list[Path], version: str) -> dict[s
     return uploaded
 
 
-def offline_scan_job(cronjob: dict[str, Any], name: str, torchserve_url: str) -> dict[str, Any]:
+def offline_scan_job(cronjob: dict[str, Any], name: str) -> dict[str, Any]:
     """A Job from the bot's CronJob template, as `kubectl create job --from` makes it, with
-    offline inputs: bundled candles at a fixed bar (no exchange can be reached), every bar
-    gated in, and the model server's address (the rendered one names the model-server
-    Service, whose image is not on the node). Inference stays the rendered `torchserve`, with
-    the bot's key; the model's metadata is what the rendered fetch-models copies into the
-    rendered `model_dir`; the guard, its token and the database stay the rendered ones,
-    reached by Service name and Secret."""
+    offline inputs: bundled candles at a fixed bar (no exchange can be reached) and every bar
+    gated in. The rest is as rendered: inference `torchserve` on the model-server Service with
+    the bot's key, the model's metadata from what the rendered fetch-models copies into the
+    rendered `model_dir`, the guard, its token and the database by Service name and Secret."""
     template = json.loads(json.dumps(cronjob["spec"]["jobTemplate"]))
     pod = template["spec"]["template"]["spec"]
     (container,) = pod["containers"]
     container["args"] = ["--data", "bundled:EURUSD", "--now", SCAN_NOW, "--json"]
-    offline = {**OFFLINE_SCAN_ENV, "CRPBOT_TORCHSERVE_URL": torchserve_url}
     container["env"] = [
         *container["env"],
-        *({"name": key, "value": value} for key, value in offline.items()),
+        *({"name": key, "value": value} for key, value in OFFLINE_SCAN_ENV.items()),
     ]
     return {
         "apiVersion": "batch/v1",
@@ -218,24 +288,62 @@ def wait_for_conditions(kubectl: Kubectl, namespace: str, bot: str) -> dict[str,
 
 def fetching_cronjob(kubectl: Kubectl, namespace: str, bot: str) -> dict[str, Any]:
     """The scanner's CronJob once the operator rendered the spec's archives into it."""
-    deadline = time.monotonic() + WAIT_S
-    while time.monotonic() < deadline:
-        cronjob = get_json(kubectl, "cronjob", f"{bot}-scanner", "-n", namespace)
-        if cronjob["spec"]["jobTemplate"]["spec"]["template"]["spec"].get("initContainers"):
-            return cronjob
-        time.sleep(2)
-    raise AssertionError(f"{bot}-scanner got no fetch-models in {WAIT_S}s")
+    return _fetching(kubectl, namespace, "cronjob", f"{bot}-scanner", ("jobTemplate", "spec"))
 
 
-def fetched_model_server(kubectl: Kubectl, namespace: str, bot: str) -> dict[str, Any]:
-    """The model server's pod once its fetch-models init container ended."""
-    selector = f"app.kubernetes.io/instance={bot},app.kubernetes.io/component=model-server"
+def fetching_deployment(kubectl: Kubectl, namespace: str, name: str) -> dict[str, Any]:
+    """A Deployment once the operator rendered the spec's archives into its pods."""
+    return _fetching(kubectl, namespace, "deployment", name, ())
+
+
+def _fetching(
+    kubectl: Kubectl, namespace: str, kind: str, name: str, to_template: tuple[str, ...]
+) -> dict[str, Any]:
     deadline = time.monotonic() + WAIT_S
     while time.monotonic() < deadline:
-        for pod in pods_of(kubectl, namespace, selector):
-            statuses = pod["status"].get("initContainerStatuses") or []
-            if statuses and "terminated" in statuses[0]["state"]:
-                return pod
+        workload = get_json(kubectl, kind, name, "-n", namespace)
+        spec = workload["spec"]
+        for key in to_template:
+            spec = spec[key]
+        if spec["template"]["spec"].get("initContainers"):
+            return workload
         time.sleep(2)
-    events = kubectl("get", "events", "-n", namespace, "--sort-by=.lastTimestamp")
-    raise AssertionError(f"fetch-models did not end in {WAIT_S}s\n{events}")
+    raise AssertionError(f"{kind} {name} got no fetch-models in {WAIT_S}s")
+
+
+def models_ready(kubectl: Kubectl, namespace: str, pod: str) -> dict[str, dict[str, Any]]:
+    """Model name -> TorchServe's management description, once each has a worker READY.
+
+    The management API listens on the pod's loopback only (rendered so): asked from inside
+    the torchserve container with its own Python."""
+    script = (
+        "import json, sys, urllib.request\n"
+        "print(json.dumps({n: json.load(urllib.request.urlopen("
+        "'http://127.0.0.1:8081/models/' + n, timeout=5))[0] for n in sys.argv[1:]}))"
+    )
+    deadline = time.monotonic() + WAIT_S
+    described: dict[str, dict[str, Any]] = {}
+    while time.monotonic() < deadline:
+        done = kubectl.plane.kubectl(
+            "exec",
+            "-n",
+            namespace,
+            pod,
+            "-c",
+            "torchserve",
+            "--",
+            "python",
+            "-c",
+            script,
+            *MODEL_NAMES.values(),
+        )
+        if done.returncode == 0:
+            described = json.loads(done.stdout)
+            if all(
+                any(worker.get("status") == "READY" for worker in model.get("workers", []))
+                for model in described.values()
+            ):
+                return described
+        time.sleep(2)
+    logs = kubectl.plane.kubectl("logs", "-n", namespace, pod, "-c", "torchserve").stdout
+    raise AssertionError(f"models not READY in {pod}: {described}\n{logs[-3000:]}")

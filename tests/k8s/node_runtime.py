@@ -196,12 +196,9 @@ class Containerd:
             time.sleep(0.2)
         raise RuntimeUnavailableError(f"containerd did not answer within {timeout_s}s")
 
-    def import_docker_image(self, image: str) -> None:
-        """Copy a Docker engine image into the CRI's namespace unless this very one is there.
-
-        The Docker image id is kept as a label, so a rebuilt image is imported again and an
-        unchanged one costs one `ctr images ls`.
-        """
+    def holds(self, image: str) -> bool:
+        """Whether the CRI's namespace has this very build of a Docker engine image (its
+        Docker image id is kept as a label, so a rebuilt image is not taken for the old one)."""
         image_id = subprocess.run(
             ["docker", "image", "inspect", "--format", "{{.Id}}", image],
             capture_output=True,
@@ -209,9 +206,23 @@ class Containerd:
             check=True,
         ).stdout.strip()
         name = _qualified(image)
-        for line in self.ctr("images", "ls").splitlines()[1:]:
-            if line.split()[0] == name and f"{DOCKER_ID_LABEL}={image_id}" in line:
-                return
+        return any(
+            line.split()[0] == name and f"{DOCKER_ID_LABEL}={image_id}" in line
+            for line in self.ctr("images", "ls").splitlines()[1:]
+        )
+
+    def import_docker_image(self, image: str) -> None:
+        """Copy a Docker engine image into the CRI's namespace unless this very one is there:
+        an unchanged image costs one `ctr images ls`, a rebuilt one is imported again."""
+        if self.holds(image):
+            return
+        image_id = subprocess.run(
+            ["docker", "image", "inspect", "--format", "{{.Id}}", image],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        name = _qualified(image)
         with subprocess.Popen(["docker", "save", image], stdout=subprocess.PIPE) as save:
             self.ctr(
                 "images",

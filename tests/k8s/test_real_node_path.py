@@ -1,132 +1,116 @@
 """The user's whole path on the real node, once: `helm install` of the chart (the operator as
-a pod from its own image, with its ServiceAccount and RBAC), the minimal sample bot, then its
-children, asserting on what really ran (pods, probes, a Job's end, rows in PostgreSQL).
+a pod from its own image, with its ServiceAccount and RBAC, and the chart's own PostgreSQL),
+the minimal sample bot, then its children, asserting on what really ran (pods, probes, a Job's
+end, rows in the chart's PostgreSQL).
 
-The database is a PostgreSQL on the node's bridge address (`database.existingSecret`, the
-chart's default), not the chart's optional one: that one runs the official `postgres`
-image, which no registry can serve here, and a look-alike built locally would test our copy
-of its entrypoint rather than the chart.
+The chart's PostgreSQL (`postgresql.enabled=true`) runs as its StatefulSet renders it, on a
+hostPath volume pre-bound to its claim, and writes the `crpbot-database` Secret the sample bot
+names. Its image is a local stand-in (hack/build-postgres-image.sh: Debian's PostgreSQL 15
+with an entrypoint keeping the official image's contract the chart uses), named through
+`postgresql.image.*`; the official `postgres` image the chart defaults to cannot be pulled here.
 
-The bot's own pods (risk guard, scanner Job, Telegram bot, the fetch-models init container of
-the model server and of the scanner) run the workers image, which has no torch (~1.3 GB): the
-scanner reads its model's metadata from the archives its fetch-models copied from a moto S3
-on the node's bridge address, and scores on a real TorchServe there serving those archives,
-as its rendered `inference: torchserve` says.
-The model-server image (torch with its CUDA wheels, ~6 GB) is not put on the node: containerd
-holds an image twice while importing it, and this disk has not that room.
+The bot's own pods (risk guard, scanner Job, Telegram bot, the fetch-models init containers
+of the model server and of the scanner) run the workers image, which has no torch (~1.3 GB);
+the model server's TorchServe container runs the model-server image (torch with its CUDA
+wheels from PyPI, ~6 GB; containerd holds it twice while importing it, so it is put on the
+node only when the disk has that room). Both fetch-models copy the archives from a moto S3 on
+the node's bridge address; the scanner reads its model's metadata from them and scores on the
+model-server pod through its rendered Service, as its rendered `inference: torchserve` says.
 """
 
 from __future__ import annotations
 
 import json
-import shutil
 import time
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
+from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import make_url, text
+from sqlalchemy.exc import OperationalError
 
 from crpbot.db.engine import make_engine, session_factory
 from crpbot.db.repos.scan_cycles import scan_cycles
 from crpbot.db.repos.signals import recent_signals
 from crpbot_model_server.archive import MODEL_NAMES, build_archives
+from crpbot_operator.render.common import MODEL_SERVER_METRICS_PORT
 from tests.fixtures.artifacts import TinyArtifact, build_tiny_artifact
 from tests.fixtures.chart import CHART, require_tool
 from tests.fixtures.moto_server import running_moto
-from tests.fixtures.postgres import PostgresServer, find_pg_ctl, running_postgres
 from tests.fixtures.telegram_api import TOKEN, TelegramStandIn, running_stand_in
-from tests.fixtures.torchserve import (
-    NO_JAVA,
-    TorchServeServer,
-    java_available,
-    running_torchserve,
-)
 from tests.k8s.control_plane import REPO, ControlPlane, Kubectl
 from tests.k8s.node_path import (
     MODELS_BUCKET,
     MODELS_PREFIX,
     S3_KEYS,
-    SCAN_NOW,
     WAIT_S,
-    docker_image_bytes,
-    fetched_model_server,
+    build_postgres_image,
     fetching_cronjob,
+    fetching_deployment,
     get_json,
     helm_ok,
     helm_run,
     image_values,
+    import_onto_node,
     job_end,
+    models_ready,
     offline_scan_job,
     pods_of,
     requests_served,
     scan_report,
     secret_value,
     upload_archives,
+    url_by_pod_ip,
     wait_available,
     wait_for_conditions,
     wait_for_scheduled_pods,
+    wait_rolled_out,
 )
 from tests.k8s.node_pods import FETCH, exit_code, finished, node_pod
 from tests.k8s.node_pods import IMAGE_TAG as TAG
-from tests.k8s.node_runtime import NODE_IP, POD_SUBNET
+from tests.k8s.node_runtime import NODE_IP
 from tests.k8s.node_services import hostpath_volume, make_volume_folder
 from tests.k8s.real_node import RealNode, build_image, pin_namespace
 
 pytestmark = [pytest.mark.k8s, pytest.mark.realnode, pytest.mark.timeout(1800)]
 
 WORKERS_IMAGE = f"crpbot/workers:{TAG}"
+MODEL_SERVER_IMAGE = f"crpbot/model-server:{TAG}"
 NAMESPACE = "crpbot-path"
 RELEASE = "crpbot-node"
 """Not `crpbot`: the install-manifest tests leave `crpbot-operator` cluster objects that Helm
 will not adopt; every cluster-scoped name of the chart derives from the release."""
 SAMPLE = REPO / "manifests" / "samples" / "tradingbot-minimal.yaml"
 BOT = "btc-observer"
-DATABASE = "crpbot_path"
-DISK_MARGIN = 4 * 2**30  # left free for everything else on the machine
+POSTGRES = f"{RELEASE}-postgresql"  # the chart's StatefulSet, Service and Secret
+POSTGRES_CLAIM = f"data-{POSTGRES}-0"  # its volumeClaimTemplate's claim for pod 0
+POSTGRES_UID = 999  # the official image's postgres user, which the chart runs as
 CHAT = 42
-# An import holds the layers twice: as content (docker save's uncompressed tars) and unpacked.
-IMPORT_FACTOR = 2
-
-
-@pytest.fixture(scope="module")
-def node_postgres(real_node: RealNode) -> Iterator[PostgresServer]:
-    """A PostgreSQL the node's pods reach: on the bridge address, pods' subnet let in."""
-    pg_ctl = find_pg_ctl()
-    if pg_ctl is None:
-        pytest.skip("no PostgreSQL server binaries; run `make system-deps`")
-    with running_postgres(pg_ctl, host=NODE_IP, clients=POD_SUBNET) as server:
-        yield server
 
 
 @pytest.fixture(scope="module")
 def workers_on_node(real_node: RealNode) -> None:
-    """The workers image (hack/build-images.sh: no torch, ~1.3 GB) in the node's containerd.
-
-    Kept there between sessions like the operator image (an unchanged image is not imported
-    again); an import that fails half-way (ENOSPC while unpacking) has already registered the
-    image, whose content and snapshots only a removal frees, so it is removed then. Skips,
-    with the figures, when the import would leave less than DISK_MARGIN free."""
+    """The workers image (hack/build-images.sh: no torch, ~1.3 GB) in the node's containerd."""
     build_image("workers")
-    needed = docker_image_bytes(WORKERS_IMAGE) * IMPORT_FACTOR + DISK_MARGIN
-    free = shutil.disk_usage(real_node.runtime.root).free
-    if free < needed:
-        pytest.skip(
-            f"{WORKERS_IMAGE} needs {needed / 2**30:.1f} GiB free in containerd's root "
-            f"({real_node.runtime.root}), {free / 2**30:.1f} GiB are"
-        )
-    try:
-        real_node.runtime.import_docker_image(WORKERS_IMAGE)
-    except BaseException:
-        real_node.runtime.remove_image(WORKERS_IMAGE)
-        raise
+    import_onto_node(real_node, WORKERS_IMAGE)
 
 
 @pytest.fixture(scope="module")
-def bot_database(node_postgres: PostgresServer) -> Iterator[str]:
-    """The URL of the bot's own database on that server, dropped afterwards."""
-    with node_postgres.database(DATABASE) as url:
-        yield url
+def model_server_on_node(real_node: RealNode) -> None:
+    """The model-server image (hack/build-images.sh: torch with PyPI's CUDA wheels, ~6.1 GB)
+    in the node's containerd; skips when the disk cannot hold it twice plus the margin."""
+    build_image("model-server")
+    import_onto_node(real_node, MODEL_SERVER_IMAGE)
+
+
+@pytest.fixture(scope="module")
+def postgres_on_node(real_node: RealNode) -> str:
+    """The chart PostgreSQL's local stand-in image in the node's containerd; returns its name."""
+    image = build_postgres_image()
+    import_onto_node(real_node, image)
+    return image
 
 
 @pytest.fixture(scope="module")
@@ -134,28 +118,19 @@ def released(
     real_node: RealNode,
     control_plane: ControlPlane,
     kubectl: Kubectl,
-    bot_database: str,
-    tmp_path_factory: pytest.TempPathFactory,
+    postgres_on_node: str,
+    volume_folders: dict[str, Path],
 ) -> Iterator[str]:
-    """The chart installed in a namespace pinned to the real node, its database Secret and
-    the scanner's volume ready; yields the namespace. Everything is removed afterwards."""
+    """The chart, with its PostgreSQL, installed in a namespace pinned to the real node, the
+    volumes of the scanner's and PostgreSQL's claims ready; yields the namespace. Everything is
+    removed afterwards."""
     helm = require_tool("helm")
-    folder = make_volume_folder(tmp_path_factory.mktemp("scanner-data") / "volume")
-    claim = f"{BOT}-scanner-data"
     kubectl("create", "namespace", NAMESPACE)
     try:
         pin_namespace(control_plane, NAMESPACE)
-        kubectl(
-            "create",
-            "secret",
-            "generic",
-            "crpbot-database",
-            "-n",
-            NAMESPACE,
-            f"--from-literal=url={bot_database}",
-        )
-        volume = hostpath_volume(f"{NAMESPACE}-{claim}", folder, NAMESPACE, claim)
-        kubectl("apply", "-f", "-", stdin=json.dumps(volume))
+        for claim, folder in volume_folders.items():
+            volume = hostpath_volume(f"{NAMESPACE}-{claim}", folder, NAMESPACE, claim)
+            kubectl("apply", "-f", "-", stdin=json.dumps(volume))
         helm_ok(
             helm,
             control_plane,
@@ -168,12 +143,36 @@ def released(
             *image_values("image", "crpbot/operator"),
             *image_values("workerImages.workers", "crpbot/workers"),
             *image_values("workerImages.modelServer", "crpbot/model-server"),
+            "--set=postgresql.enabled=true",
+            *image_values("postgresql.image", postgres_on_node),
         )
         yield NAMESPACE
     finally:
         helm_run(helm, control_plane, "uninstall", RELEASE, "-n", NAMESPACE, "--wait")
         control_plane.kubectl("delete", "namespace", NAMESPACE, "--timeout=180s", timeout=200)
-        control_plane.kubectl("delete", "pv", f"{NAMESPACE}-{claim}", "--wait=false")
+        for claim in volume_folders:
+            control_plane.kubectl("delete", "pv", f"{NAMESPACE}-{claim}", "--wait=false")
+
+
+@pytest.fixture(scope="module")
+def volume_folders(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Claim -> the host folder of its hostPath volume, owned by the user of the claim's pod
+    (hostPath ignores fsGroup): the scanner's (10001) and the chart PostgreSQL's (999)."""
+    root = tmp_path_factory.mktemp("volumes")
+    return {
+        f"{BOT}-scanner-data": make_volume_folder(root / "scanner-data"),
+        POSTGRES_CLAIM: make_volume_folder(root / "postgresql", uid=POSTGRES_UID),
+    }
+
+
+@pytest.fixture(scope="module")
+def chart_database(released: str, kubectl: Kubectl) -> str:
+    """The URL of the database in the `crpbot-database` Secret the chart's PostgreSQL wrote,
+    pointed at its pod's bridge address (the host reaches it; the Service name resolves only
+    through cluster DNS), once the StatefulSet is ready."""
+    wait_rolled_out(kubectl, released, f"statefulset/{POSTGRES}")
+    (pod,) = pods_of(kubectl, released, "app.kubernetes.io/component=postgresql")
+    return url_by_pod_ip(secret_value(kubectl, released, "crpbot-database", "url"), pod)
 
 
 def test_path_operator_runs_as_a_pod_with_its_service_account(
@@ -187,6 +186,31 @@ def test_path_operator_runs_as_a_pod_with_its_service_account(
     assert pod["spec"]["nodeName"] == real_node.name
     assert pod["spec"]["serviceAccountName"] == fullname
     assert pod["status"]["containerStatuses"][0]["image"].endswith(f"crpbot/operator:{TAG}")
+
+
+def test_path_chart_postgresql_runs_on_the_node_with_its_volume_and_password(
+    released: str,
+    real_node: RealNode,
+    kubectl: Kubectl,
+    postgres_on_node: str,
+    volume_folders: dict[str, Path],
+    chart_database: str,
+) -> None:
+    (pod,) = pods_of(kubectl, released, "app.kubernetes.io/component=postgresql")
+    url = make_url(chart_database)
+
+    # Its StatefulSet's pod, on the node from the image the values named, initialised its data
+    # on the claim's host folder...
+    assert pod["spec"]["nodeName"] == real_node.name
+    assert pod["status"]["containerStatuses"][0]["image"].endswith(postgres_on_node)
+    assert (volume_folders[POSTGRES_CLAIM] / "pgdata" / "PG_VERSION").is_file()
+    # ...and takes the Secret's user and password from outside the pod (scram), not others.
+    engine = make_engine(chart_database)
+    with engine.connect() as connection:
+        assert connection.execute(text("select current_user")).scalar() == url.username
+    wrong = make_engine(url.set(password="not-the-password").render_as_string(hide_password=False))
+    with pytest.raises(OperationalError, match="password authentication failed"):
+        wrong.connect().close()
 
 
 def test_path_operator_pod_creates_the_sample_bots_children(
@@ -282,29 +306,47 @@ def models_in_store(
 
 
 @pytest.fixture(scope="module")
-def node_torchserve(
+def model_server_pod(
+    released: str,
+    workers_on_node: None,
+    model_server_on_node: None,
+    models_in_store: dict[str, bytes],
+    kubectl: Kubectl,
+) -> dict[str, Any]:
+    """The model server's pod of the bot's `spec.models` (its Deployment rolled out: fetch-models
+    done, TorchServe answering /ping), once both models have a worker READY."""
+    name = f"{BOT}-model-server"
+    fetching_deployment(kubectl, released, name)
+    # Pods that met the image's absence before the import retry at once, not after backoff.
+    selector = f"app.kubernetes.io/instance={BOT},app.kubernetes.io/component=model-server"
+    kubectl("delete", "pods", "-n", released, "-l", selector, "--wait=false")
+    wait_rolled_out(kubectl, released, f"deployment/{name}")
+    (pod,) = [
+        pod
+        for pod in pods_of(kubectl, released, selector)
+        if not pod["metadata"].get("deletionTimestamp")
+    ]
+    return pod
+
+
+def test_path_model_server_pod_loads_the_archives_its_fetch_models_copied(
     released: str,
     real_node: RealNode,
     kubectl: Kubectl,
     tiny_models: TinyArtifact,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[TorchServeServer]:
-    """A real TorchServe serving the tiny artifact's two archives on the node's bridge address,
-    where the scanner pod reaches it, requiring the bot's own model-server key. It runs from
-    this venv, not as the model-server pod: that image (torch with its CUDA wheels, ~6 GB)
-    would need twice its size free in containerd, which this disk does not have."""
-    if not java_available():
-        pytest.skip(NO_JAVA)
-    key = secret_value(kubectl, released, f"{BOT}-model-server-key", "key")
-    root = tmp_path_factory.mktemp("node-torchserve")
-    store = root / "model-store"
-    build_archives(tiny_models.model_dir, tiny_models.version, store)
-    with running_torchserve(store, root / "server", host=NODE_IP, key=key) as server:
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            loads = [pool.submit(server.register, f"{name}.mar") for name in MODEL_NAMES.values()]
-            for load in loads:
-                load.result()
-        yield server
+    model_server_pod: dict[str, Any],
+) -> None:
+    described = models_ready(kubectl, released, model_server_pod["metadata"]["name"])
+
+    assert model_server_pod["spec"]["nodeName"] == real_node.name
+    (server,) = model_server_pod["status"]["containerStatuses"]
+    assert server["image"].endswith(MODEL_SERVER_IMAGE)
+    assert server["ready"]
+    # TorchServe loaded both archives from its model store (`load_models=all`), the version
+    # the bot's spec named.
+    assert {
+        name: (model["modelUrl"], model["modelVersion"]) for name, model in described.items()
+    } == {name: (f"{name}.mar", tiny_models.version) for name in MODEL_NAMES.values()}
 
 
 def test_path_scanner_job_scores_on_torchserve_and_stores_its_signal_and_cycle(
@@ -312,33 +354,38 @@ def test_path_scanner_job_scores_on_torchserve_and_stores_its_signal_and_cycle(
     workers_on_node: None,
     tiny_models: TinyArtifact,
     models_in_store: dict[str, bytes],
-    node_torchserve: TorchServeServer,
+    model_server_pod: dict[str, Any],
     kubectl: Kubectl,
-    node_postgres: PostgresServer,
+    chart_database: str,
 ) -> None:
     wait_available(kubectl, released, f"{BOT}-risk-guard")
     cronjob = fetching_cronjob(kubectl, released, BOT)
-    job = offline_scan_job(cronjob, "scan-now", node_torchserve.inference_url)
+    job = offline_scan_job(cronjob, "scan-now")
     kubectl("apply", "-n", released, "-f", "-", stdin=json.dumps(job))
 
     end, finished_job = job_end(kubectl, released, "scan-now")
 
     logs = kubectl.plane.kubectl("logs", "-n", released, "job/scan-now").stdout
     assert end == "Complete", f"{json.dumps(finished_job['status'])}\n{logs[-3000:]}"
-    (row,) = scan_report(logs)["symbols"]
+    report = scan_report(logs)
+    (row,) = report["symbols"]
     assert row["outcome"] == "approved", logs[-3000:]
-    with session_factory(make_engine(node_postgres.url(DATABASE)))() as session:
+    with session_factory(make_engine(chart_database))() as session:
         (stored,) = recent_signals(session, bot=BOT)
         cycles = scan_cycles(session, bot=BOT)
-    # The signal the guard approved by Service name, and the cycle, are rows in PostgreSQL;
-    # the scores came from TorchServe (its own request counts), for the version of the
-    # archives the pod's fetch-models copied from S3. The CronJob's own ticks (every two
-    # minutes) write cycles too, at the wall clock; this Job's cycle is the one at its `--now`.
+    # The signal the guard approved by Service name, and the cycle, are rows in the chart's
+    # PostgreSQL (the bot's pods reached it through the Secret and the Service);
+    # the scores came from the model-server pod through its Service (TorchServe's own
+    # request counts), for the version of the archives the pod's fetch-models copied from S3.
     assert (stored.id, stored.status) == (row["signal_id"], "approved")
     assert stored.model_version == tiny_models.version
-    ours = [c for c in cycles if c.started_at == datetime.fromisoformat(SCAN_NOW)]
+    # The CronJob's own runs (every 2 minutes, live data that cannot be fetched here) store
+    # failed cycles in the same database; this Job's cycle starts at its `--now`.
+    ours = [c for c in cycles if c.started_at == datetime.fromisoformat(report["now"])]
     assert [(c.symbols_ok, c.symbols_failed, c.signals) for c in ours] == [(1, 0, 1)]
-    assert all(requests_served(node_torchserve, name) > 0 for name in MODEL_NAMES.values())
+    metrics = f"http://{model_server_pod['status']['podIP']}:{MODEL_SERVER_METRICS_PORT}"
+    served = {name: requests_served(metrics, name) for name in MODEL_NAMES.values()}
+    assert all(count > 0 for count in served.values()), served
 
 
 @pytest.fixture(scope="module")
@@ -375,12 +422,12 @@ def test_path_telegram_bot_answers_a_command_through_the_bot_api_stand_in(
 
 def test_path_fetch_models_copies_archives_from_the_s3_endpoint_with_secret_keys(
     released: str,
-    workers_on_node: None,
     real_node: RealNode,
     kubectl: Kubectl,
     models_in_store: dict[str, bytes],
+    model_server_pod: dict[str, Any],
 ) -> None:
-    pod = fetched_model_server(kubectl, released, BOT)
+    pod = model_server_pod
 
     logs = kubectl.plane.kubectl(
         "logs", "-n", released, pod["metadata"]["name"], "-c", "fetch-models"
@@ -388,7 +435,7 @@ def test_path_fetch_models_copies_archives_from_the_s3_endpoint_with_secret_keys
     (status,) = pod["status"]["initContainerStatuses"]
     assert status["state"]["terminated"]["exitCode"] == 0, logs[-3000:]
     # The archives are in the pod's model store (its emptyDir, on the node's disk), byte for
-    # byte: the torchserve container (its image is not on the node) would load them from there.
+    # byte: the torchserve container loaded them from there.
     store = (
         real_node.log.parent
         / "kubelet-root"

@@ -12,6 +12,7 @@ from crpbot.config import Settings
 from crpbot_operator.render import Manifest, render_children
 from crpbot_operator.spec import parse_spec
 from crpbot_operator.telemetry import Telemetry
+from tests.fixtures.chart import REPO
 from tests.unit.operator.conftest import (
     EXPECTED_CHILDREN,
     FULL_SPEC,
@@ -158,6 +159,23 @@ def test_render_torchserve_properties_bind_management_to_loopback(
     )
     assert properties["management_address"] == "http://127.0.0.1:8081"
     assert properties["inference_address"] == "http://0.0.0.0:8080"
+
+
+def test_render_torchserve_properties_match_the_model_servers_committed_settings(
+    full_children: list[Manifest],
+) -> None:
+    """The pod runs `--ts-config` on the rendered file alone: every setting of
+    model-server/config.properties (metrics mode, JVM heap, queue, threads) must be in it,
+    with the pod's own model store."""
+    data = by_kind_name(full_children)[("ConfigMap", "alpha-config")]["data"]
+    rendered = _properties(data["torchserve.properties"])
+    committed = _properties((REPO / "model-server" / "config.properties").read_text())
+    assert rendered == {**committed, "model_store": "/models"}
+
+
+def _properties(text: str) -> dict[str, str]:
+    lines = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    return dict(line.split("=", 1) for line in lines)
 
 
 def test_render_model_server_without_storage_has_no_fetch(

@@ -30,6 +30,10 @@ MODEL_STORE = "/models"
 # Python dumper was the largest CPU cost of a render. Both emit the same document.
 _DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
+# model-server/config.properties with the pod's model store (the image's defaults are not
+# read: --ts-config names this file). Prometheus metrics mode: in TorchServe's default (log)
+# mode port 8082 serves no `ts_*` request counts, so the PodMonitor scraped nothing useful
+# (found by running the pod on a real node, tests/k8s/test_real_node_path.py).
 TORCHSERVE_PROPERTIES = "\n".join(
     [
         f"inference_address=http://0.0.0.0:{MODEL_SERVER_PORT}",
@@ -38,6 +42,16 @@ TORCHSERVE_PROPERTIES = "\n".join(
         f"model_store={MODEL_STORE}",
         "load_models=all",
         "disable_token_authorization=true",
+        "enable_model_api=true",
+        "install_py_dep_per_model=false",
+        "default_workers_per_model=1",
+        "default_response_timeout=10",
+        "job_queue_size=200",
+        "number_of_netty_threads=2",
+        "netty_client_threads=2",
+        "metrics_mode=prometheus",
+        "enable_envvars_config=true",
+        "vmargs=-Xmx512m -XX:+UseContainerSupport -XX:+ExitOnOutOfMemoryError",
         "",
     ]
 )
