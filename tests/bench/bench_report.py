@@ -1,9 +1,8 @@
 """Turn the benchmarks' printed output into one markdown page (`docs/benchmarks.md`).
 
 `hack/run-bench.sh` saves each `bench_*.py`'s stdout under a folder and runs this on it.
-A target is a line that starts with PASS, FAIL or MISS (`PASS what: figure`), or one that
-ends with `: PASS` / `: MISS` (bench_inference's style); every other line of a benchmark goes
-into its details block, so the growth tables over sizes are kept too.
+A target is a line that starts with PASS or FAIL (`PASS what: figure`); every other line of
+a benchmark goes into its details block, so the growth tables over sizes are kept too.
 """
 
 from __future__ import annotations
@@ -15,19 +14,16 @@ import re
 from datetime import UTC, datetime
 from pathlib import Path
 
-_LEADING = re.compile(r"^(PASS|FAIL|MISS)\s+(.*)$")
-_TRAILING = re.compile(r"^(.*):\s*(PASS|FAIL|MISS)\s*$")
+_TARGET = re.compile(r"^(PASS|FAIL)\s+(.*)$")
 
 
 def targets(text: str) -> list[tuple[str, str, str]]:
     """(what, figure, verdict) for every target line of one benchmark's output."""
     found = []
     for line in text.splitlines():
-        if m := _LEADING.match(line.strip()):
+        if m := _TARGET.match(line.strip()):
             what, _, figure = m.group(2).partition(": ")
             found.append((what, figure, m.group(1)))
-        elif m := _TRAILING.match(line.strip()):
-            found.append((m.group(1), "", m.group(2)))
     return found
 
 
