@@ -8,9 +8,12 @@
 #
 # Settings (environment): CRPBOT_IMAGE_TAG (default dev); TORCH_INDEX_URL (a PyTorch CPU
 # wheel index, when one is reachable); CRPBOT_SKIP_PACKAGES (default triton: PyPI's torch
-# imports without it). The workers image leaves torch out altogether (its Dockerfile's
-# WITHOUT_TORCH=1). The machine's CA bundle ($SSL_CERT_FILE) is handed to the build as the
-# secret `ca-bundle`, so uv trusts a TLS-intercepting proxy without the bundle entering a layer.
+# imports without it); CRPBOT_BASE_IMAGES: `local` (default, the bases made here) or `auto`
+# (the Dockerfiles' own public bases when Docker has or can pull them all, else the local
+# ones: what hack/kind-up.sh uses, so a machine with a registry needs no debootstrap). The
+# workers image leaves torch out altogether (its Dockerfile's WITHOUT_TORCH=1). The machine's
+# CA bundle ($SSL_CERT_FILE) is handed to the build as the secret `ca-bundle`, so uv trusts a
+# TLS-intercepting proxy without the bundle entering a layer.
 # Stdout: one "<image> <size>" line per image.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -47,11 +50,33 @@ drop_superseded() {
   fi
 }
 
+# public_bases_available: every base the members' Dockerfiles name by default (their ARG
+# PYTHON_IMAGE / UV_IMAGE) is in Docker or can be pulled.
+public_bases_available() {
+  local image
+  while IFS= read -r image; do
+    docker image inspect "$image" >/dev/null 2>&1 || timeout 120 docker pull "$image" >/dev/null 2>&1 || {
+      log "cannot pull $image; building on bases made here (hack/build-base-image.sh)"
+      return 1
+    }
+  done < <(for member in "${MEMBERS[@]}"; do
+    sed -n 's/^ARG \(PYTHON_IMAGE\|UV_IMAGE\)=//p' "$member/Dockerfile"
+  done | sort -u)
+}
+
 main() {
   local base_args=() line client secret=() member started previous
-  while IFS= read -r line; do
-    base_args+=(--build-arg "$line")
-  done < <(hack/build-base-image.sh)
+  case "${CRPBOT_BASE_IMAGES:-local}" in
+    local | auto) ;;
+    *) log "error: CRPBOT_BASE_IMAGES must be local or auto"; exit 2 ;;
+  esac
+  if [ "${CRPBOT_BASE_IMAGES:-local}" = auto ] && public_bases_available; then
+    log "building on the Dockerfiles' public bases"
+  else
+    while IFS= read -r line; do
+      base_args+=(--build-arg "$line")
+    done < <(hack/build-base-image.sh)
+  fi
   client=$(buildkit_client)
   if [ -n "${SSL_CERT_FILE:-}" ] && [ -f "$SSL_CERT_FILE" ]; then
     secret=(--secret "id=ca-bundle,src=$SSL_CERT_FILE")

@@ -93,15 +93,19 @@ def test_skaffold_port_forwards_reach_the_risk_guard_and_metrics() -> None:
     assert len(set(local_ports)) == len(local_ports)
 
 
-def _kind_create(kind: Path, config: Path, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+def _path_with_stand_in_docker(tmp_path: Path) -> str:
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir(exist_ok=True)
     docker = bin_dir / "docker"
     docker.write_text(FAKE_DOCKER)
     docker.chmod(0o755)
+    return f"{bin_dir}{os.pathsep}{os.environ['PATH']}"
+
+
+def _kind_create(kind: Path, config: Path, tmp_path: Path) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
-        "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+        "PATH": _path_with_stand_in_docker(tmp_path),
         "KIND_EXPERIMENTAL_PROVIDER": "docker",
         "KUBECONFIG": str(tmp_path / "kubeconfig"),
     }
@@ -137,3 +141,28 @@ def test_kind_rejects_a_broken_config_before_the_runtime(
     assert result.returncode != 0
     assert error in result.stderr, result.stderr
     assert "Creating cluster" not in result.stderr
+
+
+@pytest.mark.parametrize("images", ["operator bogus", "model_server", "workers Operator"])
+def test_kind_up_rejects_an_unknown_image_before_touching_docker(
+    tmp_path: Path, images: str
+) -> None:
+    env = {
+        **os.environ,
+        "PATH": _path_with_stand_in_docker(tmp_path),
+        "CRPBOT_KIND_IMAGES": images,
+        "CRPBOT_KIND_CLUSTER": "crpbot-never-made",
+        "KIND_NODE_IMAGE": "crpbot-test/no-such-node:0",
+        "KUBECONFIG": str(tmp_path / "kubeconfig"),
+    }
+    result = subprocess.run(
+        [str(REPO / "hack" / "kind-up.sh")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "CRPBOT_KIND_IMAGES: unknown image" in result.stderr
+    assert "stand-in docker" not in result.stderr
