@@ -64,6 +64,13 @@ def get_json(kubectl: Kubectl, *args: str) -> dict[str, Any]:
     return loaded
 
 
+def state(kubectl: Kubectl, namespace: str) -> str:
+    """The namespace's pods and events, for a failed wait's message."""
+    pods = kubectl("get", "pods", "-n", namespace, "-o", "wide")
+    events = kubectl("get", "events", "-n", namespace, "--sort-by=.lastTimestamp")
+    return f"{pods}\n{events}"
+
+
 def wait_available(kubectl: Kubectl, namespace: str, deployment: str) -> None:
     done = kubectl.plane.kubectl(
         "wait",
@@ -75,9 +82,9 @@ def wait_available(kubectl: Kubectl, namespace: str, deployment: str) -> None:
         timeout=WAIT_S + 30,
     )
     if done.returncode != 0:
-        pods = kubectl("get", "pods", "-n", namespace, "-o", "wide")
-        events = kubectl("get", "events", "-n", namespace, "--sort-by=.lastTimestamp")
-        raise AssertionError(f"{deployment} not Available: {done.stderr}\n{pods}\n{events}")
+        raise AssertionError(
+            f"{deployment} not Available: {done.stderr}\n{state(kubectl, namespace)}"
+        )
 
 
 def pods_of(kubectl: Kubectl, namespace: str, selector: str) -> list[dict[str, Any]]:
@@ -108,8 +115,7 @@ def job_end(kubectl: Kubectl, namespace: str, name: str) -> tuple[str, dict[str,
             if condition["type"] in ("Complete", "Failed") and condition["status"] == "True":
                 return condition["type"], job
         time.sleep(2)
-    events = kubectl("get", "events", "-n", namespace, "--sort-by=.lastTimestamp")
-    raise AssertionError(f"job {name} did not end in {WAIT_S}s\n{events}")
+    raise AssertionError(f"job {name} did not end in {WAIT_S}s\n{state(kubectl, namespace)}")
 
 
 def requests_served(metrics_url: str, model: str) -> float:
@@ -212,9 +218,9 @@ def wait_rolled_out(kubectl: Kubectl, namespace: str, workload: str) -> None:
         timeout=WAIT_S + 30,
     )
     if done.returncode != 0:
-        pods = kubectl("get", "pods", "-n", namespace, "-o", "wide")
-        events = kubectl("get", "events", "-n", namespace, "--sort-by=.lastTimestamp")
-        raise AssertionError(f"{workload} not rolled out: {done.stderr}\n{pods}\n{events}")
+        raise AssertionError(
+            f"{workload} not rolled out: {done.stderr}\n{state(kubectl, namespace)}"
+        )
 
 
 def url_by_pod_ip(url: str, pod: dict[str, Any]) -> str:

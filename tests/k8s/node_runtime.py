@@ -199,12 +199,7 @@ class Containerd:
     def holds(self, image: str) -> bool:
         """Whether the CRI's namespace has this very build of a Docker engine image (its
         Docker image id is kept as a label, so a rebuilt image is not taken for the old one)."""
-        image_id = subprocess.run(
-            ["docker", "image", "inspect", "--format", "{{.Id}}", image],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
+        image_id = docker_image_id(image)
         name = _qualified(image)
         return any(
             line.split()[0] == name and f"{DOCKER_ID_LABEL}={image_id}" in line
@@ -216,12 +211,7 @@ class Containerd:
         an unchanged image costs one `ctr images ls`, a rebuilt one is imported again."""
         if self.holds(image):
             return
-        image_id = subprocess.run(
-            ["docker", "image", "inspect", "--format", "{{.Id}}", image],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
+        image_id = docker_image_id(image)
         name = _qualified(image)
         with subprocess.Popen(["docker", "save", image], stdout=subprocess.PIPE) as save:
             self.ctr(
@@ -288,6 +278,16 @@ class Containerd:
         """The host PIDs of the running tasks (column PID of `ctr tasks ls`)."""
         rows = self._quiet("tasks", "ls").splitlines()[1:]
         return [row.split()[1] for row in rows if len(row.split()) > 1 and row.split()[1] != "0"]
+
+
+def docker_image_id(image: str) -> str:
+    """The Docker engine's id of `image`: the label that tells one build from the next."""
+    return subprocess.run(
+        ["docker", "image", "inspect", "--format", "{{.Id}}", image],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
 
 
 def _qualified(image: str) -> str:

@@ -1,13 +1,7 @@
 """The user's whole path on the real node, once: `helm install` of the chart (the operator as
 a pod from its own image, with its ServiceAccount and RBAC, and the chart's own PostgreSQL),
 the minimal sample bot, then its children, asserting on what really ran (pods, probes, a Job's
-end, rows in the chart's PostgreSQL).
-
-The chart's PostgreSQL (`postgresql.enabled=true`) runs as its StatefulSet renders it, on a
-hostPath volume pre-bound to its claim, and writes the `crpbot-database` Secret the sample bot
-names. Its image is a local stand-in (hack/build-postgres-image.sh: Debian's PostgreSQL 15
-with an entrypoint keeping the official image's contract the chart uses), named through
-`postgresql.image.*`; the official `postgres` image the chart defaults to cannot be pulled here.
+end, rows in the chart's PostgreSQL; how it is installed: tests/k8s/node_chart.py).
 
 The bot's own pods (risk guard, scanner Job, Telegram bot, the fetch-models init containers
 of the model server and of the scanner) run the workers image, which has no torch (~1.3 GB);
@@ -34,25 +28,19 @@ from sqlalchemy.exc import OperationalError
 from crpbot.db.engine import make_engine, session_factory
 from crpbot.db.repos.scan_cycles import scan_cycles
 from crpbot.db.repos.signals import recent_signals
-from crpbot_model_server.archive import MODEL_NAMES, build_archives
+from crpbot_model_server.archive import MODEL_NAMES
 from crpbot_operator.render.common import MODEL_SERVER_METRICS_PORT
 from tests.fixtures.artifacts import TinyArtifact, build_tiny_artifact
-from tests.fixtures.chart import CHART, require_tool
 from tests.fixtures.moto_server import running_moto
 from tests.fixtures.telegram_api import TOKEN, TelegramStandIn, running_stand_in
 from tests.k8s.control_plane import REPO, ControlPlane, Kubectl
+from tests.k8s.node_chart import installed_chart, store_bot_models
 from tests.k8s.node_path import (
-    MODELS_BUCKET,
-    MODELS_PREFIX,
-    S3_KEYS,
     WAIT_S,
     build_postgres_image,
     fetching_cronjob,
     fetching_deployment,
     get_json,
-    helm_ok,
-    helm_run,
-    image_values,
     import_onto_node,
     job_end,
     models_ready,
@@ -61,7 +49,6 @@ from tests.k8s.node_path import (
     requests_served,
     scan_report,
     secret_value,
-    upload_archives,
     url_by_pod_ip,
     wait_available,
     wait_for_conditions,
@@ -71,8 +58,8 @@ from tests.k8s.node_path import (
 from tests.k8s.node_pods import FETCH, exit_code, finished, node_pod
 from tests.k8s.node_pods import IMAGE_TAG as TAG
 from tests.k8s.node_runtime import NODE_IP
-from tests.k8s.node_services import hostpath_volume, make_volume_folder
-from tests.k8s.real_node import RealNode, build_image, pin_namespace
+from tests.k8s.node_services import make_volume_folder
+from tests.k8s.real_node import RealNode, build_image
 
 pytestmark = [pytest.mark.k8s, pytest.mark.realnode, pytest.mark.timeout(1800)]
 
@@ -124,34 +111,10 @@ def released(
     """The chart, with its PostgreSQL, installed in a namespace pinned to the real node, the
     volumes of the scanner's and PostgreSQL's claims ready; yields the namespace. Everything is
     removed afterwards."""
-    helm = require_tool("helm")
-    kubectl("create", "namespace", NAMESPACE)
-    try:
-        pin_namespace(control_plane, NAMESPACE)
-        for claim, folder in volume_folders.items():
-            volume = hostpath_volume(f"{NAMESPACE}-{claim}", folder, NAMESPACE, claim)
-            kubectl("apply", "-f", "-", stdin=json.dumps(volume))
-        helm_ok(
-            helm,
-            control_plane,
-            "install",
-            RELEASE,
-            str(CHART),
-            "--namespace",
-            NAMESPACE,
-            "--set=helmTest.enabled=false",
-            *image_values("image", "crpbot/operator"),
-            *image_values("workerImages.workers", "crpbot/workers"),
-            *image_values("workerImages.modelServer", "crpbot/model-server"),
-            "--set=postgresql.enabled=true",
-            *image_values("postgresql.image", postgres_on_node),
-        )
+    with installed_chart(
+        control_plane, kubectl, NAMESPACE, RELEASE, postgres_on_node, volume_folders
+    ):
         yield NAMESPACE
-    finally:
-        helm_run(helm, control_plane, "uninstall", RELEASE, "-n", NAMESPACE, "--wait")
-        control_plane.kubectl("delete", "namespace", NAMESPACE, "--timeout=180s", timeout=200)
-        for claim in volume_folders:
-            control_plane.kubectl("delete", "pv", f"{NAMESPACE}-{claim}", "--wait=false")
 
 
 @pytest.fixture(scope="module")
@@ -287,22 +250,8 @@ def models_in_store(
 ) -> dict[str, bytes]:
     """The tiny artifact's archives in the S3 store, and the bot's `spec.models` naming them
     (endpoint and the Secret with its keys); returns archive name -> bytes."""
-    archives = build_archives(
-        tiny_models.model_dir, tiny_models.version, tmp_path_factory.mktemp("archives")
-    )
-    uploaded = upload_archives(node_s3, archives, tiny_models.version)
-    keys = [f"--from-literal={key}={value}" for key, value in S3_KEYS.items()]
-    kubectl("create", "secret", "generic", "models-s3", "-n", released, *keys)
-    models = {
-        "lstm": {"version": tiny_models.version},
-        "transformer": {"version": tiny_models.version},
-        "storageUri": f"s3://{MODELS_BUCKET}/{MODELS_PREFIX}",
-        "endpointUrl": node_s3,
-        "credentialsSecretRef": {"name": "models-s3"},
-    }
-    patch = json.dumps({"spec": {"models": models}})
-    kubectl("patch", "tradingbot", BOT, "-n", released, "--type=merge", "-p", patch)
-    return uploaded
+    folder = tmp_path_factory.mktemp("archives")
+    return store_bot_models(kubectl, released, BOT, node_s3, tiny_models, folder)
 
 
 @pytest.fixture(scope="module")
