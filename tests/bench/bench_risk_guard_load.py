@@ -2,9 +2,10 @@
 `crpbot risk-guard serve` process, on SQLite and on PostgreSQL, at 1, 4 and 16 clients.
 
 Each client is one bot: its own account (a first `/v1/equity`, then checks back to back at
-one event time), its own keep-alive HTTP connection, in a thread of this process, so the
-load generator shares the machine's cores with the guard (and, on the 2-core machine these
-figures come from, with whatever else runs: say so when quoting them). PostgreSQL is the test
+one event time) on its own keep-alive HTTP connection, all of them coroutines of this process
+(`http_load`, a few percent of one core), so the load generator shares the machine's cores
+with the guard (and, on the 2-core machine these figures come from, with whatever else runs:
+say so when quoting them). PostgreSQL is the test
 fixtures' server (tests/fixtures/postgres.py: a local Debian PostgreSQL run with fsync off,
 as the test suite runs it), SQLite a file in a temp folder.
 
@@ -13,6 +14,10 @@ Targets (issue 18): PostgreSQL >= 300 checks/s with p99 < 100 ms at 16 clients; 
 
     .venv/bin/python tests/bench/bench_risk_guard_load.py [--seconds 4] [--clients 1 4 16]
         [--backends sqlite postgres] [--workers N]
+
+The guard runs `--workers` processes (default: one per core), each accepting its own share
+of the connections (crpbot_workers.risk_guard.processes), the way replicas behind a
+Kubernetes Service each take some of the bots.
 """
 
 from __future__ import annotations
@@ -22,7 +27,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,12 +35,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
-import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from crpbot.db.engine import upgrade
 from tests.bench.guard_bench import HEADERS, TOKEN, bench_databases, check_request, equity_report
+from tests.bench.http_load import request_bytes, run_clients
 from tests.fixtures.ports import free_port, wait_http
 
 CRPBOT = Path(sys.executable).with_name("crpbot")
@@ -79,48 +83,29 @@ def guard(database_url: str, workers: int, folder: Path) -> Iterator[str]:
             process.wait(timeout=30)
 
 
-def _client(
-    url: str, account: str, until: float, ts: str, latencies: list[float], failures: list[int]
-) -> None:
-    session = requests.Session()
-    equity = equity_report(account, ts)
-    session.post(f"{url}/v1/equity", json=equity, headers=HEADERS, timeout=30).raise_for_status()
-    body = check_request(account, ts)
-    while time.perf_counter() < until:
-        started = time.perf_counter()
-        response = session.post(f"{url}/v1/check", json=body, headers=HEADERS, timeout=30)
-        latencies.append(time.perf_counter() - started)
-        if response.status_code != 200:
-            failures.append(response.status_code)
-
-
 def measure(url: str, backend: str, clients: int, seconds: float) -> Load:
     ts = datetime.now(UTC).isoformat()
-    latencies: list[float] = []
-    failures: list[int] = []
-    until = time.perf_counter() + seconds
     tag = f"{backend}-{clients}-{time.monotonic_ns()}"
-    threads = [
-        threading.Thread(
-            target=_client, args=(url, f"bot-{tag}-{i}", until, ts, latencies, failures)
+    accounts = [f"bot-{tag}-{i}" for i in range(clients)]
+    requests = [
+        (
+            request_bytes(url, "/v1/equity", equity_report(account, ts), HEADERS),
+            request_bytes(url, "/v1/check", check_request(account, ts), HEADERS),
         )
-        for i in range(clients)
+        for account in accounts
     ]
     started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    tally = run_clients(url, requests, seconds)
     elapsed = time.perf_counter() - started
-    ms = np.array(latencies) * 1000
+    ms = np.array(tally.latencies) * 1000
     return Load(
         backend,
         clients,
-        len(latencies),
+        len(tally.latencies),
         elapsed,
         float(np.percentile(ms, 50)),
         float(np.percentile(ms, 99)),
-        len(failures),
+        len(tally.failures),
     )
 
 
@@ -145,10 +130,18 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=4.0)
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 4, 16])
     parser.add_argument("--backends", nargs="+", default=["sqlite", "postgres"])
-    parser.add_argument("--workers", type=int, default=0, help="guard workers (0: its default)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="guard worker processes (default: one per core, as `serve --workers` advises)",
+    )
     args = parser.parse_args()
     loads: list[Load] = []
-    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
+    print(
+        f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f};"
+        f" guard: {args.workers} worker process(es)"
+    )
     print(
         f"{'backend':>9} {'clients':>7} {'checks/s':>9} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6}"
     )

@@ -8,11 +8,15 @@ enforced foreign keys and a busy timeout; every transaction starts with `BEGIN I
 a read-then-write sequence (the risk guard's check, insert-or-ignore) holds the write lock from
 its first statement and two writers serialise instead of failing with "database is locked"
 half-way. Postgres is reached through psycopg 3; `postgresql://` URLs are mapped to it.
+A pooled Postgres connection is pinged before use only when it has been idle for
+`PING_AFTER_IDLE_S`: SQLAlchemy's `pool_pre_ping` pings on every checkout, one of the six round
+trips of a risk-guard check, while a connection in steady use was proven alive a moment ago.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,8 +25,9 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import URL, Connection, make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
 from crpbot.clock import utcnow
 from crpbot.db.backup import backup_sqlite
@@ -32,6 +37,9 @@ if TYPE_CHECKING:
 
 DEFAULT_URL = "sqlite:///var/crpbot.db"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+PING_AFTER_IDLE_S = 1.0
+"""A Postgres connection back in the pool for this long is pinged before its next use."""
+_IDLE_SINCE = "crpbot_idle_since"
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 _log = logging.getLogger(__name__)
 
@@ -86,7 +94,9 @@ def make_engine(
     if pool_size is not None and not memory:
         kwargs = {"pool_size": pool_size, "max_overflow": 0, **kwargs}
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(parsed, pool_pre_ping=True, **kwargs)
+        engine = create_engine(parsed, **kwargs)
+        _ping_when_idle(engine)
+        return engine
     if not memory and parsed.database:
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(parsed, **kwargs)
@@ -97,6 +107,27 @@ def make_engine(
     )
     event.listen(engine, "begin", _sqlite_begin)
     return engine
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """A connection idle for `PING_AFTER_IDLE_S` or more is pinged at checkout; a failed ping
+    discards it and the pool hands out a fresh one (what `pool_pre_ping` does, minus the
+    round trip on connections in steady use)."""
+
+    def returned(_dbapi: Any, record: ConnectionPoolEntry) -> None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    def checkout(dbapi: Any, record: ConnectionPoolEntry, _proxy: PoolProxiedConnection) -> None:
+        since = record.info.get(_IDLE_SINCE)
+        if since is None or time.monotonic() - since < PING_AFTER_IDLE_S:
+            return
+        try:
+            engine.dialect.do_ping(dbapi)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            raise DisconnectionError("the connection failed its ping after being idle") from exc
+
+    event.listen(engine, "checkin", returned)
+    event.listen(engine, "checkout", checkout)
 
 
 def database_reachable(engine: Engine) -> bool:

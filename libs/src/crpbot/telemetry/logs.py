@@ -106,6 +106,17 @@ def configure_logging(
     return handler
 
 
+def logging_setup() -> tuple[str, str]:
+    """(level, format) of the root logger as `configure_logging` left it, for a child process
+    that must log the same way (a spawned process starts with no handlers)."""
+    root = logging.getLogger()
+    level = logging.getLevelName(root.level)
+    for handler in root.handlers:
+        if getattr(handler, "_crpbot", False):
+            return level, "json" if isinstance(handler.formatter, JsonFormatter) else "text"
+    return level, "json"
+
+
 def _log_uncaught(
     kind: type[BaseException], error: BaseException, trace: TracebackType | None
 ) -> None:

@@ -58,7 +58,10 @@ def serve(
         fail(str(exc))
     if not assembled.authenticated:
         err_console.print("[bold yellow]warning:[/] serving WITHOUT authentication")
-    run(assembled, host, port, workers=workers, options=options)
+    try:
+        run(assembled, host, port, workers=workers, options=options)
+    except StartupError as exc:
+        fail(str(exc))
 
 
 @app.command("reset-clock")

@@ -21,9 +21,11 @@ from crpbot.config import Settings
 from crpbot.notify.base import Notifier
 from crpbot.notify.refusal_watch import RefusalWatch
 from crpbot.services.risk_guard import RiskGuardService
+from crpbot.telemetry import configure_logging, logging_setup
 from crpbot.telemetry.metrics import setup_telemetry
 from crpbot_workers.compose import make_notifier, open_database, risk_token
 from crpbot_workers.risk_guard.app import create_app
+from crpbot_workers.risk_guard.processes import reuse_port_socket, supervise
 
 NOTIFIER_FLUSH_S = 10.0
 _WORKER_OPTIONS = "CRPBOT_RISK_GUARD_WORKER_OPTIONS"
@@ -108,27 +110,35 @@ def run(
 ) -> None:
     """Serve until SIGTERM or SIGINT, then give queued alerts a moment to go out.
 
-    With `workers` > 1, uvicorn runs that many processes on one socket, each building its
-    own app (`worker_app`) from the same settings and `options`: the checks' Python work
-    then uses every core. Workers are replicas like any other: each check holds its
-    account's row lock (PostgreSQL) or the write lock (SQLite), so limits still hold.
+    With `workers` > 1, that many processes serve the port, each on its own socket
+    (`processes.supervise`: uvicorn's shared socket left every connection on one of them)
+    and each building its own app (`worker_app`) from the same settings and `options`: the
+    checks' Python work then uses every core. Workers are replicas like any other: each
+    check holds its account's row lock (PostgreSQL) or the write lock (SQLite), so limits
+    still hold. Raises SystemExit with a worker's exit code when one dies.
     """
+    code = 0
     if workers > 1:
         chosen = replace(options or ServeOptions(), migrate=False)
         os.environ[_WORKER_OPTIONS] = json.dumps(asdict(chosen))
-        uvicorn.run(
-            f"{__name__}:worker_app",
-            factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            log_config=None,
-        )
+        try:
+            code = supervise(host, port, workers, serve_worker, (host, port, logging_setup()))
+        except OSError as exc:
+            raise StartupError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
     else:
         uvicorn.run(assembled.app, host=host, port=port, log_config=None)
     close = getattr(assembled.notifier, "close", None)
     if callable(close):
         close(timeout_s=NOTIFIER_FLUSH_S)
+    if code:
+        raise SystemExit(code)
+
+
+def serve_worker(host: str, port: int, logs: tuple[str, str]) -> None:
+    """One worker process: the parent's logging, its own socket, its own app."""
+    configure_logging("cli", *logs)
+    sock = reuse_port_socket(host, port, listen=True)
+    uvicorn.Server(uvicorn.Config(worker_app(), log_config=None)).run(sockets=[sock])
 
 
 def worker_app() -> FastAPI:
