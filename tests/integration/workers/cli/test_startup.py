@@ -78,3 +78,21 @@ def test_cli_import_loads_no_heavy_library() -> None:
 )
 def test_cli_help_loads_no_heavy_library(argv: tuple[str, ...]) -> None:
     assert _probe(*argv) == {"exit": 0, "heavy": []}
+
+
+@pytest.mark.parametrize(
+    "module", ["crpbot_workers.risk_guard.serve", "crpbot_workers.telegram.serve"]
+)
+def test_service_loads_no_data_library(module: str) -> None:
+    """The guard and the Telegram bot read the settings, whose trading costs live in the
+    backtest package: importing that package must not pull pandas (and pyarrow, numpy) into
+    services that never touch a DataFrame."""
+    data = ("pandas", "numpy", "pyarrow", "numba", "torch")
+    code = (
+        f"import json, sys; import crpbot.config, {module}; "
+        f"print(json.dumps(sorted(n for n in {data!r} if n in sys.modules)))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert json.loads(result.stdout) == []
