@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from opentelemetry.metrics import Counter, Histogram, Meter, _Gauge
 from opentelemetry.sdk.metrics import Counter as SdkCounter
@@ -34,9 +34,11 @@ from opentelemetry.sdk.metrics.export import (
     PeriodicExportingMetricReader,
 )
 from opentelemetry.sdk.resources import Resource
-from prometheus_client import CollectorRegistry
 
 from crpbot.telemetry.catalog import METRICS, MetricSpec
+
+if TYPE_CHECKING:
+    from prometheus_client import CollectorRegistry
 
 Exporter = Literal["prometheus", "otlp", "none"]
 log = logging.getLogger(__name__)
@@ -215,6 +217,7 @@ def _readers(
 ) -> tuple[list[MetricReader], CollectorRegistry | None]:
     if exporter == "prometheus":
         from opentelemetry.exporter.prometheus import PrometheusMetricReader
+        from prometheus_client import CollectorRegistry
 
         registry = CollectorRegistry()
         reader = PrometheusMetricReader(

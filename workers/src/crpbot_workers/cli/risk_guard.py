@@ -37,8 +37,9 @@ def serve(
             "--workers",
             min=1,
             max=64,
-            help="Worker processes on one port (about one per core); each is a replica "
-            "with its own database connections, and the limits hold across them.",
+            help="Worker processes on one port (about one per core), each accepting its "
+            "own share of the connections; each is a replica with its own database "
+            "connections, and the limits hold across them. If one dies, the guard exits.",
         ),
     ] = 1,
 ) -> None:
