@@ -25,8 +25,9 @@ def _children(pid: int) -> list[int]:
     return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
 
 
-def _established_on(pid: int, port: int) -> int:
-    """Connections process `pid` holds whose local port is `port` (IPv4, /proc/net/tcp)."""
+def _sockets_on(pid: int, port: int, state: str) -> int:
+    """Sockets process `pid` holds whose local port is `port` in TCP `state` (/proc/net/tcp:
+    01 established, 0A listening; IPv4)."""
     inodes = set()
     for fd in Path(f"/proc/{pid}/fd").iterdir():
         match = re.fullmatch(r"socket:\[(\d+)\]", os.readlink(fd))
@@ -36,7 +37,7 @@ def _established_on(pid: int, port: int) -> int:
     for line in Path(f"/proc/{pid}/net/tcp").read_text().splitlines()[1:]:
         fields = line.split()
         local_port = int(fields[1].rsplit(":", 1)[1], 16)
-        if local_port == port and fields[3] == "01" and fields[9] in inodes:
+        if local_port == port and fields[3] == state and fields[9] in inodes:
             count += 1
     return count
 
@@ -59,6 +60,11 @@ def test_guard_workers_each_accept_some_of_many_connections(
     guard = start_guard(sqlite_url, "--workers", "2")
     port = urlsplit(guard.url).port
     assert port is not None
+    workers = _workers(guard)
+    deadline = time.monotonic() + 120
+    while not all(_sockets_on(pid, port, "0A") for pid in workers):
+        assert time.monotonic() < deadline, "a worker never listened"
+        time.sleep(0.2)
     connections = [
         http.client.HTTPConnection("127.0.0.1", port, timeout=30) for _ in range(CLIENTS)
     ]
@@ -67,8 +73,7 @@ def test_guard_workers_each_accept_some_of_many_connections(
     for connection in connections:
         connection.request("GET", "/healthz")
         assert connection.getresponse().status == 200
-    workers = _workers(guard)
-    held = [_established_on(pid, port) for pid in workers]
+    held = [_sockets_on(pid, port, "01") for pid in workers]
     for connection in connections:
         connection.close()
     assert len(workers) == 2

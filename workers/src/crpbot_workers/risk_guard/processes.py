@@ -58,7 +58,6 @@ def supervise(
             for i in range(workers)
         ]
         asked: list[int] = []
-        ended: multiprocessing.process.BaseProcess | None = None
 
         def stop(signum: int, _frame: FrameType | None) -> None:
             asked.append(signum)
@@ -68,9 +67,12 @@ def supervise(
         try:
             for process in processes:
                 process.start()
-            wait([process.sentinel for process in processes])
-            ended = next((p for p in processes if p.exitcode is not None), None)
-            if not asked and ended is not None:
+            ready = wait([process.sentinel for process in processes])
+            # The sentinel is ready as the process exits, before it can be reaped: join it,
+            # or its exit code may still read None (a race that once reported a kill as 0).
+            ended = next(p for p in processes if p.sentinel in ready)
+            ended.join()
+            if not asked:
                 log.error(
                     "a risk-guard worker exited; stopping the others",
                     extra={"worker": ended.name, "exit_code": ended.exitcode},
@@ -84,7 +86,7 @@ def supervise(
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
-    if asked or ended is None:
+    if asked:
         return 0
     return ended.exitcode or 1
 
