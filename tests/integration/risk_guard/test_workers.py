@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import re
 import signal
@@ -15,6 +16,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests.fixtures.risk_history import TINY_LONG
 from tests.integration.risk_guard.conftest import CRPBOT
 from tests.integration.risk_guard.processes import TOKEN, GuardProcess
 
@@ -60,11 +62,7 @@ def test_guard_workers_each_accept_some_of_many_connections(
     guard = start_guard(sqlite_url, "--workers", "2")
     port = urlsplit(guard.url).port
     assert port is not None
-    workers = _workers(guard)
-    deadline = time.monotonic() + 120
-    while not all(_sockets_on(pid, port, "0A") for pid in workers):
-        assert time.monotonic() < deadline, "a worker never listened"
-        time.sleep(0.2)
+    workers = _wait_listening(guard, port)
     connections = [
         http.client.HTTPConnection("127.0.0.1", port, timeout=30) for _ in range(CLIENTS)
     ]
@@ -79,6 +77,40 @@ def test_guard_workers_each_accept_some_of_many_connections(
     assert len(workers) == 2
     assert sum(held) == CLIENTS
     assert min(held) >= 1, f"connections per worker: {held}"
+
+
+def _wait_listening(guard: GuardProcess, port: int) -> list[int]:
+    workers = _workers(guard)
+    deadline = time.monotonic() + 120
+    while not all(_sockets_on(pid, port, "0A") for pid in workers):
+        assert time.monotonic() < deadline, "a worker never listened"
+        time.sleep(0.2)
+    return workers
+
+
+@pytest.mark.slow
+def test_guard_workers_log_as_json_like_the_guard(
+    sqlite_url: str, start_guard: Callable[..., GuardProcess], tmp_path: Path
+) -> None:
+    """A spawned worker starts with no log handler: without the parent's set-up its warnings
+    went out as bare text through Python's last-resort handler, outside the JSON lines."""
+    guard = start_guard(sqlite_url, "--workers", "2")
+    port = urlsplit(guard.url).port
+    assert port is not None
+    _wait_listening(guard, port)
+    body = json.dumps({"account": "acc", **TINY_LONG, "ts": "2099-01-01T00:00:00+00:00"})
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
+    connection.request("POST", "/v1/check", body=body, headers=headers)
+    assert connection.getresponse().status == 422
+    connection.close()
+    log = tmp_path / f"guard-{port}.log"
+    deadline = time.monotonic() + 10
+    while "event time refused" not in log.read_text() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    refused = [line for line in log.read_text().splitlines() if "event time refused" in line]
+    assert refused
+    assert [json.loads(line)["level"] for line in refused] == ["warning"]
 
 
 @pytest.mark.slow
