@@ -2,7 +2,8 @@
 
 uvicorn's `--workers` shares one listening socket between its processes, and the one that
 wakes first accepts every connection waiting: sixteen bots connecting at once all landed on
-one of two workers (16 / 0, three runs out of three), so the second core sat idle. Here each
+one of two workers (16 / 0 in each of the three runs where it was counted), so the second
+core sat idle. Here each
 process binds its own socket with SO_REUSEPORT and the kernel spreads new connections across
 them by a hash of the connection's addresses. The parent holds the port (bound, never
 listening, so it takes no connections, and a port already in use fails at start, in the

@@ -8,9 +8,7 @@ it (no model runtime, no scanner).
 
 from __future__ import annotations
 
-import json
-import os
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 import uvicorn
@@ -28,9 +26,6 @@ from crpbot_workers.risk_guard.app import create_app
 from crpbot_workers.risk_guard.processes import reuse_port_socket, supervise
 
 NOTIFIER_FLUSH_S = 10.0
-_WORKER_OPTIONS = "CRPBOT_RISK_GUARD_WORKER_OPTIONS"
-"""How `run` hands the CLI's options to worker processes (never a secret: the token and
-database password stay in the settings every worker reads itself)."""
 
 
 class StartupError(ValueError):
@@ -112,7 +107,7 @@ def run(
 
     With `workers` > 1, that many processes serve the port, each on its own socket
     (`processes.supervise`: uvicorn's shared socket left every connection on one of them)
-    and each building its own app (`worker_app`) from the same settings and `options`: the
+    and each building its own app (`serve_worker`) from the same settings and `options`: the
     checks' Python work then uses every core. Workers are replicas like any other: each
     check holds its account's row lock (PostgreSQL) or the write lock (SQLite), so limits
     still hold. Raises SystemExit with a worker's exit code when one dies.
@@ -120,9 +115,9 @@ def run(
     code = 0
     if workers > 1:
         chosen = replace(options or ServeOptions(), migrate=False)
-        os.environ[_WORKER_OPTIONS] = json.dumps(asdict(chosen))
+        args = (host, port, logging_setup(), chosen)
         try:
-            code = supervise(host, port, workers, serve_worker, (host, port, logging_setup()))
+            code = supervise(host, port, workers, serve_worker, args)
         except OSError as exc:
             raise StartupError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
     else:
@@ -134,14 +129,10 @@ def run(
         raise SystemExit(code)
 
 
-def serve_worker(host: str, port: int, logs: tuple[str, str]) -> None:
-    """One worker process: the parent's logging, its own socket, its own app."""
+def serve_worker(host: str, port: int, logs: tuple[str, str], options: ServeOptions) -> None:
+    """One worker process: the parent's logging, its own socket, its own app (the parent
+    already validated the settings and migrated the database)."""
     configure_logging("cli", *logs)
     sock = reuse_port_socket(host, port, listen=True)
-    uvicorn.Server(uvicorn.Config(worker_app(), log_config=None)).run(sockets=[sock])
-
-
-def worker_app() -> FastAPI:
-    """One worker's app (uvicorn's factory): the parent already validated and migrated."""
-    options = ServeOptions(**json.loads(os.environ.get(_WORKER_OPTIONS, "{}")))
-    return build(Settings(), options).app
+    app = build(Settings(), options).app
+    uvicorn.Server(uvicorn.Config(app, log_config=None)).run(sockets=[sock])
