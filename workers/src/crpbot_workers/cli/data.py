@@ -19,6 +19,7 @@ from crpbot.candles.granularity import closed_bars_end, granularity_seconds
 from crpbot.clock import utcnow
 from crpbot.data.coinbase_errors import CoinbaseError
 from crpbot_workers.cli.common import (
+    HELP_MARKUP,
     JsonOpt,
     console,
     err_console,
@@ -35,7 +36,9 @@ if TYPE_CHECKING:
     from crpbot.data.store import CandleStore, StoreUpdate
 
 app = typer.Typer(
-    help="Market data: fetch, import and inspect stored candles.", no_args_is_help=True
+    help="Market data: fetch, import and inspect stored candles.",
+    no_args_is_help=True,
+    rich_markup_mode=HELP_MARKUP,
 )
 
 SymbolOpt = Annotated[str, typer.Option("--symbol", help="Coinbase product id, e.g. BTC-USD.")]

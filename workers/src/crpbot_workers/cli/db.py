@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from crpbot_workers.cli.common import (
+    HELP_MARKUP,
     DatabaseUrlOpt,
     JsonOpt,
     console,
@@ -22,7 +23,9 @@ from crpbot_workers.cli.common import (
 if TYPE_CHECKING:
     from sqlalchemy.exc import SQLAlchemyError
 
-app = typer.Typer(help="Database schema: migrate and inspect.", no_args_is_help=True)
+app = typer.Typer(
+    help="Database schema: migrate and inspect.", no_args_is_help=True, rich_markup_mode=HELP_MARKUP
+)
 
 
 def _url(value: str | None) -> tuple[str, str]:
@@ -55,7 +58,7 @@ def upgrade_cmd(
 
     All pending migrations run in one transaction: on failure the database keeps its revision.
     Before a SQLite file at an older revision is migrated, a copy is kept beside it:
-    <file>.<revision>.<UTC time>.bak, e.g. var/crpbot.db.0001.20261205T101530Z.bak.
+    `<file>.<revision>.<UTC time>.bak`, e.g. `var/crpbot.db.0001.20261205T101530Z.bak`.
     To go back: stop every crpbot process on the file, then put the copy in its place.
     No copy for a new or up-to-date database, in-memory SQLite or PostgreSQL (use pg_dump).
     """

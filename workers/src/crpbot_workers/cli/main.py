@@ -26,12 +26,14 @@ from crpbot_workers.cli import risk_guard as risk_guard_cli
 from crpbot_workers.cli import scan as scan_cli
 from crpbot_workers.cli import telegram as telegram_cli
 from crpbot_workers.cli import train as train_cli
+from crpbot_workers.cli.common import HELP_MARKUP
 
 app = typer.Typer(
     name="crpbot",
     help="crpbot: crypto trading signals with calibrated confidence and FTMO risk rules.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=HELP_MARKUP,
 )
 
 

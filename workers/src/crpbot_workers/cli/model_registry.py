@@ -132,7 +132,7 @@ def push(
 ) -> None:
     """Upload a trained version and its TorchServe archives to S3 and register it.
 
-    Keys: PREFIX/NAME/VERSION/{manifest.json, artifact/*, archives/*.mar}. The version starts
+    Keys: `PREFIX/NAME/VERSION/{manifest.json, artifact/*, archives/*.mar}`. The version starts
     as a candidate; `crpbot model promote` puts it in production.
     """
     from crpbot.models.versions import resolve_version

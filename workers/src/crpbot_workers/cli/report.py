@@ -14,7 +14,14 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from crpbot.clock import utcnow
-from crpbot_workers.cli.common import DatabaseUrlOpt, console, fail, print_json, settings_or_fail
+from crpbot_workers.cli.common import (
+    HELP_MARKUP,
+    DatabaseUrlOpt,
+    console,
+    fail,
+    print_json,
+    settings_or_fail,
+)
 from crpbot_workers.cli.observation import (
     AccountOpt,
     BotOpt,
@@ -29,7 +36,11 @@ if TYPE_CHECKING:
     from crpbot.config import Settings
     from crpbot.notify.alerts import DailyReportAlert
 
-app = typer.Typer(help="Observation reports: markdown + HTML with charts.", no_args_is_help=True)
+app = typer.Typer(
+    help="Observation reports: markdown + HTML with charts.",
+    no_args_is_help=True,
+    rich_markup_mode=HELP_MARKUP,
+)
 
 NotifyOpt = Annotated[
     bool | None,
@@ -76,7 +87,7 @@ def daily(
     as_json: JsonOpt = False,
     notify: NotifyOpt = None,
 ) -> None:
-    """Write <out>/<bot>/<date>/report.md and report.html with five charts.
+    """Write OUT/BOT/DATE/report.md and report.html with five charts.
 
     Charts: signals per hour, approvals and rejections by reason, confidence vs realised win
     rate, paper equity, FTMO headroom. The HTML is self-contained (charts embedded); the

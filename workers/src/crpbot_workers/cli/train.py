@@ -52,7 +52,7 @@ def train(
 
     Each fold trains on the past, calibrates on the next slice and predicts the slice after,
     with purge gaps of window + horizon bars. The last fold's models, scaler and calibrator
-    are written to MODEL_DIR/<version>/ with their metadata and out-of-sample predictions.
+    are written to `MODEL_DIR/<version>/` with their metadata and out-of-sample predictions.
     """
     from crpbot.candles.validate import CandleValidationError
     from crpbot.models.pipeline import TrainRequest, train_and_save
