@@ -26,7 +26,19 @@ def test_grid_items_give_every_combination_with_defaults() -> None:
         (["stop=nan"], "'stop'"),
         (["leverage=2"], "unknown sweep axis 'leverage'"),
         (["stop=1", "stop=2"], "given twice"),
-        (["stop=" + ",".join(["1"] * 1000), "target=" + ",".join(["2"] * 101)], "at most"),
+        (["stop=1,2,1.0"], "'stop': 1.0 is listed twice"),
+        (["threshold=0.5,.5"], "'threshold': 0.5 is listed twice"),
+        (
+            ["stop=" + ",".join(map(str, range(1, 1001))), "target=" + ",".join(["2"] * 101)],
+            "twice",
+        ),
+        (
+            [
+                "stop=" + ",".join(map(str, range(1, 1001))),
+                "target=" + ",".join(map(str, range(1, 102))),
+            ],
+            "at most",
+        ),
     ],
 )
 def test_grid_items_bad_input_is_one_line_error(items: list[str], message: str) -> None:
@@ -57,6 +69,7 @@ def test_grid_file_json_or_yaml(tmp_path: Path, name: str, text: str) -> None:
         ("stop: [1, yes]", "'stop'"),
         ("stop: [1\n", "not valid"),
         ("stop: []", "has no values"),
+        ("target: [2, 2]", "'target': 2 is listed twice"),
     ],
 )
 def test_grid_file_bad_content_is_one_line_error(tmp_path: Path, text: str, message: str) -> None:

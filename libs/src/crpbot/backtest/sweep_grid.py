@@ -56,16 +56,27 @@ def grid_from_axes(axes: Mapping[str, Iterable[float]]) -> SweepGrid:
         raise GridError(f"unknown sweep axis {unknown[0]!r}; use {', '.join(AXES)}")
     values = {name: tuple(axes.get(name, (default,))) for name, default in AXES.items()}
     for name, vals in values.items():
-        if not vals:
-            raise GridError(f"sweep axis {name!r} has no values")
-        bad = [v for v in vals if not _valid(name, v)]
-        if bad:
-            allowed = "in [0, 1]" if name == "threshold" else "> 0"
-            raise GridError(f"sweep axis {name!r}: {bad[0]!r} is not a number {allowed}")
+        _check_axis(name, vals)
     size = math.prod(len(v) for v in values.values())
     if size > MAX_SETS:
         raise GridError(f"the grid has {size:,} combinations; at most {MAX_SETS:,} are swept")
     return SweepGrid(values["stop"], values["target"], values["threshold"])
+
+
+def _check_axis(name: str, values: tuple[float, ...]) -> None:
+    """Values in range, each once: a repeated value would only sweep the same set twice and
+    rank it beside itself."""
+    if not values:
+        raise GridError(f"sweep axis {name!r} has no values")
+    bad = [v for v in values if not _valid(name, v)]
+    if bad:
+        allowed = "in [0, 1]" if name == "threshold" else "> 0"
+        raise GridError(f"sweep axis {name!r}: {bad[0]!r} is not a number {allowed}")
+    seen: set[float] = set()
+    for value in values:
+        if value in seen:
+            raise GridError(f"sweep axis {name!r}: {value!r} is listed twice; list each once")
+        seen.add(value)
 
 
 def _valid(name: str, value: float) -> bool:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any, cast
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from crpbot.backtest.sweep_grid import MAX_SETS
 from crpbot_workers.cli.candles import load_candles
 from crpbot_workers.cli.common import console, err_console, fail, print_json, settings_or_fail
 
@@ -197,7 +198,8 @@ def backtest(
             "--sweep stop=1,1.5,2 --sweep target=2,3 --sweep threshold=0.55,0.6. Axes: stop and "
             "target (ATR multiples from the signal's entry; ATR is the table's `atr` column or "
             "ATR(14) of the candles), threshold (minimum `confidence`, a column --signals must "
-            "have). Every combination runs; a missing axis keeps stop 2, target 3, threshold 0.",
+            f"have). Every combination runs (at most {MAX_SETS:,}; each value listed once); a "
+            "missing axis keeps stop 2, target 3, threshold 0.",
         ),
     ] = None,
     sweep_file: Annotated[
