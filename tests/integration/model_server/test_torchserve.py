@@ -202,6 +202,23 @@ def test_torchserve_backend_with_a_wrong_key_fails_closed_at_once(served: Served
         backend.predict(samples.x[:2], samples.feature_names)
 
 
+# TorchServe's default max_request_size: it answers 413 to a bigger body.
+TORCHSERVE_MAX_REQUEST_BYTES = 6_553_500
+
+
+def test_torchserve_backend_scores_a_batch_over_the_servers_request_cap(served: Served) -> None:
+    """A whole universe in one batch (1,000 symbols of production windows are 11 MiB) is more
+    than TorchServe takes in one body: the backend sends it in chunks, answers in order."""
+    samples = served.artifact.samples
+    count = TORCHSERVE_MAX_REQUEST_BYTES // samples.x[0].astype(np.float64).nbytes + 100
+    windows = np.resize(samples.x, (count, *samples.x.shape[1:]))
+    local = InProcessBackend(served.artifact.model_dir).predict(windows, samples.feature_names)
+    remote = _backend(served).predict(windows, samples.feature_names)
+    assert len(encode_windows(windows, samples.feature_names)) > TORCHSERVE_MAX_REQUEST_BYTES
+    np.testing.assert_allclose(remote.p_up, local.p_up, rtol=0, atol=1e-6)
+    np.testing.assert_allclose(remote.strength, local.strength, rtol=0, atol=1e-6)
+
+
 def test_torchserve_scales_workers_through_the_management_api(served: Served) -> None:
     served.server.scale("crpbot-lstm", 2)
     (described,) = served.server.describe("crpbot-lstm")

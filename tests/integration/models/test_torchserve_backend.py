@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -62,6 +63,7 @@ class _Script:
         self.requests: list[tuple[str, bytes]] = []  # (Content-Type, body)
         self.authorizations: list[str | None] = []
         self.delay_s = 0.0
+        self.echo = False  # answer each window's first value, so order and count show
         self._lock = threading.Lock()
 
     def both(self, answers: list[Answer]) -> None:
@@ -94,12 +96,21 @@ def scripted() -> Iterator[tuple[str, _Script]]:
             sent = self.rfile.read(int(self.headers["Content-Length"]))
             script.requests.append((self.headers["Content-Type"], sent))
             script.authorizations.append(self.headers.get("Authorization"))
-            status, body = script.answer(self.path)
+            echo = (200, _echo(self.path, sent)) if script.echo else None
+            status, body = echo or script.answer(self.path)
             time.sleep(script.delay_s)
             self.send_json(status, body)
 
     with serving(Handler) as port:
         yield f"http://127.0.0.1:{port}", script
+
+
+def _echo(path: str, sent: bytes) -> dict[str, object]:
+    """The model's answer as each window's first value: a chunk's answers show which windows
+    it carried, in which order."""
+    windows, _ = decode_windows(sent)
+    key = "p_up" if "crpbot-lstm" in path else "strength"
+    return {key: windows[:, 0, 0].tolist(), "model_version": path.split("/")[3]}
 
 
 def _closed_url() -> str:
@@ -294,3 +305,21 @@ def test_backend_fails_closed_at_once_when_the_server_refuses_the_key(
     # the first refusal before the other model's request has even arrived, so one or two.
     asked = [path.split("/")[2] for path in script.paths]
     assert asked and len(asked) == len(set(asked)), asked
+
+
+def test_backend_sends_a_batch_in_bodies_under_its_cap_and_keeps_the_order(
+    artifact: TinyArtifact, meta: ArtifactMetadata, scripted: tuple[str, _Script]
+) -> None:
+    """TorchServe answers 413 to a body over its max_request_size (6.5 MB by default), which
+    1,000 symbols of production windows exceed: the batch goes in chunks under the cap."""
+    url, script = scripted
+    script.echo = True
+    windows = artifact.samples.x[:50].astype(np.float64)
+    windows[:, 0, 0] = np.arange(50)
+    cap = 7 * windows[0].nbytes + 2_000  # the header line and 7 windows fit, 8 do not
+    backend = TorchServeBackend(url, meta, replace(FAST, max_body_bytes=cap))
+    got = backend.predict(windows, artifact.samples.feature_names)
+
+    assert got.p_up.tolist() == got.strength.tolist() == list(range(50))
+    assert len(script.requests) == 2 * 8  # ceil(50 / 7) chunks, both models
+    assert max(len(sent) for _, sent in script.requests) <= cap

@@ -15,6 +15,8 @@ Failure handling, from the inside out:
   with exponential backoff (tenacity), then raise InferenceUnavailableError;
 - every request carries `Authorization: Bearer <key>` (the handler refuses others with 401);
   a 401 or 403 is not retried: it raises InferenceUnavailableError naming the setting to fix;
+- a batch goes in bodies of at most `max_body_bytes` (TorchServe answers 413 above its
+  `max_request_size`), one after the other, each to both models;
 - the two models are asked concurrently (the LSTM in the caller's thread, the Transformer in
   one helper thread), so a prediction costs one round trip, not two;
 - a circuit breaker (pybreaker) counts failed predictions; after `breaker_failures` in a row it
@@ -28,6 +30,7 @@ module, behind the `InferenceBackend` Protocol, so another server can replace it
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -47,7 +50,7 @@ from crpbot.models.backend import (
     check_inputs,
 )
 from crpbot.models.metadata import ArtifactMetadata
-from crpbot.models.wire import encode_windows
+from crpbot.models.wire import ITEM_BYTES, encode_windows
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +76,10 @@ class TorchServePolicy:
     backoff_max_s: float = 2.0
     breaker_failures: int = 5
     breaker_reset_s: float = 30.0
+    # TorchServe refuses a body over its `max_request_size` (6,553,500 bytes by default) with
+    # 413; a batch is sent in chunks of at most this many bytes (one window of the production
+    # shape, 32 bars x 44 features, is 11 KiB: 1,000 symbols are 11 MiB).
+    max_body_bytes: int = 4 * 1024 * 1024
 
 
 class _TransientError(Exception):
@@ -157,16 +164,32 @@ class TorchServeBackend:
         if windows.shape[0] == 0:
             empty = np.empty(0, dtype=np.float64)
             return Predictions(p_up=empty, strength=empty, model_version=self._meta.model_version)
-        body = encode_windows(windows, feature_names)
-        n = int(windows.shape[0])
         try:
-            p_up, strength = self._breaker.call(self._ask_both, body, n)
+            p_up, strength = self._breaker.call(self._ask_in_chunks, windows, feature_names)
         except pybreaker.CircuitBreakerError as exc:
             raise InferenceUnavailableError(
                 f"TorchServe at {self._base} keeps failing; circuit open, "
                 f"next try in up to {self._policy.breaker_reset_s:g}s"
             ) from exc
         return Predictions(p_up=p_up, strength=strength, model_version=self._meta.model_version)
+
+    def _ask_in_chunks(
+        self, windows: npt.NDArray[np.floating], feature_names: Sequence[str]
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+        """The batch in bodies under `max_body_bytes`, in order; one failed chunk fails the
+        batch (and counts once for the breaker)."""
+        per_window = max(1, math.prod(windows.shape[1:]) * ITEM_BYTES)
+        # The magic and JSON header lines, with room for the row count's digits.
+        header = len(encode_windows(windows[:0], feature_names)) + 16
+        size = max(1, (self._policy.max_body_bytes - header) // per_window)
+        answers = []
+        for start in range(0, int(windows.shape[0]), size):
+            chunk = windows[start : start + size]
+            answers.append(self._ask_both(encode_windows(chunk, feature_names), len(chunk)))
+        return (
+            np.concatenate([p_up for p_up, _ in answers]),
+            np.concatenate([strength for _, strength in answers]),
+        )
 
     def _ask_both(
         self, body: bytes, n: int

@@ -26,7 +26,7 @@ import numpy as np
 import numpy.typing as npt
 
 MAGIC = b"crpbot-windows/f64le\n"
-_ITEMSIZE = 8
+ITEM_BYTES = 8
 
 
 def encode_windows(windows: npt.NDArray[np.floating], feature_names: Sequence[str]) -> bytes:
@@ -71,7 +71,7 @@ def decode_windows(body: bytes) -> tuple[npt.NDArray[np.float64], list[str]]:
         )
     names, shape = _header(body[len(MAGIC) : end])
     payload = memoryview(body)[end + 1 :]
-    expected = math.prod(shape) * _ITEMSIZE
+    expected = math.prod(shape) * ITEM_BYTES
     if len(payload) != expected:
         raise MalformedBodyError(
             f"binary body holds {len(payload)} bytes of windows; "
