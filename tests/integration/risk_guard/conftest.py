@@ -31,8 +31,8 @@ def sqlite_url(tmp_path: Path) -> str:
 
 @pytest.fixture
 def start_guard(tmp_path: Path) -> Iterator[Callable[..., GuardProcess]]:
-    """Start guards on a database URL (extra CLI arguments after it); every one still
-    running is stopped afterwards."""
+    """Start guards on a database URL (extra CLI arguments after it, `settings` as
+    `CRPBOT_*` variables); every one still running is stopped afterwards."""
     yield from _guards(tmp_path)
 
 
@@ -49,12 +49,16 @@ def _guards(tmp_path: Path) -> Iterator[Callable[..., GuardProcess]]:
     started: list[GuardProcess] = []
     env = {**os.environ, "CRPBOT_RISK_TOKEN": TOKEN, "CRPBOT_CONFIG_FILE": ""}
 
-    def start(database_url: str, *extra: str) -> GuardProcess:
+    def start(
+        database_url: str, *extra: str, settings: dict[str, str] | None = None
+    ) -> GuardProcess:
         port = free_port()
         log = (tmp_path / f"guard-{port}.log").open("wb")
         command = [str(CRPBOT), "risk-guard", "serve", "--host", "127.0.0.1"]
         command += ["--port", str(port), "--database-url", database_url, *extra]
-        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            command, env={**env, **(settings or {})}, stdout=log, stderr=subprocess.STDOUT
+        )
         guard = GuardProcess(f"http://127.0.0.1:{port}", process)
         started.append(guard)
         wait_http(f"{guard.url}/healthz", timeout_s=180)

@@ -68,7 +68,11 @@ def risk_port(settings: Settings, engine: Engine) -> RiskPort:
     if settings.risk.guard_url:
         from crpbot.services.risk_client import RiskClient
 
-        return RiskClient(settings.risk.guard_url, risk_token(settings))
+        return RiskClient(
+            settings.risk.guard_url,
+            risk_token(settings),
+            max_batch=settings.risk.max_batch_checks,
+        )
     from crpbot.scan.adapters import InProcessRisk
     from crpbot.services.risk_guard import RiskGuardService
 

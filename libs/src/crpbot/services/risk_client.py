@@ -16,6 +16,7 @@ from typing import Any
 import requests
 
 from crpbot.risk import CheckRequest, FtmoStatus, GuardState, Reason
+from crpbot.risk.batch import batch_order
 from crpbot.scan.ports import CheckAnswer, RiskGuardRefusedError, RiskGuardUnavailable
 
 _DATETIME_FIELDS = {"day_start", "cooldown_until"}
@@ -30,8 +31,10 @@ class RiskClient:
         connect_timeout_s: float = 2.0,
         read_timeout_s: float = 5.0,
         session: requests.Session | None = None,
+        max_batch: int = 1_000,
     ) -> None:
         self._base = base_url.rstrip("/")
+        self._max_batch = max_batch
         self._timeout = (connect_timeout_s, read_timeout_s)
         self._session = session or requests.Session()
         self._headers = {"Authorization": f"Bearer {token}"} if token else {}
@@ -44,7 +47,19 @@ class RiskClient:
         return parse_answer(self._call("POST", "/v1/check", json=check_body(request)))
 
     def check_batch(self, requests: Sequence[CheckRequest]) -> list[CheckAnswer]:
-        """One `/v1/check/batch` round trip; never retried, like `check`."""
+        """The checks in the order the guard decides them (`batch_order`), in round trips of
+        at most `max_batch` (the guard's `risk.max_batch_checks`, above which it answers 422):
+        each round trip sees the approvals of those before it, so the answers are those of
+        one batch. Never retried, like `check`; a failure after the first round trip raises,
+        and the caller fails closed on every check, though the guard kept the earlier ones."""
+        order = batch_order(requests)
+        answers: dict[int, CheckAnswer] = {}
+        for start in range(0, len(order), self._max_batch):
+            part = order[start : start + self._max_batch]
+            answers.update(zip(part, self._one_batch([requests[i] for i in part]), strict=True))
+        return [answers[i] for i in range(len(requests))]
+
+    def _one_batch(self, requests: Sequence[CheckRequest]) -> list[CheckAnswer]:
         body = {"checks": [check_body(r) for r in requests]}
         payload = self._call("POST", "/v1/check/batch", json=body)
         decisions = payload.get("decisions")
