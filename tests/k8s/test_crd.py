@@ -91,6 +91,17 @@ def test_crd_full_sample_is_stored_as_written(kubectl: Kubectl, namespace: str) 
             {"risk": {"dailyLossPct": 10, "totalLossPct": 10}},
             "spec.risk: Invalid value: risk.dailyLossPct must be lower than risk.totalLossPct",
         ),
+        (
+            "versions",
+            {"models": {"lstm": {"version": "2026-11-01"}, "transformer": {"version": "v2"}}},
+            "spec.models: Invalid value: models.lstm.version and models.transformer.version "
+            "must be the same",
+        ),
+        (
+            "one-pinned",
+            {"models": {"lstm": {"version": "2026-11-01"}}},
+            "models.lstm.version and models.transformer.version must be the same",
+        ),
         ("lower", {"symbols": ["btc-usd"]}, 'spec.symbols[0]: Invalid value: "btc-usd"'),
         (
             "twice",
