@@ -208,9 +208,13 @@ class Containerd:
 
     def import_docker_image(self, image: str) -> None:
         """Copy a Docker engine image into the CRI's namespace unless this very one is there:
-        an unchanged image costs one `ctr images ls`, a rebuilt one is imported again."""
+        an unchanged image costs one `ctr images ls`, a rebuilt one is imported again, after
+        the previous build of that name is removed (re-importing under the name left the old
+        build's `sha256:<id>` reference, and with it its content: every rebuild of the 6 GB
+        model-server image kept another 6 GB, until the disk was full)."""
         if self.holds(image):
             return
+        self.remove_image(image)
         image_id = docker_image_id(image)
         name = _qualified(image)
         with subprocess.Popen(["docker", "save", image], stdout=subprocess.PIPE) as save:

@@ -14,6 +14,7 @@ import pytest
 
 from tests.k8s.control_plane import Kubectl
 from tests.k8s.node_pods import FETCH, exit_code, finished, node_pod
+from tests.k8s.node_runtime import Containerd
 from tests.k8s.real_node import RealNode
 
 pytestmark = [pytest.mark.k8s, pytest.mark.realnode]
@@ -91,19 +92,44 @@ def test_real_node_runs_kubectl_exec_in_a_running_container(
     assert whoami.strip() == "10001"
 
 
-@pytest.fixture
-def throwaway_image() -> Iterator[str]:
-    """A one-file image of its own (a unique id) in the Docker engine, removed afterwards."""
-    tag = f"crpbot-test/removal:{uuid.uuid4().hex[:8]}"
+def _build_one_file_image(tag: str, marker: str) -> None:
+    """A one-file image under `tag` in the Docker engine; another `marker`, another id."""
     layer = io.BytesIO()
     with tarfile.open(fileobj=layer, mode="w") as tar:
-        data = tag.encode()
+        data = marker.encode()
         info = tarfile.TarInfo("marker")
         info.size = len(data)
         tar.addfile(info, io.BytesIO(data))
     subprocess.run(["docker", "import", "-", tag], input=layer.getvalue(), check=True)
+
+
+@pytest.fixture
+def throwaway_image() -> Iterator[str]:
+    """A one-file image of its own (a unique id) in the Docker engine, removed afterwards."""
+    tag = f"crpbot-test/removal:{uuid.uuid4().hex[:8]}"
+    _build_one_file_image(tag, tag)
     yield tag
     subprocess.run(["docker", "image", "rm", tag], capture_output=True, check=False)
+
+
+def _digests(runtime: Containerd) -> set[str]:
+    return {row.split()[2] for row in runtime.ctr("images", "ls").splitlines()[1:]}
+
+
+def test_real_node_importing_a_rebuilt_image_drops_the_previous_build(
+    real_node: RealNode, throwaway_image: str
+) -> None:
+    runtime = real_node.runtime
+    runtime.import_docker_image(throwaway_image)
+    before = _digests(runtime)
+    _build_one_file_image(throwaway_image, "rebuilt")
+    runtime.import_docker_image(throwaway_image)
+    after = _digests(runtime)
+
+    assert runtime.holds(throwaway_image)
+    assert len(before - after) == 1, "no reference to the first build's manifest is left"
+    assert len(after - before) == 1
+    runtime.remove_image(throwaway_image)
 
 
 def test_real_node_removing_an_image_drops_every_reference_to_its_content(
