@@ -1,10 +1,11 @@
-"""Operator benchmark: reconcile latency, 100 bots at once, drift repair, operator memory.
+"""Operator benchmark: reconcile latency, 10 and 100 bots at once, drift repair, memory.
 
 Runs the operator as its own process (`python -m crpbot_operator`) against the real local
 control plane of `tests/k8s` (needs KUBEBUILDER_ASSETS, see hack/build-control-plane.sh), or
-against any cluster whose kubeconfig is passed with `--kubeconfig`. Prints one table.
+against any cluster whose kubeconfig is passed with `--kubeconfig`. Prints one table, then
+how the time to Ready grows from 1 bot (sequential creates) to 10 and 100 created at once.
 
-    .venv/bin/python tests/bench/bench_operator.py [--bots 100] [--samples 10]
+    .venv/bin/python tests/bench/bench_operator.py [--bots 10 100] [--samples 10]
 """
 
 from __future__ import annotations
@@ -187,10 +188,28 @@ def _row(name: str, value: float, target: float | None = None) -> str:
     return f"| {name:<34} | {value:>9.2f} | {limit:>8} | {verdict:<6} |"
 
 
+def _growth(one_ready_s: float, many: dict[int, tuple[float, float, int, float]]) -> str:
+    """How the time to Ready grows with the bots created at once: 1 (the sequential p50),
+    then each size of `--bots`."""
+    lines = [
+        f"{'bots at once':>12} {'all Ready s':>12} {'s per bot':>10} {'operator CPU s':>15}",
+        f"{1:>12} {one_ready_s:>12.2f} {one_ready_s:>10.2f} {'':>15}",
+    ]
+    for count, (_children, ready_s, _ready_count, cpu_s) in many.items():
+        lines.append(f"{count:>12} {ready_s:>12.2f} {ready_s / count:>10.3f} {cpu_s:>15.2f}")
+    return "\n".join(lines)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--kubeconfig", help="use this cluster instead of starting one")
-    parser.add_argument("--bots", type=int, default=100)
+    parser.add_argument(
+        "--bots",
+        type=int,
+        nargs="+",
+        default=[10, 100],
+        help="bots created at once, one namespace per size (the target is judged at 100)",
+    )
     parser.add_argument("--samples", type=int, default=10)
     args = parser.parse_args()
     reason = None if args.kubeconfig else missing_binaries(os.environ.get("KUBEBUILDER_ASSETS"))
@@ -206,9 +225,10 @@ def main() -> int:
             idle_mib = _rss_mib(operator.pid)
             children, ready = single_bot_latency(cluster, args.samples)
             drift = drift_repair(cluster, args.samples)
-            cpu_before = _cpu_s(operator.pid)
-            many_children, many_ready, ready_count = many_bots(cluster, args.bots)
-            many_cpu = _cpu_s(operator.pid) - cpu_before
+            many: dict[int, tuple[float, float, int, float]] = {}
+            for count in args.bots:
+                cpu_before = _cpu_s(operator.pid)
+                many[count] = (*many_bots(cluster, count), _cpu_s(operator.pid) - cpu_before)
             loaded_mib = _rss_mib(operator.pid)
             service_apply, deployment_apply = (
                 _apply_latency_s(cluster, r) for r in ("services", "deployments")
@@ -221,22 +241,27 @@ def main() -> int:
     print(_row("one bot: all children, p95", _p(children, 0.95)))
     print(_row("one bot: Ready, p50", statistics.median(ready)))
     print(_row("one bot: Ready, p95", _p(ready, 0.95), TARGETS["one bot ready"]))
-    print(_row(f"{args.bots} bots: all children", many_children))
-    print(_row(f"{args.bots} bots: all Ready", many_ready, TARGETS["100 bots ready"]))
-    print(_row(f"{args.bots} bots: how many got Ready", ready_count))
-    print(_row(f"{args.bots} bots: operator CPU", many_cpu))
+    for count, (many_children, many_ready, ready_count, many_cpu) in many.items():
+        target = TARGETS["100 bots ready"] if count == 100 else None
+        print(_row(f"{count} bots: all children", many_children))
+        print(_row(f"{count} bots: all Ready", many_ready, target))
+        print(_row(f"{count} bots: how many got Ready", ready_count))
+        print(_row(f"{count} bots: operator CPU", many_cpu))
     print(_row("API server: mean Service apply", service_apply))
     print(_row("API server: mean Deployment apply", deployment_apply))
     print(_row("drift repaired, p50", statistics.median(drift)))
     print(_row("drift repaired, p95", _p(drift, 0.95), TARGETS["drift repaired"]))
     print(_row("operator RSS idle (MiB)", idle_mib))
-    print(_row(f"operator RSS after {args.bots} bots (MiB)", loaded_mib))
+    print(_row(f"operator RSS after {sum(args.bots) + 1 + args.samples} bots (MiB)", loaded_mib))
     print(_row("machine load average (1 min)", os.getloadavg()[0]))
+    print()
+    print(_growth(statistics.median(ready), many))
     measured = {
         "one bot ready": ("one bot Ready, p95", _p(ready, 0.95)),
-        "100 bots ready": (f"{args.bots} bots all Ready", many_ready),
         "drift repaired": ("drift repaired, p95", _p(drift, 0.95)),
     }
+    if 100 in many:
+        measured["100 bots ready"] = ("100 bots all Ready", many[100][1])
     for key, (label, value) in measured.items():
         limit = TARGETS[key]
         verdict = "PASS" if value < limit else "FAIL"
