@@ -85,7 +85,13 @@ def store_bot_models(
 ) -> dict[str, bytes]:
     """The artifact's archives (built under `folder`) in the S3 store at `s3_url`, and the
     bot's `spec.models` naming them (endpoint and the Secret with its keys); returns archive
-    name -> bytes."""
+    name -> bytes.
+
+    The same patch suspends the bot's CronJob. With real models its ticks (every 2 minutes,
+    live candles that cannot be fetched here) get far enough to report equity to the guard at
+    the wall-clock time, which moves the account's event clock past the 2018 bar the offline
+    scan Job uses: that Job's checks were then refused as stale (409) whenever a tick came
+    first, as it did on a fresh machine where the image imports took minutes."""
     archives = build_archives(models.model_dir, models.version, folder)
     uploaded = upload_archives(s3_url, archives, models.version)
     keys = [f"--from-literal={key}={value}" for key, value in S3_KEYS.items()]
@@ -97,6 +103,6 @@ def store_bot_models(
         "endpointUrl": s3_url,
         "credentialsSecretRef": {"name": "models-s3"},
     }
-    patch = json.dumps({"spec": {"models": spec}})
+    patch = json.dumps({"spec": {"models": spec, "suspend": True}})
     kubectl("patch", "tradingbot", bot, "-n", namespace, "--type=merge", "-p", patch)
     return uploaded

@@ -328,8 +328,9 @@ def test_path_scanner_job_scores_on_torchserve_and_stores_its_signal_and_cycle(
     # request counts), for the version of the archives the pod's fetch-models copied from S3.
     assert (stored.id, stored.status) == (row["signal_id"], "approved")
     assert stored.model_version == tiny_models.version
-    # The CronJob's own runs (every 2 minutes, live data that cannot be fetched here) store
-    # failed cycles in the same database; this Job's cycle starts at its `--now`.
+    # Other runs of the bot may have left cycles in the same database (its CronJob ran every
+    # 2 minutes until the models came, then `store_bot_models` suspended it); this Job's
+    # cycle starts at its `--now`.
     ours = [c for c in cycles if c.started_at == datetime.fromisoformat(report["now"])]
     assert [(c.symbols_ok, c.symbols_failed, c.signals) for c in ours] == [(1, 0, 1)]
     metrics = f"http://{model_server_pod['status']['podIP']}:{MODEL_SERVER_METRICS_PORT}"
