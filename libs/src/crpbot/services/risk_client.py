@@ -31,7 +31,7 @@ class RiskClient:
         connect_timeout_s: float = 2.0,
         read_timeout_s: float = 5.0,
         session: requests.Session | None = None,
-        max_batch: int = 1_000,
+        max_batch: int | None = None,
     ) -> None:
         self._base = base_url.rstrip("/")
         self._max_batch = max_batch
@@ -48,14 +48,16 @@ class RiskClient:
 
     def check_batch(self, requests: Sequence[CheckRequest]) -> list[CheckAnswer]:
         """The checks in the order the guard decides them (`batch_order`), in round trips of
-        at most `max_batch` (the guard's `risk.max_batch_checks`, above which it answers 422):
-        each round trip sees the approvals of those before it, so the answers are those of
-        one batch. Never retried, like `check`; a failure after the first round trip raises,
-        and the caller fails closed on every check, though the guard kept the earlier ones."""
+        at most `max_batch` (the guard's `risk.max_batch_checks`, above which it answers 422;
+        None: one round trip): each round trip sees the approvals of those before it, so the
+        answers are those of one batch. Never retried, like `check`; a failure after the
+        first round trip raises, and the caller fails closed on every check, though the guard
+        kept the earlier ones."""
         order = batch_order(requests)
+        size = self._max_batch or max(1, len(order))
         answers: dict[int, CheckAnswer] = {}
-        for start in range(0, len(order), self._max_batch):
-            part = order[start : start + self._max_batch]
+        for start in range(0, len(order), size):
+            part = order[start : start + size]
             answers.update(zip(part, self._one_batch([requests[i] for i in part]), strict=True))
         return [answers[i] for i in range(len(requests))]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, is_dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -14,11 +14,6 @@ from crpbot.telemetry.redact import redact_text
 
 if TYPE_CHECKING:
     from crpbot.config import Settings
-
-# Command help is rendered as Markdown: the docstrings' single line breaks (wrapped for the
-# source) are soft, so the prose reflows to the reader's terminal; in typer's "rich" mode they
-# were kept, and an 80-column terminal showed every other line a word or two long.
-HELP_MARKUP: Literal["markdown"] = "markdown"
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
 ModelDirOpt = Annotated[

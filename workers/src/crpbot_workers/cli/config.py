@@ -8,11 +8,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from crpbot_workers.cli.common import HELP_MARKUP, console, print_json, settings_or_fail
+from crpbot_workers.cli.common import console, print_json, settings_or_fail
 
-app = typer.Typer(
-    help="Inspect the effective configuration.", no_args_is_help=True, rich_markup_mode=HELP_MARKUP
-)
+app = typer.Typer(help="Inspect the effective configuration.", no_args_is_help=True)
 
 
 @app.command("show")

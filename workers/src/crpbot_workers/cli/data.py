@@ -19,7 +19,6 @@ from crpbot.candles.granularity import closed_bars_end, granularity_seconds
 from crpbot.clock import utcnow
 from crpbot.data.coinbase_errors import CoinbaseError
 from crpbot_workers.cli.common import (
-    HELP_MARKUP,
     JsonOpt,
     console,
     err_console,
@@ -36,9 +35,7 @@ if TYPE_CHECKING:
     from crpbot.data.store import CandleStore, StoreUpdate
 
 app = typer.Typer(
-    help="Market data: fetch, import and inspect stored candles.",
-    no_args_is_help=True,
-    rich_markup_mode=HELP_MARKUP,
+    help="Market data: fetch, import and inspect stored candles.", no_args_is_help=True
 )
 
 SymbolOpt = Annotated[str, typer.Option("--symbol", help="Coinbase product id, e.g. BTC-USD.")]

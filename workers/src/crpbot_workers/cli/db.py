@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from crpbot_workers.cli.common import (
-    HELP_MARKUP,
     DatabaseUrlOpt,
     JsonOpt,
     console,
@@ -23,9 +22,7 @@ from crpbot_workers.cli.common import (
 if TYPE_CHECKING:
     from sqlalchemy.exc import SQLAlchemyError
 
-app = typer.Typer(
-    help="Database schema: migrate and inspect.", no_args_is_help=True, rich_markup_mode=HELP_MARKUP
-)
+app = typer.Typer(help="Database schema: migrate and inspect.", no_args_is_help=True)
 
 
 def _url(value: str | None) -> tuple[str, str]:

@@ -14,15 +14,12 @@ import typer
 from rich.table import Table
 
 from crpbot.features import FEATURE_SPECS
-from crpbot_workers.cli.common import HELP_MARKUP, JsonOpt, console, err_console, fail, print_json
+from crpbot_workers.cli.common import JsonOpt, console, err_console, fail, print_json
 
 if TYPE_CHECKING:
     import pandas as pd
 
-app = typer.Typer(
-    help="Indicator features (pandas-ta with TA-Lib), strictly causal.",
-    rich_markup_mode=HELP_MARKUP,
-)
+app = typer.Typer(help="Indicator features (pandas-ta with TA-Lib), strictly causal.")
 
 _BUNDLED = "bundled:"
 

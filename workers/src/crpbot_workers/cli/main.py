@@ -26,14 +26,17 @@ from crpbot_workers.cli import risk_guard as risk_guard_cli
 from crpbot_workers.cli import scan as scan_cli
 from crpbot_workers.cli import telegram as telegram_cli
 from crpbot_workers.cli import train as train_cli
-from crpbot_workers.cli.common import HELP_MARKUP
 
 app = typer.Typer(
     name="crpbot",
     help="crpbot: crypto trading signals with calibrated confidence and FTMO risk rules.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    rich_markup_mode=HELP_MARKUP,
+    # Help is rendered as Markdown, here and in every sub-app (they inherit it): the
+    # docstrings' single line breaks (wrapped for the source) are soft, so the prose reflows
+    # to the reader's terminal; typer's "rich" mode kept them, and an 80-column terminal
+    # showed every other line a word or two long.
+    rich_markup_mode="markdown",
 )
 
 

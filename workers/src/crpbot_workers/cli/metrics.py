@@ -11,14 +11,7 @@ from typing import Annotated
 
 import typer
 
-from crpbot_workers.cli.common import (
-    HELP_MARKUP,
-    DatabaseUrlOpt,
-    console,
-    fail,
-    print_json,
-    settings_or_fail,
-)
+from crpbot_workers.cli.common import DatabaseUrlOpt, console, fail, print_json, settings_or_fail
 from crpbot_workers.cli.observation import (
     AccountOpt,
     BotOpt,
@@ -29,11 +22,7 @@ from crpbot_workers.cli.observation import (
     sessions_or_fail,
 )
 
-app = typer.Typer(
-    help="Export observation metrics as CSV and JSON.",
-    no_args_is_help=True,
-    rich_markup_mode=HELP_MARKUP,
-)
+app = typer.Typer(help="Export observation metrics as CSV and JSON.", no_args_is_help=True)
 
 
 @app.command("export")

@@ -8,12 +8,10 @@ from __future__ import annotations
 import typer
 
 from crpbot_workers.cli import model_archive, model_registry
-from crpbot_workers.cli.common import HELP_MARKUP
 
 app = typer.Typer(
     help="Model archives and the registry (S3 + database): push, list, promote, rollback, pull.",
     no_args_is_help=True,
-    rich_markup_mode=HELP_MARKUP,
 )
 
 app.command("archive")(model_archive.archive)

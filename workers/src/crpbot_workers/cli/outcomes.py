@@ -17,7 +17,6 @@ import typer
 
 from crpbot.clock import utcnow
 from crpbot_workers.cli.common import (
-    HELP_MARKUP,
     DatabaseUrlOpt,
     JsonOpt,
     console,
@@ -37,7 +36,6 @@ if TYPE_CHECKING:
 app = typer.Typer(
     help="Auto-learning: outcomes of stored signals, pattern statistics, recalibration.",
     no_args_is_help=True,
-    rich_markup_mode=HELP_MARKUP,
 )
 
 NowOpt = Annotated[

@@ -14,14 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from crpbot.clock import utcnow
-from crpbot_workers.cli.common import (
-    HELP_MARKUP,
-    DatabaseUrlOpt,
-    console,
-    fail,
-    print_json,
-    settings_or_fail,
-)
+from crpbot_workers.cli.common import DatabaseUrlOpt, console, fail, print_json, settings_or_fail
 from crpbot_workers.cli.observation import (
     AccountOpt,
     BotOpt,
@@ -36,11 +29,7 @@ if TYPE_CHECKING:
     from crpbot.config import Settings
     from crpbot.notify.alerts import DailyReportAlert
 
-app = typer.Typer(
-    help="Observation reports: markdown + HTML with charts.",
-    no_args_is_help=True,
-    rich_markup_mode=HELP_MARKUP,
-)
+app = typer.Typer(help="Observation reports: markdown + HTML with charts.", no_args_is_help=True)
 
 NotifyOpt = Annotated[
     bool | None,

@@ -11,18 +11,11 @@ from typing import Annotated
 
 import typer
 
-from crpbot_workers.cli.common import (
-    HELP_MARKUP,
-    DatabaseUrlOpt,
-    err_console,
-    fail,
-    settings_or_fail,
-)
+from crpbot_workers.cli.common import DatabaseUrlOpt, err_console, fail, settings_or_fail
 
 app = typer.Typer(
     help="Risk guard: FTMO loss floors, sizing and signal rate limits over HTTP.",
     no_args_is_help=True,
-    rich_markup_mode=HELP_MARKUP,
 )
 
 

@@ -12,11 +12,9 @@ from typing import Annotated
 import typer
 
 from crpbot.telemetry.redact import redact_text
-from crpbot_workers.cli.common import HELP_MARKUP, err_console, fail, settings_or_fail
+from crpbot_workers.cli.common import err_console, fail, settings_or_fail
 
-app = typer.Typer(
-    help="Telegram bot: status, signals, risk, stats, pause/resume.", rich_markup_mode=HELP_MARKUP
-)
+app = typer.Typer(help="Telegram bot: status, signals, risk, stats, pause/resume.")
 
 
 def _pause_mode(choice: str) -> str:
